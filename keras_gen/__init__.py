@@ -1,0 +1,11 @@
+"""keras_gen: generative models for Keras 3 that train with `model.fit()`.
+
+Data flows one way: `data` -> `layers`/`networks` -> `models` -> `callbacks` /
+`evaluation` -> `tuning` -> `cli`.
+"""
+
+from keras_gen import callbacks, data, layers, losses, models, networks
+
+__version__ = "0.1.0"
+
+__all__ = ["callbacks", "data", "layers", "losses", "models", "networks", "__version__"]

@@ -1,0 +1,5 @@
+"""Callbacks: image snapshots and generative metrics during training."""
+
+from keras_gen.callbacks.image_snapshot import ImageSnapshot, image_grid
+
+__all__ = ["ImageSnapshot", "image_grid"]

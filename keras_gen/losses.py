@@ -1,0 +1,163 @@
+"""Loss functions of the generative models, each a pure function of tensors.
+
+Every function returns one value per example (shape `(batch,)`) unless its
+docstring says otherwise, so that callers decide how to average: the models
+average over the global batch, which keeps them correct under `tf.distribute`.
+Written with `keras.ops` only, so they run on every Keras backend.
+"""
+
+import keras
+from keras import ops
+
+_LOG_2PI = 1.8378770664093453
+
+
+def _sum_over_features(values):
+    """Sums every axis but the first (the batch axis)."""
+    return ops.sum(ops.reshape(values, (ops.shape(values)[0], -1)), axis=-1)
+
+
+def gaussian_kl(mean, log_var):
+    """KL(N(mean, exp(log_var)) || N(0, I)) in closed form, per example.
+
+    Kingma & Welling, "Auto-Encoding Variational Bayes" (2013), appendix B:
+    KL = -1/2 * sum_j (1 + log_var_j - mean_j^2 - exp(log_var_j)).
+
+    Args:
+        mean: `(batch, latent_dim)` posterior means.
+        log_var: `(batch, latent_dim)` posterior log-variances.
+
+    Returns:
+        `(batch,)` KL divergences in nats.
+    """
+    return -0.5 * ops.sum(1.0 + log_var - ops.square(mean) - ops.exp(log_var), axis=-1)
+
+
+def bernoulli_log_likelihood(x, logits):
+    """log p(x | logits) of a factorized Bernoulli decoder, per example.
+
+    Kingma & Welling (2013), appendix C.1: log p(x|z) = sum_i x_i log y_i +
+    (1 - x_i) log(1 - y_i) with y = sigmoid(logits), evaluated stably as
+    -(softplus(logits) - x * logits). `x` must lie in [0, 1].
+
+    Args:
+        x: `(batch, ...)` targets in [0, 1].
+        logits: decoder outputs before the sigmoid, same shape as `x`.
+
+    Returns:
+        `(batch,)` log-likelihoods in nats (the negative binary cross-entropy
+        summed over pixels).
+    """
+    return -_sum_over_features(ops.softplus(logits) - x * logits)
+
+
+def gaussian_log_likelihood(x, mean, log_std=0.0):
+    """log N(x; mean, exp(log_std)^2 I), per example.
+
+    Kingma & Welling (2013), appendix C.2: log p(x|z) = sum_i
+    -((x_i - mu_i)^2 / (2 sigma^2) + log sigma + log(2 pi) / 2).
+
+    Args:
+        x: `(batch, ...)` targets.
+        mean: decoder means, same shape as `x`.
+        log_std: the decoder's fixed log standard deviation (scalar or a
+            tensor broadcastable to `x`).
+
+    Returns:
+        `(batch,)` log-densities in nats.
+    """
+    log_std = ops.convert_to_tensor(log_std, dtype=mean.dtype)
+    per_pixel = 0.5 * ops.square((x - mean) * ops.exp(-log_std)) + log_std + 0.5 * _LOG_2PI
+    return -_sum_over_features(per_pixel + ops.zeros_like(x))
+
+
+def binary_cross_entropy_with_logits(targets, logits):
+    """Binary cross-entropy between `targets` in [0, 1] and `sigmoid(logits)`.
+
+    Computed stably as softplus(logits) - targets * logits, averaged over every
+    axis but the batch axis.
+
+    Returns:
+        `(batch,)` cross-entropies in nats.
+    """
+    values = ops.softplus(logits) - targets * logits
+    return ops.mean(ops.reshape(values, (ops.shape(values)[0], -1)), axis=-1)
+
+
+def discriminator_loss(real_logits, fake_logits, real_targets=None, fake_targets=None):
+    """The GAN discriminator's loss: -log D(x) - log(1 - D(G(z))).
+
+    Goodfellow et al., "Generative Adversarial Nets" (2014), Algorithm 1. With
+    `real_targets` below 1 this is one-sided label smoothing (Salimans et al.,
+    "Improved Techniques for Training GANs", 2016, section 3.4).
+
+    Args:
+        real_logits: `(batch, 1)` discriminator logits on real images.
+        fake_logits: `(batch, 1)` discriminator logits on generated images.
+        real_targets: targets for the real images (default 1).
+        fake_targets: targets for the generated images (default 0).
+
+    Returns:
+        `(batch,)` losses: cross-entropy on a real and a generated example.
+    """
+    if real_targets is None:
+        real_targets = ops.ones_like(real_logits)
+    if fake_targets is None:
+        fake_targets = ops.zeros_like(fake_logits)
+    return binary_cross_entropy_with_logits(
+        real_targets, real_logits
+    ) + binary_cross_entropy_with_logits(fake_targets, fake_logits)
+
+
+def generator_loss_non_saturating(fake_logits):
+    """The non-saturating generator loss: -log D(G(z)).
+
+    Goodfellow et al. (2014), section 3: maximizing log D(G(z)) instead of
+    minimizing log(1 - D(G(z))) gives strong gradients early in training.
+
+    Returns:
+        `(batch,)` losses.
+    """
+    return binary_cross_entropy_with_logits(ops.ones_like(fake_logits), fake_logits)
+
+
+def generator_loss_minimax(fake_logits):
+    """The original minimax generator loss: log(1 - D(G(z))).
+
+    Goodfellow et al. (2014), equation 1; it saturates when the discriminator
+    rejects generated samples confidently. log(1 - sigmoid(l)) = -softplus(l).
+
+    Returns:
+        `(batch,)` losses (negative numbers; lower is better for the generator).
+    """
+    return -binary_cross_entropy_with_logits(ops.zeros_like(fake_logits), fake_logits)
+
+
+GENERATOR_LOSSES = {
+    "non_saturating": generator_loss_non_saturating,
+    "minimax": generator_loss_minimax,
+}
+
+
+def smoothed_noisy_targets(shape, target, smoothing, noise, seed, dtype="float32"):
+    """Discriminator targets with one-sided label smoothing and label noise.
+
+    Salimans et al. (2016), section 3.4, smooth only the real targets
+    (1 -> 1 - smoothing). Label noise (the "noisy labels" of the practical
+    DCGAN recipe) moves every target towards the other class by U(0, noise),
+    so targets stay in [0, 1].
+
+    Args:
+        shape: the targets' shape, e.g. `(batch, 1)`.
+        target: 1 for real images, 0 for generated ones.
+        smoothing: how much to lower real targets (ignored when `target` is 0).
+        noise: the largest random move towards the other class.
+        seed: a `keras.random.SeedGenerator` or integer seed.
+
+    Returns:
+        A tensor of targets of the given shape.
+    """
+    jitter = keras.random.uniform(shape, 0.0, noise, dtype=dtype, seed=seed) if noise else 0.0
+    if target:
+        return ops.ones(shape, dtype=dtype) * (1.0 - smoothing) - jitter
+    return ops.zeros(shape, dtype=dtype) + jitter

@@ -1,0 +1,218 @@
+"""The variational autoencoder."""
+
+import math
+
+import keras
+from keras import ops
+
+from keras_gen import losses, networks
+from keras_gen.layers.sampling import reparameterize
+from keras_gen.models.base import GenerativeModel
+from keras_gen.training import global_batch_mean, minimize
+from keras_gen.training.distribution import unscaled
+
+RECONSTRUCTIONS = ("bernoulli", "gaussian")
+
+
+@keras.saving.register_keras_serializable(package="keras_gen")
+class VAE(GenerativeModel):
+    """A variational autoencoder that trains with `model.fit()`.
+
+    Kingma & Welling, "Auto-Encoding Variational Bayes" (2013). The encoder
+    gives the mean and log-variance of q(z|x); z is drawn with the
+    reparameterization trick; the decoder gives the parameters of p(x|z). The
+    loss is the negative ELBO with a weight on the KL term (beta-VAE, Higgins
+    et al., 2017):
+
+        loss = -log p(x|z) + beta * KL(q(z|x) || N(0, I)).
+
+    Args:
+        encoder: a model from images to `[mean, log_var]`, each `(batch, latent_dim)`.
+        decoder: a model from `(batch, latent_dim)` to decoder outputs shaped like
+            the images: logits for `"bernoulli"`, means for `"gaussian"`.
+        reconstruction: `"bernoulli"` (binary cross-entropy; images in [0, 1])
+            or `"gaussian"` (squared error with fixed standard deviation).
+        beta: weight of the KL term.
+        decoder_std: the Gaussian decoder's fixed standard deviation.
+        data_scale: pixel range of the images; must be (0, 1) for Bernoulli.
+        seed: seed of the model's `keras.random.SeedGenerator`.
+
+    Example:
+    >>> vae = VAE.for_images((28, 28, 1), latent_dim=2, width=8, seed=0)
+    >>> vae.compile(optimizer=keras.optimizers.Adam(1e-3))
+    >>> history = vae.fit(np.zeros((8, 28, 28, 1), "float32"), batch_size=4, verbose=0)
+    >>> sorted(history.history)
+    ['kl_loss', 'loss', 'reconstruction_loss']
+    >>> vae.reconstruct(np.zeros((2, 28, 28, 1), "float32")).shape
+    (2, 28, 28, 1)
+    """
+
+    def __init__(
+        self,
+        encoder,
+        decoder,
+        reconstruction="bernoulli",
+        beta=1.0,
+        decoder_std=1.0,
+        data_scale=None,
+        seed=None,
+        **kwargs,
+    ):
+        if reconstruction not in RECONSTRUCTIONS:
+            raise ValueError(
+                f"Unknown reconstruction {reconstruction!r}; choose one of {RECONSTRUCTIONS}."
+            )
+        if data_scale is None:
+            data_scale = (0.0, 1.0) if reconstruction == "bernoulli" else (-1.0, 1.0)
+        if reconstruction == "bernoulli" and tuple(data_scale) != (0.0, 1.0):
+            raise ValueError(
+                "A Bernoulli decoder models pixels in [0, 1], but data_scale="
+                f"{tuple(data_scale)}. Load the data with scale=(0, 1), or use "
+                "reconstruction='gaussian'."
+            )
+        latent_dim, image_shape = self._network_shapes(encoder, decoder)
+        super().__init__(latent_dim, image_shape, data_scale=data_scale, seed=seed, **kwargs)
+        if beta < 0 or decoder_std <= 0:
+            raise ValueError(f"beta must be >= 0 and decoder_std > 0, got {beta}, {decoder_std}.")
+        self.encoder = encoder
+        self.decoder = decoder
+        self.reconstruction = reconstruction
+        self.beta = float(beta)
+        self.decoder_std = float(decoder_std)
+        self.loss_tracker = keras.metrics.Mean(name="loss")
+        self.reconstruction_loss_tracker = keras.metrics.Mean(name="reconstruction_loss")
+        self.kl_loss_tracker = keras.metrics.Mean(name="kl_loss")
+        self.built = True
+
+    @staticmethod
+    def _network_shapes(encoder, decoder):
+        outputs = encoder.output_shape
+        if not (isinstance(outputs, (list, tuple)) and len(outputs) == 2 and isinstance(outputs[0], (list, tuple))):
+            raise ValueError(
+                "The encoder must return two tensors [mean, log_var], each of shape "
+                f"(batch, latent_dim); its output shape is {outputs}."
+            )
+        latent_dim = outputs[0][-1]
+        image_shape = tuple(encoder.input_shape)[1:]
+        decoder_in, decoder_out = tuple(decoder.input_shape), tuple(decoder.output_shape)[1:]
+        if decoder_in[-1] != latent_dim:
+            raise ValueError(
+                f"Latent size mismatch: the encoder gives {latent_dim}-d latents but the "
+                f"decoder takes input of shape {decoder_in}."
+            )
+        if decoder_out != image_shape:
+            raise ValueError(
+                f"The decoder outputs shape {decoder_out} but the encoder takes images "
+                f"of shape {image_shape}; they must match."
+            )
+        return latent_dim, image_shape
+
+    @classmethod
+    def for_images(cls, image_shape, latent_dim=16, width=32, hidden_units=256, **kwargs):
+        """Builds a VAE with `keras_gen.networks.conv_encoder` / `conv_decoder`.
+
+        Args:
+            image_shape: `(height, width, channels)`, sides divisible by 4.
+            latent_dim: size of the latent vector.
+            width: filters of the first encoder convolution.
+            hidden_units: units of the dense hidden layers.
+            **kwargs: the `VAE` arguments (`reconstruction`, `beta`, `seed`, ...).
+        """
+        encoder = networks.conv_encoder(image_shape, latent_dim, width, hidden_units)
+        decoder = networks.conv_decoder(image_shape, latent_dim, width, hidden_units)
+        return cls(encoder, decoder, **kwargs)
+
+    # --- the probabilistic model ----------------------------------------------------
+    def encode(self, images, training=False):
+        """Returns `(mean, log_var)` of q(z|x) for a batch of images."""
+        mean, log_var = self.encoder(images, training=training)
+        return mean, log_var
+
+    def _decoder_output_to_images(self, outputs):
+        return ops.sigmoid(outputs) if self.reconstruction == "bernoulli" else outputs
+
+    def decode(self, latent_points, training=False):
+        """Returns the decoder's mean image E[x|z] in `data_scale` for latent points."""
+        latent_points = self.check_latent_points(latent_points)
+        return self._decoder_output_to_images(self.decoder(latent_points, training=training))
+
+    def reconstruct(self, images):
+        """Encodes images and decodes their posterior means, as a numpy array."""
+        mean, _ = self.encode(ops.convert_to_tensor(images, "float32"))
+        return ops.convert_to_numpy(self.decode(mean))
+
+    def log_px_given_z(self, images, latent_points, training=False):
+        """log p(x|z) in nats, summed over pixels: `(batch,)`."""
+        outputs = self.decoder(latent_points, training=training)
+        if self.reconstruction == "bernoulli":
+            return losses.bernoulli_log_likelihood(images, outputs)
+        return losses.gaussian_log_likelihood(images, outputs, math.log(self.decoder_std))
+
+    def elbo(self, images):
+        """One-sample ELBO estimate per image, in nats: `(batch,)`."""
+        images = ops.convert_to_tensor(images, "float32")
+        mean, log_var = self.encode(images)
+        z = reparameterize(mean, log_var, self.seed_generator)
+        return self.log_px_given_z(images, z) - losses.gaussian_kl(mean, log_var)
+
+    def call(self, images, training=None):
+        mean, _ = self.encoder(images, training=training)
+        return self._decoder_output_to_images(self.decoder(mean, training=training))
+
+    def _generate_batch(self, latent_points):
+        return self._decoder_output_to_images(self.decoder(latent_points, training=False))
+
+    # --- training -------------------------------------------------------------------
+    @property
+    def metrics(self):
+        return [self.loss_tracker, self.reconstruction_loss_tracker, self.kl_loss_tracker]
+
+    def _negative_elbo(self, images, training):
+        mean, log_var = self.encoder(images, training=training)
+        z = reparameterize(mean, log_var, self.seed_generator)
+        reconstruction_loss = -self.log_px_given_z(images, z, training=training)
+        kl_loss = losses.gaussian_kl(mean, log_var)
+        loss = global_batch_mean(reconstruction_loss + self.beta * kl_loss)
+        return loss, (reconstruction_loss, kl_loss)
+
+    def _record(self, loss, reconstruction_loss, kl_loss):
+        self.loss_tracker.update_state(unscaled(loss))
+        self.reconstruction_loss_tracker.update_state(reconstruction_loss)
+        self.kl_loss_tracker.update_state(kl_loss)
+        return {metric.name: metric.result() for metric in self.metrics}
+
+    def _images(self, data):
+        images, _, _ = keras.utils.unpack_x_y_sample_weight(data)
+        self.check_image_batch(images)
+        return ops.cast(images, self.compute_dtype)
+
+    def train_step(self, data):
+        images = self._images(data)
+        loss, (reconstruction_loss, kl_loss) = minimize(
+            lambda: self._negative_elbo(images, training=True), self.trainable_variables, self.optimizer
+        )
+        return self._record(loss, reconstruction_loss, kl_loss)
+
+    def test_step(self, data):
+        loss, (reconstruction_loss, kl_loss) = self._negative_elbo(self._images(data), training=False)
+        return self._record(loss, reconstruction_loss, kl_loss)
+
+    def get_config(self):
+        config = super().get_config()
+        for key in ("latent_dim", "image_shape"):
+            config.pop(key)
+        return {
+            **config,
+            "encoder": keras.saving.serialize_keras_object(self.encoder),
+            "decoder": keras.saving.serialize_keras_object(self.decoder),
+            "reconstruction": self.reconstruction,
+            "beta": self.beta,
+            "decoder_std": self.decoder_std,
+        }
+
+    @classmethod
+    def from_config(cls, config):
+        config = dict(config)
+        for key in ("encoder", "decoder"):
+            config[key] = keras.saving.deserialize_keras_object(config[key])
+        return cls(**config)

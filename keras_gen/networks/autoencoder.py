@@ -1,0 +1,91 @@
+"""Convolutional encoder and decoder builders for VAEs and autoencoders."""
+
+import keras
+from keras import layers
+
+from keras_gen.networks.dcgan import check_image_shape
+
+
+def _check_divisible_by_4(image_shape):
+    height, width, channels = check_image_shape(image_shape)
+    if height % 4 or width % 4:
+        raise ValueError(
+            f"The convolutional encoder/decoder halve the image twice, so both sides "
+            f"must be divisible by 4; got {height}x{width}. Pad or resize the images "
+            "(e.g. to 28x28 or 32x32), or pass your own encoder and decoder."
+        )
+    return height, width, channels
+
+
+def conv_encoder(
+    image_shape: tuple,
+    latent_dim: int = 16,
+    width: int = 32,
+    hidden_units: int = 256,
+    name: str = "encoder",
+) -> keras.Model:
+    """Builds a VAE encoder: image -> `[mean, log_var]` of q(z|x).
+
+    Two stride-2 convolutions (kernel 4, ReLU) with `width` and `2 * width`
+    filters, a dense hidden layer, and two linear heads.
+
+    Args:
+        image_shape: `(height, width, channels)`; sides divisible by 4.
+        latent_dim: size of the latent vector.
+        width: filters of the first convolution.
+        hidden_units: units of the dense hidden layer.
+        name: the model's name.
+
+    Example:
+    >>> e = conv_encoder((28, 28, 1), latent_dim=2, width=8)
+    >>> [tuple(s) for s in e.output_shape]
+    [(None, 2), (None, 2)]
+    """
+    shape = _check_divisible_by_4(image_shape)
+    inputs = keras.Input(shape, name="image")
+    x = layers.Conv2D(width, 4, strides=2, padding="same", activation="relu")(inputs)
+    x = layers.Conv2D(2 * width, 4, strides=2, padding="same", activation="relu")(x)
+    x = layers.Flatten()(x)
+    x = layers.Dense(hidden_units, activation="relu")(x)
+    mean = layers.Dense(latent_dim, name="mean")(x)
+    log_var = layers.Dense(latent_dim, name="log_var")(x)
+    return keras.Model(inputs, [mean, log_var], name=name)
+
+
+def conv_decoder(
+    image_shape: tuple,
+    latent_dim: int = 16,
+    width: int = 32,
+    hidden_units: int = 256,
+    output_activation: str | None = None,
+    name: str = "decoder",
+) -> keras.Model:
+    """Builds a VAE decoder: latent vector -> the parameters of p(x|z).
+
+    Mirrors `conv_encoder`: dense layers to a quarter-size grid, then two
+    stride-2 transposed convolutions (kernel 4, ReLU) and a 3x3 convolution.
+    With `output_activation=None` the output is a logit (Bernoulli decoder) or
+    a mean (Gaussian decoder), as `keras_gen.models.VAE` expects.
+
+    Args:
+        image_shape: `(height, width, channels)`; sides divisible by 4.
+        latent_dim: size of the latent vector.
+        width: filters of the last transposed convolution.
+        hidden_units: units of the dense hidden layer.
+        output_activation: activation of the last layer.
+        name: the model's name.
+
+    Example:
+    >>> d = conv_decoder((28, 28, 1), latent_dim=2, width=8)
+    >>> tuple(d.output_shape)
+    (None, 28, 28, 1)
+    """
+    height, image_width, channels = _check_divisible_by_4(image_shape)
+    inputs = keras.Input((latent_dim,), name="latent")
+    x = layers.Dense(hidden_units, activation="relu")(inputs)
+    x = layers.Dense((height // 4) * (image_width // 4) * 2 * width, activation="relu")(x)
+    x = layers.Reshape((height // 4, image_width // 4, 2 * width))(x)
+    x = layers.Conv2DTranspose(2 * width, 4, strides=2, padding="same", activation="relu")(x)
+    x = layers.Conv2DTranspose(width, 4, strides=2, padding="same", activation="relu")(x)
+    outputs = layers.Conv2D(channels, 3, padding="same", activation=output_activation)(x)
+    return keras.Model(inputs, outputs, name=name)

@@ -1,0 +1,189 @@
+"""Generator and discriminator builders that follow the practical DCGAN recipe.
+
+Radford, Metz & Chintala, "Unsupervised Representation Learning with Deep
+Convolutional Generative Adversarial Networks" (2015): strided (transposed)
+convolutions instead of pooling, batch normalization in the generator, LeakyReLU,
+tanh output. Kernel sizes are multiples of the stride (4 for stride 2) so that
+transposed convolutions do not leave checkerboard artefacts (Odena et al.,
+"Deconvolution and Checkerboard Artifacts", 2016). The discriminator uses dropout.
+"""
+
+import keras
+from keras import layers
+
+
+def upsampling_plan(image_shape: tuple) -> tuple[int, tuple[int, int]]:
+    """How many stride-2 stages lead from a small grid to `image_shape`.
+
+    Picks the largest number of halvings that keeps both sides integers and the
+    starting grid at least 4 pixels on a side (28 -> 7 after 2 stages, 32 -> 4
+    after 3, 64 -> 4 after 4).
+
+    Returns:
+        `(stages, (start_height, start_width))`.
+    """
+    height, width = image_shape[0], image_shape[1]
+    stages = 0
+    while height % 2 ** (stages + 1) == 0 and width % 2 ** (stages + 1) == 0:
+        if min(height, width) // 2 ** (stages + 1) < 4:
+            break
+        stages += 1
+    if stages == 0:
+        raise ValueError(
+            f"Image sides {height}x{width} cannot be reached by stride-2 upsampling "
+            "from a grid of at least 4x4. Use images whose sides are divisible by 2 "
+            "and at least 8 pixels (e.g. 28x28, 32x32 or 64x64), or resize them."
+        )
+    return stages, (height // 2**stages, width // 2**stages)
+
+
+def check_image_shape(image_shape) -> tuple[int, int, int]:
+    """Validates an `(height, width, channels)` tuple and returns it as ints."""
+    if len(image_shape) != 3 or any(int(side) <= 0 for side in image_shape):
+        raise ValueError(
+            f"image_shape must be (height, width, channels) with positive sizes, got "
+            f"{tuple(image_shape)}. For grayscale images use channels=1, e.g. (28, 28, 1)."
+        )
+    return tuple(int(side) for side in image_shape)
+
+
+def dcgan_generator(
+    image_shape: tuple,
+    latent_dim: int = 128,
+    width: int = 64,
+    batch_norm: bool = True,
+    name: str = "generator",
+) -> keras.Model:
+    """Builds a DCGAN generator: latent vector -> image in [-1, 1].
+
+    Dense projection to a small grid, then stride-2 transposed convolutions
+    (kernel 4) that halve the filter count while doubling the resolution, each
+    followed by optional batch normalization and LeakyReLU(0.2); a final 5x5
+    convolution with tanh gives the image.
+
+    Args:
+        image_shape: `(height, width, channels)` of the images.
+        latent_dim: size of the latent vector.
+        width: filters of the last (highest-resolution) stage; earlier stages
+            have `width * 2**k`.
+        batch_norm: whether to normalize after each hidden layer.
+        name: the model's name.
+
+    Example:
+    >>> g = dcgan_generator((28, 28, 1), latent_dim=16, width=8)
+    >>> tuple(g.output_shape)
+    (None, 28, 28, 1)
+    """
+    height, image_width, channels = check_image_shape(image_shape)
+    stages, (start_h, start_w) = upsampling_plan((height, image_width))
+    filters = width * 2 ** (stages - 1)
+    inputs = keras.Input((latent_dim,), name="latent")
+    x = layers.Dense(start_h * start_w * filters, use_bias=not batch_norm, name="project")(inputs)
+    if batch_norm:
+        x = layers.BatchNormalization(name="project_bn")(x)
+    x = layers.LeakyReLU(0.2)(x)
+    x = layers.Reshape((start_h, start_w, filters))(x)
+    for stage in range(stages):
+        filters = width * 2 ** (stages - 1 - stage)
+        x = layers.Conv2DTranspose(
+            filters, 4, strides=2, padding="same", use_bias=not batch_norm, name=f"up_{stage}"
+        )(x)
+        if batch_norm:
+            x = layers.BatchNormalization(name=f"up_{stage}_bn")(x)
+        x = layers.LeakyReLU(0.2)(x)
+    # float32 output keeps images exact under mixed precision.
+    outputs = layers.Conv2D(
+        channels, 5, padding="same", activation="tanh", dtype="float32", name="to_image"
+    )(x)
+    return keras.Model(inputs, outputs, name=name)
+
+
+def dcgan_discriminator(
+    image_shape: tuple,
+    width: int = 64,
+    dropout: float = 0.3,
+    batch_norm: bool = False,
+    name: str = "discriminator",
+) -> keras.Model:
+    """Builds a DCGAN discriminator: image -> one logit (real vs generated).
+
+    Stride-2 convolutions with kernel 4 (no pooling) doubling the filters at
+    each stage, LeakyReLU(0.2) and dropout after each, then a dense logit. The
+    output is a logit: the losses apply the sigmoid.
+
+    Args:
+        image_shape: `(height, width, channels)` of the images.
+        width: filters of the first stage.
+        dropout: dropout rate after each stage and before the logit.
+        batch_norm: normalize after each stage but the first (off by default;
+            with a frozen discriminator in the generator step, batch statistics
+            would otherwise still move).
+        name: the model's name.
+
+    Example:
+    >>> d = dcgan_discriminator((28, 28, 1), width=8)
+    >>> tuple(d.output_shape)
+    (None, 1)
+    """
+    height, image_width, channels = check_image_shape(image_shape)
+    stages, _ = upsampling_plan((height, image_width))
+    inputs = keras.Input((height, image_width, channels), name="image")
+    x = inputs
+    for stage in range(stages):
+        x = layers.Conv2D(width * 2**stage, 4, strides=2, padding="same", name=f"down_{stage}")(x)
+        if batch_norm and stage > 0:
+            x = layers.BatchNormalization(name=f"down_{stage}_bn")(x)
+        x = layers.LeakyReLU(0.2)(x)
+        x = layers.Dropout(dropout)(x)
+    x = layers.Flatten()(x)
+    outputs = layers.Dense(1, dtype="float32", name="logit")(x)
+    return keras.Model(inputs, outputs, name=name)
+
+
+def keras_book_generator(latent_dim: int = 32, channels: int = 3, name: str = "generator"):
+    """The 32x32x3 generator of the well-known Keras book GAN example.
+
+    Latent 32 -> Dense 16*16*128 -> Conv 256 k5 -> ConvTranspose 256 k4 s2
+    -> Conv 256 k5 -> Conv 256 k5 -> Conv 3 k7 tanh, LeakyReLU after each hidden
+    layer (Chollet, "Deep Learning with Python", 1st ed., section 8.5).
+
+    Example:
+    >>> tuple(keras_book_generator().output_shape)
+    (None, 32, 32, 3)
+    """
+    inputs = keras.Input((latent_dim,), name="latent")
+    x = layers.Dense(128 * 16 * 16)(inputs)
+    x = layers.LeakyReLU()(x)
+    x = layers.Reshape((16, 16, 128))(x)
+    x = layers.Conv2D(256, 5, padding="same")(x)
+    x = layers.LeakyReLU()(x)
+    x = layers.Conv2DTranspose(256, 4, strides=2, padding="same")(x)
+    x = layers.LeakyReLU()(x)
+    for _ in range(2):
+        x = layers.Conv2D(256, 5, padding="same")(x)
+        x = layers.LeakyReLU()(x)
+    outputs = layers.Conv2D(channels, 7, activation="tanh", padding="same")(x)
+    return keras.Model(inputs, outputs, name=name)
+
+
+def keras_book_discriminator(image_shape: tuple = (32, 32, 3), name: str = "discriminator"):
+    """The 32x32x3 discriminator of the well-known Keras book GAN example.
+
+    Conv 128 k3, then three Conv 128 k4 s2, LeakyReLU after each, Flatten,
+    Dropout 0.4, Dense 1. The book ends in a sigmoid; this returns the logit,
+    since keras_gen's losses take logits.
+
+    Example:
+    >>> tuple(keras_book_discriminator().output_shape)
+    (None, 1)
+    """
+    inputs = keras.Input(check_image_shape(image_shape), name="image")
+    x = layers.Conv2D(128, 3)(inputs)
+    x = layers.LeakyReLU()(x)
+    for _ in range(3):
+        x = layers.Conv2D(128, 4, strides=2)(x)
+        x = layers.LeakyReLU()(x)
+    x = layers.Flatten()(x)
+    x = layers.Dropout(0.4)(x)
+    outputs = layers.Dense(1)(x)
+    return keras.Model(inputs, outputs, name=name)

@@ -1,0 +1,26 @@
+"""Installs keras_gen and its `keras-gen` command."""
+
+from setuptools import find_packages, setup
+
+setup(
+    name="keras_gen",
+    version="0.1.0",
+    description="Generative models (VAE, GANs, autoregressive) for Keras 3 that train with model.fit().",
+    long_description=open("README.md", encoding="utf-8").read(),
+    long_description_content_type="text/markdown",
+    packages=find_packages(include=["keras_gen", "keras_gen.*"]),
+    python_requires=">=3.9",
+    install_requires=[
+        "tensorflow>=2.16",
+        "keras>=3.0",
+        "tensorflow-datasets>=4.9",
+        "keras-tuner>=1.4",
+        "numpy>=1.23",
+        "scipy>=1.9",
+        "scikit-learn>=1.1",
+        "pillow>=9",
+        "matplotlib>=3.5",
+    ],
+    extras_require={"test": ["pytest>=7", "ruff>=0.4"]},
+    entry_points={"console_scripts": ["keras-gen=keras_gen.cli:main"]},
+)
