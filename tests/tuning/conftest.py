@@ -1,0 +1,68 @@
+"""Shared helpers of the tuning tests: tiny data and checks every search must pass."""
+
+import math
+import os
+from typing import ClassVar
+
+import keras
+import numpy as np
+import pytest
+
+import keras_gen
+
+# 8x8 digits keep every trial to a few seconds on two CPU cores.
+DATA = "digits"
+TRAIN_IMAGES = 256
+EVAL_IMAGES = 128
+
+
+@pytest.fixture(scope="session")
+def digits_unit():
+    """(train, held_out) digits in [0, 1], for VAEs."""
+    train, _ = keras_gen.data.load_numpy(DATA, "train", scale=(0, 1), limit=TRAIN_IMAGES)
+    held_out, _ = keras_gen.data.load_numpy(DATA, "test", scale=(0, 1), limit=EVAL_IMAGES)
+    return train, held_out
+
+
+@pytest.fixture(scope="session")
+def digits_tanh():
+    """(train, held_out) digits in [-1, 1], for GANs."""
+    train, _ = keras_gen.data.load_numpy(DATA, "train", scale=(-1, 1), limit=TRAIN_IMAGES)
+    held_out, _ = keras_gen.data.load_numpy(DATA, "test", scale=(-1, 1), limit=EVAL_IMAGES)
+    return train, held_out
+
+
+class RecordingCallback(keras.callbacks.Callback):
+    """Remembers, class-wide, which instances trained which model."""
+
+    uses: ClassVar[list[tuple[int, int]]] = []
+
+    def on_train_begin(self, logs=None):
+        RecordingCallback.uses.append((id(self), id(self.model)))
+
+
+def check_objective_reached_oracle(tuner, num_trials):
+    """Every trial completed and the best one has a finite score for the objective."""
+    trials = list(tuner.oracle.trials.values())
+    assert len(trials) == num_trials
+    assert [t.status for t in trials] == ["COMPLETED"] * num_trials, [t.message for t in trials]
+    best = tuner.oracle.get_best_trials(1)[0]
+    name = tuner.oracle.objective.name
+    assert isinstance(best.score, float) and math.isfinite(best.score)
+    assert best.metrics.exists(name)
+    assert best.score == best.metrics.get_best_value(name)
+    return best
+
+
+def check_best_model_reloads(tuner, directory):
+    """The best model saves as .keras, reloads, and makes the same images from the same points."""
+    model = tuner.get_best_models(1)[0]
+    path = os.path.join(directory, "best.keras")
+    model.save(path)
+    restored = keras.models.load_model(path)
+    assert type(restored) is type(model)
+    latent_points = np.random.default_rng(5).standard_normal((4, model.latent_dim)).astype("float32")
+    np.testing.assert_array_equal(
+        model.generate(latent_points=latent_points), restored.generate(latent_points=latent_points)
+    )
+    return restored
