@@ -1,0 +1,46 @@
+"""Data loading: image data sets as scaled NHWC float32 `tf.data` pipelines.
+
+Example:
+>>> import keras_gen
+>>> ds = keras_gen.data.load("fashion_mnist", batch_size=128)  # images in (-1, 1)
+>>> x, y = keras_gen.data.load_numpy("digits", scale=(0, 1))
+"""
+
+from keras_gen.data.builtin import DATA_ENV_VAR, register_builtins
+from keras_gen.data.idx import IdxFormatError, read_idx, write_idx
+from keras_gen.data.pipeline import load, load_numpy
+from keras_gen.data.preprocessing import (
+    TANH_RANGE,
+    UNIT_RANGE,
+    check_images,
+    scale_images,
+    unscale_images,
+)
+from keras_gen.data.registry import (
+    DatasetInfo,
+    DatasetNotFoundError,
+    available,
+    info,
+    register,
+)
+
+register_builtins()
+
+__all__ = [
+    "DATA_ENV_VAR",
+    "TANH_RANGE",
+    "UNIT_RANGE",
+    "DatasetInfo",
+    "DatasetNotFoundError",
+    "IdxFormatError",
+    "available",
+    "check_images",
+    "info",
+    "load",
+    "load_numpy",
+    "read_idx",
+    "register",
+    "scale_images",
+    "unscale_images",
+    "write_idx",
+]

@@ -1,0 +1,248 @@
+"""`load` and `load_numpy`: any data set as scaled NHWC float32 images.
+
+Registered data sets are read into memory by `load_numpy` and `load` wraps the
+arrays in a `tf.data` pipeline; TFDS data sets are streamed from their files.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import numpy as np
+import tensorflow as tf
+
+from keras_gen.data.preprocessing import (
+    TANH_RANGE,
+    check_images,
+    linear_rescale,
+    scale_images,
+    validate_range,
+)
+from keras_gen.data.registry import DatasetInfo, check_split, is_tfds_name, registered
+
+# The most memory a streamed (TFDS) shuffle buffer of uint8 images may take.
+SHUFFLE_BUFFER_BYTES = 1 << 30
+
+
+def _check_limit(limit: int | None) -> None:
+    if limit is not None and (
+        isinstance(limit, bool) or not isinstance(limit, int) or limit < 0
+    ):
+        raise ValueError(
+            f"limit must be None (all examples) or a non-negative integer; got {limit!r}."
+        )
+
+
+def _empty_error(name: str, split: str, limit: int | None) -> ValueError:
+    after = f" with limit={limit}" if limit is not None else ""
+    return ValueError(
+        f"The data set is empty: '{name}' split '{split}' has no examples{after}. "
+        "Use a positive limit, or check the split and the files it is read from."
+    )
+
+
+def _as_image_arrays(
+    dataset_info: DatasetInfo, images: np.ndarray, labels: np.ndarray
+) -> tuple[np.ndarray, np.ndarray]:
+    """Checks a loader's output, adding the channel axis to (N, H, W) grayscale."""
+    images, labels = np.asarray(images), np.asarray(labels)
+    if images.ndim == 3:
+        images = images[..., None]
+    if labels.ndim != 1 or len(labels) != len(images):
+        raise ValueError(
+            f"The loader of '{dataset_info.name}' returned {len(images)} images but labels "
+            f"of shape {labels.shape}; expected labels of shape ({len(images)},)."
+        )
+    return images, labels
+
+
+def _registered_arrays(
+    name: str, split: str, data_dir: str | None
+) -> tuple[np.ndarray, np.ndarray, DatasetInfo]:
+    dataset_info, loader = registered(name)
+    check_split(dataset_info, split)
+    images, labels = _as_image_arrays(dataset_info, *loader(split, data_dir))
+    return images, labels, dataset_info
+
+
+def _tfds_arrays(
+    name: str, split: str, limit: int | None, data_dir: str | None
+) -> tuple[np.ndarray, np.ndarray, DatasetInfo]:
+    # Imported here: tensorflow_datasets is slow to import and only TFDS names need it.
+    from keras_gen.data import tfds_source
+
+    ds, dataset_info, _ = tfds_source.tfds_dataset(name, split, data_dir)
+    if limit is not None:
+        ds = ds.take(limit)
+    batches = list(ds.batch(1024).as_numpy_iterator())
+    if not batches:
+        return (
+            np.zeros((0, *dataset_info.image_shape), np.uint8),
+            np.zeros(0, np.int32),
+            dataset_info,
+        )
+    images, labels = (np.concatenate(parts) for parts in zip(*batches))
+    return images, labels, dataset_info
+
+
+def load_numpy(
+    name: str,
+    split: str = "train",
+    scale: Sequence[float] = TANH_RANGE,
+    limit: int | None = None,
+    data_dir: str | None = None,
+) -> tuple[np.ndarray, np.ndarray]:
+    """Loads a whole split into memory as scaled float32 NHWC images and int32 labels.
+
+    Args:
+        name: "fashion_mnist", "mnist", "digits", another registered name, or any
+            TFDS name ("cifar10", or "tfds:mnist" to prefer TFDS over a built-in).
+        split: "train" or "test" (see `info(name).splits`).
+        scale: `(lo, hi)` to map pixels to: (-1, 1) for tanh generators, (0, 1)
+            for Bernoulli decoders.
+        limit: keep only the first `limit` examples.
+        data_dir: a directory to look in first (for TFDS: its data_dir).
+
+    Returns:
+        `(images, labels)`: float32 `(N, H, W, C)` in `scale`, int32 `(N,)`
+        (-1 for a TFDS data set without labels).
+
+    Example:
+    >>> x, y = keras_gen.data.load_numpy("digits", scale=(0, 1), limit=100)
+    >>> x.shape, y.dtype
+    ((100, 8, 8, 1), dtype('int32'))
+    """
+    to_range = validate_range(scale, argument="scale")
+    _check_limit(limit)
+    if is_tfds_name(name):
+        images, labels, dataset_info = _tfds_arrays(name, split, limit, data_dir)
+    else:
+        images, labels, dataset_info = _registered_arrays(name, split, data_dir)
+        images, labels = images[:limit], labels[:limit]
+    if len(images) == 0:
+        raise _empty_error(name, split, limit)
+    images = scale_images(
+        images, from_range=dataset_info.value_range, to_range=to_range
+    )
+    check_images(
+        images, expected_shape=dataset_info.image_shape, name=f"'{name}' images"
+    )
+    return images, labels.astype(np.int32)
+
+
+def _shuffle_buffer_size(num_examples: int | None, image_shape: Sequence[int]) -> int:
+    """The whole split when its uint8 images fit in SHUFFLE_BUFFER_BYTES, else what fits."""
+    fits = max(1, SHUFFLE_BUFFER_BYTES // int(np.prod(image_shape)))
+    return fits if num_examples is None else max(1, min(num_examples, fits))
+
+
+def _tfds_stream(
+    name: str,
+    split: str,
+    scale: tuple[float, float],
+    labels: bool,
+    shuffle: bool,
+    seed: int | None,
+    limit: int | None,
+    data_dir: str | None,
+) -> tuple[tf.data.Dataset, int | None]:
+    from keras_gen.data import tfds_source
+
+    if limit == 0:
+        raise _empty_error(name, split, limit)
+    # With a limit, "the first N" must not depend on a shuffled file order.
+    ds, dataset_info, num_examples = tfds_source.tfds_dataset(
+        name, split, data_dir, shuffle_files=shuffle and limit is None, seed=seed
+    )
+    if labels and dataset_info.num_classes is None:
+        raise ValueError(
+            f"TFDS data set '{name}' has no 'label' class feature, so labels=True cannot "
+            "work; use labels=False."
+        )
+    if limit is not None:
+        ds = ds.take(limit)
+        num_examples = limit if num_examples is None else min(limit, num_examples)
+    if num_examples == 0:
+        raise _empty_error(name, split, limit)
+    if shuffle:
+        buffer_size = _shuffle_buffer_size(num_examples, dataset_info.image_shape)
+        ds = ds.shuffle(buffer_size, seed=seed, reshuffle_each_iteration=True)
+
+    def to_float(image, label):
+        image = linear_rescale(
+            tf.cast(image, tf.float32), dataset_info.value_range, scale
+        )
+        return (image, label) if labels else image
+
+    return ds.map(to_float, num_parallel_calls=tf.data.AUTOTUNE), num_examples
+
+
+def load(
+    name: str,
+    split: str = "train",
+    batch_size: int = 64,
+    scale: Sequence[float] = TANH_RANGE,
+    labels: bool = False,
+    shuffle: bool = True,
+    seed: int | None = 0,
+    limit: int | None = None,
+    data_dir: str | None = None,
+    drop_remainder: bool = False,
+    repeat: bool = False,
+) -> tf.data.Dataset:
+    """Loads a data set as a shuffled, batched, prefetched `tf.data.Dataset`.
+
+    Batches are float32 `(batch, H, W, C)` images scaled to `scale`, or
+    `(images, int32 labels)` pairs when `labels=True`. The shuffle buffer holds
+    the whole split when it fits in memory; the same `seed` gives the same order
+    on every fresh `load` (each epoch is reshuffled, reproducibly).
+
+    Args:
+        name: "fashion_mnist", "mnist", "digits", another registered name, or any
+            TFDS name ("cifar10", or "tfds:mnist" to prefer TFDS over a built-in).
+        split: "train" or "test" (see `info(name).splits`).
+        batch_size: examples per batch.
+        scale: `(lo, hi)` to map pixels to: (-1, 1) for tanh generators, (0, 1)
+            for Bernoulli decoders.
+        labels: yield `(images, labels)` instead of images.
+        shuffle: shuffle the examples, reshuffling every epoch.
+        seed: shuffle seed; None for a different order every time.
+        limit: keep only the first `limit` examples (for smoke tests).
+        data_dir: a directory to look in first (for TFDS: its data_dir).
+        drop_remainder: drop the last, smaller batch.
+        repeat: repeat forever (then pass `steps_per_epoch` to `fit`).
+
+    Example:
+    >>> ds = keras_gen.data.load("fashion_mnist", batch_size=128, scale=(0, 1))
+    >>> model.fit(ds, epochs=10)
+    """
+    if (
+        isinstance(batch_size, bool)
+        or not isinstance(batch_size, int)
+        or batch_size < 1
+    ):
+        raise ValueError(f"batch_size must be a positive integer; got {batch_size!r}.")
+    if is_tfds_name(name):
+        _check_limit(limit)
+        to_range = validate_range(scale, argument="scale")
+        ds, num_examples = _tfds_stream(
+            name, split, to_range, labels, shuffle, seed, limit, data_dir
+        )
+    else:
+        images, label_array = load_numpy(name, split, scale, limit, data_dir)
+        num_examples = len(images)
+        ds = tf.data.Dataset.from_tensor_slices(
+            (images, label_array) if labels else images
+        )
+        if shuffle:
+            ds = ds.shuffle(num_examples, seed=seed, reshuffle_each_iteration=True)
+    if drop_remainder and num_examples is not None and num_examples < batch_size:
+        raise ValueError(
+            f"'{name}' split '{split}' has {num_examples} examples, fewer than batch_size="
+            f"{batch_size}, so drop_remainder=True would yield no batches. Use a smaller "
+            "batch_size, a larger limit, or drop_remainder=False."
+        )
+    ds = ds.batch(batch_size, drop_remainder=drop_remainder)
+    if repeat:
+        ds = ds.repeat()
+    return ds.prefetch(tf.data.AUTOTUNE)

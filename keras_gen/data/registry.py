@@ -1,0 +1,189 @@
+"""The data set registry: names, their metadata, and the functions that load them.
+
+A loader is a plain function `loader_fn(split, data_dir) -> (images, labels)`
+returning NumPy arrays: images `(N, H, W, C)` or `(N, H, W)` with values in the
+data set's `value_range` (default [0, 255]), and integer labels `(N,)`.
+Names that are not registered are looked up in TensorFlow Datasets.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Callable, Sequence
+
+import numpy as np
+
+from keras_gen.data.preprocessing import UINT8_RANGE, validate_range
+
+Loader = Callable[[str, str | None], tuple[np.ndarray, np.ndarray]]
+
+TFDS_PREFIX = "tfds:"
+
+
+class DatasetNotFoundError(FileNotFoundError):
+    """Raised when a known data set's files are nowhere to be found or downloaded."""
+
+
+@dataclasses.dataclass(frozen=True)
+class DatasetInfo:
+    """What a data set holds: image shape, classes and splits.
+
+    Args:
+        name: the name `load` accepts.
+        image_shape: `(H, W, C)` of every image; grayscale has `C = 1`.
+        num_classes: number of label classes, or None for unlabelled data.
+        class_names: a name per class, or None.
+        splits: split names `load` accepts (empty when TFDS does not know them yet).
+        value_range: `(lo, hi)` of the raw pixel values the loader returns.
+
+    Example:
+    >>> keras_gen.data.info("fashion_mnist").image_shape
+    (28, 28, 1)
+    """
+
+    name: str
+    image_shape: tuple[int, int, int]
+    num_classes: int | None
+    class_names: tuple[str, ...] | None = None
+    splits: tuple[str, ...] = ("train", "test")
+    value_range: tuple[float, float] = UINT8_RANGE
+
+
+_REGISTRY: dict[str, tuple[DatasetInfo, Loader]] = {}
+
+
+def register(
+    name: str,
+    loader_fn: Loader,
+    image_shape: Sequence[int],
+    num_classes: int | None,
+    class_names: Sequence[str] | None = None,
+    *,
+    splits: Sequence[str] = ("train", "test"),
+    value_range: Sequence[float] = UINT8_RANGE,
+    overwrite: bool = False,
+) -> DatasetInfo:
+    """Makes `name` loadable with `keras_gen.data.load` and `load_numpy`.
+
+    Args:
+        name: the data set's name, e.g. "my_sprites".
+        loader_fn: `loader_fn(split, data_dir) -> (images, labels)`, NumPy arrays with
+            images `(N, H, W, C)` (or `(N, H, W)` for grayscale) in `value_range`
+            and integer labels `(N,)`.
+        image_shape: `(H, W, C)` of every image.
+        num_classes: number of label classes.
+        class_names: optional name per class.
+        splits: the split names `loader_fn` accepts.
+        value_range: `(lo, hi)` of the raw pixel values; (0, 255) for `uint8`.
+        overwrite: replace an existing registration with the same name.
+
+    Returns:
+        The registered `DatasetInfo`.
+
+    Example:
+    >>> def load_sprites(split, data_dir):
+    ...     return np.zeros((10, 16, 16, 3), np.uint8), np.zeros(10, np.int32)
+    >>> keras_gen.data.register("sprites", load_sprites, (16, 16, 3), num_classes=1)
+    """
+    if not isinstance(name, str) or not name or name.startswith(TFDS_PREFIX):
+        raise ValueError(
+            f"Data set name must be a non-empty string not starting with "
+            f"'{TFDS_PREFIX}' (that prefix selects TensorFlow Datasets); got {name!r}."
+        )
+    if name in _REGISTRY and not overwrite:
+        raise ValueError(
+            f"Data set '{name}' is already registered. Pick another name or pass "
+            "overwrite=True to replace it."
+        )
+    if not callable(loader_fn):
+        raise TypeError(
+            f"loader_fn must be a function (split, data_dir) -> (images, labels); got {loader_fn!r}."
+        )
+    shape = tuple(int(d) for d in image_shape)
+    if len(shape) != 3 or min(shape) < 1:
+        raise ValueError(
+            f"image_shape must be (H, W, C) with positive sizes, e.g. (28, 28, 1); got {image_shape!r}."
+        )
+    if num_classes is not None and (
+        isinstance(num_classes, bool) or int(num_classes) < 1
+    ):
+        raise ValueError(
+            f"num_classes must be a positive integer or None; got {num_classes!r}."
+        )
+    names = None if class_names is None else tuple(str(c) for c in class_names)
+    if names is not None and len(names) != num_classes:
+        raise ValueError(
+            f"class_names has {len(names)} entries but num_classes is {num_classes}; "
+            "give one name per class."
+        )
+    if not splits:
+        raise ValueError("splits must name at least one split, e.g. ('train', 'test').")
+    dataset_info = DatasetInfo(
+        name=name,
+        image_shape=shape,
+        num_classes=None if num_classes is None else int(num_classes),
+        class_names=names,
+        splits=tuple(splits),
+        value_range=validate_range(value_range, argument="value_range"),
+    )
+    _REGISTRY[name] = (dataset_info, loader_fn)
+    return dataset_info
+
+
+def available() -> list[str]:
+    """Lists the registered data set names (any TFDS name works as well).
+
+    Example:
+    >>> keras_gen.data.available()
+    ['digits', 'fashion_mnist', 'mnist']
+    """
+    return sorted(_REGISTRY)
+
+
+def registered(name: str) -> tuple[DatasetInfo, Loader] | None:
+    """Returns `(info, loader_fn)` for a registered name, or None."""
+    return _REGISTRY.get(name)
+
+
+def is_tfds_name(name: str) -> bool:
+    """Tells whether `name` is served by TFDS: prefixed with "tfds:" or not registered."""
+    if not isinstance(name, str):
+        raise TypeError(
+            f"Data set name must be a string such as 'fashion_mnist'; got {name!r}."
+        )
+    return name.startswith(TFDS_PREFIX) or name not in _REGISTRY
+
+
+def unknown_dataset_message(name: str) -> str:
+    """The error message for a name neither the registry nor TFDS knows."""
+    return (
+        f"Unknown data set '{name}'. Built-in: {', '.join(available())}; any TFDS name "
+        "also works (see tfds.list_builders()), optionally prefixed with 'tfds:'."
+    )
+
+
+def check_split(dataset_info: DatasetInfo, split: str) -> None:
+    """Raises a ValueError listing the valid splits when `split` is not one of them."""
+    if split not in dataset_info.splits:
+        valid = ", ".join(f"'{s}'" for s in dataset_info.splits)
+        raise ValueError(
+            f"Unknown split '{split}' for data set '{dataset_info.name}'. Valid splits: {valid}."
+        )
+
+
+def info(name: str) -> DatasetInfo:
+    """Describes a data set: image shape, number of classes, class names, splits.
+
+    Args:
+        name: a registered name (see `available()`) or any TFDS name.
+
+    Example:
+    >>> keras_gen.data.info("digits")
+    DatasetInfo(name='digits', image_shape=(8, 8, 1), num_classes=10, ...)
+    """
+    if not is_tfds_name(name):
+        return _REGISTRY[name][0]
+    # Imported here: tensorflow_datasets is slow to import and only TFDS names need it.
+    from keras_gen.data import tfds_source
+
+    return tfds_source.tfds_info(name)
