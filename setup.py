@@ -9,7 +9,7 @@ setup(
     long_description=open("README.md", encoding="utf-8").read(),
     long_description_content_type="text/markdown",
     packages=find_packages(include=["keras_gen", "keras_gen.*"]),
-    python_requires=">=3.9",
+    python_requires=">=3.10",
     install_requires=[
         "tensorflow>=2.16",
         "keras>=3.0",

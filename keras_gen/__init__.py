@@ -8,4 +8,4 @@ from keras_gen import callbacks, data, layers, losses, models, networks
 
 __version__ = "0.1.0"
 
-__all__ = ["callbacks", "data", "layers", "losses", "models", "networks", "__version__"]
+__all__ = ["__version__", "callbacks", "data", "layers", "losses", "models", "networks"]

@@ -178,6 +178,27 @@ class GenerativeModel(keras.Model):
         self._check_fit_data(x, "evaluation")
         return super().evaluate(x, y, *args, **kwargs)
 
+    # --- saving ---------------------------------------------------------------------
+    def _random_states(self):
+        """Seed-generator states of the model and its layers (not part of `weights`)."""
+        weight_ids = {id(w) for w in self.weights}
+        return [v for v in self.variables if id(v) not in weight_ids]
+
+    def save_own_variables(self, store):
+        # Keras saves weights only; saving the random states too makes a resumed
+        # run continue the same random stream instead of replaying it.
+        super().save_own_variables(store)
+        for index, state in enumerate(self._random_states()):
+            store[f"random_state_{index}"] = state
+
+    def load_own_variables(self, store):
+        keys = set(store.keys())
+        for index, variable in enumerate(self._trainable_variables + self._non_trainable_variables):
+            variable.assign(store[f"{index}"])
+        for index, state in enumerate(self._random_states()):
+            if f"random_state_{index}" in keys:
+                state.assign(store[f"random_state_{index}"])
+
     def get_config(self):
         return {
             "latent_dim": self.latent_dim,

@@ -42,9 +42,18 @@ class AdversarialChain(keras.Model):
         return self.generator.trainable_weights if self.trainable else []
 
     @property
+    def trainable_variables(self):
+        return self.trainable_weights
+
+    @property
     def non_trainable_weights(self):
-        frozen = {id(v) for v in self.trainable_weights}
-        return [v for v in self.weights if id(v) not in frozen]
+        learning = {id(v) for v in self.trainable_weights}
+        return [v for v in self.weights if id(v) not in learning]
+
+    @property
+    def non_trainable_variables(self):
+        learning = {id(v) for v in self.trainable_weights}
+        return [v for v in self.variables if id(v) not in learning]
 
     def call(self, latent_points, training=None):
         return self.discriminator(self.generator(latent_points, training=training), training=training)
@@ -183,6 +192,10 @@ class GAN(GenerativeModel):
         super().compile(**kwargs)
         self.d_optimizer = _loss_scaled(keras.optimizers.get(d_optimizer))
         self.g_optimizer = _loss_scaled(keras.optimizers.get(g_optimizer))
+        # The networks exist from construction, so the optimizer state can too:
+        # load_model, BackupAndRestore and load_weights then find it to restore.
+        self.d_optimizer.build(self.discriminator.trainable_variables)
+        self.g_optimizer.build(self.adversarial.trainable_variables)
         self._gan_compile_options = kwargs
 
     def get_compile_config(self):
@@ -199,9 +212,6 @@ class GAN(GenerativeModel):
         d_optimizer = keras.saving.deserialize_keras_object(config.pop("d_optimizer"))
         g_optimizer = keras.saving.deserialize_keras_object(config.pop("g_optimizer"))
         self.compile(d_optimizer=d_optimizer, g_optimizer=g_optimizer, **config)
-        # Optimizer variables must exist before their saved values are loaded.
-        self.d_optimizer.build(self.discriminator.trainable_variables)
-        self.g_optimizer.build(self.adversarial.trainable_variables)
 
     # --- the adversarial step -------------------------------------------------------
     @property

@@ -9,7 +9,7 @@ import keras
 
 from keras_gen.training.distribution import global_batch_mean
 
-__all__ = ["minimize", "global_batch_mean"]
+__all__ = ["global_batch_mean", "minimize"]
 
 
 def minimize(loss_fn, variables, optimizer):

@@ -1,0 +1,90 @@
+"""Losses and layers against independent numpy computations."""
+
+import keras
+import numpy as np
+import pytest
+
+from keras_gen import losses
+from keras_gen.layers import Sampling, reparameterize
+
+RNG = np.random.default_rng(0)
+
+
+def test_gaussian_kl_closed_form_matches_monte_carlo():
+    mean = RNG.normal(size=(3, 4)).astype("float32")
+    log_var = RNG.normal(scale=0.5, size=(3, 4)).astype("float32")
+    kl = losses.gaussian_kl(mean, log_var).numpy()
+    # Independent: sum of per-dimension KL(N(m, s^2) || N(0, 1)) = log(1/s) + (s^2 + m^2)/2 - 1/2
+    s = np.exp(0.5 * log_var)
+    expected = np.sum(-np.log(s) + (s**2 + mean**2) / 2 - 0.5, axis=1)
+    np.testing.assert_allclose(kl, expected, rtol=1e-5)
+    # And a Monte Carlo estimate agrees.
+    z = mean[0] + s[0] * RNG.normal(size=(200_000, 4))
+    log_q = np.sum(-0.5 * ((z - mean[0]) / s[0]) ** 2 - np.log(s[0]), axis=1)
+    log_p = np.sum(-0.5 * z**2, axis=1)
+    assert abs(np.mean(log_q - log_p) - expected[0]) < 0.02
+
+
+def test_bernoulli_log_likelihood_is_negative_bce():
+    x = RNG.uniform(size=(2, 5, 5, 1)).astype("float32")
+    logits = RNG.normal(size=x.shape).astype("float32")
+    p = 1 / (1 + np.exp(-logits))
+    expected = np.sum(x * np.log(p) + (1 - x) * np.log(1 - p), axis=(1, 2, 3))
+    np.testing.assert_allclose(losses.bernoulli_log_likelihood(x, logits).numpy(), expected, rtol=1e-5)
+    # Stable for large logits.
+    assert np.isfinite(losses.bernoulli_log_likelihood(np.ones((1, 2), "float32"), np.full((1, 2), 200.0, "float32"))).all()
+
+
+def test_gaussian_log_likelihood_matches_scipy():
+    from scipy.stats import norm
+
+    x = RNG.normal(size=(2, 3, 3, 1)).astype("float32")
+    mean = RNG.normal(size=x.shape).astype("float32")
+    got = losses.gaussian_log_likelihood(x, mean, np.log(0.3)).numpy()
+    np.testing.assert_allclose(got, norm.logpdf(x, mean, 0.3).sum(axis=(1, 2, 3)), rtol=1e-5)
+
+
+def test_discriminator_and_generator_losses():
+    real = RNG.normal(size=(4, 1)).astype("float32")
+    fake = RNG.normal(size=(4, 1)).astype("float32")
+    sig = lambda v: 1 / (1 + np.exp(-v))
+    np.testing.assert_allclose(
+        losses.discriminator_loss(real, fake).numpy(),
+        (-np.log(sig(real)) - np.log(1 - sig(fake)))[:, 0], rtol=1e-5)
+    smoothed = losses.discriminator_loss(real, fake, np.full((4, 1), 0.9, "float32")).numpy()
+    expected = -(0.9 * np.log(sig(real)) + 0.1 * np.log(1 - sig(real))) - np.log(1 - sig(fake))
+    np.testing.assert_allclose(smoothed, expected[:, 0], rtol=1e-5)
+    np.testing.assert_allclose(losses.generator_loss_non_saturating(fake).numpy(), -np.log(sig(fake))[:, 0], rtol=1e-5)
+    np.testing.assert_allclose(losses.generator_loss_minimax(fake).numpy(), np.log(1 - sig(fake))[:, 0], rtol=1e-5)
+
+
+def test_smoothed_noisy_targets():
+    seed = keras.random.SeedGenerator(0)
+    real = losses.smoothed_noisy_targets((1000, 1), 1, 0.1, 0.05, seed).numpy()
+    fake = losses.smoothed_noisy_targets((1000, 1), 0, 0.1, 0.05, seed).numpy()
+    assert 0.85 <= real.min() and real.max() <= 0.9 and real.std() > 0.01
+    assert 0.0 <= fake.min() and fake.max() <= 0.05  # smoothing is one-sided
+    exact = losses.smoothed_noisy_targets((3, 1), 1, 0.0, 0.0, seed).numpy()
+    np.testing.assert_array_equal(exact, np.ones((3, 1)))
+
+
+def test_sampling_layer_statistics_and_seed(tmp_path):
+    mean = np.full((20_000, 2), [1.0, -2.0], "float32")
+    log_var = np.full((20_000, 2), [np.log(4.0), 0.0], "float32")
+    z = Sampling(seed=3)([mean, log_var]).numpy()
+    np.testing.assert_allclose(z.mean(0), [1.0, -2.0], atol=0.05)
+    np.testing.assert_allclose(z.std(0), [2.0, 1.0], atol=0.05)
+    np.testing.assert_array_equal(Sampling(seed=3)([mean, log_var]), z)
+    np.testing.assert_array_equal(reparameterize(mean, np.full_like(log_var, -np.inf), 0), mean)
+    inputs = [keras.Input((2,)), keras.Input((2,))]
+    model = keras.Model(inputs, Sampling(seed=1, name="sampling")(inputs))
+    model.save(tmp_path / "m.keras")
+    restored = keras.models.load_model(tmp_path / "m.keras")
+    assert restored.get_layer("sampling").seed == 1
+
+
+@pytest.mark.parametrize("shape,stages,start", [((28, 28), 2, (7, 7)), ((32, 32), 3, (4, 4)), ((64, 64), 4, (4, 4))])
+def test_upsampling_plan(shape, stages, start):
+    from keras_gen.networks import upsampling_plan
+
+    assert upsampling_plan(shape) == (stages, start)
