@@ -72,6 +72,8 @@ class GenerativeHyperModel(keras_tuner.HyperModel):
     model_class: type | None = None
     objective_name: str = "val_loss"
     objective_direction: str = "min"
+    # The `(low, high)` pixel range the models train on; load data in it.
+    data_scale: tuple[float, float] = (-1.0, 1.0)
 
     def __init__(
         self,

@@ -28,15 +28,16 @@ import numpy as np
 from keras_gen import data as gen_data
 from keras_gen.callbacks.image_snapshot import image_grid, save_grid
 from keras_gen.tuning.base import GenerativeHyperModel
+from keras_gen.tuning.gan import DCGANHyperModel, GANHyperModel
 from keras_gen.tuning.vae import VAEHyperModel
 
 TUNERS = ("random", "bayesian", "hyperband")
 
 # The family name of the CLI -> its HyperModel; a new family adds one entry.
-HYPERMODELS: dict[str, type[GenerativeHyperModel]] = {"vae": VAEHyperModel}
-
-# Pixel range each family trains on: Bernoulli VAEs model [0, 1], GANs use tanh.
-DATA_SCALES = {"vae": (0.0, 1.0)}
+HYPERMODELS: dict[str, type[GenerativeHyperModel]] = {
+    "vae": VAEHyperModel,
+    "dcgan": DCGANHyperModel,
+}
 
 
 def make_tuner(
@@ -187,13 +188,27 @@ def _check_search_arguments(family, data, max_trials, epochs, tuner, limit, batc
         raise ValueError(f"data must be a data set name such as 'fashion_mnist', got {data!r}.")
 
 
-def _search_inputs(family, data, limit, seed, batch_size, num_eval_samples):
+def _search_inputs(family, data, limit, seed, batch_size, num_eval_samples, metrics_options):
     """The HyperModel and the `search` arguments for one family and data set."""
-    scale = DATA_SCALES[family]
+    image_shape = tuple(gen_data.info(data).image_shape)
+    hypermodel_class = HYPERMODELS[family]
+    if issubclass(hypermodel_class, GANHyperModel):
+        hypermodel = hypermodel_class(
+            image_shape,
+            dataset=data,
+            num_samples=num_eval_samples,
+            metrics_options=metrics_options,
+            seed=seed,
+        )
+    else:
+        hypermodel = hypermodel_class(image_shape, seed=seed)
+    scale = hypermodel.data_scale
     train = gen_data.load(data, "train", batch_size=batch_size, scale=scale, seed=seed, limit=limit)
     held_out, _ = gen_data.load_numpy(data, "test", scale=scale, limit=num_eval_samples)
-    image_shape = tuple(held_out.shape[1:])
-    hypermodel = HYPERMODELS[family](image_shape, seed=seed)
+    if isinstance(hypermodel, GANHyperModel):
+        # Scored by the metric against held-out images; no validation pass needed.
+        hypermodel.real_images = held_out
+        return hypermodel, (train,), {}
     return hypermodel, (train,), {"validation_data": held_out}
 
 
@@ -212,6 +227,7 @@ def run_search(
     verbose: int = 1,
     hyperparameters: keras_tuner.HyperParameters | None = None,
     overwrite: bool = True,
+    metrics_options: dict[str, Any] | None = None,
 ) -> dict[str, Any]:
     """Runs a hyperparameter search for one model family and writes its results.
 
@@ -236,6 +252,9 @@ def run_search(
             2 one line per epoch.
         hyperparameters: pre-declared hyperparameters that narrow the space.
         overwrite: start afresh in `out/tuner`; False resumes a stopped search.
+        metrics_options: for GAN families, other `GenerativeMetrics` arguments
+            (e.g. a `feature_extractor`; the default is the data set's cached
+            domain classifier, trained on first use).
 
     Returns:
         A summary dict: `family`, `data`, `tuner`, `objective`, `direction`,
@@ -250,7 +269,7 @@ def run_search(
     started = time.time()
     os.makedirs(out, exist_ok=True)
     hypermodel, search_args, search_kwargs = _search_inputs(
-        family, data, limit, seed, batch_size, num_eval_samples
+        family, data, limit, seed, batch_size, num_eval_samples, metrics_options
     )
     search = make_tuner(
         hypermodel,

@@ -81,6 +81,11 @@ class VAEHyperModel(GenerativeHyperModel):
         super().__init__(image_shape, seed=seed, name=name, tunable=tunable)
         self.reconstruction = reconstruction
 
+    @property
+    def data_scale(self) -> tuple[float, float]:
+        """The pixel range the models train on: (0, 1) for Bernoulli, else (-1, 1)."""
+        return (0.0, 1.0) if self.reconstruction == "bernoulli" else (-1.0, 1.0)
+
     def model_kwargs(self, hp: keras_tuner.HyperParameters) -> dict[str, Any]:
         return {
             "latent_dim": hp.Choice("latent_dim", [8, 16, 32, 64], default=16),
