@@ -114,8 +114,12 @@ class GANHyperModel(GenerativeHyperModel):
         }
 
     def build_optimizer_variables(self, model: keras.Model) -> None:
-        model.d_optimizer.build(model.discriminator.trainable_variables)
-        model.g_optimizer.build(model.adversarial.trainable_variables)
+        for optimizer, variables in (
+            (model.d_optimizer, model.discriminator.trainable_variables),
+            (model.g_optimizer, model.adversarial.trainable_variables),
+        ):
+            if not optimizer.built:
+                optimizer.build(variables)
 
     # --- the objective --------------------------------------------------------------
     def trial_callbacks(self, hp, callbacks, fit_kwargs):

@@ -290,7 +290,8 @@ def run_search(
             f"writing to {out}",
             flush=True,
         )
-    search.search(*search_args, epochs=epochs, verbose=verbose, **search_kwargs)
+    # The training data set is already shuffled by keras_gen.data.load.
+    search.search(*search_args, epochs=epochs, shuffle=False, verbose=verbose, **search_kwargs)
 
     rows = trial_rows(search)
     files = {
