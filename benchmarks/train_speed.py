@@ -1,0 +1,82 @@
+"""Training throughput (images/second) of keras_gen's GAN step vs the keras-io baseline.
+
+Both train steps run on the *same* networks (the keras-io DCGAN), the same
+Fashion-MNIST batches and batch size 64; keras_gen's default DCGAN is timed too.
+Each configuration is timed for `--steps` steps after a warm-up epoch (tracing),
+in alternating rounds, and the median over rounds is printed.
+
+    python benchmarks/train_speed.py --steps 200 --rounds 3
+"""
+
+import argparse
+import os
+import statistics
+import sys
+import time
+
+os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+
+import keras  # noqa: E402
+import tensorflow as tf  # noqa: E402
+from keras_io_baseline import build_keras_io_gan, keras_io_discriminator, keras_io_generator  # noqa: E402
+
+import keras_gen  # noqa: E402
+
+
+class EpochTimer(keras.callbacks.Callback):
+    def on_epoch_begin(self, epoch, logs=None):
+        self.start = time.perf_counter()
+
+    def on_epoch_end(self, epoch, logs=None):
+        self.seconds = time.perf_counter() - self.start
+
+
+def keras_gen_on_keras_io_networks():
+    gan = keras_gen.models.GAN(
+        keras_io_generator(), keras_io_discriminator(), label_smoothing=0.0, label_noise=0.05,
+        data_scale=(0.0, 1.0), seed=1337,
+    )
+    gan.compile(d_optimizer=keras.optimizers.Adam(3e-4), g_optimizer=keras.optimizers.Adam(3e-4))
+    return gan
+
+
+def keras_gen_default_dcgan():
+    gan = keras_gen.models.DCGAN.for_images((28, 28, 1), latent_dim=128, seed=1337)
+    adam = lambda: keras.optimizers.Adam(2e-4, beta_1=0.5)  # noqa: E731
+    gan.compile(d_optimizer=adam(), g_optimizer=adam())
+    return gan
+
+
+def main(argv=None):
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--steps", type=int, default=200, help="timed steps per round")
+    parser.add_argument("--rounds", type=int, default=3, help="alternating timing rounds")
+    parser.add_argument("--batch-size", type=int, default=64)
+    args = parser.parse_args(argv)
+
+    images, _ = keras_gen.data.load_numpy("fashion_mnist", scale=(0.0, 1.0), limit=args.steps * args.batch_size)
+    data = tf.data.Dataset.from_tensor_slices(images).batch(args.batch_size, drop_remainder=True).cache()
+    configs = {
+        "keras-io GAN step, keras-io networks": build_keras_io_gan,
+        "keras_gen GAN step, keras-io networks": keras_gen_on_keras_io_networks,
+        "keras_gen DCGAN default (width 64)": keras_gen_default_dcgan,
+    }
+    models = {name: build() for name, build in configs.items()}
+    for model in models.values():  # warm-up: tracing and first allocations
+        model.fit(data.take(2), epochs=1, verbose=0)
+    rates = {name: [] for name in configs}
+    for _ in range(args.rounds):
+        for name, model in models.items():
+            timer = EpochTimer()
+            model.fit(data, epochs=1, verbose=0, callbacks=[timer])
+            rates[name].append(args.steps * args.batch_size / timer.seconds)
+    print(f"TensorFlow {tf.__version__}, Keras {keras.__version__}, {os.cpu_count()} CPU cores, "
+          f"batch {args.batch_size}, {args.steps} steps x {args.rounds} rounds")
+    print(f"{'configuration':42s} {'images/s (median)':>18s} {'all rounds':>24s}")
+    for name, values in rates.items():
+        print(f"{name:42s} {statistics.median(values):18.0f}   {', '.join(f'{v:.0f}' for v in values)}")
+
+
+if __name__ == "__main__":
+    main()
