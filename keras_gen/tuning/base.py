@@ -156,12 +156,12 @@ class GenerativeHyperModel(keras_tuner.HyperModel):
                 f"{type(self).__name__}'s objective '{name}' was not in any epoch's logs "
                 f"(logged: {logged}). {self.objective_hint()}"
             )
-        if not any(math.isfinite(logs[name]) for logs in scored):
+        finite = [logs for logs in scored if math.isfinite(logs[name])]
+        if not finite:
             raise keras_tuner.errors.FailedTrialError(
                 f"The objective '{name}' was not finite in any epoch "
                 f"({[logs[name] for logs in scored]}): the training diverged."
             )
-        finite = [logs for logs in scored if math.isfinite(logs[name])]
         if len(finite) == len(epochs):
             return history
         best = min if self.objective_direction == "min" else max
