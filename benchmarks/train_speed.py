@@ -17,11 +17,11 @@ import time
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
-import keras  # noqa: E402
-import tensorflow as tf  # noqa: E402
-from keras_io_baseline import build_keras_io_gan, keras_io_discriminator, keras_io_generator  # noqa: E402
+import keras
+import tensorflow as tf
+from keras_io_baseline import build_keras_io_gan, keras_io_discriminator, keras_io_generator
 
-import keras_gen  # noqa: E402
+import keras_gen
 
 
 class EpochTimer(keras.callbacks.Callback):
@@ -43,7 +43,7 @@ def keras_gen_on_keras_io_networks():
 
 def keras_gen_default_dcgan():
     gan = keras_gen.models.DCGAN.for_images((28, 28, 1), latent_dim=128, seed=1337)
-    adam = lambda: keras.optimizers.Adam(2e-4, beta_1=0.5)  # noqa: E731
+    adam = lambda: keras.optimizers.Adam(2e-4, beta_1=0.5)
     gan.compile(d_optimizer=adam(), g_optimizer=adam())
     return gan
 
@@ -66,8 +66,11 @@ def main(argv=None):
     for model in models.values():  # warm-up: tracing and first allocations
         model.fit(data.take(2), epochs=1, verbose=0)
     rates = {name: [] for name in configs}
-    for _ in range(args.rounds):
-        for name, model in models.items():
+    names = list(models)
+    for round_index in range(args.rounds):
+        # Rotate the order so no configuration always runs first in a round.
+        for name in names[round_index % len(names):] + names[: round_index % len(names)]:
+            model = models[name]
             timer = EpochTimer()
             model.fit(data, epochs=1, verbose=0, callbacks=[timer])
             rates[name].append(args.steps * args.batch_size / timer.seconds)
