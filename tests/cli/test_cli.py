@@ -1,0 +1,329 @@
+"""The `keras-gen` command: train, sample, resume, NaN handling and error messages.
+
+Most tests call `keras_gen.cli.main` in-process (a subprocess pays TensorFlow's
+import each time); one runs `python -m keras_gen --help` for real.
+"""
+
+import csv
+import json
+import os
+import subprocess
+import sys
+
+import keras
+import numpy as np
+import pytest
+import tensorflow as tf
+from PIL import Image
+
+import keras_gen
+from keras_gen import cli
+
+REPO_ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+
+# Small networks and a 256-image subset: each run takes seconds.
+TINY = [
+    "--epochs",
+    "1",
+    "--limit",
+    "256",
+    "--batch-size",
+    "64",
+    "--width",
+    "8",
+    "--latent-dim",
+    "8",
+]
+
+
+def _training_data_name():
+    """Fashion-MNIST where its files are installed, else the bundled 8x8 digits."""
+    try:
+        keras_gen.data.load_numpy("fashion_mnist", "test", limit=1)
+        return "fashion_mnist"
+    except keras_gen.data.DatasetNotFoundError:
+        return "digits"
+
+
+DATA = _training_data_name()
+IMAGE_SHAPE = keras_gen.data.info(DATA).image_shape
+
+
+def grid_size(count, columns, image_shape=IMAGE_SHAPE, padding=2):
+    """(width, height) in pixels of an `image_grid` of `count` images."""
+    rows = -(-count // columns)
+    return (
+        columns * (image_shape[1] + padding) - padding,
+        rows * (image_shape[0] + padding) - padding,
+    )
+
+
+def read_history(run_dir):
+    with open(os.path.join(run_dir, cli.HISTORY_FILE), newline="") as file:
+        return list(csv.DictReader(file))
+
+
+def read_state(run_dir):
+    with open(os.path.join(run_dir, cli.CHECKPOINT_STATE_FILE)) as file:
+        return json.load(file)
+
+
+def train(model, out, *extra):
+    return cli.main(
+        ["train", model, "--data", DATA, "--out", str(out), "--verbose", "0", *TINY, *extra]
+    )
+
+
+@pytest.fixture(scope="module")
+def dcgan_run(tmp_path_factory):
+    out = tmp_path_factory.mktemp("dcgan")
+    assert train("dcgan", out) == 0
+    return out
+
+
+@pytest.fixture(scope="module")
+def vae_run(tmp_path_factory):
+    out = tmp_path_factory.mktemp("vae")
+    assert train("vae", out) == 0
+    return out
+
+
+# --- help -----------------------------------------------------------------------------
+def test_module_help_runs_in_a_subprocess():
+    env = {**os.environ, "PYTHONPATH": REPO_ROOT, "TF_CPP_MIN_LOG_LEVEL": "3"}
+    result = subprocess.run(
+        [sys.executable, "-m", "keras_gen", "--help"],
+        check=False,
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=120,
+    )
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.startswith("usage: keras-gen")
+    for command in ("train", "sample", "evaluate"):
+        assert command in result.stdout
+
+
+def test_every_flag_has_help(capsys):
+    parser = cli.build_parser()
+    commands = next(a for a in parser._actions if isinstance(a, cli.argparse._SubParsersAction))
+    for name, subparser in commands.choices.items():
+        for action in subparser._actions:
+            assert action.help, f"'{name} {action.option_strings or action.dest}' has no help"
+        with pytest.raises(SystemExit) as exit_info:
+            parser.parse_args([name, "--help"])
+        assert exit_info.value.code == 0
+    out = capsys.readouterr().out
+    for flag in ("--epochs", "--limit", "--resume", "--snapshot-every", "--num-samples", "--json"):
+        assert flag in out
+
+
+# --- train ----------------------------------------------------------------------------
+def test_train_dcgan_writes_every_promised_file(dcgan_run):
+    for name in ("model.keras", "checkpoint.keras", "history.csv", "losses.png", "samples.png"):
+        assert (dcgan_run / name).is_file(), name
+    assert (dcgan_run / "snapshots" / "samples_epoch_0001.png").is_file()
+    model = keras.saving.load_model(dcgan_run / "model.keras")
+    assert isinstance(model, keras_gen.models.DCGAN)
+    assert model.latent_dim == 8 and model.data_scale == (-1.0, 1.0)
+    history = read_history(dcgan_run)
+    assert [row["epoch"] for row in history] == ["0"]
+    assert {"d_loss", "g_loss"} <= set(history[0])
+    with Image.open(dcgan_run / "samples.png") as image:
+        assert image.size == grid_size(64, 8)
+
+
+def test_train_vae_writes_reconstructions(vae_run):
+    for name in ("model.keras", "checkpoint.keras", "history.csv", "losses.png", "samples.png"):
+        assert (vae_run / name).is_file(), name
+    snapshots = sorted(os.listdir(vae_run / "snapshots"))
+    assert snapshots == ["reconstructions_epoch_0001.png", "samples_epoch_0001.png"]
+    model = keras.saving.load_model(vae_run / "model.keras")
+    assert isinstance(model, keras_gen.models.VAE)
+    assert model.data_scale == (0.0, 1.0) and model.reconstruction == "bernoulli"
+    assert {"loss", "reconstruction_loss", "kl_loss"} <= set(read_history(vae_run)[0])
+
+
+def test_train_unknown_data_set_is_a_clear_error(tmp_path, capsys):
+    code = cli.main(["train", "vae", "--data", "no_such_data_set", "--out", str(tmp_path)])
+    assert code == cli.EXIT_USAGE
+    err = capsys.readouterr().err
+    assert err.startswith("keras-gen: error: Unknown data set 'no_such_data_set'")
+    assert "Traceback" not in err
+
+
+@pytest.mark.parametrize(
+    "argv",
+    [
+        ["train", "gan"],
+        ["train", "vae", "--epochs", "0"],
+        ["train", "vae", "--lr", "-1"],
+        ["sample"],
+    ],
+)
+def test_bad_flags_exit_with_usage_errors(argv, capsys):
+    with pytest.raises(SystemExit) as exit_info:
+        cli.main(argv)
+    assert exit_info.value.code == 2
+    assert "keras-gen" in capsys.readouterr().err
+
+
+# --- NaN and resume -------------------------------------------------------------------
+def test_nan_loss_stops_training_and_keeps_the_last_good_checkpoint(tmp_path, monkeypatch, capsys):
+    """Real images in epoch 1, NaN images from epoch 2 on: d_loss becomes NaN."""
+    epochs_started = []
+
+    def images():
+        epochs_started.append(True)
+        rng = np.random.default_rng(len(epochs_started))
+        batch = rng.uniform(-1, 1, (32, *IMAGE_SHAPE)).astype("float32")
+        if len(epochs_started) >= 2:
+            batch[:] = np.nan
+        for _ in range(3):
+            yield batch
+
+    def nan_from_the_second_epoch(args, settings):
+        dataset = tf.data.Dataset.from_generator(
+            images, output_signature=tf.TensorSpec((None, *IMAGE_SHAPE), tf.float32)
+        )
+        return dataset.apply(tf.data.experimental.assert_cardinality(3))
+
+    monkeypatch.setattr(cli, "load_training_data", nan_from_the_second_epoch)
+    code = train("dcgan", tmp_path, "--epochs", "3")
+
+    assert code == cli.EXIT_FAILED
+    err = capsys.readouterr().err
+    assert "d_loss became nan at epoch 2, batch 1" in err
+    assert "checkpoint.keras" in err and "--resume" in err
+    assert not (tmp_path / "model.keras").exists()
+    assert read_state(tmp_path)["epochs_done"] == 1
+    checkpoint = keras.saving.load_model(tmp_path / "checkpoint.keras")
+    assert int(checkpoint.d_optimizer.iterations.numpy()) == 3
+    assert all(np.isfinite(keras.ops.convert_to_numpy(w)).all() for w in checkpoint.weights)
+
+
+def test_resume_continues_epochs_and_optimizer_steps(tmp_path, capsys):
+    assert train("dcgan", tmp_path) == 0
+    steps_per_epoch = read_state(tmp_path)["optimizer_iterations"]["d_optimizer"]
+    assert steps_per_epoch == 4  # 256 images in batches of 64
+    capsys.readouterr()
+
+    assert train("dcgan", tmp_path, "--resume", "--epochs", "2") == 0
+
+    assert "resuming" in capsys.readouterr().out
+    assert [row["epoch"] for row in read_history(tmp_path)] == ["0", "1"]
+    state = read_state(tmp_path)
+    assert state["epochs_done"] == 2
+    assert state["optimizer_iterations"] == {"d_optimizer": 8, "g_optimizer": 8}
+    model = keras.saving.load_model(tmp_path / "model.keras")
+    assert int(model.g_optimizer.iterations.numpy()) == 8
+    assert (tmp_path / "snapshots" / "samples_epoch_0002.png").is_file()
+
+
+def test_resume_errors(tmp_path, vae_run, capsys):
+    assert train("vae", tmp_path / "empty", "--resume") == cli.EXIT_USAGE
+    assert "checkpoint.keras" in capsys.readouterr().err
+    assert train("dcgan", vae_run, "--resume", "--epochs", "2") == cli.EXIT_USAGE
+    assert "holds a vae run" in capsys.readouterr().err
+    assert train("vae", vae_run, "--resume") == cli.EXIT_USAGE
+    assert "pass a larger --epochs" in capsys.readouterr().err
+
+
+# --- sample ---------------------------------------------------------------------------
+def test_sample_writes_a_png_grid_of_the_right_size(dcgan_run, tmp_path):
+    out = tmp_path / "grid.png"
+    assert cli.main(["sample", str(dcgan_run / "model.keras"), "--n", "10", "--out", str(out)]) == 0
+    with Image.open(out) as image:
+        assert image.size == grid_size(10, 4)
+        assert image.mode == "L"
+
+
+def test_sample_is_reproducible_with_a_seed(vae_run, tmp_path):
+    paths = [tmp_path / f"{i}.png" for i in range(2)]
+    for path in paths:
+        cli.main(
+            ["sample", str(vae_run / "model.keras"), "--n", "4", "--seed", "3", "--out", str(path)]
+        )
+    assert np.array_equal(np.asarray(Image.open(paths[0])), np.asarray(Image.open(paths[1])))
+
+
+def _text_file_named_keras(tmp_path):
+    path = tmp_path / "notes.keras"
+    path.write_text("not a model\n")
+    return path
+
+
+def _plain_sequential(tmp_path):
+    path = tmp_path / "classifier.keras"
+    keras.Sequential([keras.Input((4,)), keras.layers.Dense(2)]).save(path)
+    return path
+
+
+@pytest.mark.parametrize("command", ["sample", "evaluate"])
+@pytest.mark.parametrize(
+    "make_file, expected",
+    [
+        (_text_file_named_keras, "not a Keras model archive"),
+        (_plain_sequential, "holds a Sequential, which is not a keras_gen generative model"),
+        (lambda tmp_path: tmp_path / "missing.keras", "no such file"),
+    ],
+)
+def test_foreign_model_files_are_clear_errors(command, make_file, expected, tmp_path, capsys):
+    path = make_file(tmp_path)
+    assert cli.main([command, str(path)]) == cli.EXIT_USAGE
+    err = capsys.readouterr().err
+    assert err.startswith(f"keras-gen: error: {path}: ")
+    assert expected in err
+    assert "saved with model.save()" in err
+    assert "Traceback" not in err
+
+
+# --- evaluate -------------------------------------------------------------------------
+@pytest.fixture
+def fast_feature_network(monkeypatch, tmp_path_factory):
+    """The digits feature network trained for one epoch (seconds), cached for the session."""
+    from keras_gen.evaluation import ClassifierRecipe, report
+    from keras_gen.evaluation import domain_classifier as real_domain_classifier
+
+    cache_dir = str(tmp_path_factory.getbasetemp() / "feature_networks")
+
+    def one_epoch_classifier(dataset, data_dir=None, **kwargs):
+        return real_domain_classifier(
+            dataset,
+            cache_dir=cache_dir,
+            recipe=ClassifierRecipe(epochs=1),
+            data_dir=data_dir,
+            verbose=0,
+        )
+
+    monkeypatch.setattr(report, "domain_classifier", one_epoch_classifier)
+
+
+def test_train_with_evaluate_then_evaluate_command(tmp_path, fast_feature_network, capsys):
+    out = tmp_path / "run"
+    code = cli.main(
+        ["train", "dcgan", "--data", "digits", "--out", str(out), "--verbose", "0", *TINY]
+        + ["--evaluate", "--num-samples", "64"]
+    )
+    assert code == 0
+    report = json.loads((out / "evaluation.json").read_text())
+    assert report["data"] == "digits" and report["num_samples"] == 64
+    assert {"fid", "kid", "precision", "recall"} <= set(report["results"])
+    capsys.readouterr()
+
+    scores = tmp_path / "scores" / "digits.json"
+    argv = ["evaluate", str(out / "model.keras"), "--data", "digits", "--num-samples", "64"]
+    assert cli.main(argv + ["--metrics", "precision,recall", "--json", str(scores)]) == 0
+    printed = capsys.readouterr().out
+    assert "precision" in printed and "better" in printed and "fid" not in printed
+    results = json.loads(scores.read_text())["results"]
+    assert set(results) == {"precision", "recall"}
+    assert all(0.0 <= value <= 1.0 for value in results.values())
+
+
+def test_evaluate_unknown_metric_is_a_clear_error(dcgan_run, capsys):
+    argv = ["evaluate", str(dcgan_run / "model.keras"), "--metrics", "sharpness"]
+    assert cli.main(argv) == cli.EXIT_USAGE
+    err = capsys.readouterr().err
+    assert err.startswith("keras-gen: error: ") and "sharpness" in err
