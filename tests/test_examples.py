@@ -1,0 +1,56 @@
+"""The example scripts run end to end in --smoke mode and write what they promise."""
+
+import os
+import subprocess
+import sys
+
+import pytest
+
+import keras_gen
+
+REPO_ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+
+
+def _data_name():
+    """Fashion-MNIST where its files are installed, else the bundled 8x8 digits."""
+    try:
+        keras_gen.data.load_numpy("fashion_mnist", "test", limit=1)
+        return "fashion_mnist"
+    except keras_gen.data.DatasetNotFoundError:
+        return "digits"
+
+
+@pytest.mark.parametrize(
+    "script, promised",
+    [
+        (
+            "dcgan_fashion_mnist.py",
+            ["model.keras", "samples.png", "snapshots/samples_epoch_0001.png"],
+        ),
+        (
+            "vae_fashion_mnist.py",
+            [
+                "model.keras",
+                "samples.png",
+                "snapshots/samples_epoch_0001.png",
+                "snapshots/reconstructions_epoch_0001.png",
+            ],
+        ),
+    ],
+)
+def test_example_smoke_run(script, promised, tmp_path):
+    out = tmp_path / "out"
+    env = {**os.environ, "PYTHONPATH": REPO_ROOT, "TF_CPP_MIN_LOG_LEVEL": "3"}
+    result = subprocess.run(
+        [sys.executable, os.path.join(REPO_ROOT, "examples", script), "--smoke"]
+        + ["--out", str(out), "--data", _data_name()],
+        check=False,
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=300,
+    )
+    assert result.returncode == 0, result.stdout[-2000:] + result.stderr[-4000:]
+    for name in promised:
+        assert (out / name).is_file(), f"{script} did not write {name}"
+    assert f"Wrote {out}/samples.png" in result.stdout
