@@ -21,6 +21,9 @@ setup(
         "pillow>=9",
         "matplotlib>=3.5",
     ],
-    extras_require={"test": ["pytest>=7", "ruff>=0.4"]},
+    extras_require={
+        "tensorboard": ["tensorboard"],
+        "test": ["pytest>=7", "ruff>=0.4", "tensorboard"],
+    },
     entry_points={"console_scripts": ["keras-gen=keras_gen.cli:main"]},
 )
