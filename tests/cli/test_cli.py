@@ -327,3 +327,20 @@ def test_evaluate_unknown_metric_is_a_clear_error(dcgan_run, capsys):
     assert cli.main(argv) == cli.EXIT_USAGE
     err = capsys.readouterr().err
     assert err.startswith("keras-gen: error: ") and "sharpness" in err
+
+
+# --- slow: the full data set ----------------------------------------------------------
+@pytest.mark.slow
+@pytest.mark.skipif(DATA != "fashion_mnist", reason="needs the Fashion-MNIST files")
+def test_vae_learns_fashion_mnist_in_one_epoch(tmp_path):
+    """One epoch on all 60,000 images (about 1.5 minutes on 2 CPU cores)."""
+    assert (
+        cli.main(["train", "vae", "--epochs", "1", "--out", str(tmp_path), "--verbose", "0"]) == 0
+    )
+    history = read_history(tmp_path)
+    # An untrained Bernoulli decoder costs about 28 * 28 * log(2) = 543 nats per image.
+    assert float(history[0]["loss"]) < 320  # measured: 285
+    vae = keras.saving.load_model(tmp_path / "model.keras")
+    test_images, _ = keras_gen.data.load_numpy("fashion_mnist", "test", scale=(0, 1), limit=256)
+    error = np.abs(vae.reconstruct(test_images) - test_images).mean()
+    assert error < 0.12  # measured: 0.075
