@@ -1,0 +1,137 @@
+"""Sample quality at equal training budget: keras_gen's DCGAN and VAE vs the keras-io DCGAN.
+
+Each model trains on the Fashion-MNIST training set for the same wall-clock
+budget on this machine, then 10,000 samples are scored against the 10,000 test
+images with keras_gen's evaluation (domain-classifier features): FID, KID,
+precision, recall, density, coverage, classifier score and class coverage,
+plus training throughput. Prints a table and writes JSON.
+
+    python benchmarks/quality.py --budget-minutes 15 --json benchmarks/quality.json
+"""
+
+import argparse
+import json
+import os
+import platform
+import sys
+import time
+
+os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+
+import keras
+import numpy as np
+import tensorflow as tf
+from keras_io_baseline import build_keras_io_gan
+
+import keras_gen
+
+METRICS = ("fid", "kid", "precision", "recall", "density", "coverage",
+           "classifier_score", "class_coverage")
+
+
+class TimeBudget(keras.callbacks.Callback):
+    """Stops training once `seconds` of wall-clock time have passed; counts images."""
+
+    def __init__(self, seconds, batch_size):
+        super().__init__()
+        self.seconds = seconds
+        self.batch_size = batch_size
+        self.steps = 0
+
+    def on_train_begin(self, logs=None):
+        self.start = time.perf_counter()
+
+    def on_train_batch_end(self, batch, logs=None):
+        self.steps += 1
+        self.elapsed = time.perf_counter() - self.start
+        if self.elapsed >= self.seconds:
+            self.model.stop_training = True
+
+
+class KerasIOSampler:
+    """Gives the keras-io GAN the `generate` / `data_scale` interface evaluation needs."""
+
+    data_scale = (0.0, 1.0)
+
+    def __init__(self, gan, seed=0):
+        self.gan = gan
+        self.rng = np.random.default_rng(seed)
+
+    def generate(self, num_images, batch_size=256):
+        z = self.rng.standard_normal((num_images, self.gan.latent_dim)).astype("float32")
+        return np.concatenate([
+            keras.ops.convert_to_numpy(self.gan.generator(z[i:i + batch_size], training=False))
+            for i in range(0, num_images, batch_size)
+        ])
+
+
+def build(name):
+    """Returns (trainable model, sampler, data scale, batch size) for a benchmark entry."""
+    if name == "dcgan":
+        gan = keras_gen.models.DCGAN.for_images((28, 28, 1), latent_dim=128, width=64, seed=0)
+        gan.compile(d_optimizer=keras.optimizers.Adam(2e-4, beta_1=0.5),
+                    g_optimizer=keras.optimizers.Adam(2e-4, beta_1=0.5))
+        return gan, gan, (-1.0, 1.0), 64
+    if name == "vae":
+        vae = keras_gen.models.VAE.for_images((28, 28, 1), latent_dim=16, seed=0)
+        vae.compile(optimizer=keras.optimizers.Adam(1e-3))
+        return vae, vae, (0.0, 1.0), 128
+    if name == "keras_io":
+        gan = build_keras_io_gan()
+        return gan, KerasIOSampler(gan), (0.0, 1.0), 64
+    raise ValueError(f"Unknown model {name!r}; choose dcgan, vae or keras_io.")
+
+
+def run(name, budget_seconds, num_samples, max_epochs=1000):
+    keras.utils.set_random_seed(0)
+    model, sampler, scale, batch_size = build(name)
+    data = keras_gen.data.load("fashion_mnist", batch_size=batch_size, scale=scale, seed=0)
+    budget = TimeBudget(budget_seconds, batch_size)
+    model.fit(data, epochs=max_epochs, verbose=0, callbacks=[budget])
+    train_seconds = budget.elapsed
+    start = time.perf_counter()
+    metrics = METRICS + (("elbo", "iwae") if name == "vae" else ())
+    scores = keras_gen.evaluation.evaluate(
+        sampler, "fashion_mnist", split="test", num_samples=num_samples, metrics=metrics,
+        data_scale=scale, likelihood_images=min(num_samples, 2000),
+    )
+    return {
+        **{k: float(v) for k, v in scores.items()},
+        "images_per_second": budget.steps * batch_size / train_seconds,
+        "train_seconds": train_seconds,
+        "epochs": budget.steps * batch_size / 60000,
+        "eval_seconds": time.perf_counter() - start,
+    }
+
+
+def main(argv=None):
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--budget-minutes", type=float, default=15.0,
+                        help="wall-clock training budget per model")
+    parser.add_argument("--models", default="dcgan,keras_io,vae",
+                        help="comma-separated: dcgan, keras_io, vae")
+    parser.add_argument("--num-samples", type=int, default=10000)
+    parser.add_argument("--json", help="write the results to this JSON file")
+    args = parser.parse_args(argv)
+
+    print(f"Fashion-MNIST, {args.budget_minutes:g} min per model, {args.num_samples} samples vs "
+          f"test set; TF {tf.__version__}, Keras {keras.__version__}, {os.cpu_count()} cores, "
+          f"{platform.processor() or platform.machine()}", flush=True)
+    extractor = keras_gen.evaluation.domain_classifier("fashion_mnist")
+    print(f"feature network test accuracy: {extractor.test_accuracy}", flush=True)
+    results = {}
+    for name in args.models.split(","):
+        results[name] = run(name, args.budget_minutes * 60, args.num_samples)
+        print(keras_gen.evaluation.format_table(results[name], title=name), flush=True)
+    columns = ("fid", "kid", "precision", "recall", "coverage", "class_coverage", "images_per_second", "epochs")
+    print("\n" + f"{'model':10s}" + "".join(f"{c:>18s}" for c in columns))
+    for name, row in results.items():
+        print(f"{name:10s}" + "".join(f"{row.get(c, float('nan')):18.4g}" for c in columns))
+    if args.json:
+        with open(args.json, "w") as f:
+            json.dump({"budget_minutes": args.budget_minutes, "results": results}, f, indent=2)
+
+
+if __name__ == "__main__":
+    main()

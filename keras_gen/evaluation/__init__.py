@@ -1,0 +1,88 @@
+"""Evaluation: feature networks, sample-quality metrics (FID, KID, precision/recall,
+density/coverage, classifier score) and VAE likelihoods (ELBO, IWAE).
+
+Example:
+>>> import keras_gen
+>>> results = keras_gen.evaluation.evaluate(model, "fashion_mnist", num_samples=5000)
+>>> print(keras_gen.evaluation.format_table(results))
+"""
+
+from keras_gen.evaluation.features import (
+    ClassifierRecipe,
+    FeatureExtractor,
+    build_classifier,
+    default_cache_dir,
+    domain_classifier,
+    inception_features,
+    train_domain_classifier,
+)
+from keras_gen.evaluation.likelihood import (
+    LikelihoodBounds,
+    iwae_bound,
+    likelihood_bounds,
+    likelihood_metrics,
+)
+from keras_gen.evaluation.metrics import (
+    ClassCoverage,
+    DensityCoverage,
+    KIDResult,
+    PrecisionRecall,
+    bits_per_dim,
+    class_coverage,
+    classifier_score,
+    density_coverage,
+    fid,
+    frechet_distance,
+    gaussian_statistics,
+    kid,
+    mmd2_unbiased,
+    polynomial_kernel,
+    precision_recall,
+)
+from keras_gen.evaluation.report import (
+    DEFAULT_METRICS,
+    LIKELIHOOD_METRICS,
+    METRIC_DIRECTIONS,
+    SAMPLE_METRICS,
+    compute_sample_metrics,
+    evaluate,
+    format_table,
+    metric_direction,
+)
+
+__all__ = [
+    "DEFAULT_METRICS",
+    "LIKELIHOOD_METRICS",
+    "METRIC_DIRECTIONS",
+    "SAMPLE_METRICS",
+    "ClassCoverage",
+    "ClassifierRecipe",
+    "DensityCoverage",
+    "FeatureExtractor",
+    "KIDResult",
+    "LikelihoodBounds",
+    "PrecisionRecall",
+    "bits_per_dim",
+    "build_classifier",
+    "class_coverage",
+    "classifier_score",
+    "compute_sample_metrics",
+    "default_cache_dir",
+    "density_coverage",
+    "domain_classifier",
+    "evaluate",
+    "fid",
+    "format_table",
+    "frechet_distance",
+    "gaussian_statistics",
+    "inception_features",
+    "iwae_bound",
+    "kid",
+    "likelihood_bounds",
+    "likelihood_metrics",
+    "metric_direction",
+    "mmd2_unbiased",
+    "polynomial_kernel",
+    "precision_recall",
+    "train_domain_classifier",
+]

@@ -1,0 +1,140 @@
+"""`evaluate`, `format_table`, `metric_direction` and `compute_sample_metrics`."""
+
+import keras
+import numpy as np
+import pytest
+
+from keras_gen.evaluation import (
+    DEFAULT_METRICS,
+    FeatureExtractor,
+    compute_sample_metrics,
+    evaluate,
+    format_table,
+    metric_direction,
+)
+
+from .stand_ins import ImagePoolGenerator, LinearGaussianVAE
+
+SAMPLE_KEYS = {
+    "fid",
+    "kid",
+    "kid_std",
+    "precision",
+    "recall",
+    "density",
+    "coverage",
+    "classifier_score",
+    "class_coverage",
+    "label_entropy",
+    "normalized_label_entropy",
+}
+LIKELIHOOD_KEYS = {"elbo", "elbo_bits_per_dim", "iwae_nll", "iwae_bits_per_dim"}
+
+
+def tiny_extractor(image_shape=(2, 2, 1), num_classes=3):
+    inputs = keras.Input(image_shape)
+    features = keras.layers.Flatten(name="features")(inputs)
+    outputs = keras.layers.Dense(num_classes, activation="softmax")(features)
+    return FeatureExtractor(keras.Model(inputs, outputs), name="tiny")
+
+
+def test_evaluate_a_generator_on_fashion_mnist(fashion_extractor, fashion_test_images):
+    real_pool = fashion_test_images[0][3000:3500]
+    results = evaluate(
+        ImagePoolGenerator(real_pool),
+        "fashion_mnist",
+        num_samples=400,
+        batch_size=128,
+        feature_extractor=fashion_extractor,
+        kid_subset_size=200,
+        kid_num_subsets=10,
+    )
+    assert set(results) == SAMPLE_KEYS
+    assert all(isinstance(v, float) for v in results.values())
+    noise = ImagePoolGenerator(np.random.default_rng(0).uniform(-1, 1, real_pool.shape))
+    noisy = evaluate(
+        noise,
+        "fashion_mnist",
+        num_samples=400,
+        metrics=("fid", "recall"),
+        feature_extractor=fashion_extractor,
+    )
+    assert set(noisy) == {"fid", "recall"}
+    assert noisy["fid"] > 10 * results["fid"]
+
+
+def test_evaluate_rescales_to_the_models_data_scale(fashion_extractor, fashion_test_images):
+    pool = fashion_test_images[0][3000:3400]
+    kwargs = {"num_samples": 300, "metrics": ("fid",), "feature_extractor": fashion_extractor}
+    tanh = evaluate(ImagePoolGenerator(pool), "fashion_mnist", **kwargs)["fid"]
+    unit = evaluate(
+        ImagePoolGenerator((pool + 1) / 2, data_scale=(0.0, 1.0)), "fashion_mnist", **kwargs
+    )["fid"]
+    assert unit == pytest.approx(tanh, rel=1e-3)
+
+
+def test_evaluate_a_vae_adds_likelihoods():
+    vae = LinearGaussianVAE()
+    real = LinearGaussianVAE(seed=1).generate(300)
+    results = evaluate(
+        vae,
+        real,
+        num_samples=300,
+        feature_extractor=tiny_extractor(),
+        num_importance_samples=4,
+        kid_subset_size=100,
+        kid_num_subsets=5,
+    )
+    assert set(results) == SAMPLE_KEYS | LIKELIHOOD_KEYS
+    assert results["iwae_nll"] == pytest.approx(-vae.exact_log_px(real).mean(), rel=1e-5)
+    only_iwae = evaluate(vae, real, num_samples=300, metrics=("iwae",), likelihood_images=10)
+    assert set(only_iwae) == {"iwae_nll", "iwae_bits_per_dim"}
+
+
+def test_evaluate_explains_bad_requests(fashion_extractor):
+    pool = ImagePoolGenerator(np.zeros((10, 2, 2, 1)))
+    with pytest.raises(ValueError, match="need a VAE"):
+        evaluate(pool, np.zeros((10, 2, 2, 1)), num_samples=10, metrics=("fid", "iwae"))
+    with pytest.raises(ValueError, match="pass feature_extractor too"):
+        evaluate(pool, np.zeros((10, 2, 2, 1)), num_samples=10, metrics=("fid",))
+    with pytest.raises(ValueError, match="Unknown metrics \\['is'\\]"):
+        evaluate(pool, "fashion_mnist", metrics=("is",))
+    with pytest.raises(ValueError, match="generates images shaped \\(2, 2, 1\\).*\\(28, 28, 1\\)"):
+        evaluate(
+            pool,
+            "fashion_mnist",
+            num_samples=10,
+            metrics=("fid",),
+            feature_extractor=fashion_extractor,
+        )
+
+
+def test_compute_sample_metrics_needs_probabilities_for_classifier_metrics(rng):
+    features = rng.normal(size=(20, 3))
+    with pytest.raises(ValueError, match="no classifier head"):
+        compute_sample_metrics(features, features, None, ("classifier_score",))
+    assert set(compute_sample_metrics(features, features, None, ("precision",))) == {"precision"}
+
+
+def test_metric_direction():
+    assert metric_direction("fid") == "min"
+    assert metric_direction("val_precision") == "max"
+    assert metric_direction("val_class_coverage") == "max"
+    assert metric_direction("iwae_bits_per_dim") == "min"
+    with pytest.raises(ValueError, match="Unknown metric 'val_foo'"):
+        metric_direction("val_foo")
+    assert set(DEFAULT_METRICS) >= {"fid", "kid", "elbo", "iwae"}
+
+
+def test_format_table():
+    table = format_table(
+        {"fid": 12.345, "precision": 0.71, "iwae_bits_per_dim": 1.23456789},
+        title="model.keras vs fashion_mnist",
+    )
+    lines = table.splitlines()
+    assert lines[0] == "model.keras vs fashion_mnist"
+    assert lines[1].split() == ["metric", "value", "better"]
+    assert lines[3].split() == ["fid", "12.345", "lower"]
+    assert lines[4].split() == ["precision", "0.71", "higher"]
+    assert lines[5].split() == ["iwae_bits_per_dim", "1.2346", "lower"]
+    assert len({len(line) for line in lines[2:4]}) <= 2  # aligned columns
