@@ -9,6 +9,9 @@ from keras_gen.cli import main
 from keras_gen.models import VAE
 from tests.tuning.conftest import DATA, EVAL_IMAGES, TRAIN_IMAGES, check_search_outputs
 
+# keras-tuner 1.4 still calls threading.currentThread().
+pytestmark = pytest.mark.filterwarnings("ignore::DeprecationWarning:keras_tuner")
+
 
 def test_tune_vae_on_a_subset(tmp_path, capsys):
     out = str(tmp_path / "tune-vae")

@@ -18,6 +18,9 @@ from tests.tuning.conftest import (
     check_objective_reached_oracle,
 )
 
+# keras-tuner 1.4 still calls threading.currentThread().
+pytestmark = pytest.mark.filterwarnings("ignore::DeprecationWarning:keras_tuner")
+
 NUM_SAMPLES = 128
 
 

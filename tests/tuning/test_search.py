@@ -7,6 +7,9 @@ from keras_gen.models import DCGAN
 from keras_gen.tuning import run_search
 from tests.tuning.conftest import DATA, EVAL_IMAGES, TRAIN_IMAGES, check_search_outputs
 
+# keras-tuner 1.4 still calls threading.currentThread().
+pytestmark = pytest.mark.filterwarnings("ignore::DeprecationWarning:keras_tuner")
+
 
 def test_dcgan_search(tmp_path, capsys):
     recipe = ClassifierRecipe(filters=(8, 16), feature_dim=16)

@@ -12,6 +12,9 @@ from tests.tuning.conftest import (
     check_objective_reached_oracle,
 )
 
+# keras-tuner 1.4 still calls threading.currentThread().
+pytestmark = pytest.mark.filterwarnings("ignore::DeprecationWarning:keras_tuner")
+
 
 def tiny_space(**overrides):
     """Fixes the sizes to tiny values: narrowing with keras-tuner's own mechanism."""
