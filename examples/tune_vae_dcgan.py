@@ -10,8 +10,11 @@ hyperparameters (keras-tuner's `hyperparameters=` argument) and extending it
 by subclassing.
 
 Run:
-    python examples/tune_vae_dcgan.py            # 12 + 12 trials, about an hour on a CPU
-    python examples/tune_vae_dcgan.py --smoke    # tiny search, under a minute
+    python examples/tune_vae_dcgan.py            # 12 VAE trials + a Hyperband DCGAN search
+    python examples/tune_vae_dcgan.py --smoke    # tiny searches, about a minute
+
+Writes into --out: best_vae.keras, best_dcgan.keras, best_dcgan.png (samples of the
+best DCGAN) and keras-tuner's projects vae/ and dcgan/.
 
 The same searches, with less control, from the command line:
     keras-gen tune vae --data fashion_mnist --max-trials 12 --epochs 5 --out runs/vae
@@ -29,15 +32,14 @@ from keras_gen.callbacks.image_snapshot import image_grid, save_grid
 from keras_gen.evaluation import ClassifierRecipe, domain_classifier, likelihood_metrics
 from keras_gen.tuning import DCGANHyperModel, VAEHyperModel, trial_rows
 
-DATA = "fashion_mnist"
-IMAGE_SHAPE = (28, 28, 1)
-
 
 def parse_args():
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0].strip())
     parser.add_argument("--smoke", action="store_true", help="a tiny search, for CI")
     parser.add_argument("--out", default="runs/tune_vae_dcgan", help="output folder")
+    parser.add_argument("--data", default="fashion_mnist", help="a labelled data set name")
     args = parser.parse_args()
+    args.image_shape = keras_gen.data.info(args.data).image_shape
     # Smoke: 256 training images, tiny networks, 2-3 one-epoch trials per search.
     args.limit = 256 if args.smoke else None
     args.eval_images = 128 if args.smoke else 2000
@@ -51,10 +53,12 @@ def parse_args():
 # ---------------------------------------------------------------------------------
 def tune_vae(args):
     # A Bernoulli decoder models pixels in [0, 1].
-    train = keras_gen.data.load(DATA, batch_size=128, scale=(0, 1), limit=args.limit)
-    held_out, _ = keras_gen.data.load_numpy(DATA, "test", scale=(0, 1), limit=args.eval_images)
+    train = keras_gen.data.load(args.data, batch_size=128, scale=(0, 1), limit=args.limit)
+    held_out, _ = keras_gen.data.load_numpy(
+        args.data, "test", scale=(0, 1), limit=args.eval_images
+    )
 
-    hypermodel = VAEHyperModel(IMAGE_SHAPE, seed=0)
+    hypermodel = VAEHyperModel(args.image_shape, seed=0)
 
     # Narrowing: hyperparameters declared here replace the HyperModel's defaults.
     # `Fixed` removes a dimension; a `Choice` with other values replaces its range.
@@ -85,10 +89,13 @@ def tune_vae(args):
 
     best_vae = tuner.get_best_models(1)[0]
     best_vae.save(os.path.join(args.out, "best_vae.keras"))
+    print(f"Wrote {args.out}/best_vae.keras")
     # A tighter likelihood bound than the ELBO for the chosen model.
     nll = likelihood_metrics(best_vae, held_out, num_importance_samples=8 if args.smoke else 100)
     print(f"Best VAE: {tuner.get_best_hyperparameters(1)[0].values}")
-    print(f"  held-out IWAE NLL {nll['iwae_nll']:.2f} nats, ELBO {nll['elbo']:.2f} nats")
+    print(
+        f"  held-out IWAE NLL {nll['iwae_nll']:.2f} nats, negative ELBO {-nll['elbo']:.2f} nats"
+    )
     return tuner
 
 
@@ -105,7 +112,7 @@ class DCGANLossHyperModel(DCGANHyperModel):
 
 
 def tune_dcgan(args):
-    train = keras_gen.data.load(DATA, batch_size=64, scale=(-1, 1), limit=args.limit)
+    train = keras_gen.data.load(args.data, batch_size=64, scale=(-1, 1), limit=args.limit)
 
     metrics_options = {}
     if args.smoke:
@@ -113,12 +120,12 @@ def tune_dcgan(args):
         # 60,000 images, about a minute) is trained once and cached.
         recipe = ClassifierRecipe(epochs=1, train_limit=2000)
         metrics_options = {
-            "feature_extractor": domain_classifier(DATA, recipe=recipe),
+            "feature_extractor": domain_classifier(args.data, recipe=recipe),
             "kid_subset_size": 64,
         }
     hypermodel = DCGANLossHyperModel(
-        IMAGE_SHAPE,
-        real_images=DATA,  # the first `num_samples` test images
+        args.image_shape,
+        real_images=args.data,  # the first `num_samples` test images
         metric="kid",
         num_samples=args.eval_images,
         metrics_options=metrics_options,
@@ -148,9 +155,12 @@ def tune_dcgan(args):
 
     best_gan = tuner.get_best_models(1)[0]
     best_gan.save(os.path.join(args.out, "best_dcgan.keras"))
+    print(f"Wrote {args.out}/best_dcgan.keras")
     latent_points = np.random.default_rng(0).standard_normal((64, best_gan.latent_dim))
     samples = best_gan.generate(latent_points=latent_points.astype("float32"))
-    save_grid(image_grid(samples, best_gan.data_scale), os.path.join(args.out, "best_dcgan.png"))
+    grid_path = os.path.join(args.out, "best_dcgan.png")
+    save_grid(image_grid(samples, best_gan.data_scale), grid_path)
+    print(f"Wrote {grid_path}")
     print(f"Best DCGAN: {tuner.get_best_hyperparameters(1)[0].values}")
     return tuner
 
@@ -165,7 +175,6 @@ def main():
         print(f"\n{name} trials, best first:")
         for row in trial_rows(tuner)[:5]:
             print(f"  trial {row['trial_id']}: {objective} = {row[objective]}")
-    print(f"\nModels and sample grid in {args.out}/")
 
 
 if __name__ == "__main__":
