@@ -13,7 +13,7 @@ Run:
     python examples/tune_vae_dcgan.py            # 12 VAE trials + a Hyperband DCGAN search
     python examples/tune_vae_dcgan.py --smoke    # tiny searches, about a minute
 
-Writes into --out: best_vae.keras, best_dcgan.keras, best_dcgan.png (samples of the
+Writes into --out: best_vae.keras, best_dcgan.keras, samples.png (samples of the
 best DCGAN) and keras-tuner's projects vae/ and dcgan/.
 
 The same searches, with less control, from the command line:
@@ -158,7 +158,7 @@ def tune_dcgan(args):
     print(f"Wrote {args.out}/best_dcgan.keras")
     latent_points = np.random.default_rng(0).standard_normal((64, best_gan.latent_dim))
     samples = best_gan.generate(latent_points=latent_points.astype("float32"))
-    grid_path = os.path.join(args.out, "best_dcgan.png")
+    grid_path = os.path.join(args.out, "samples.png")
     save_grid(image_grid(samples, best_gan.data_scale), grid_path)
     print(f"Wrote {grid_path}")
     print(f"Best DCGAN: {tuner.get_best_hyperparameters(1)[0].values}")

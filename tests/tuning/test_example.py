@@ -23,6 +23,7 @@ def test_tune_example_smoke_run(tmp_path):
         timeout=300,
     )
     assert result.returncode == 0, result.stdout[-2000:] + result.stderr[-4000:]
-    for name in ("best_vae.keras", "best_dcgan.keras", "best_dcgan.png"):
+    for name in ("best_vae.keras", "best_dcgan.keras", "samples.png"):
         assert (out / name).is_file(), name
     assert "val_negative_elbo" in result.stdout and "val_kid" in result.stdout
+    assert f"Wrote {out}/samples.png" in result.stdout
