@@ -6,18 +6,9 @@ import sys
 
 import pytest
 
-import keras_gen
+from tests.cli import training_data_name
 
 REPO_ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-
-
-def _data_name():
-    """Fashion-MNIST where its files are installed, else the bundled 8x8 digits."""
-    try:
-        keras_gen.data.load_numpy("fashion_mnist", "test", limit=1)
-        return "fashion_mnist"
-    except keras_gen.data.DatasetNotFoundError:
-        return "digits"
 
 
 @pytest.mark.parametrize(
@@ -43,7 +34,7 @@ def test_example_smoke_run(script, promised, tmp_path):
     env = {**os.environ, "PYTHONPATH": REPO_ROOT, "TF_CPP_MIN_LOG_LEVEL": "3"}
     result = subprocess.run(
         [sys.executable, os.path.join(REPO_ROOT, "examples", script), "--smoke"]
-        + ["--out", str(out), "--data", _data_name()],
+        + ["--out", str(out), "--data", training_data_name()],
         check=False,
         capture_output=True,
         text=True,

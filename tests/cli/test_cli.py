@@ -18,6 +18,7 @@ from PIL import Image
 
 import keras_gen
 from keras_gen import cli
+from tests.cli import training_data_name
 
 REPO_ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
@@ -36,16 +37,7 @@ TINY = [
 ]
 
 
-def _training_data_name():
-    """Fashion-MNIST where its files are installed, else the bundled 8x8 digits."""
-    try:
-        keras_gen.data.load_numpy("fashion_mnist", "test", limit=1)
-        return "fashion_mnist"
-    except keras_gen.data.DatasetNotFoundError:
-        return "digits"
-
-
-DATA = _training_data_name()
+DATA = training_data_name()
 IMAGE_SHAPE = keras_gen.data.info(DATA).image_shape
 
 
