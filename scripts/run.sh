@@ -7,10 +7,11 @@ set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 source scripts/setup.sh
 
-export TF_CPP_MIN_LOG_LEVEL=${TF_CPP_MIN_LOG_LEVEL:-2}
+export TF_CPP_MIN_LOG_LEVEL=${TF_CPP_MIN_LOG_LEVEL:-3}
+# Finds the files, or downloads them with Keras (given up after 5 minutes).
 data=fashion_mnist
-if ! .venv/bin/python -c "import keras_gen; keras_gen.data.load_numpy('fashion_mnist', 'test', limit=1)" \
-        >/dev/null 2>&1; then
+if ! timeout 300 .venv/bin/python -c \
+        "import keras_gen; keras_gen.data.load_numpy('fashion_mnist', 'test', limit=1)" >/dev/null 2>&1; then
     echo "run: Fashion-MNIST is not available (see scripts/setup.sh); training on the offline 'digits' data set instead" >&2
     data=digits
 fi
