@@ -244,7 +244,8 @@ def run_search(
         out: output folder (created).
         tuner: `"random"`, `"bayesian"` or `"hyperband"`.
         limit: use only the first `limit` training images.
-        seed: seed of the data order, the tuner and the models.
+        seed: seed of the data order, the tuner, the models and (through
+            `keras.utils.set_random_seed`) their initial weights.
         batch_size: training batch size.
         num_eval_samples: held-out images (and, for GANs, generated samples)
             that score each trial.
@@ -268,6 +269,8 @@ def run_search(
     _check_search_arguments(family, data, max_trials, epochs, tuner, limit, batch_size, num_eval_samples)
     started = time.time()
     os.makedirs(out, exist_ok=True)
+    # Weight initialization draws from the global generators: seed them for repeatable searches.
+    keras.utils.set_random_seed(seed)
     hypermodel, search_args, search_kwargs = _search_inputs(
         family, data, limit, seed, batch_size, num_eval_samples, metrics_options
     )
