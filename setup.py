@@ -15,6 +15,7 @@ setup(
         "keras>=3.0",
         "tensorflow-datasets>=4.9",
         "keras-tuner>=1.4",
+        "tensorboard",  # keras-tuner imports it in every trial; ImageSnapshot can log to it
         "numpy>=1.23",
         "scipy>=1.9",
         "scikit-learn>=1.1",
@@ -22,8 +23,7 @@ setup(
         "matplotlib>=3.5",
     ],
     extras_require={
-        "tensorboard": ["tensorboard"],
-        "test": ["pytest>=7", "ruff>=0.4", "tensorboard"],
+        "test": ["pytest>=7", "ruff>=0.4"],
     },
     entry_points={"console_scripts": ["keras-gen=keras_gen.cli:main"]},
 )

@@ -51,18 +51,6 @@ def save_grid(grid, path):
     return path
 
 
-def _require_tensorboard():
-    try:
-        import tensorboard  # noqa: F401
-    except ImportError as error:
-        raise ImportError(
-            "ImageSnapshot(tensorboard_dir=...) writes TensorBoard images, but the "
-            "tensorboard package is not installed. Install it with "
-            "`pip install tensorboard` (or `pip install keras_gen[tensorboard]`), or "
-            "leave tensorboard_dir unset to write PNG files only."
-        ) from error
-
-
 class ImageSnapshot(keras.callbacks.Callback):
     """Writes a grid of samples from fixed latent points every N epochs.
 
@@ -103,8 +91,6 @@ class ImageSnapshot(keras.callbacks.Callback):
         self.seed = seed
         self.reconstruction_images = reconstruction_images
         self.tensorboard_dir = tensorboard_dir
-        if tensorboard_dir is not None:
-            _require_tensorboard()
         self.columns = columns
         self.written = []
         self._latent_points = None

@@ -8,12 +8,9 @@ Example:
 """
 
 from keras_gen.tuning.base import GenerativeHyperModel
-from keras_gen.tuning.compat import tolerate_missing_tensorboard
 from keras_gen.tuning.gan import DCGANHyperModel, GANHyperModel
 from keras_gen.tuning.search import HYPERMODELS, TUNERS, make_tuner, run_search, trial_rows
 from keras_gen.tuning.vae import VAEHyperModel
-
-tolerate_missing_tensorboard()
 
 __all__ = [
     "HYPERMODELS",

@@ -156,8 +156,6 @@ def test_explains_bad_arguments(pool):
 def test_keras_tuner_search_uses_the_metric(fashion_extractor, pool, real, tmp_path):
     keras_tuner = pytest.importorskip("keras_tuner")
     # keras-tuner 1.4 needs tensorboard on the TF backend; keras_gen.tuning lifts that.
-    compat = pytest.importorskip("keras_gen.tuning.compat")
-    compat.tolerate_missing_tensorboard()
 
     def build(hp):
         model = PoolModel(pool)
