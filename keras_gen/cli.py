@@ -111,7 +111,8 @@ class _HelpFormatter(argparse.ArgumentDefaultsHelpFormatter):
     """Shows "(default: ...)" only where the help text does not already give it."""
 
     def _get_help_string(self, action):
-        if action.default in (None, False) or "default" in (action.help or ""):
+        # `is`, not `in (None, False)`: a default of 0 equals False but should show.
+        if action.default is None or action.default is False or "default" in (action.help or ""):
             return action.help
         return super()._get_help_string(action)
 
