@@ -25,6 +25,7 @@ import tensorflow as tf
 from keras_io_baseline import build_keras_io_gan
 
 import keras_gen
+from keras_gen.cli import MODEL_DEFAULTS
 
 METRICS = ("fid", "kid", "precision", "recall", "density", "coverage",
            "classifier_score", "class_coverage")
@@ -68,15 +69,22 @@ class KerasIOSampler:
 
 def build(name):
     """Returns (trainable model, sampler, data scale, batch size) for a benchmark entry."""
+    # keras_gen's entries use the defaults of `keras-gen train`.
     if name == "dcgan":
-        gan = keras_gen.models.DCGAN.for_images((28, 28, 1), latent_dim=128, width=64, seed=0)
-        gan.compile(d_optimizer=keras.optimizers.Adam(2e-4, beta_1=0.5),
-                    g_optimizer=keras.optimizers.Adam(2e-4, beta_1=0.5))
-        return gan, gan, (-1.0, 1.0), 64
+        d = MODEL_DEFAULTS["dcgan"]
+        gan = keras_gen.models.DCGAN.for_images(
+            (28, 28, 1), latent_dim=d["latent_dim"], width=d["width"], seed=0
+        )
+        gan.compile(d_optimizer=keras.optimizers.Adam(d["lr"], beta_1=d["beta_1"]),
+                    g_optimizer=keras.optimizers.Adam(d["lr"], beta_1=d["beta_1"]))
+        return gan, gan, d["scale"], d["batch_size"]
     if name == "vae":
-        vae = keras_gen.models.VAE.for_images((28, 28, 1), latent_dim=16, seed=0)
-        vae.compile(optimizer=keras.optimizers.Adam(1e-3))
-        return vae, vae, (0.0, 1.0), 128
+        d = MODEL_DEFAULTS["vae"]
+        vae = keras_gen.models.VAE.for_images(
+            (28, 28, 1), latent_dim=d["latent_dim"], width=d["width"], seed=0
+        )
+        vae.compile(optimizer=keras.optimizers.Adam(d["lr"], beta_1=d["beta_1"]))
+        return vae, vae, d["scale"], d["batch_size"]
     if name == "keras_io":
         gan = build_keras_io_gan()
         return gan, KerasIOSampler(gan), (0.0, 1.0), 64
