@@ -43,6 +43,10 @@ class TimeBudget(keras.callbacks.Callback):
     def on_train_begin(self, logs=None):
         self.start = time.perf_counter()
 
+    def on_train_end(self, logs=None):
+        # 5-minute load average at the end: > cores means other work competed for the CPU.
+        self.load_average = os.getloadavg()[1]
+
     def on_train_batch_end(self, batch, logs=None):
         self.steps += 1
         self.elapsed = time.perf_counter() - self.start
@@ -106,6 +110,7 @@ def run(name, budget_seconds, num_samples, max_epochs=1000):
     )
     return {
         **{k: float(v) for k, v in scores.items()},
+        "load_average_during_training": budget.load_average,
         "images_per_second": budget.steps * batch_size / train_seconds,
         "train_seconds": train_seconds,
         "epochs": budget.steps * batch_size / 60000,
