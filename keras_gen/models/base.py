@@ -19,6 +19,19 @@ def _describe_data(data):
     return tuple(spec.shape), spec.dtype
 
 
+def serialize_networks(owner, names):
+    """`{name: serialized network}` for the sub-networks `names` of `owner`."""
+    return {name: keras.saving.serialize_keras_object(getattr(owner, name)) for name in names}
+
+
+def deserialize_networks(config, names):
+    """A copy of `config` with the sub-networks `names` deserialized."""
+    config = dict(config)
+    for name in names:
+        config[name] = keras.saving.deserialize_keras_object(config[name])
+    return config
+
+
 class GenerativeModel(keras.Model):
     """Base class of keras_gen's models: the same names mean the same thing everywhere.
 
@@ -29,8 +42,12 @@ class GenerativeModel(keras.Model):
       model's `seed_generator`, so runs with the same seed are identical.
     - `generate(n)` / `sample(n)`: `n` new images as a numpy array, in `data_scale`.
 
-    Subclasses implement `_generate_batch(latent_points)` and the train steps.
+    Subclasses implement `_generate_batch(latent_points)` and the train steps, and
+    name their sub-networks (constructor arguments) in `network_names` so that
+    `get_config` / `from_config` serialize them.
     """
+
+    network_names: tuple[str, ...] = ()
 
     def __init__(self, latent_dim, image_shape, data_scale=(-1.0, 1.0), seed=None, **kwargs):
         super().__init__(**kwargs)
@@ -200,10 +217,14 @@ class GenerativeModel(keras.Model):
                 state.assign(store[f"random_state_{index}"])
 
     def get_config(self):
+        # latent_dim and image_shape follow from the networks, so they are not stored.
         return {
-            "latent_dim": self.latent_dim,
-            "image_shape": self.image_shape,
+            **serialize_networks(self, self.network_names),
             "data_scale": self.data_scale,
             "seed": self.seed,
             "name": self.name,
         }
+
+    @classmethod
+    def from_config(cls, config):
+        return cls(**deserialize_networks(config, cls.network_names))

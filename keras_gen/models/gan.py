@@ -4,7 +4,7 @@ import keras
 from keras import ops
 
 from keras_gen import losses, networks
-from keras_gen.models.base import GenerativeModel
+from keras_gen.models.base import GenerativeModel, deserialize_networks, serialize_networks
 from keras_gen.training import global_batch_mean, minimize
 from keras_gen.training.distribution import unscaled
 
@@ -59,18 +59,11 @@ class AdversarialChain(keras.Model):
         return self.discriminator(self.generator(latent_points, training=training), training=training)
 
     def get_config(self):
-        return {
-            "generator": keras.saving.serialize_keras_object(self.generator),
-            "discriminator": keras.saving.serialize_keras_object(self.discriminator),
-            "name": self.name,
-        }
+        return {**serialize_networks(self, GAN.network_names), "name": self.name}
 
     @classmethod
     def from_config(cls, config):
-        config = dict(config)
-        for key in ("generator", "discriminator"):
-            config[key] = keras.saving.deserialize_keras_object(config[key])
-        return cls(**config)
+        return cls(**deserialize_networks(config, GAN.network_names))
 
 
 def _image_batch(data):
@@ -113,6 +106,8 @@ class GAN(GenerativeModel):
     >>> gan.generate(4).shape
     (4, 28, 28, 1)
     """
+
+    network_names = ("generator", "discriminator")
 
     def __init__(
         self,
@@ -292,25 +287,13 @@ class GAN(GenerativeModel):
         return self._step(data, update=False)
 
     def get_config(self):
-        config = super().get_config()
-        for key in ("latent_dim", "image_shape"):
-            config.pop(key)
         return {
-            **config,
-            "generator": keras.saving.serialize_keras_object(self.generator),
-            "discriminator": keras.saving.serialize_keras_object(self.discriminator),
+            **super().get_config(),
             "generator_loss": self.generator_loss,
             "discriminator_steps": self.discriminator_steps,
             "label_smoothing": self.label_smoothing,
             "label_noise": self.label_noise,
         }
-
-    @classmethod
-    def from_config(cls, config):
-        config = dict(config)
-        for key in ("generator", "discriminator"):
-            config[key] = keras.saving.deserialize_keras_object(config[key])
-        return cls(**config)
 
 
 def _loss_scaled(optimizer):

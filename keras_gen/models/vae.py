@@ -47,6 +47,8 @@ class VAE(GenerativeModel):
     (2, 28, 28, 1)
     """
 
+    network_names = ("encoder", "decoder")
+
     def __init__(
         self,
         encoder,
@@ -198,21 +200,9 @@ class VAE(GenerativeModel):
         return self._record(loss, reconstruction_loss, kl_loss)
 
     def get_config(self):
-        config = super().get_config()
-        for key in ("latent_dim", "image_shape"):
-            config.pop(key)
         return {
-            **config,
-            "encoder": keras.saving.serialize_keras_object(self.encoder),
-            "decoder": keras.saving.serialize_keras_object(self.decoder),
+            **super().get_config(),
             "reconstruction": self.reconstruction,
             "beta": self.beta,
             "decoder_std": self.decoder_std,
         }
-
-    @classmethod
-    def from_config(cls, config):
-        config = dict(config)
-        for key in ("encoder", "decoder"):
-            config[key] = keras.saving.deserialize_keras_object(config[key])
-        return cls(**config)
