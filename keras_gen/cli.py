@@ -44,7 +44,7 @@ EVALUATION_FILE = "evaluation.json"
 # docs/cli.md for the timings.
 MODEL_DEFAULTS = {
     "dcgan": {
-        "epochs": 4,
+        "epochs": 5,
         "batch_size": 64,
         "latent_dim": 128,
         "width": 32,
