@@ -69,10 +69,6 @@ class CommandError(Exception):
     """A problem the user can fix; printed as `keras-gen: error: ...` with exit code 2."""
 
 
-class TrainingDiverged(RuntimeError):
-    """A loss became NaN or infinite; the last complete epoch's checkpoint is kept."""
-
-
 # --- argument parsing ---------------------------------------------------------------
 def _positive_int(text: str) -> int:
     value = int(text)
@@ -369,18 +365,6 @@ def load_generative_model(path: str):
     return model
 
 
-def write_samples(model, path: str, n: int = 64, seed: int = 0, columns: int | None = None) -> str:
-    """Writes `n` samples from fixed latent points (drawn with `seed`) as a PNG grid."""
-    import numpy as np
-
-    from keras_gen.callbacks import image_grid
-    from keras_gen.callbacks.image_snapshot import save_grid
-
-    latent_points = np.random.default_rng(seed).standard_normal((n, model.latent_dim))
-    images = model.generate(latent_points=latent_points.astype("float32"))
-    return save_grid(image_grid(images, model.data_scale, columns), path)
-
-
 def plot_history(history_path: str, plot_path: str) -> str:
     """Plots every column of a CSVLogger file against the epoch: losses left, others right."""
     import matplotlib
@@ -522,33 +506,6 @@ def _checkpoint_state_callback(state_path: str, model_name: str):
     return CheckpointState()
 
 
-def _terminate_on_nan_callback():
-    import keras
-    import numpy as np
-
-    class TerminateOnNaNLoss(keras.callbacks.TerminateOnNaN):
-        """`TerminateOnNaN(raise_error=True)` that watches every `*loss` log.
-
-        Keras' callback only looks at a log called "loss"; the GAN reports
-        `d_loss` and `g_loss` instead.
-        """
-
-        def __init__(self):
-            super().__init__(raise_error=True)
-
-        def on_epoch_begin(self, epoch, logs=None):
-            self.epoch = epoch
-
-        def on_batch_end(self, batch, logs=None):
-            for name, value in (logs or {}).items():
-                if name.endswith("loss") and not np.isfinite(value):
-                    raise TrainingDiverged(
-                        f"{name} became {float(value)} at epoch {self.epoch + 1}, batch {batch + 1}"
-                    )
-
-    return TerminateOnNaNLoss()
-
-
 def _resume_state(out: str, model_name: str):
     """Loads `out`'s checkpoint for --resume: `(model, epochs_done)`."""
     checkpoint = os.path.join(out, CHECKPOINT_FILE)
@@ -573,7 +530,12 @@ def train_command(args) -> int:
     import keras
 
     import keras_gen
-    from keras_gen.callbacks import ImageSnapshot
+    from keras_gen.callbacks import (
+        ImageSnapshot,
+        TerminateOnNaNLoss,
+        TrainingDiverged,
+        save_samples,
+    )
 
     settings = _train_settings(args)
     out = settings["out"]
@@ -614,7 +576,7 @@ def train_command(args) -> int:
         keras.callbacks.ModelCheckpoint(os.path.join(out, CHECKPOINT_FILE), save_freq="epoch"),
         _checkpoint_state_callback(os.path.join(out, CHECKPOINT_STATE_FILE), args.model),
         keras.callbacks.CSVLogger(os.path.join(out, HISTORY_FILE), append=args.resume),
-        _terminate_on_nan_callback(),
+        TerminateOnNaNLoss(),
         ImageSnapshot(
             os.path.join(out, SNAPSHOT_DIR),
             n=64,
@@ -656,7 +618,7 @@ def train_command(args) -> int:
 
     model.save(os.path.join(out, MODEL_FILE))
     plot_history(os.path.join(out, HISTORY_FILE), os.path.join(out, LOSS_PLOT_FILE))
-    write_samples(model, os.path.join(out, SAMPLES_FILE), n=64, seed=args.seed)
+    save_samples(model, os.path.join(out, SAMPLES_FILE), n=64, seed=args.seed)
     if args.evaluate:
         _evaluate_and_report(
             model,
@@ -679,7 +641,9 @@ def train_command(args) -> int:
 def sample_command(args) -> int:
     """`keras-gen sample`: a PNG grid of new images from a saved model."""
     model = load_generative_model(args.model_path)
-    path = write_samples(model, args.out, n=args.n, seed=args.seed, columns=args.columns)
+    from keras_gen.callbacks import save_samples
+
+    path = save_samples(model, args.out, n=args.n, seed=args.seed, columns=args.columns)
     _say(f"wrote {args.n} samples to {path}")
     return 0
 

@@ -12,29 +12,40 @@ REPO_ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
 
 @pytest.mark.parametrize(
-    "script, promised",
+    "script, data, promised, printed",
     [
         (
             "dcgan_fashion_mnist.py",
+            None,
             ["model.keras", "samples.png", "snapshots/samples_epoch_0001.png"],
+            [],
         ),
         (
             "vae_fashion_mnist.py",
+            None,
             [
                 "model.keras",
                 "samples.png",
                 "snapshots/samples_epoch_0001.png",
                 "snapshots/reconstructions_epoch_0001.png",
             ],
+            [],
+        ),
+        pytest.param(  # about a minute: two tiny searches
+            "tune_vae_dcgan.py",
+            "digits",
+            ["best_vae.keras", "best_dcgan.keras", "samples.png"],
+            ["val_negative_elbo", "val_kid"],
+            marks=pytest.mark.slow,
         ),
     ],
 )
-def test_example_smoke_run(script, promised, tmp_path):
+def test_example_smoke_run(script, data, promised, printed, tmp_path):
     out = tmp_path / "out"
     env = {**os.environ, "PYTHONPATH": REPO_ROOT, "TF_CPP_MIN_LOG_LEVEL": "3"}
     result = subprocess.run(
         [sys.executable, os.path.join(REPO_ROOT, "examples", script), "--smoke"]
-        + ["--out", str(out), "--data", training_data_name()],
+        + ["--out", str(out), "--data", data or training_data_name()],
         check=False,
         capture_output=True,
         text=True,
@@ -44,4 +55,6 @@ def test_example_smoke_run(script, promised, tmp_path):
     assert result.returncode == 0, result.stdout[-2000:] + result.stderr[-4000:]
     for name in promised:
         assert (out / name).is_file(), f"{script} did not write {name}"
+    for text in printed:
+        assert text in result.stdout
     assert f"Wrote {out}/samples.png" in result.stdout

@@ -51,6 +51,23 @@ def save_grid(grid, path):
     return path
 
 
+def fixed_latent_points(num_points, latent_dim, seed=0):
+    """Latent points from N(0, I) that depend only on `seed`, for comparable grids."""
+    rng = np.random.default_rng(seed)
+    return rng.standard_normal((num_points, latent_dim)).astype("float32")
+
+
+def save_samples(model, path, n=64, seed=0, columns=None):
+    """Writes a PNG grid of `n` samples of `model` from `fixed_latent_points(seed)`.
+
+    Example:
+    >>> save_samples(gan, "samples.png", n=64)
+    'samples.png'
+    """
+    images = model.generate(latent_points=fixed_latent_points(n, model.latent_dim, seed))
+    return save_grid(image_grid(images, model.data_scale, columns), path)
+
+
 class ImageSnapshot(keras.callbacks.Callback):
     """Writes a grid of samples from fixed latent points every N epochs.
 
@@ -99,8 +116,7 @@ class ImageSnapshot(keras.callbacks.Callback):
     def latent_points(self, latent_dim):
         """The fixed latent points, drawn once from N(0, I) with `seed`."""
         if self._latent_points is None or self._latent_points.shape[1] != latent_dim:
-            rng = np.random.default_rng(self.seed)
-            self._latent_points = rng.standard_normal((self.n, latent_dim)).astype("float32")
+            self._latent_points = fixed_latent_points(self.n, latent_dim, self.seed)
         return self._latent_points
 
     def _should_write(self, epoch):

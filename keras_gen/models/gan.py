@@ -184,7 +184,8 @@ class GAN(GenerativeModel):
                     f"{type(self).__name__}.compile() takes d_optimizer and g_optimizer; "
                     f"'{key}' is not used: the adversarial losses are part of the model."
                 )
-        super().compile(**kwargs)
+        # No `optimizer`: Keras would otherwise create (and save) an unused RMSprop.
+        super().compile(optimizer=None, **kwargs)
         self.d_optimizer = _loss_scaled(keras.optimizers.get(d_optimizer))
         self.g_optimizer = _loss_scaled(keras.optimizers.get(g_optimizer))
         # The networks exist from construction, so the optimizer state can too:

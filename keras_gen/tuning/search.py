@@ -23,10 +23,9 @@ from typing import Any
 
 import keras
 import keras_tuner
-import numpy as np
 
 from keras_gen import data as gen_data
-from keras_gen.callbacks.image_snapshot import image_grid, save_grid
+from keras_gen.callbacks.image_snapshot import save_samples
 from keras_gen.tuning.base import GenerativeHyperModel
 from keras_gen.tuning.gan import DCGANHyperModel, GANHyperModel
 from keras_gen.tuning.vae import VAEHyperModel
@@ -160,13 +159,6 @@ def format_trials(rows: list[dict[str, Any]], max_rows: int = 20) -> str:
     if len(rows) > max_rows:
         lines.append(f"... {len(rows) - max_rows} more in trials.csv")
     return "\n".join(lines)
-
-
-def save_sample_grid(model: keras.Model, path: str, num_images: int = 64, seed: int = 0) -> str:
-    """Writes a grid of `model`'s samples from latent points drawn with `seed`."""
-    latent_points = np.random.default_rng(seed).standard_normal((num_images, model.latent_dim))
-    samples = model.generate(latent_points=latent_points.astype("float32"))
-    return save_grid(image_grid(samples, model.data_scale), path)
 
 
 def _check_search_arguments(family, data, max_trials, epochs, tuner, limit, batch_size, num_eval_samples):
@@ -313,7 +305,7 @@ def run_search(
     best_model = search.load_model(best_trial)
     files["best_model"] = os.path.join(out, "best_model.keras")
     best_model.save(files["best_model"])
-    files["best_samples"] = save_sample_grid(best_model, os.path.join(out, "best_samples.png"), seed=seed)
+    files["best_samples"] = save_samples(best_model, os.path.join(out, "best_samples.png"), seed=seed)
     files["summary"] = os.path.join(out, "summary.json")
     summary = {
         "family": family,
