@@ -88,3 +88,33 @@ def test_upsampling_plan(shape, stages, start):
     from keras_gen.networks import upsampling_plan
 
     assert upsampling_plan(shape) == (stages, start)
+
+
+@pytest.mark.parametrize("layers_per_stage", [1, 2, 3])
+def test_network_depth(layers_per_stage):
+    from keras_gen import networks
+
+    def convolutions(model):
+        kinds = (keras.layers.Conv2D, keras.layers.Conv2DTranspose)
+        return [layer for layer in model.layers if isinstance(layer, kinds)]
+
+    gen = networks.dcgan_generator((28, 28, 1), 8, width=4, layers_per_stage=layers_per_stage)
+    disc = networks.dcgan_discriminator((28, 28, 1), width=4, layers_per_stage=layers_per_stage)
+    enc = networks.conv_encoder((28, 28, 1), 2, width=4, layers_per_stage=layers_per_stage)
+    dec = networks.conv_decoder((28, 28, 1), 2, width=4, layers_per_stage=layers_per_stage)
+    # Two stages at 28x28, plus the generator's and decoder's output convolution.
+    assert len(convolutions(gen)) == 2 * layers_per_stage + 1
+    assert len(convolutions(disc)) == 2 * layers_per_stage
+    assert len(convolutions(enc)) == 2 * layers_per_stage
+    assert len(convolutions(dec)) == 2 * layers_per_stage + 1
+    strided = [c for c in convolutions(disc) if c.strides == (2, 2)]
+    assert len(strided) == 2 and all(c.kernel_size == (4, 4) for c in strided)
+    assert tuple(gen.output_shape) == (None, 28, 28, 1) and tuple(dec.output_shape) == (None, 28, 28, 1)
+    assert tuple(disc.output_shape) == (None, 1)
+
+
+def test_network_depth_must_be_positive():
+    from keras_gen import networks
+
+    with pytest.raises(ValueError, match="layers_per_stage"):
+        networks.dcgan_generator((28, 28, 1), 8, layers_per_stage=0)

@@ -334,6 +334,7 @@ class DCGAN(GAN):
         width=64,
         batch_norm=True,
         dropout=0.3,
+        layers_per_stage=1,
         **kwargs,
     ):
         """Builds a DCGAN with recipe networks for `(height, width, channels)` images.
@@ -344,8 +345,13 @@ class DCGAN(GAN):
             width: filters of the generator's last and the discriminator's first stage.
             batch_norm: batch normalization in the generator.
             dropout: the discriminator's dropout rate.
+            layers_per_stage: depth of both networks: convolutions per resolution.
             **kwargs: the `GAN` arguments (`seed`, `label_smoothing`, ...).
         """
-        generator = networks.dcgan_generator(image_shape, latent_dim, width, batch_norm=batch_norm)
-        discriminator = networks.dcgan_discriminator(image_shape, width, dropout=dropout)
+        generator = networks.dcgan_generator(
+            image_shape, latent_dim, width, batch_norm=batch_norm, layers_per_stage=layers_per_stage
+        )
+        discriminator = networks.dcgan_discriminator(
+            image_shape, width, dropout=dropout, layers_per_stage=layers_per_stage
+        )
         return cls(generator, discriminator, **kwargs)

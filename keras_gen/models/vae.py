@@ -110,7 +110,9 @@ class VAE(GenerativeModel):
         return latent_dim, image_shape
 
     @classmethod
-    def for_images(cls, image_shape, latent_dim=16, width=32, hidden_units=256, **kwargs):
+    def for_images(
+        cls, image_shape, latent_dim=16, width=32, hidden_units=256, layers_per_stage=1, **kwargs
+    ):
         """Builds a VAE with `keras_gen.networks.conv_encoder` / `conv_decoder`.
 
         Args:
@@ -118,10 +120,15 @@ class VAE(GenerativeModel):
             latent_dim: size of the latent vector.
             width: filters of the first encoder convolution.
             hidden_units: units of the dense hidden layers.
+            layers_per_stage: depth of both networks: convolutions per resolution.
             **kwargs: the `VAE` arguments (`reconstruction`, `beta`, `seed`, ...).
         """
-        encoder = networks.conv_encoder(image_shape, latent_dim, width, hidden_units)
-        decoder = networks.conv_decoder(image_shape, latent_dim, width, hidden_units)
+        encoder = networks.conv_encoder(
+            image_shape, latent_dim, width, hidden_units, layers_per_stage=layers_per_stage
+        )
+        decoder = networks.conv_decoder(
+            image_shape, latent_dim, width, hidden_units, layers_per_stage=layers_per_stage
+        )
         return cls(encoder, decoder, **kwargs)
 
     # --- the probabilistic model ----------------------------------------------------

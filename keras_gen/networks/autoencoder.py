@@ -3,7 +3,7 @@
 import keras
 from keras import layers
 
-from keras_gen.networks.dcgan import check_image_shape
+from keras_gen.networks.dcgan import check_image_shape, check_layers_per_stage
 
 
 def _check_divisible_by_4(image_shape):
@@ -22,6 +22,7 @@ def conv_encoder(
     latent_dim: int = 16,
     width: int = 32,
     hidden_units: int = 256,
+    layers_per_stage: int = 1,
     name: str = "encoder",
 ) -> keras.Model:
     """Builds a VAE encoder: image -> `[mean, log_var]` of q(z|x).
@@ -34,6 +35,8 @@ def conv_encoder(
         latent_dim: size of the latent vector.
         width: filters of the first convolution.
         hidden_units: units of the dense hidden layer.
+        layers_per_stage: depth: convolutions per resolution (the stride-2 one,
+            then stride-1 3x3 ones).
         name: the model's name.
 
     Example:
@@ -42,9 +45,13 @@ def conv_encoder(
     [(None, 2), (None, 2)]
     """
     shape = _check_divisible_by_4(image_shape)
+    layers_per_stage = check_layers_per_stage(layers_per_stage)
     inputs = keras.Input(shape, name="image")
-    x = layers.Conv2D(width, 4, strides=2, padding="same", activation="relu")(inputs)
-    x = layers.Conv2D(2 * width, 4, strides=2, padding="same", activation="relu")(x)
+    x = inputs
+    for filters in (width, 2 * width):
+        x = layers.Conv2D(filters, 4, strides=2, padding="same", activation="relu")(x)
+        for _ in range(layers_per_stage - 1):
+            x = layers.Conv2D(filters, 3, padding="same", activation="relu")(x)
     x = layers.Flatten()(x)
     x = layers.Dense(hidden_units, activation="relu")(x)
     mean = layers.Dense(latent_dim, name="mean")(x)
@@ -58,6 +65,7 @@ def conv_decoder(
     width: int = 32,
     hidden_units: int = 256,
     output_activation: str | None = None,
+    layers_per_stage: int = 1,
     name: str = "decoder",
 ) -> keras.Model:
     """Builds a VAE decoder: latent vector -> the parameters of p(x|z).
@@ -73,6 +81,8 @@ def conv_decoder(
         width: filters of the last transposed convolution.
         hidden_units: units of the dense hidden layer.
         output_activation: activation of the last layer.
+        layers_per_stage: depth: convolutions per resolution (the stride-2
+            transposed one, then stride-1 3x3 ones).
         name: the model's name.
 
     Example:
@@ -81,11 +91,14 @@ def conv_decoder(
     (None, 28, 28, 1)
     """
     height, image_width, channels = _check_divisible_by_4(image_shape)
+    layers_per_stage = check_layers_per_stage(layers_per_stage)
     inputs = keras.Input((latent_dim,), name="latent")
     x = layers.Dense(hidden_units, activation="relu")(inputs)
     x = layers.Dense((height // 4) * (image_width // 4) * 2 * width, activation="relu")(x)
     x = layers.Reshape((height // 4, image_width // 4, 2 * width))(x)
-    x = layers.Conv2DTranspose(2 * width, 4, strides=2, padding="same", activation="relu")(x)
-    x = layers.Conv2DTranspose(width, 4, strides=2, padding="same", activation="relu")(x)
+    for filters in (2 * width, width):
+        x = layers.Conv2DTranspose(filters, 4, strides=2, padding="same", activation="relu")(x)
+        for _ in range(layers_per_stage - 1):
+            x = layers.Conv2D(filters, 3, padding="same", activation="relu")(x)
     outputs = layers.Conv2D(channels, 3, padding="same", activation=output_activation)(x)
     return keras.Model(inputs, outputs, name=name)

@@ -47,11 +47,22 @@ def check_image_shape(image_shape) -> tuple[int, int, int]:
     return tuple(int(side) for side in image_shape)
 
 
+def check_layers_per_stage(layers_per_stage: int) -> int:
+    """Validates the depth argument shared by the network builders."""
+    if int(layers_per_stage) != layers_per_stage or layers_per_stage < 1:
+        raise ValueError(
+            f"layers_per_stage must be an integer >= 1 (1: the strided layer alone), "
+            f"got {layers_per_stage}."
+        )
+    return int(layers_per_stage)
+
+
 def dcgan_generator(
     image_shape: tuple,
     latent_dim: int = 128,
     width: int = 64,
     batch_norm: bool = True,
+    layers_per_stage: int = 1,
     name: str = "generator",
 ) -> keras.Model:
     """Builds a DCGAN generator: latent vector -> image in [-1, 1].
@@ -67,6 +78,9 @@ def dcgan_generator(
         width: filters of the last (highest-resolution) stage; earlier stages
             have `width * 2**k`.
         batch_norm: whether to normalize after each hidden layer.
+        layers_per_stage: depth: convolutions per resolution stage. The first is
+            the stride-2 transposed convolution; each further one is a stride-1
+            3x3 convolution.
         name: the model's name.
 
     Example:
@@ -75,6 +89,7 @@ def dcgan_generator(
     (None, 28, 28, 1)
     """
     height, image_width, channels = check_image_shape(image_shape)
+    layers_per_stage = check_layers_per_stage(layers_per_stage)
     stages, (start_h, start_w) = upsampling_plan((height, image_width))
     filters = width * 2 ** (stages - 1)
     inputs = keras.Input((latent_dim,), name="latent")
@@ -85,12 +100,21 @@ def dcgan_generator(
     x = layers.Reshape((start_h, start_w, filters))(x)
     for stage in range(stages):
         filters = width * 2 ** (stages - 1 - stage)
-        x = layers.Conv2DTranspose(
-            filters, 4, strides=2, padding="same", use_bias=not batch_norm, name=f"up_{stage}"
-        )(x)
-        if batch_norm:
-            x = layers.BatchNormalization(name=f"up_{stage}_bn")(x)
-        x = layers.LeakyReLU(0.2)(x)
+        for depth in range(layers_per_stage):
+            suffix = "" if depth == 0 else f"_{depth}"
+            if depth == 0:
+                conv = layers.Conv2DTranspose(
+                    filters, 4, strides=2, padding="same", use_bias=not batch_norm,
+                    name=f"up_{stage}",
+                )
+            else:
+                conv = layers.Conv2D(
+                    filters, 3, padding="same", use_bias=not batch_norm, name=f"up_{stage}{suffix}"
+                )
+            x = conv(x)
+            if batch_norm:
+                x = layers.BatchNormalization(name=f"up_{stage}{suffix}_bn")(x)
+            x = layers.LeakyReLU(0.2)(x)
     # float32 output keeps images exact under mixed precision.
     outputs = layers.Conv2D(
         channels, 5, padding="same", activation="tanh", dtype="float32", name="to_image"
@@ -103,6 +127,7 @@ def dcgan_discriminator(
     width: int = 64,
     dropout: float = 0.3,
     batch_norm: bool = False,
+    layers_per_stage: int = 1,
     name: str = "discriminator",
 ) -> keras.Model:
     """Builds a DCGAN discriminator: image -> one logit (real vs generated).
@@ -118,6 +143,8 @@ def dcgan_discriminator(
         batch_norm: normalize after each stage but the first (off by default;
             with a frozen discriminator in the generator step, batch statistics
             would otherwise still move).
+        layers_per_stage: depth: convolutions per resolution stage. The first is
+            the stride-2 convolution; each further one is a stride-1 3x3 convolution.
         name: the model's name.
 
     Example:
@@ -126,14 +153,21 @@ def dcgan_discriminator(
     (None, 1)
     """
     height, image_width, channels = check_image_shape(image_shape)
+    layers_per_stage = check_layers_per_stage(layers_per_stage)
     stages, _ = upsampling_plan((height, image_width))
     inputs = keras.Input((height, image_width, channels), name="image")
     x = inputs
     for stage in range(stages):
-        x = layers.Conv2D(width * 2**stage, 4, strides=2, padding="same", name=f"down_{stage}")(x)
-        if batch_norm and stage > 0:
-            x = layers.BatchNormalization(name=f"down_{stage}_bn")(x)
-        x = layers.LeakyReLU(0.2)(x)
+        for depth in range(layers_per_stage):
+            suffix = "" if depth == 0 else f"_{depth}"
+            kernel, strides = (4, 2) if depth == 0 else (3, 1)
+            x = layers.Conv2D(
+                width * 2**stage, kernel, strides=strides, padding="same",
+                name=f"down_{stage}{suffix}",
+            )(x)
+            if batch_norm and stage + depth > 0:
+                x = layers.BatchNormalization(name=f"down_{stage}{suffix}_bn")(x)
+            x = layers.LeakyReLU(0.2)(x)
         x = layers.Dropout(dropout)(x)
     x = layers.Flatten()(x)
     outputs = layers.Dense(1, dtype="float32", name="logit")(x)

@@ -209,4 +209,5 @@ class DCGANHyperModel(GANHyperModel):
             "width": hp.Choice("width", [32, 64, 128], default=64),
             "batch_norm": hp.Boolean("batch_norm", default=True),
             "dropout": hp.Float("dropout", 0.0, 0.5, step=0.1, default=0.3),
+            "layers_per_stage": hp.Int("layers_per_stage", 1, 2, default=1),
         }

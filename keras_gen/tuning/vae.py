@@ -91,6 +91,7 @@ class VAEHyperModel(GenerativeHyperModel):
             "latent_dim": hp.Choice("latent_dim", [8, 16, 32, 64], default=16),
             "width": hp.Choice("width", [16, 32, 64], default=32),
             "hidden_units": hp.Choice("hidden_units", [128, 256, 512], default=256),
+            "layers_per_stage": hp.Int("layers_per_stage", 1, 2, default=1),
             "beta": hp.Float("beta", 0.5, 2.0, sampling="log", default=1.0),
             "reconstruction": self.reconstruction,
         }

@@ -148,9 +148,11 @@ def test_search_space_without_building_a_model():
     DCGANHyperModel((28, 28, 1)).declare_hyperparameters(hp)
     assert {p.name for p in hp.space} == {
         "latent_dim", "label_smoothing", "label_noise", "discriminator_steps", "width",
-        "batch_norm", "dropout", "d_learning_rate", "g_learning_rate", "beta_1",
+        "batch_norm", "dropout", "layers_per_stage", "d_learning_rate", "g_learning_rate",
+        "beta_1",
     }
     assert hp.get("latent_dim") == 128 and hp.get("width") == 64 and hp.get("beta_1") == 0.5
+    assert hp.get("layers_per_stage") == 1
 
 
 class _Objective(GenerativeHyperModel):

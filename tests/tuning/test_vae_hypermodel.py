@@ -92,7 +92,8 @@ def test_search_space_without_building_a_model():
     hp = keras_tuner.HyperParameters()
     VAEHyperModel((28, 28, 1)).declare_hyperparameters(hp)
     assert [p.name for p in hp.space] == [
-        "latent_dim", "width", "hidden_units", "beta", "learning_rate", "beta_1"
+        "latent_dim", "width", "hidden_units", "layers_per_stage", "beta", "learning_rate",
+        "beta_1",
     ]
     assert hp.get("latent_dim") == 16 and hp.get("beta") == 1.0 and hp.get("learning_rate") == 1e-3
 
