@@ -25,7 +25,7 @@ import tensorflow as tf
 from keras_io_baseline import build_keras_io_gan
 
 import keras_gen
-from keras_gen.cli import MODEL_DEFAULTS
+from keras_gen.cli import MODEL_DEFAULTS, build_model
 
 METRICS = ("fid", "kid", "precision", "recall", "density", "coverage",
            "classifier_score", "class_coverage")
@@ -73,22 +73,11 @@ class KerasIOSampler:
 
 def build(name):
     """Returns (trainable model, sampler, data scale, batch size) for a benchmark entry."""
-    # keras_gen's entries use the defaults of `keras-gen train`.
-    if name == "dcgan":
-        d = MODEL_DEFAULTS["dcgan"]
-        gan = keras_gen.models.DCGAN.for_images(
-            (28, 28, 1), latent_dim=d["latent_dim"], width=d["width"], seed=0
-        )
-        gan.compile(d_optimizer=keras.optimizers.Adam(d["lr"], beta_1=d["beta_1"]),
-                    g_optimizer=keras.optimizers.Adam(d["lr"], beta_1=d["beta_1"]))
-        return gan, gan, d["scale"], d["batch_size"]
-    if name == "vae":
-        d = MODEL_DEFAULTS["vae"]
-        vae = keras_gen.models.VAE.for_images(
-            (28, 28, 1), latent_dim=d["latent_dim"], width=d["width"], seed=0
-        )
-        vae.compile(optimizer=keras.optimizers.Adam(d["lr"], beta_1=d["beta_1"]))
-        return vae, vae, d["scale"], d["batch_size"]
+    # keras_gen's entries are built exactly as `keras-gen train` builds them.
+    if name in MODEL_DEFAULTS:
+        settings = MODEL_DEFAULTS[name]
+        model = build_model(name, (28, 28, 1), settings, seed=0)
+        return model, model, settings["scale"], settings["batch_size"]
     if name == "keras_io":
         gan = build_keras_io_gan()
         return gan, KerasIOSampler(gan), (0.0, 1.0), 64

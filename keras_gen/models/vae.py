@@ -172,6 +172,20 @@ class VAE(GenerativeModel):
         return self._decoder_output_to_images(self.decoder(latent_points, training=False))
 
     # --- training -------------------------------------------------------------------
+    def compile(self, optimizer="adam", **kwargs):
+        """`keras.Model.compile`, then creates the optimizer's variables at once.
+
+        The networks exist from construction, so the optimizer state can too:
+        `load_model`, `BackupAndRestore`, `load_weights` and keras-tuner's trial
+        checkpoints then find it to restore (as `GAN.compile` does).
+        """
+        super().compile(optimizer=optimizer, **kwargs)
+        self.optimizer.build(self.trainable_variables)
+
+    def compile_from_config(self, config):
+        # Keras skips a custom compile() on load unless this is overridden.
+        self.compile(**keras.saving.deserialize_keras_object(config))
+
     @property
     def metrics(self):
         return [self.loss_tracker, self.reconstruction_loss_tracker, self.kl_loss_tracker]

@@ -109,20 +109,8 @@ class GenerativeHyperModel(keras_tuner.HyperModel):
         if self.model_class is None:
             raise NotImplementedError(f"{type(self).__name__} must set model_class.")
         model = self.model_class.for_images(self.image_shape, seed=self.seed, **self.model_kwargs(hp))
-        model.compile(**self.compile_kwargs(hp))
-        self.build_optimizer_variables(model)
+        model.compile(**self.compile_kwargs(hp))  # also creates the optimizers' variables
         return model
-
-    def build_optimizer_variables(self, model: keras.Model) -> None:
-        """Creates the optimizer's variables now, before any training.
-
-        Tuners checkpoint trials with `save_weights` and restore them into a
-        freshly built model (Hyperband, `get_best_models`): with its variables
-        in place, the optimizer's state (moments, step count) is restored too
-        instead of being skipped.
-        """
-        if getattr(model, "optimizer", None) is not None and not model.optimizer.built:
-            model.optimizer.build(model.trainable_variables)
 
     # --- one trial ------------------------------------------------------------------
     def trial_callbacks(

@@ -113,14 +113,6 @@ class GANHyperModel(GenerativeHyperModel):
             "g_optimizer": keras.optimizers.Adam(g_rate, beta_1=beta_1),
         }
 
-    def build_optimizer_variables(self, model: keras.Model) -> None:
-        for optimizer, variables in (
-            (model.d_optimizer, model.discriminator.trainable_variables),
-            (model.g_optimizer, model.adversarial.trainable_variables),
-        ):
-            if not optimizer.built:
-                optimizer.build(variables)
-
     # --- the objective --------------------------------------------------------------
     def trial_callbacks(self, hp, callbacks, fit_kwargs):
         if any(

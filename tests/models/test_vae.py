@@ -31,6 +31,13 @@ class TestVAE(GenerativeModelTestCase):
         sample = vae.sample(5)
         assert sample.shape == (5,) + shape and 0 <= sample.min() and sample.max() <= 1
 
+    def test_compile_creates_optimizer_state(self):
+        vae = self.make_model()
+        self.compile_model(vae)
+        assert vae.optimizer.built
+        # iterations and learning rate, plus two Adam moments per trainable variable
+        assert len(vae.optimizer.variables) == 2 + 2 * len(vae.trainable_variables)
+
     def test_sides_not_divisible_by_4(self):
         with pytest.raises(ValueError, match="divisible by 4"):
             VAE.for_images((30, 30, 1))
