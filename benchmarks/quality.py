@@ -25,7 +25,8 @@ import tensorflow as tf
 from keras_io_baseline import build_keras_io_gan
 
 import keras_gen
-from keras_gen.cli import MODEL_DEFAULTS, build_model
+from keras_gen import families
+from keras_gen.cli import build_model
 
 METRICS = ("fid", "kid", "precision", "recall", "density", "coverage",
            "classifier_score", "class_coverage")
@@ -74,10 +75,10 @@ class KerasIOSampler:
 def build(name):
     """Returns (trainable model, sampler, data scale, batch size) for a benchmark entry."""
     # keras_gen's entries are built exactly as `keras-gen train` builds them.
-    if name in MODEL_DEFAULTS:
-        settings = MODEL_DEFAULTS[name]
-        model = build_model(name, (28, 28, 1), settings, seed=0)
-        return model, model, settings["scale"], settings["batch_size"]
+    if name in families.names():
+        family = families.get(name)
+        model = build_model(name, (28, 28, 1), {"builder": dict(family.builder_defaults)}, seed=0)
+        return model, model, model.data_scale, family.batch_size
     if name == "keras_io":
         gan = build_keras_io_gan()
         return gan, KerasIOSampler(gan), (0.0, 1.0), 64

@@ -6,6 +6,9 @@ average over the global batch, which keeps them correct under `tf.distribute`.
 Written with `keras.ops` only, so they run on every Keras backend.
 """
 
+from collections.abc import Callable
+from typing import Any, NamedTuple
+
 import keras
 from keras import ops
 
@@ -161,3 +164,201 @@ def smoothed_noisy_targets(shape, target, smoothing, noise, seed, dtype="float32
     if target:
         return ops.ones(shape, dtype=dtype) * (1.0 - smoothing) - jitter
     return ops.zeros(shape, dtype=dtype) + jitter
+
+
+# --- the adversarial game as pairs of loss functions ---------------------------------
+class AdversarialContext(NamedTuple):
+    """What one adversarial step knows when a loss function is called.
+
+    Every loss function of an `AdversarialLoss` receives this context and picks
+    what it needs, so losses that look at real images (feature matching),
+    conditions (class labels) or targets (smoothed labels) share one signature.
+
+    Attributes:
+        real: the real images of the batch.
+        fake: the generated images.
+        real_logits: the discriminator's outputs on `real` (None in the generator step).
+        fake_logits: its outputs on `fake`.
+        real_targets: targets for real images (smoothing/noise applied), or None.
+        fake_targets: targets for generated images, or None.
+        conditions: what the players are conditioned on (labels, codes), or None.
+    """
+
+    real: Any
+    fake: Any
+    real_logits: Any
+    fake_logits: Any
+    real_targets: Any = None
+    fake_targets: Any = None
+    conditions: Any = None
+
+
+def _mean_over_features(values):
+    """Averages every axis but the batch axis (one logit or a patch of them)."""
+    return ops.mean(ops.reshape(values, (ops.shape(values)[0], -1)), axis=-1)
+
+
+def least_squares_discriminator_loss(real_logits, fake_logits):
+    """LSGAN discriminator loss: 1/2 (D(x) - 1)^2 + 1/2 D(G(z))^2.
+
+    Mao et al., "Least Squares Generative Adversarial Networks" (2017), eq. 9
+    with a = 0, b = c = 1.
+
+    Returns:
+        `(batch,)` losses.
+    """
+    return 0.5 * _mean_over_features(ops.square(real_logits - 1.0)) + 0.5 * _mean_over_features(
+        ops.square(fake_logits)
+    )
+
+
+def least_squares_generator_loss(fake_logits):
+    """LSGAN generator loss: 1/2 (D(G(z)) - 1)^2 (Mao et al., 2017, eq. 9).
+
+    Returns:
+        `(batch,)` losses.
+    """
+    return 0.5 * _mean_over_features(ops.square(fake_logits - 1.0))
+
+
+def hinge_discriminator_loss(real_logits, fake_logits):
+    """Hinge discriminator loss: max(0, 1 - D(x)) + max(0, 1 + D(G(z))).
+
+    Lim & Ye, "Geometric GAN" (2017); Miyato et al., "Spectral Normalization
+    for Generative Adversarial Networks" (2018), eq. 16.
+
+    Returns:
+        `(batch,)` losses.
+    """
+    return _mean_over_features(ops.relu(1.0 - real_logits)) + _mean_over_features(
+        ops.relu(1.0 + fake_logits)
+    )
+
+
+def wasserstein_discriminator_loss(real_logits, fake_logits):
+    """The critic's loss: D(G(z)) - D(x), the negative Wasserstein estimate.
+
+    Arjovsky, Chintala & Bottou, "Wasserstein GAN" (2017), Algorithm 1.
+
+    Returns:
+        `(batch,)` losses.
+    """
+    return _mean_over_features(fake_logits) - _mean_over_features(real_logits)
+
+
+def negated_score_generator_loss(fake_logits):
+    """-D(G(z)): the generator loss of WGAN (Arjovsky et al., 2017) and of the hinge GAN.
+
+    Returns:
+        `(batch,)` losses.
+    """
+    return -_mean_over_features(fake_logits)
+
+
+class AdversarialLoss(NamedTuple):
+    """One adversarial objective: a discriminator loss and a generator loss.
+
+    Each function takes an `AdversarialContext` and returns per-example losses.
+
+    Attributes:
+        discriminator: `fn(context) -> (batch,)` for the discriminator (critic).
+        generator: `fn(context) -> (batch,)` for the generator.
+        uses_targets: whether the discriminator loss reads the (smoothed,
+            noisy) targets; label smoothing and noise apply only then.
+        score: maps the discriminator's raw outputs to the logged
+            `real_score`/`fake_score` (the sigmoid for cross-entropy losses).
+    """
+
+    discriminator: Callable
+    generator: Callable
+    uses_targets: bool = False
+    score: Callable = ops.sigmoid
+
+
+def _cross_entropy_discriminator(context):
+    return discriminator_loss(
+        context.real_logits, context.fake_logits, context.real_targets, context.fake_targets
+    )
+
+
+def _identity(values):
+    return values
+
+
+ADVERSARIAL_LOSSES = {
+    "non_saturating": AdversarialLoss(
+        _cross_entropy_discriminator,
+        lambda context: generator_loss_non_saturating(context.fake_logits),
+        uses_targets=True,
+    ),
+    "minimax": AdversarialLoss(
+        _cross_entropy_discriminator,
+        lambda context: generator_loss_minimax(context.fake_logits),
+        uses_targets=True,
+    ),
+    "least_squares": AdversarialLoss(
+        lambda context: least_squares_discriminator_loss(context.real_logits, context.fake_logits),
+        lambda context: least_squares_generator_loss(context.fake_logits),
+        score=_identity,
+    ),
+    "hinge": AdversarialLoss(
+        lambda context: hinge_discriminator_loss(context.real_logits, context.fake_logits),
+        lambda context: negated_score_generator_loss(context.fake_logits),
+        score=_identity,
+    ),
+    "wasserstein": AdversarialLoss(
+        lambda context: wasserstein_discriminator_loss(context.real_logits, context.fake_logits),
+        lambda context: negated_score_generator_loss(context.fake_logits),
+        score=_identity,
+    ),
+}
+
+
+def adversarial_loss(name):
+    """The `AdversarialLoss` registered as `name`; a clear error for unknown names.
+
+    Example:
+    >>> adversarial_loss("hinge").uses_targets
+    False
+    """
+    if name not in ADVERSARIAL_LOSSES:
+        raise ValueError(f"Unknown adversarial loss {name!r}; choose one of {sorted(ADVERSARIAL_LOSSES)}.")
+    return ADVERSARIAL_LOSSES[name]
+
+
+# --- penalties on the discriminator's input gradients --------------------------------
+def random_interpolates(real, fake, seed):
+    """x_hat = eps * x + (1 - eps) * G(z) with one eps ~ U(0, 1) per example.
+
+    Gulrajani et al., "Improved Training of Wasserstein GANs" (2017), Algorithm 1.
+    """
+    shape = (ops.shape(real)[0],) + (1,) * (len(real.shape) - 1)
+    eps = keras.random.uniform(shape, dtype=real.dtype, seed=seed)
+    return eps * real + (1.0 - eps) * fake
+
+
+def gradient_penalty(gradients):
+    """(||grad D(x_hat)||_2 - 1)^2 per example: WGAN-GP's penalty before its weight.
+
+    Gulrajani et al. (2017), eq. 3. `gradients` are D's input gradients at the
+    interpolates (`keras_gen.training.input_gradients`).
+
+    Returns:
+        `(batch,)` penalties.
+    """
+    flat = ops.reshape(gradients, (ops.shape(gradients)[0], -1))
+    norms = ops.sqrt(ops.sum(ops.square(flat), axis=-1) + 1e-12)
+    return ops.square(norms - 1.0)
+
+
+def r1_penalty(gradients):
+    """||grad D(x)||_2^2 per example on real images, before the weight gamma / 2.
+
+    Mescheder, Geiger & Nowozin, "Which Training Methods for GANs do actually
+    Converge?" (2018), eq. 9.
+
+    Returns:
+        `(batch,)` penalties.
+    """
+    flat = ops.reshape(gradients, (ops.shape(gradients)[0], -1))
+    return ops.sum(ops.square(flat), axis=-1)

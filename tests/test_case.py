@@ -10,6 +10,9 @@ import os
 
 import keras
 import numpy as np
+import pytest
+
+from keras_gen.models import Encodes, SamplesFromPrior
 
 
 def weights_of(model_or_layer):
@@ -50,6 +53,13 @@ class GenerativeModelTestCase:
         rng = np.random.default_rng(self.latent_points_seed)
         return rng.standard_normal((n, model.latent_dim)).astype("float32")
 
+    def outputs(self, model):
+        """What the model makes from fixed inputs: samples from fixed latent points,
+        or reconstructions of fixed images for models without a prior."""
+        if isinstance(model, SamplesFromPrior):
+            return model.generate(latent_points=self.fixed_latent_points(model))
+        return model.reconstruct(self.training_data()[:4])
+
     def run_model_saving_test(self, model, tmp_path):
         """Saves, reloads, and checks outputs, config and optimizer state survive."""
         path = os.path.join(tmp_path, "model.keras")
@@ -62,10 +72,7 @@ class GenerativeModelTestCase:
                 assert [type(x).__name__ for x in net.layers] == [
                     type(x).__name__ for x in restored_net.layers
                 ]
-        latent = self.fixed_latent_points(model)
-        np.testing.assert_array_equal(
-            model.generate(latent_points=latent), restored.generate(latent_points=latent)
-        )
+        np.testing.assert_array_equal(self.outputs(model), self.outputs(restored))
         for original, loaded in zip(self.optimizers(model), self.optimizers(restored)):
             state, restored_state = optimizer_state(original), optimizer_state(loaded)
             assert len(state) == len(restored_state) > 1
@@ -74,7 +81,7 @@ class GenerativeModelTestCase:
         return restored
 
     def optimizers(self, model):
-        return [model.optimizer]
+        return list(model.players().values())
 
     # --- checks every family runs ---------------------------------------------------
     def test_save_load_resume(self, tmp_path):
@@ -113,26 +120,35 @@ class GenerativeModelTestCase:
             model = self.make_model(seed=11)
             self.compile_model(model)
             history = model.fit(self.training_data(), batch_size=8, epochs=1, shuffle=False, verbose=0)
-            runs.append((history.history, model.generate(3)))
+            runs.append((history.history, self.outputs(model)))
         assert runs[0][0] == runs[1][0]
         np.testing.assert_array_equal(runs[0][1], runs[1][1])
 
     def test_different_seeds_differ(self):
         a, b = self.make_model(seed=1), self.make_model(seed=2)
+        if not isinstance(a, SamplesFromPrior):
+            pytest.skip("no prior to sample from")
         latent = self.fixed_latent_points(a)
         assert not np.array_equal(a.sample_latent(4), b.sample_latent(4))
         assert a.generate(latent_points=latent).shape == (4,) + a.image_shape
 
     def test_latent_size_mismatch(self):
         model = self.make_model()
-        import pytest
+        if isinstance(model, SamplesFromPrior):
+            with pytest.raises(ValueError, match=rf"\(n, {model.latent_dim}\)"):
+                model.generate(latent_points=np.zeros((2, model.latent_dim + 1), "float32"))
+        if isinstance(model, Encodes):
+            with pytest.raises(ValueError, match=rf"\(n, {model.latent_dim}\)"):
+                model.decode(np.zeros((2, model.latent_dim + 1), "float32"))
 
-        with pytest.raises(ValueError, match=rf"\(n, {model.latent_dim}\)"):
-            model.generate(latent_points=np.zeros((2, model.latent_dim + 1), "float32"))
+    def test_compile_without_arguments_builds_every_player(self):
+        model = self.make_model()
+        model.compile()
+        for name, optimizer in model.players().items():
+            assert optimizer.built, name
+            assert int(optimizer.iterations.numpy()) == 0
 
     def test_bad_images_get_clear_errors(self):
-        import pytest
-
         model = self.make_model()
         self.compile_model(model)
         good = self.training_data()

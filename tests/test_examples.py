@@ -31,6 +31,17 @@ REPO_ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
             ],
             [],
         ),
+        (
+            "autoencoder_fashion_mnist.py",
+            None,
+            [
+                "denoised.png",
+                "autoencoder.keras",
+                "denoising_autoencoder.keras",
+                "snapshots/denoising_autoencoder/reconstructions_epoch_0001.png",
+            ],
+            ["denoising autoencoder: MSE"],
+        ),
         pytest.param(  # about a minute: two tiny searches
             "tune_vae_dcgan.py",
             "digits",
@@ -57,4 +68,4 @@ def test_example_smoke_run(script, data, promised, printed, tmp_path):
         assert (out / name).is_file(), f"{script} did not write {name}"
     for text in printed:
         assert text in result.stdout
-    assert f"Wrote {out}/samples.png" in result.stdout
+    assert f"Wrote {out}/" in result.stdout

@@ -1,4 +1,8 @@
-"""`ImageSnapshot`: sample grids from fixed latent points during training."""
+"""`ImageSnapshot`: grids of samples, reconstructions or translations during training.
+
+Which grids a model gets depends on its capabilities
+(`keras_gen.models.capabilities`), never on its class.
+"""
 
 import math
 import os
@@ -8,6 +12,7 @@ import numpy as np
 from PIL import Image
 
 from keras_gen.data.preprocessing import unscale_images
+from keras_gen.models.capabilities import Encodes, SamplesFromPrior, Translates
 
 
 def image_grid(images, data_scale=(-1.0, 1.0), columns=None, padding=2):
@@ -57,6 +62,38 @@ def fixed_latent_points(num_points, latent_dim, seed=0):
     return rng.standard_normal((num_points, latent_dim)).astype("float32")
 
 
+def sample_grid(model, n=64, seed=0, columns=None):
+    """A uint8 grid of `n` samples of `model` from `fixed_latent_points(seed)`.
+
+    Conditional models (`num_classes` set) get one row per class: `n` is
+    rounded up to fill whole rows.
+    """
+    if not isinstance(model, SamplesFromPrior):
+        raise TypeError(
+            f"{type(model).__name__} has no prior to sample from (it does not generate "
+            "new images); show its reconstructions or translations instead."
+        )
+    labels = None
+    if model.num_classes is not None:
+        columns = columns or max(1, -(-n // model.num_classes))
+        labels = np.repeat(np.arange(model.num_classes, dtype="int32"), columns)
+        n = len(labels)
+    images = model.generate(latent_points=fixed_latent_points(n, model.latent_dim, seed), labels=labels)
+    return image_grid(images, model.data_scale, columns)
+
+
+def row_grid(rows, data_scale, columns=None, per_row=8):
+    """Interleaves named rows of images: each image's versions side by side.
+
+    `rows` maps a row name (e.g. "input", "reconstruction") to `(m, h, w, c)`
+    images; the grid shows, for each of the m images, its versions in order,
+    `per_row` images to a grid row.
+    """
+    parts = list(rows.values())
+    stacked = np.stack(parts, axis=1).reshape((-1,) + parts[0].shape[1:])
+    return image_grid(stacked, data_scale, columns=columns or len(parts) * per_row)
+
+
 def save_samples(model, path, n=64, seed=0, columns=None):
     """Writes a PNG grid of `n` samples of `model` from `fixed_latent_points(seed)`.
 
@@ -64,24 +101,39 @@ def save_samples(model, path, n=64, seed=0, columns=None):
     >>> save_samples(gan, "samples.png", n=64)
     'samples.png'
     """
-    images = model.generate(latent_points=fixed_latent_points(n, model.latent_dim, seed))
-    return save_grid(image_grid(images, model.data_scale, columns), path)
+    return save_grid(sample_grid(model, n, seed, columns), path)
+
+
+def save_reconstructions(model, images, path, seed=0, columns=None):
+    """Writes a PNG grid of `images` beside the model's reconstructions of them.
+
+    A denoising autoencoder shows noisy input | denoised output | clean image.
+    """
+    if not isinstance(model, Encodes):
+        raise TypeError(f"{type(model).__name__} does not encode images, so it has no reconstructions.")
+    return save_grid(row_grid(model.reconstruction_rows(images, seed=seed), model.data_scale, columns), path)
 
 
 class ImageSnapshot(keras.callbacks.Callback):
-    """Writes a grid of samples from fixed latent points every N epochs.
+    """Writes grids of the model's images every N epochs.
 
-    The latent points are drawn once, from `seed`, so grids of different epochs
-    (and of different runs) show the same points and progress is comparable.
-    For models with `reconstruct` (the VAE), `reconstruction_images` adds a
-    grid that puts each fixed validation image beside its reconstruction.
+    What the grids show follows the model's capabilities:
+
+    - models that sample from a prior: `n` samples from fixed latent points,
+      drawn once from `seed`, so grids of different epochs (and runs) compare;
+      conditional models get one row per class;
+    - models that encode, given `reconstruction_images`: each image beside its
+      reconstruction (noisy | denoised | clean for a denoising autoencoder);
+    - models that translate, given `translation_images=(inputs, targets)`:
+      input | output | target.
 
     Args:
         directory: folder for the PNG files (`samples_epoch_0001.png`, ...).
         n: number of samples in the grid.
         every: write every `every` epochs (the last epoch is always written).
-        seed: seed of the fixed latent points.
+        seed: seed of the fixed latent points (and of any noise in the grids).
         reconstruction_images: optional `(m, h, w, c)` images to reconstruct.
+        translation_images: optional `(inputs, targets)` arrays to translate.
         tensorboard_dir: also log the grids as TensorBoard images there.
         columns: images per row.
 
@@ -98,6 +150,7 @@ class ImageSnapshot(keras.callbacks.Callback):
         reconstruction_images=None,
         tensorboard_dir=None,
         columns=None,
+        translation_images=None,
     ):
         super().__init__()
         if int(n) < 1 or int(every) < 1:
@@ -107,36 +160,44 @@ class ImageSnapshot(keras.callbacks.Callback):
         self.every = int(every)
         self.seed = seed
         self.reconstruction_images = reconstruction_images
+        self.translation_images = translation_images
         self.tensorboard_dir = tensorboard_dir
         self.columns = columns
         self.written = []
-        self._latent_points = None
         self._writer = None
 
     def latent_points(self, latent_dim):
-        """The fixed latent points, drawn once from N(0, I) with `seed`."""
-        if self._latent_points is None or self._latent_points.shape[1] != latent_dim:
-            self._latent_points = fixed_latent_points(self.n, latent_dim, self.seed)
-        return self._latent_points
+        """The fixed latent points, drawn from N(0, I) with `seed`."""
+        return fixed_latent_points(self.n, latent_dim, self.seed)
 
     def _should_write(self, epoch):
         last = self.params.get("epochs") if self.params else None
         return (epoch + 1) % self.every == 0 or (last is not None and epoch + 1 == last)
 
+    def grids(self, model):
+        """`{kind: uint8 grid}` for the model's capabilities and the images given."""
+        grids = {}
+        if isinstance(model, SamplesFromPrior):
+            grids["samples"] = sample_grid(model, self.n, self.seed, self.columns)
+        if self.reconstruction_images is not None and isinstance(model, Encodes):
+            rows = model.reconstruction_rows(self.reconstruction_images, seed=self.seed)
+            grids["reconstructions"] = row_grid(rows, model.data_scale, self.columns)
+        if self.translation_images is not None and isinstance(model, Translates):
+            inputs, targets = (np.asarray(part, "float32") for part in self.translation_images)
+            rows = {"input": inputs, "output": model.translate(inputs), "target": targets}
+            grids["translations"] = row_grid(rows, model.data_scale, self.columns)
+        if not grids:
+            raise ValueError(
+                f"ImageSnapshot has nothing to show for {type(model).__name__}: it does not sample "
+                "from a prior; pass reconstruction_images= (models that encode) or "
+                "translation_images= (models that translate)."
+            )
+        return grids
+
     def on_epoch_end(self, epoch, logs=None):
         if not self._should_write(epoch):
             return
-        model = self.model
-        samples = model.generate(latent_points=self.latent_points(model.latent_dim))
-        grids = {"samples": image_grid(samples, model.data_scale, self.columns)}
-        if self.reconstruction_images is not None and hasattr(model, "reconstruct"):
-            originals = np.asarray(self.reconstruction_images, dtype="float32")
-            reconstructions = model.reconstruct(originals)
-            pairs = np.stack([originals, reconstructions], axis=1).reshape(
-                (-1,) + originals.shape[1:]
-            )
-            grids["reconstructions"] = image_grid(pairs, model.data_scale, columns=self.columns or 16)
-        for kind, grid in grids.items():
+        for kind, grid in self.grids(self.model).items():
             path = os.path.join(self.directory, f"{kind}_epoch_{epoch + 1:04d}.png")
             self.written.append(save_grid(grid, path))
             self._log_tensorboard(kind, grid, epoch)

@@ -8,7 +8,7 @@ Example:
 
 from keras_gen.data.builtin import DATA_ENV_VAR, register_builtins
 from keras_gen.data.idx import IdxFormatError, read_idx, write_idx
-from keras_gen.data.pipeline import load, load_numpy
+from keras_gen.data.pipeline import info, load, load_numpy
 from keras_gen.data.preprocessing import (
     TANH_RANGE,
     UNIT_RANGE,
@@ -20,7 +20,6 @@ from keras_gen.data.registry import (
     DatasetInfo,
     DatasetNotFoundError,
     available,
-    info,
     register,
 )
 

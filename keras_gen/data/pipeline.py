@@ -246,3 +246,21 @@ def load(
     if repeat:
         ds = ds.repeat()
     return ds.prefetch(tf.data.AUTOTUNE)
+
+
+def info(name: str) -> DatasetInfo:
+    """Describes a data set: image shape, number of classes, class names, splits.
+
+    Args:
+        name: a registered name (see `available()`) or any TFDS name.
+
+    Example:
+    >>> keras_gen.data.info("digits")
+    DatasetInfo(name='digits', image_shape=(8, 8, 1), num_classes=10, ...)
+    """
+    if not is_tfds_name(name):
+        return registered(name)[0]
+    # Imported here: tensorflow_datasets is slow to import and only TFDS names need it.
+    from keras_gen.data import tfds_source
+
+    return tfds_source.tfds_info(name)

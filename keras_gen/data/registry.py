@@ -3,7 +3,9 @@
 A loader is a plain function `loader_fn(split, data_dir) -> (images, labels)`
 returning NumPy arrays: images `(N, H, W, C)` or `(N, H, W)` with values in the
 data set's `value_range` (default [0, 255]), and integer labels `(N,)`.
-Names that are not registered are looked up in TensorFlow Datasets.
+Names that are not registered are looked up in TensorFlow Datasets
+(`keras_gen.data.tfds_source`, which builds on this module; `keras_gen.data.info`
+and `load` choose between the two).
 """
 
 from __future__ import annotations
@@ -169,21 +171,3 @@ def check_split(dataset_info: DatasetInfo, split: str) -> None:
         raise ValueError(
             f"Unknown split '{split}' for data set '{dataset_info.name}'. Valid splits: {valid}."
         )
-
-
-def info(name: str) -> DatasetInfo:
-    """Describes a data set: image shape, number of classes, class names, splits.
-
-    Args:
-        name: a registered name (see `available()`) or any TFDS name.
-
-    Example:
-    >>> keras_gen.data.info("digits")
-    DatasetInfo(name='digits', image_shape=(8, 8, 1), num_classes=10, ...)
-    """
-    if not is_tfds_name(name):
-        return _REGISTRY[name][0]
-    # Imported here: tensorflow_datasets is slow to import and only TFDS names need it.
-    from keras_gen.data import tfds_source
-
-    return tfds_source.tfds_info(name)

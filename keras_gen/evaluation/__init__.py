@@ -43,17 +43,21 @@ from keras_gen.evaluation.report import (
     DEFAULT_METRICS,
     LIKELIHOOD_METRICS,
     METRIC_DIRECTIONS,
+    RECONSTRUCTION_METRICS,
     SAMPLE_METRICS,
     compute_sample_metrics,
+    default_metrics,
     evaluate,
     format_table,
     metric_direction,
+    reconstruction_metrics,
 )
 
 __all__ = [
     "DEFAULT_METRICS",
     "LIKELIHOOD_METRICS",
     "METRIC_DIRECTIONS",
+    "RECONSTRUCTION_METRICS",
     "SAMPLE_METRICS",
     "ClassCoverage",
     "ClassifierRecipe",
@@ -68,6 +72,7 @@ __all__ = [
     "classifier_score",
     "compute_sample_metrics",
     "default_cache_dir",
+    "default_metrics",
     "density_coverage",
     "domain_classifier",
     "evaluate",
@@ -84,5 +89,6 @@ __all__ = [
     "mmd2_unbiased",
     "polynomial_kernel",
     "precision_recall",
+    "reconstruction_metrics",
     "train_domain_classifier",
 ]

@@ -10,6 +10,25 @@ import numpy as np
 from keras_gen.evaluation import metrics as M
 from keras_gen.evaluation.features import FeatureExtractor, domain_classifier
 from keras_gen.evaluation.likelihood import likelihood_metrics
+from keras_gen.models.base import GenerativeModel
+from keras_gen.models.capabilities import Encodes, HasLikelihood, SamplesFromPrior
+
+# For objects that are not keras_gen models (a user's own sampler), the methods
+# that stand for each capability.
+_DUCK_TYPES = {
+    SamplesFromPrior: ("generate",),
+    HasLikelihood: ("encode", "log_px_given_z"),
+    Encodes: ("reconstruct",),
+}
+
+
+def _has(model: Any, capability: type) -> bool:
+    """Whether `model` has a capability: by class for keras_gen models, by methods otherwise."""
+    if isinstance(model, GenerativeModel):
+        return isinstance(model, capability)
+    return isinstance(model, capability) or all(
+        callable(getattr(model, method, None)) for method in _DUCK_TYPES[capability]
+    )
 
 # Metric name -> the keys it adds to the results, in display order.
 SAMPLE_METRICS: dict[str, tuple[str, ...]] = {
@@ -25,8 +44,12 @@ SAMPLE_METRICS: dict[str, tuple[str, ...]] = {
 LIKELIHOOD_METRICS: dict[str, tuple[str, ...]] = {
     "elbo": ("elbo", "elbo_bits_per_dim"),
     "iwae": ("iwae_nll", "iwae_bits_per_dim"),
+    "nll": ("nll", "nll_bits_per_dim"),
 }
-DEFAULT_METRICS: tuple[str, ...] = (*SAMPLE_METRICS, *LIKELIHOOD_METRICS)
+RECONSTRUCTION_METRICS: dict[str, tuple[str, ...]] = {
+    "reconstruction": ("reconstruction_mse", "reconstruction_psnr"),
+}
+DEFAULT_METRICS: tuple[str, ...] = (*SAMPLE_METRICS, *LIKELIHOOD_METRICS, *RECONSTRUCTION_METRICS)
 
 # Whether a larger ("max") or smaller ("min") value is better, e.g. for EarlyStopping's mode.
 METRIC_DIRECTIONS: dict[str, str] = {
@@ -45,6 +68,10 @@ METRIC_DIRECTIONS: dict[str, str] = {
     "elbo_bits_per_dim": "min",
     "iwae_nll": "min",
     "iwae_bits_per_dim": "min",
+    "nll": "min",
+    "nll_bits_per_dim": "min",
+    "reconstruction_mse": "min",
+    "reconstruction_psnr": "max",
 }
 
 
@@ -145,8 +172,61 @@ def compute_sample_metrics(
     return {key: float(value) for key, value in results.items()}
 
 
-def _is_vae(model: Any) -> bool:
-    return hasattr(model, "encode") and hasattr(model, "log_px_given_z")
+def default_metrics(model: Any) -> tuple[str, ...]:
+    """What `evaluate` measures for `model` when no metrics are named, by its capabilities.
+
+    Sample metrics for models that sample from a prior, the model's
+    `likelihood_report` (ELBO and IWAE for a VAE, `nll` otherwise) for models
+    with a likelihood, reconstruction error for models that encode.
+    """
+    metrics: tuple[str, ...] = ()
+    if _has(model, SamplesFromPrior):
+        metrics += tuple(SAMPLE_METRICS)
+    if _has(model, HasLikelihood):
+        metrics += tuple(_likelihood_report(model))
+    if _has(model, Encodes):
+        metrics += tuple(RECONSTRUCTION_METRICS)
+    return metrics
+
+
+def _likelihood_report(model: Any) -> tuple[str, ...]:
+    if hasattr(model, "likelihood_report"):
+        return tuple(model.likelihood_report)
+    return ("elbo", "iwae")  # a VAE-like object with encode and log_px_given_z
+
+
+def _check_capabilities(model: Any, metrics: Sequence[str]) -> None:
+    needs = (
+        (SAMPLE_METRICS, SamplesFromPrior, "sample from a prior (generate)"),
+        (LIKELIHOOD_METRICS, HasLikelihood, "have a likelihood (log_prob)"),
+        (RECONSTRUCTION_METRICS, Encodes, "encode and reconstruct images"),
+    )
+    for group, capability, what in needs:
+        wanted = [m for m in metrics if m in group]
+        if wanted and not _has(model, capability):
+            raise ValueError(
+                f"{wanted} need a model that can {what}; {type(model).__name__} cannot. "
+                f"Drop them from metrics (this model supports: {list(default_metrics(model))})."
+            )
+    bounds = [m for m in metrics if m in ("elbo", "iwae")]
+    if bounds and "elbo" not in _likelihood_report(model):
+        raise ValueError(
+            f"{bounds} are bounds of a latent-variable model with an encoder q(z|x) (a VAE); "
+            f"{type(model).__name__} is not one. Use 'nll' instead."
+        )
+
+
+def reconstruction_metrics(model: Any, images: np.ndarray, batch_size: int = 256) -> dict[str, float]:
+    """Mean squared error and PSNR (dB) of `model.reconstruct(images)` against the images.
+
+    PSNR uses the peak-to-peak range of the model's `data_scale`:
+    10 log10(range^2 / MSE), averaged over images.
+    """
+    reconstructions = model.reconstruct(images, batch_size=batch_size)
+    errors = np.mean((reconstructions - images) ** 2, axis=tuple(range(1, images.ndim)))
+    peak = float(model.data_scale[1] - model.data_scale[0])
+    psnr = 10.0 * np.log10(peak**2 / np.maximum(errors, 1e-12))
+    return {"reconstruction_mse": float(errors.mean()), "reconstruction_psnr": float(psnr.mean())}
 
 
 def evaluate(
@@ -170,9 +250,10 @@ def evaluate(
 
     Generates `num_samples` images with `model.generate`, loads as many real
     images of `data`'s `split`, embeds both with the feature network and
-    computes the sample metrics. For VAEs (models with `encode` and
-    `log_px_given_z`) it also estimates the ELBO and the IWAE log-likelihood
-    of the real images.
+    computes the sample metrics. What else is measured follows the model's
+    capabilities (`default_metrics`): likelihoods (ELBO and IWAE bounds for a
+    VAE, `nll` from `log_prob` otherwise) and reconstruction error for models
+    that encode.
 
     Args:
         model: anything with `generate(num_images, batch_size=...)` returning
@@ -183,8 +264,8 @@ def evaluate(
         num_samples: real images to load and images to generate; both are capped
             at the number of real images available (e.g. 360 for "digits"), so
             the two sets always have the same size.
-        metrics: names from `DEFAULT_METRICS`; `None` means all sample metrics,
-            plus "elbo" and "iwae" for VAEs.
+        metrics: names from `DEFAULT_METRICS`; `None` means every metric the
+            model's capabilities allow (`default_metrics(model)`).
         batch_size: images per generator / feature-network call.
         feature_extractor: defaults to `domain_classifier(data)` (cached).
         data_scale: pixel range of the model's images; defaults to
@@ -203,17 +284,12 @@ def evaluate(
     >>> results = keras_gen.evaluation.evaluate(vae, "fashion_mnist", num_samples=5000)
     >>> print(keras_gen.evaluation.format_table(results))
     """
-    vae = _is_vae(model)
     if metrics is None:
-        metrics = tuple(SAMPLE_METRICS) + (tuple(LIKELIHOOD_METRICS) if vae else ())
+        metrics = default_metrics(model)
     metrics = check_metric_names(metrics, DEFAULT_METRICS)
+    _check_capabilities(model, metrics)
     wanted_likelihood = [m for m in metrics if m in LIKELIHOOD_METRICS]
     wanted_samples = [m for m in metrics if m in SAMPLE_METRICS]
-    if wanted_likelihood and not vae:
-        raise ValueError(
-            f"{wanted_likelihood} need a VAE (a model with encode and log_px_given_z); "
-            f"{type(model).__name__} has neither. Drop them from metrics."
-        )
     if num_samples < 2:
         raise ValueError(f"num_samples must be at least 2, got {num_samples}.")
     if data_scale is None:
@@ -259,7 +335,8 @@ def evaluate(
                 seed=seed,
             )
         )
-    if wanted_likelihood:
+    bounds = [m for m in wanted_likelihood if m in ("elbo", "iwae")]
+    if bounds:
         likelihood = likelihood_metrics(
             model,
             real_images[:likelihood_images],
@@ -267,8 +344,15 @@ def evaluate(
             batch_size,
             seed,
         )
-        for name in wanted_likelihood:
+        for name in bounds:
             results.update({key: likelihood[key] for key in LIKELIHOOD_METRICS[name]})
+    if "nll" in wanted_likelihood:
+        log_prob = model.log_prob(real_images[:likelihood_images])
+        num_dims = int(np.prod(real_images.shape[1:]))
+        results["nll"] = float(-log_prob.mean())
+        results["nll_bits_per_dim"] = float(M.bits_per_dim(results["nll"], num_dims))
+    if "reconstruction" in metrics:
+        results.update(reconstruction_metrics(model, real_images, batch_size))
     return results
 
 

@@ -1,7 +1,32 @@
-"""Generative models: `keras.Model` subclasses with their own train steps."""
+"""Generative models: `keras.Model` subclasses with their own train steps.
 
+Each family is listed in `keras_gen.families` (the registry that `keras-gen`
+reads); its class is here.
+"""
+
+from keras_gen.models.autoencoder import Autoencoder, DenoisingAutoencoder
 from keras_gen.models.base import GenerativeModel
+from keras_gen.models.capabilities import (
+    Encodes,
+    HasLikelihood,
+    SamplesFromPrior,
+    Translates,
+    capabilities,
+)
 from keras_gen.models.gan import DCGAN, GAN, AdversarialChain
 from keras_gen.models.vae import VAE
 
-__all__ = ["DCGAN", "GAN", "VAE", "AdversarialChain", "GenerativeModel"]
+__all__ = [
+    "DCGAN",
+    "GAN",
+    "VAE",
+    "AdversarialChain",
+    "Autoencoder",
+    "DenoisingAutoencoder",
+    "Encodes",
+    "GenerativeModel",
+    "HasLikelihood",
+    "SamplesFromPrior",
+    "Translates",
+    "capabilities",
+]

@@ -1,8 +1,25 @@
-"""What every keras_gen model shares: seeded latent sampling, `generate`, input checks."""
+"""What every keras_gen model shares: data scale, seeds, players, saving, input checks.
+
+`GenerativeModel` assumes nothing about *how* a family generates: whether it
+samples from a prior, encodes, translates or has a likelihood is a capability
+(`keras_gen.models.capabilities`) that a family mixes in. The base owns:
+
+- `image_shape`, `data_scale`, `seed` and the model's `seed_generator`;
+- `batch_kind` and `unpack_batch`: what a training batch holds (images; images
+  and labels; input/target pairs; two unpaired domains), kept whole;
+- the players: `optimizer_names` name one optimizer per set of networks that
+  learns on its own; `compile` takes one optimizer per name (each family's
+  paper settings by default), creates their state at once and saves it;
+- input checks that name the problem and the fix, before any weight changes;
+- saving: sub-networks in the config (`network_names`), seed states beside the
+  weights so a resumed run continues the same random stream.
+"""
 
 import keras
 import numpy as np
 from keras import ops
+
+BATCH_KINDS = ("images", "images_labels", "pairs", "unpaired")
 
 
 def _describe_data(data):
@@ -32,26 +49,43 @@ def deserialize_networks(config, names):
     return config
 
 
+def loss_scaled(optimizer):
+    """Wraps an optimizer for loss scaling under the mixed_float16 policy, as Keras does."""
+    policy = keras.config.dtype_policy().name
+    if policy == "mixed_float16" and not isinstance(optimizer, keras.optimizers.LossScaleOptimizer):
+        return keras.optimizers.LossScaleOptimizer(optimizer)
+    return optimizer
+
+
 class GenerativeModel(keras.Model):
     """Base class of keras_gen's models: the same names mean the same thing everywhere.
 
-    - `latent_dim`: size of the latent vector the generator/decoder consumes.
-    - `image_shape`: `(height, width, channels)` of the images the model makes.
-    - `data_scale`: the `(low, high)` pixel range of the images it is trained on.
-    - `sample_latent(n)`: `n` latent points from the prior, drawn from the
-      model's `seed_generator`, so runs with the same seed are identical.
-    - `generate(n)` / `sample(n)`: `n` new images as a numpy array, in `data_scale`.
+    A family subclasses it together with the capabilities it has
+    (`SamplesFromPrior`, `Encodes`, `Translates`, `HasLikelihood`) and sets:
 
-    Subclasses implement `_generate_batch(latent_points)` and the train steps, and
-    name their sub-networks (constructor arguments) in `network_names` so that
-    `get_config` / `from_config` serialize them.
+    - `network_names`: its sub-networks (constructor arguments), serialized by
+      `get_config` / `from_config`;
+    - `batch_kind`: what its training data holds, one of `BATCH_KINDS`;
+    - `optimizer_names` and `optimizer_variables(name)`: its players; with
+      `default_optimizer(name)` for `compile()` without arguments.
+
+    Args:
+        image_shape: `(height, width, channels)` of the images the model makes.
+        data_scale: the `(low, high)` pixel range of its images.
+        seed: seed of the model's `keras.random.SeedGenerator`.
+
+    Example:
+    >>> model = keras_gen.models.Autoencoder.for_images((28, 28, 1), latent_dim=8, seed=0)
+    >>> isinstance(model, keras_gen.models.GenerativeModel)
+    True
     """
 
     network_names: tuple[str, ...] = ()
+    batch_kind: str = "images"
+    optimizer_names: tuple[str, ...] = ("optimizer",)
 
-    def __init__(self, latent_dim, image_shape, data_scale=(-1.0, 1.0), seed=None, **kwargs):
+    def __init__(self, image_shape, data_scale=(-1.0, 1.0), seed=None, **kwargs):
         super().__init__(**kwargs)
-        self.latent_dim = int(latent_dim)
         self.image_shape = tuple(int(side) for side in image_shape)
         self.data_scale = tuple(float(v) for v in data_scale)
         if len(self.data_scale) != 2 or self.data_scale[0] >= self.data_scale[1]:
@@ -62,56 +96,120 @@ class GenerativeModel(keras.Model):
         self.seed = seed
         self.seed_generator = keras.random.SeedGenerator(seed)
 
-    # --- sampling -------------------------------------------------------------------
-    def sample_latent(self, num_points):
-        """Draws `num_points` latent points from N(0, I) with the model's seed generator."""
-        return keras.random.normal((num_points, self.latent_dim), seed=self.seed_generator)
+    # --- players and compile --------------------------------------------------------
+    def optimizer_variables(self, name):
+        """The variables that the optimizer `name` updates."""
+        if name == "optimizer":
+            return self.trainable_variables
+        raise NotImplementedError(f"{type(self).__name__} must say which variables {name} updates.")
 
-    def generate(self, num_images=None, *, latent_points=None, batch_size=256):
-        """Generates images from the prior, in `data_scale`, as a numpy array.
+    def default_optimizer(self, name):
+        """The optimizer `compile()` uses for `name` when none is given: Adam(1e-3)."""
+        return keras.optimizers.Adam(1e-3)
+
+    def _compile_players(self, optimizers, kwargs):
+        """`keras.Model.compile` plus one built optimizer per player.
+
+        Optimizers are built at once: the networks exist from construction, so
+        `load_model`, `BackupAndRestore` and keras-tuner's checkpoints find their
+        state to restore.
+        """
+        for key in ("loss", "metrics", *(("optimizer",) if "optimizer" not in self.optimizer_names else ())):
+            if kwargs.get(key) is not None:
+                raise ValueError(
+                    f"{type(self).__name__}.compile() takes {' and '.join(self.optimizer_names)}; "
+                    f"'{key}' is not used: the losses are part of the model."
+                )
+            kwargs.pop(key, None)
+        built = {}
+        for name in self.optimizer_names:
+            optimizer = optimizers.get(name)
+            optimizer = self.default_optimizer(name) if optimizer is None else keras.optimizers.get(optimizer)
+            built[name] = loss_scaled(optimizer)
+        # Keras' own `optimizer` is used only by single-player models; otherwise
+        # passing None keeps Keras from creating (and saving) an unused RMSprop.
+        super().compile(optimizer=built.get("optimizer"), **kwargs)
+        for name, optimizer in built.items():
+            if name == "optimizer":
+                optimizer = self.optimizer  # Keras may have wrapped it
+            else:
+                setattr(self, name, optimizer)
+            optimizer.build(self.optimizer_variables(name))
+        self._player_compile_options = kwargs
+
+    def compile(self, optimizer=None, **kwargs):
+        """Sets the optimizer (default: the family's paper settings) and creates its state.
 
         Args:
-            num_images: how many images to draw (latent points come from the
-                model's seed generator).
-            latent_points: alternatively, the latent points to decode, shape
-                `(n, latent_dim)`; the same points give the same images.
-            batch_size: how many images to compute at once.
+            optimizer: an optimizer instance or name; None for the default.
+            **kwargs: other `keras.Model.compile` options (`jit_compile`,
+                `steps_per_execution`, `run_eagerly`).
+        """
+        self._compile_players({"optimizer": optimizer}, kwargs)
+
+    def players(self):
+        """`{optimizer name: optimizer}` after `compile`."""
+        return {name: getattr(self, name) for name in self.optimizer_names}
+
+    def get_compile_config(self):
+        if not getattr(self, "compiled", False) or not hasattr(self, "_player_compile_options"):
+            return None
+        return {
+            **{
+                name: keras.saving.serialize_keras_object(optimizer)
+                for name, optimizer in self.players().items()
+            },
+            **self._player_compile_options,
+        }
+
+    def compile_from_config(self, config):
+        # Keras skips a custom compile() on load unless this is overridden.
+        config = dict(config)
+        optimizers = {
+            name: keras.saving.deserialize_keras_object(config.pop(name))
+            for name in self.optimizer_names
+            if config.get(name) is not None
+        }
+        # Files written by keras_gen 0.1 hold Keras' own compile config.
+        for key in ("loss", "loss_weights", "metrics", "weighted_metrics"):
+            config.pop(key, None)
+        self.compile(**optimizers, **config)
+
+    # --- batches --------------------------------------------------------------------
+    def unpack_batch(self, data):
+        """The parts of a batch this family trains on, with their shapes checked.
+
+        `images`: the images of `x`, `(x,)`, `(x, y)` or `(x, y, w)` (labels are
+        ignored). `images_labels`: `(images, labels)`, labels required.
+        `pairs`: `(inputs, targets)`. `unpaired`: `(images_a, images_b)`.
 
         Returns:
-            A float32 array of shape `(n, height, width, channels)`.
+            A dict: `{"images"}`, `{"images", "labels"}`, `{"inputs", "targets"}`
+            or `{"images_a", "images_b"}`.
         """
-        if (num_images is None) == (latent_points is None):
-            raise ValueError("Pass either num_images or latent_points to generate(), not both.")
-        if latent_points is None:
-            if int(num_images) < 1:
-                raise ValueError(f"num_images must be at least 1, got {num_images}.")
-            latent_points = self.sample_latent(int(num_images))
-        latent_points = self.check_latent_points(latent_points)
-        batches = [
-            ops.convert_to_numpy(self._generate_batch(latent_points[start : start + batch_size]))
-            for start in range(0, latent_points.shape[0], batch_size)
-        ]
-        return np.concatenate(batches, axis=0).astype("float32")
-
-    def sample(self, num_images=None, *, latent_points=None, batch_size=256):
-        """Same as `generate`: draws new images from the model."""
-        return self.generate(num_images, latent_points=latent_points, batch_size=batch_size)
-
-    def _generate_batch(self, latent_points):
-        raise NotImplementedError
+        x, y, _ = keras.utils.unpack_x_y_sample_weight(data)
+        if self.batch_kind == "images":
+            self.check_image_batch(x)
+            return {"images": ops.cast(x, self.compute_dtype)}
+        if y is None:
+            expected = {
+                "images_labels": "(images, labels)",
+                "pairs": "(input images, target images)",
+                "unpaired": "(images of domain A, images of domain B)",
+            }[self.batch_kind]
+            raise ValueError(
+                f"{type(self).__name__} trains on batches of {expected}, but got images alone. "
+                "Pass fit(x, y) or a data set of such tuples."
+            )
+        if self.batch_kind == "images_labels":
+            self.check_image_batch(x)
+            return {"images": ops.cast(x, self.compute_dtype), "labels": y}
+        for part in (x, y):
+            self.check_image_batch(part)
+        first, second = ("inputs", "targets") if self.batch_kind == "pairs" else ("images_a", "images_b")
+        return {first: ops.cast(x, self.compute_dtype), second: ops.cast(y, self.compute_dtype)}
 
     # --- input checks ---------------------------------------------------------------
-    def check_latent_points(self, latent_points):
-        """Returns `latent_points` as float32 after checking their shape."""
-        latent_points = ops.convert_to_tensor(latent_points, dtype="float32")
-        shape = tuple(latent_points.shape)
-        if len(shape) != 2 or shape[1] != self.latent_dim:
-            raise ValueError(
-                f"Latent points must have shape (n, {self.latent_dim}) for this model "
-                f"(latent_dim={self.latent_dim}), got {shape}."
-            )
-        return latent_points
-
     def check_image_batch(self, images):
         """Checks a batch's static shape and dtype; raises a clear error otherwise.
 
@@ -148,30 +246,39 @@ class GenerativeModel(keras.Model):
                 f"{shape[1]}x{shape[2]}. Resize the data or build the model for this size."
             )
 
+    def check_images(self, images, role="input"):
+        """Converts user images to float32 after the checks of `fit` (shape, NaN, range)."""
+        images = np.asarray(images)
+        self._check_image_array(images, role)
+        return images.astype("float32")
+
+    def _check_image_array(self, data, role):
+        if data.shape[0] == 0:
+            raise ValueError(f"The {role} data is empty (0 images).")
+        self.check_image_batch(data)
+        bad = int(np.size(data) - np.count_nonzero(np.isfinite(data)))
+        if bad:
+            raise ValueError(
+                f"The {role} images contain {bad} NaN or infinite values; clean "
+                "or drop those images before training."
+            )
+        low, high = float(data.min()), float(data.max())
+        tolerance = 1e-3 * (self.data_scale[1] - self.data_scale[0])
+        if low < self.data_scale[0] - tolerance or high > self.data_scale[1] + tolerance:
+            raise ValueError(
+                f"The {role} images lie in [{low:.3g}, {high:.3g}], but this model "
+                f"works in data_scale={self.data_scale}. Rescale them, e.g. with "
+                f"keras_gen.data.scale_images(x, from_range=(0, 255), "
+                f"to_range={self.data_scale})."
+            )
+
     def _check_fit_data(self, data, role):
         """Eager checks of `fit` data that cannot happen inside a traced step."""
         if data is None:
             return
-        shape, _ = _describe_data(data)
+        shape, dtype = _describe_data(data)
         if isinstance(data, np.ndarray):
-            if data.shape[0] == 0:
-                raise ValueError(f"The {role} data is empty (0 images).")
-            self.check_image_batch(data)
-            bad = int(np.size(data) - np.count_nonzero(np.isfinite(data)))
-            if bad:
-                raise ValueError(
-                    f"The {role} images contain {bad} NaN or infinite values; clean "
-                    "or drop those images before training."
-                )
-            low, high = float(data.min()), float(data.max())
-            tolerance = 1e-3 * (self.data_scale[1] - self.data_scale[0])
-            if low < self.data_scale[0] - tolerance or high > self.data_scale[1] + tolerance:
-                raise ValueError(
-                    f"The {role} images lie in [{low:.3g}, {high:.3g}], but this model "
-                    f"works in data_scale={self.data_scale}. Rescale them, e.g. with "
-                    f"keras_gen.data.scale_images(x, from_range=(0, 255), "
-                    f"to_range={self.data_scale})."
-                )
+            self._check_image_array(data, role)
             return
         cardinality = getattr(data, "cardinality", None)
         if cardinality is not None and int(cardinality()) == 0:
@@ -181,10 +288,16 @@ class GenerativeModel(keras.Model):
                 "larger than the data set when drop_remainder=True."
             )
         if shape is not None:
-            self.check_image_batch(keras.KerasTensor(shape, dtype=_describe_data(data)[1]))
+            self.check_image_batch(keras.KerasTensor(shape, dtype=dtype))
+
+    def _check_second_part(self, x, y, role):
+        """Checks `y` of `fit(x, y)` as the family's batch kind needs it."""
+        if self.batch_kind in ("pairs", "unpaired") and isinstance(y, np.ndarray):
+            self._check_fit_data(y, role)
 
     def fit(self, x=None, y=None, *args, validation_data=None, **kwargs):
         self._check_fit_data(x, "training")
+        self._check_second_part(x, y, "training")
         if isinstance(validation_data, (tuple, list)):
             self._check_fit_data(validation_data[0], "validation")
         else:
@@ -193,6 +306,7 @@ class GenerativeModel(keras.Model):
 
     def evaluate(self, x=None, y=None, *args, **kwargs):
         self._check_fit_data(x, "evaluation")
+        self._check_second_part(x, y, "evaluation")
         return super().evaluate(x, y, *args, **kwargs)
 
     # --- saving ---------------------------------------------------------------------
@@ -217,7 +331,7 @@ class GenerativeModel(keras.Model):
                 state.assign(store[f"random_state_{index}"])
 
     def get_config(self):
-        # latent_dim and image_shape follow from the networks, so they are not stored.
+        # Sizes such as latent_dim and image_shape follow from the networks.
         return {
             **serialize_networks(self, self.network_names),
             "data_scale": self.data_scale,

@@ -5,8 +5,13 @@ from keras import ops
 
 from keras_gen import losses, networks
 from keras_gen.models.base import GenerativeModel, deserialize_networks, serialize_networks
-from keras_gen.training import global_batch_mean, minimize
-from keras_gen.training.distribution import unscaled
+from keras_gen.models.capabilities import SamplesFromPrior
+from keras_gen.training import global_batch_mean, minimize, unscaled
+
+
+def _network_inputs(primary, conditions):
+    """A network's input: the tensor alone, or `[tensor, conditions]` for conditional networks."""
+    return primary if conditions is None else [primary, conditions]
 
 
 @keras.saving.register_keras_serializable(package="keras_gen")
@@ -30,6 +35,8 @@ class AdversarialChain(keras.Model):
     >>> len(chain.trainable_weights) == len(g.trainable_weights)
     True
     """
+
+    network_names = ("generator", "discriminator")
 
     def __init__(self, generator, discriminator, **kwargs):
         super().__init__(**kwargs)
@@ -55,25 +62,24 @@ class AdversarialChain(keras.Model):
         learning = {id(v) for v in self.trainable_weights}
         return [v for v in self.variables if id(v) not in learning]
 
+    def generate_and_score(self, latent_points, conditions=None, training=None):
+        """`(G(z), D(G(z)))`, with the conditions fed to both networks when given."""
+        images = self.generator(_network_inputs(latent_points, conditions), training=training)
+        return images, self.discriminator(_network_inputs(images, conditions), training=training)
+
     def call(self, latent_points, training=None):
-        return self.discriminator(self.generator(latent_points, training=training), training=training)
+        return self.generate_and_score(latent_points, training=training)[1]
 
     def get_config(self):
-        return {**serialize_networks(self, GAN.network_names), "name": self.name}
+        return {**serialize_networks(self, self.network_names), "name": self.name}
 
     @classmethod
     def from_config(cls, config):
-        return cls(**deserialize_networks(config, GAN.network_names))
-
-
-def _image_batch(data):
-    """The images of a batch that may be `x`, `(x,)`, `(x, y)` or `(x, y, w)`."""
-    images, _, _ = keras.utils.unpack_x_y_sample_weight(data)
-    return images
+        return cls(**deserialize_networks(config, cls.network_names))
 
 
 @keras.saving.register_keras_serializable(package="keras_gen")
-class GAN(GenerativeModel):
+class GAN(SamplesFromPrior, GenerativeModel):
     """A generative adversarial network that trains with `model.fit()`.
 
     Goodfellow et al., "Generative Adversarial Nets" (2014), Algorithm 1. Each
@@ -84,50 +90,63 @@ class GAN(GenerativeModel):
     discriminator is frozen. Latent points come from N(0, I), drawn from the
     model's seed generator.
 
+    The objective is a choice, not a subclass: `loss` names a pair of loss
+    functions from `keras_gen.losses.ADVERSARIAL_LOSSES` that receive the step's
+    `AdversarialContext` (real and fake images, logits, targets, conditions).
+    A family that adds a penalty overrides `discriminator_regularization`.
+
+    `compile()` without arguments gives both players Adam(2e-4, beta_1=0.5)
+    (Radford et al., 2015).
+
     Args:
         generator: a model from `(latent_dim,)` to images.
         discriminator: a model from images to one logit per image.
-        generator_loss: `"non_saturating"` (-log D(G(z)), the default) or
-            `"minimax"` (log(1 - D(G(z))), the original objective).
+        loss: `"non_saturating"` (-log D(G(z)) for the generator, the default),
+            `"minimax"` (log(1 - D(G(z))), the original objective),
+            `"least_squares"`, `"hinge"` or `"wasserstein"`.
         discriminator_steps: discriminator updates per generator update (k
             in Algorithm 1). Each reuses the real batch with new latent points.
         label_smoothing: one-sided label smoothing: real targets become
-            `1 - label_smoothing` (Salimans et al., 2016).
+            `1 - label_smoothing` (Salimans et al., 2016); cross-entropy losses only.
         label_noise: each discriminator target moves towards the other class
-            by U(0, label_noise).
+            by U(0, label_noise); cross-entropy losses only.
         data_scale: pixel range of the images (tanh generators: (-1, 1)).
         seed: seed of the model's `keras.random.SeedGenerator`.
+        generator_loss: the former name of `loss` (keras_gen 0.1), kept as an alias.
 
     Example:
-    >>> gan = GAN(keras_gen.networks.dcgan_generator((28, 28, 1), 16, width=8),
-    ...           keras_gen.networks.dcgan_discriminator((28, 28, 1), width=8), seed=0)
-    >>> gan.compile(d_optimizer=keras.optimizers.Adam(2e-4, beta_1=0.5),
-    ...             g_optimizer=keras.optimizers.Adam(2e-4, beta_1=0.5))
+    >>> gan = GAN.for_images((28, 28, 1), latent_dim=16, units=32, seed=0)
+    >>> gan.compile()  # Adam(2e-4, beta_1=0.5) for both players
     >>> gan.generate(4).shape
     (4, 28, 28, 1)
     """
 
     network_names = ("generator", "discriminator")
+    optimizer_names = ("d_optimizer", "g_optimizer")
 
     def __init__(
         self,
         generator,
         discriminator,
-        generator_loss="non_saturating",
+        loss="non_saturating",
         discriminator_steps=1,
         label_smoothing=0.1,
         label_noise=0.05,
         data_scale=(-1.0, 1.0),
         seed=None,
+        generator_loss=None,
         **kwargs,
     ):
         latent_dim, image_shape = self._network_shapes(generator, discriminator)
-        super().__init__(latent_dim, image_shape, data_scale=data_scale, seed=seed, **kwargs)
-        if generator_loss not in losses.GENERATOR_LOSSES:
-            raise ValueError(
-                f"Unknown generator_loss {generator_loss!r}; choose one of "
-                f"{sorted(losses.GENERATOR_LOSSES)}."
-            )
+        super().__init__(image_shape, data_scale=data_scale, seed=seed, **kwargs)
+        if generator_loss is not None:
+            if loss not in ("non_saturating", generator_loss):
+                raise ValueError(
+                    f"loss={loss!r} and generator_loss={generator_loss!r} disagree; pass loss= only "
+                    "(generator_loss is its former name)."
+                )
+            loss = generator_loss
+        losses.adversarial_loss(loss)  # an unknown name fails here, before any network is built
         if int(discriminator_steps) < 1:
             raise ValueError(f"discriminator_steps must be >= 1, got {discriminator_steps}.")
         if not 0.0 <= label_smoothing < 0.5 or not 0.0 <= label_noise < 0.5:
@@ -135,10 +154,11 @@ class GAN(GenerativeModel):
                 "label_smoothing and label_noise must lie in [0, 0.5), got "
                 f"{label_smoothing} and {label_noise}."
             )
+        self.latent_dim = latent_dim
         self.generator = generator
         self.discriminator = discriminator
         self.adversarial = AdversarialChain(generator, discriminator, name="adversarial")
-        self.generator_loss = generator_loss
+        self.loss_name = loss
         self.discriminator_steps = int(discriminator_steps)
         self.label_smoothing = float(label_smoothing)
         self.label_noise = float(label_noise)
@@ -150,16 +170,32 @@ class GAN(GenerativeModel):
         self.g_optimizer = None
         self.built = True
 
+    @property
+    def objective(self):
+        """The `keras_gen.losses.AdversarialLoss` named by `loss`."""
+        return losses.adversarial_loss(self.loss_name)
+
+    @property
+    def generator_loss(self):
+        """The former name of `loss_name` (keras_gen 0.1)."""
+        return self.loss_name
+
     @staticmethod
     def _network_shapes(generator, discriminator):
-        latent_shape = tuple(generator.input_shape)
+        latent_shape = generator.input_shape
+        if isinstance(latent_shape, list):  # conditional generators: [latent, condition]
+            latent_shape = latent_shape[0]
+        latent_shape = tuple(latent_shape)
         image_shape = tuple(generator.output_shape)[1:]
         if len(latent_shape) != 2:
             raise ValueError(
                 f"The generator must take latent vectors of shape (batch, latent_dim), "
                 f"its input shape is {latent_shape}."
             )
-        disc_input = tuple(discriminator.input_shape)[1:]
+        disc_input = discriminator.input_shape
+        if isinstance(disc_input, list):
+            disc_input = disc_input[0]
+        disc_input = tuple(disc_input)[1:]
         if disc_input != image_shape:
             raise ValueError(
                 f"The generator makes images of shape {image_shape} but the "
@@ -167,47 +203,42 @@ class GAN(GenerativeModel):
             )
         return latent_shape[1], image_shape
 
-    # --- compile and its serialization ----------------------------------------------
-    def compile(self, d_optimizer="adam", g_optimizer="adam", **kwargs):
+    @classmethod
+    def for_images(cls, image_shape, latent_dim=64, units=256, dropout=0.3, **kwargs):
+        """Builds a GAN with the fully connected networks of Goodfellow et al. (2014).
+
+        Args:
+            image_shape: `(height, width, channels)`.
+            latent_dim: size of the latent vector.
+            units: units of the hidden layers of both networks.
+            dropout: the discriminator's dropout rate.
+            **kwargs: the `GAN` arguments (`seed`, `loss`, ...).
+        """
+        generator = networks.mlp_generator(image_shape, latent_dim, units)
+        discriminator = networks.mlp_discriminator(image_shape, units, dropout=dropout)
+        return cls(generator, discriminator, **kwargs)
+
+    # --- players --------------------------------------------------------------------
+    def compile(self, d_optimizer=None, g_optimizer=None, **kwargs):
         """Configures the two optimizers (and any `keras.Model.compile` option).
 
         Args:
-            d_optimizer: the discriminator's optimizer (instance or name).
-            g_optimizer: the generator's optimizer (instance or name).
+            d_optimizer: the discriminator's optimizer (instance or name);
+                default Adam(2e-4, beta_1=0.5).
+            g_optimizer: the generator's optimizer; default Adam(2e-4, beta_1=0.5).
             **kwargs: passed to `keras.Model.compile`, e.g. `jit_compile`,
                 `steps_per_execution`, `run_eagerly`. `loss`/`metrics` are
                 not accepted: the losses are part of the model.
         """
-        for key in ("loss", "optimizer", "metrics"):
-            if key in kwargs:
-                raise ValueError(
-                    f"{type(self).__name__}.compile() takes d_optimizer and g_optimizer; "
-                    f"'{key}' is not used: the adversarial losses are part of the model."
-                )
-        # No `optimizer`: Keras would otherwise create (and save) an unused RMSprop.
-        super().compile(optimizer=None, **kwargs)
-        self.d_optimizer = _loss_scaled(keras.optimizers.get(d_optimizer))
-        self.g_optimizer = _loss_scaled(keras.optimizers.get(g_optimizer))
-        # The networks exist from construction, so the optimizer state can too:
-        # load_model, BackupAndRestore and load_weights then find it to restore.
-        self.d_optimizer.build(self.discriminator.trainable_variables)
-        self.g_optimizer.build(self.adversarial.trainable_variables)
-        self._gan_compile_options = kwargs
+        self._compile_players({"d_optimizer": d_optimizer, "g_optimizer": g_optimizer}, kwargs)
 
-    def get_compile_config(self):
-        if self.d_optimizer is None:
-            return None
-        return {
-            "d_optimizer": keras.saving.serialize_keras_object(self.d_optimizer),
-            "g_optimizer": keras.saving.serialize_keras_object(self.g_optimizer),
-            **self._gan_compile_options,
-        }
+    def default_optimizer(self, name):
+        return keras.optimizers.Adam(2e-4, beta_1=0.5)
 
-    def compile_from_config(self, config):
-        config = dict(config)
-        d_optimizer = keras.saving.deserialize_keras_object(config.pop("d_optimizer"))
-        g_optimizer = keras.saving.deserialize_keras_object(config.pop("g_optimizer"))
-        self.compile(d_optimizer=d_optimizer, g_optimizer=g_optimizer, **config)
+    def optimizer_variables(self, name):
+        if name == "d_optimizer":
+            return self.discriminator.trainable_variables
+        return self.adversarial.trainable_variables
 
     # --- the adversarial step -------------------------------------------------------
     @property
@@ -222,10 +253,16 @@ class GAN(GenerativeModel):
     def call(self, latent_points, training=None):
         return self.generator(latent_points, training=training)
 
-    def _generate_batch(self, latent_points):
-        return self.generator(latent_points, training=False)
+    def _generate_batch(self, latent_points, labels):
+        return self.generator(_network_inputs(latent_points, labels), training=False)
+
+    def conditions_of(self, batch):
+        """What both networks are conditioned on in this batch (None: unconditional)."""
+        return
 
     def _discriminator_targets(self, batch_size):
+        if not self.objective.uses_targets:
+            return None, None
         shape = (batch_size, 1)
         real = losses.smoothed_noisy_targets(
             shape, 1, self.label_smoothing, self.label_noise, self.seed_generator
@@ -233,51 +270,57 @@ class GAN(GenerativeModel):
         fake = losses.smoothed_noisy_targets(shape, 0, 0.0, self.label_noise, self.seed_generator)
         return real, fake
 
-    def discriminator_loss(self, real_logits, fake_logits, real_targets, fake_targets):
-        """Per-example discriminator loss; subclasses (e.g. WGAN) override it."""
-        return losses.discriminator_loss(real_logits, fake_logits, real_targets, fake_targets)
+    def discriminator_regularization(self, context, training):
+        """Per-example penalty added to the discriminator's loss; none by default.
 
-    def generator_loss_fn(self, fake_logits):
-        """Per-example generator loss; subclasses override it."""
-        return losses.GENERATOR_LOSSES[self.generator_loss](fake_logits)
+        Penalties on input gradients call `keras_gen.training.input_gradients`.
+        """
+        return 0.0
 
-    def _discriminator_step(self, real, batch_size, update):
-        fake = self.generator(self.sample_latent(batch_size), training=update)
+    def _discriminator_step(self, real, conditions, update):
+        batch_size = ops.shape(real)[0]
+        fake = self.generator(
+            _network_inputs(self.sample_latent(batch_size), conditions), training=update
+        )
         real_targets, fake_targets = self._discriminator_targets(batch_size)
 
         def loss_fn():
-            logits = self.discriminator(ops.concatenate([real, fake], axis=0), training=update)
-            real_logits, fake_logits = logits[:batch_size], logits[batch_size:]
-            per_example = self.discriminator_loss(real_logits, fake_logits, real_targets, fake_targets)
-            return global_batch_mean(per_example), (real_logits, fake_logits)
+            both = ops.concatenate([real, fake], axis=0)
+            both_conditions = None if conditions is None else ops.concatenate([conditions, conditions], axis=0)
+            logits = self.discriminator(_network_inputs(both, both_conditions), training=update)
+            context = losses.AdversarialContext(
+                real, fake, logits[:batch_size], logits[batch_size:], real_targets, fake_targets, conditions
+            )
+            per_example = self.objective.discriminator(context)
+            per_example = per_example + self.discriminator_regularization(context, update)
+            return global_batch_mean(per_example), context
 
         if update:
-            return minimize(loss_fn, self.discriminator.trainable_variables, self.d_optimizer)
+            return minimize(loss_fn, self.optimizer_variables("d_optimizer"), self.d_optimizer)
         return loss_fn()
 
-    def _generator_step(self, batch_size, update):
-        latent_points = self.sample_latent(batch_size)
+    def _generator_step(self, real, conditions, update):
+        latent_points = self.sample_latent(ops.shape(real)[0])
 
         def loss_fn():
-            fake_logits = self.adversarial(latent_points, training=update)
-            return global_batch_mean(self.generator_loss_fn(fake_logits)), fake_logits
+            fake, fake_logits = self.adversarial.generate_and_score(latent_points, conditions, training=update)
+            context = losses.AdversarialContext(real, fake, None, fake_logits, conditions=conditions)
+            return global_batch_mean(self.objective.generator(context)), context
 
         if update:
-            return minimize(loss_fn, self.adversarial.trainable_variables, self.g_optimizer)
+            return minimize(loss_fn, self.optimizer_variables("g_optimizer"), self.g_optimizer)
         return loss_fn()
 
     def _step(self, data, update):
-        real = _image_batch(data)
-        self.check_image_batch(real)
-        real = ops.cast(real, self.compute_dtype)
-        batch_size = ops.shape(real)[0]
+        batch = self.unpack_batch(data)
+        real, conditions = batch["images"], self.conditions_of(batch)
         for _ in range(self.discriminator_steps if update else 1):
-            d_loss, (real_logits, fake_logits) = self._discriminator_step(real, batch_size, update)
-        g_loss, _ = self._generator_step(batch_size, update)
+            d_loss, context = self._discriminator_step(real, conditions, update)
+        g_loss, _ = self._generator_step(real, conditions, update)
         self.d_loss_tracker.update_state(unscaled(d_loss))
         self.g_loss_tracker.update_state(unscaled(g_loss))
-        self.real_score_tracker.update_state(ops.mean(ops.sigmoid(real_logits)))
-        self.fake_score_tracker.update_state(ops.mean(ops.sigmoid(fake_logits)))
+        self.real_score_tracker.update_state(ops.mean(self.objective.score(context.real_logits)))
+        self.fake_score_tracker.update_state(ops.mean(self.objective.score(context.fake_logits)))
         return {metric.name: metric.result() for metric in self.metrics}
 
     def train_step(self, data):
@@ -290,21 +333,11 @@ class GAN(GenerativeModel):
     def get_config(self):
         return {
             **super().get_config(),
-            "generator_loss": self.generator_loss,
+            "loss": self.loss_name,
             "discriminator_steps": self.discriminator_steps,
             "label_smoothing": self.label_smoothing,
             "label_noise": self.label_noise,
         }
-
-
-def _loss_scaled(optimizer):
-    """Wraps an optimizer for loss scaling under the mixed_float16 policy, as Keras does."""
-    policy = keras.config.dtype_policy().name
-    if policy == "mixed_float16" and not isinstance(
-        optimizer, keras.optimizers.LossScaleOptimizer
-    ):
-        return keras.optimizers.LossScaleOptimizer(optimizer)
-    return optimizer
 
 
 @keras.saving.register_keras_serializable(package="keras_gen")
@@ -315,12 +348,12 @@ class DCGAN(GAN):
     `keras_gen.networks.dcgan_generator` / `dcgan_discriminator` (tanh output,
     LeakyReLU, strided convolutions with kernel 4 and stride 2, batch
     normalization in the generator, dropout in the discriminator), and the
-    defaults keep label noise and one-sided label smoothing on.
+    defaults keep label noise and one-sided label smoothing on. `compile()`
+    without arguments gives both players the paper's Adam(2e-4, beta_1=0.5).
 
     Example:
     >>> gan = DCGAN.for_images((28, 28, 1), latent_dim=16, width=8, seed=0)
-    >>> gan.compile(d_optimizer=keras.optimizers.Adam(2e-4, beta_1=0.5),
-    ...             g_optimizer=keras.optimizers.Adam(2e-4, beta_1=0.5))
+    >>> gan.compile()
     >>> history = gan.fit(np.zeros((8, 28, 28, 1), "float32"), batch_size=4, verbose=0)
     >>> sorted(history.history)
     ['d_loss', 'fake_score', 'g_loss', 'real_score']
@@ -346,7 +379,7 @@ class DCGAN(GAN):
             batch_norm: batch normalization in the generator.
             dropout: the discriminator's dropout rate.
             layers_per_stage: depth of both networks: convolutions per resolution.
-            **kwargs: the `GAN` arguments (`seed`, `label_smoothing`, ...).
+            **kwargs: the `GAN` arguments (`seed`, `loss`, `label_smoothing`, ...).
         """
         generator = networks.dcgan_generator(
             image_shape, latent_dim, width, batch_norm=batch_norm, layers_per_stage=layers_per_stage

@@ -8,14 +8,14 @@ from keras import ops
 from keras_gen import losses, networks
 from keras_gen.layers.sampling import reparameterize
 from keras_gen.models.base import GenerativeModel
-from keras_gen.training import global_batch_mean, minimize
-from keras_gen.training.distribution import unscaled
+from keras_gen.models.capabilities import Encodes, HasLikelihood, SamplesFromPrior
+from keras_gen.training import global_batch_mean, minimize, unscaled
 
 RECONSTRUCTIONS = ("bernoulli", "gaussian")
 
 
 @keras.saving.register_keras_serializable(package="keras_gen")
-class VAE(GenerativeModel):
+class VAE(SamplesFromPrior, Encodes, HasLikelihood, GenerativeModel):
     """A variational autoencoder that trains with `model.fit()`.
 
     Kingma & Welling, "Auto-Encoding Variational Bayes" (2013). The encoder
@@ -25,6 +25,9 @@ class VAE(GenerativeModel):
     et al., 2017):
 
         loss = -log p(x|z) + beta * KL(q(z|x) || N(0, I)).
+
+    `compile()` without arguments uses Adam(1e-3). `log_prob(images)` is the
+    importance-weighted bound with 64 samples (Burda et al., 2016), in nats.
 
     Args:
         encoder: a model from images to `[mean, log_var]`, each `(batch, latent_dim)`.
@@ -39,7 +42,7 @@ class VAE(GenerativeModel):
 
     Example:
     >>> vae = VAE.for_images((28, 28, 1), latent_dim=2, width=8, seed=0)
-    >>> vae.compile(optimizer=keras.optimizers.Adam(1e-3))
+    >>> vae.compile()  # Adam(1e-3)
     >>> history = vae.fit(np.zeros((8, 28, 28, 1), "float32"), batch_size=4, verbose=0)
     >>> sorted(history.history)
     ['kl_loss', 'loss', 'reconstruction_loss']
@@ -48,6 +51,7 @@ class VAE(GenerativeModel):
     """
 
     network_names = ("encoder", "decoder")
+    likelihood_report = ("elbo", "iwae")
 
     def __init__(
         self,
@@ -73,7 +77,8 @@ class VAE(GenerativeModel):
                 "reconstruction='gaussian'."
             )
         latent_dim, image_shape = self._network_shapes(encoder, decoder)
-        super().__init__(latent_dim, image_shape, data_scale=data_scale, seed=seed, **kwargs)
+        super().__init__(image_shape, data_scale=data_scale, seed=seed, **kwargs)
+        self.latent_dim = latent_dim
         if beta < 0 or decoder_std <= 0:
             raise ValueError(f"beta must be >= 0 and decoder_std > 0, got {beta}, {decoder_std}.")
         self.encoder = encoder
@@ -145,10 +150,9 @@ class VAE(GenerativeModel):
         latent_points = self.check_latent_points(latent_points)
         return self._decoder_output_to_images(self.decoder(latent_points, training=training))
 
-    def reconstruct(self, images):
-        """Encodes images and decodes their posterior means, as a numpy array."""
-        mean, _ = self.encode(ops.convert_to_tensor(images, "float32"))
-        return ops.convert_to_numpy(self.decode(mean))
+    def _code(self, images):
+        # Reconstructions decode the posterior mean.
+        return self.encode(images)[0]
 
     def log_px_given_z(self, images, latent_points, training=False):
         """log p(x|z) in nats, summed over pixels: `(batch,)`."""
@@ -164,28 +168,36 @@ class VAE(GenerativeModel):
         z = reparameterize(mean, log_var, self.seed_generator)
         return self.log_px_given_z(images, z) - losses.gaussian_kl(mean, log_var)
 
+    def log_prob(self, images, num_samples=64, batch_size=64):
+        """The importance-weighted lower bound on log p(x) per image, in nats.
+
+        Burda, Grosse & Salakhutdinov, "Importance Weighted Autoencoders"
+        (2016), eq. 8, with `num_samples` draws from q(z|x) per image. It
+        approaches log p(x) from below as `num_samples` grows; 1 gives the ELBO.
+        """
+        if int(num_samples) < 1:
+            raise ValueError(f"num_samples must be at least 1, got {num_samples}.")
+        return super().log_prob(images, batch_size, samples=int(num_samples))
+
+    def _log_prob_batch(self, images, samples=64):
+        mean, log_var = self.encode(images)
+        count = ops.shape(images)[0]
+        tiled = ops.repeat(images, samples, axis=0)
+        mean, log_var = ops.repeat(mean, samples, axis=0), ops.repeat(log_var, samples, axis=0)
+        z = reparameterize(mean, log_var, self.seed_generator)
+        log_q = losses.gaussian_log_likelihood(z, mean, 0.5 * log_var)
+        log_prior = losses.gaussian_log_likelihood(z, ops.zeros_like(z))
+        log_weights = ops.reshape(self.log_px_given_z(tiled, z) + log_prior - log_q, (count, samples))
+        return ops.logsumexp(log_weights, axis=1) - math.log(samples)
+
     def call(self, images, training=None):
         mean, _ = self.encoder(images, training=training)
         return self._decoder_output_to_images(self.decoder(mean, training=training))
 
-    def _generate_batch(self, latent_points):
+    def _generate_batch(self, latent_points, labels):
         return self._decoder_output_to_images(self.decoder(latent_points, training=False))
 
     # --- training -------------------------------------------------------------------
-    def compile(self, optimizer="adam", **kwargs):
-        """`keras.Model.compile`, then creates the optimizer's variables at once.
-
-        The networks exist from construction, so the optimizer state can too:
-        `load_model`, `BackupAndRestore`, `load_weights` and keras-tuner's trial
-        checkpoints then find it to restore (as `GAN.compile` does).
-        """
-        super().compile(optimizer=optimizer, **kwargs)
-        self.optimizer.build(self.trainable_variables)
-
-    def compile_from_config(self, config):
-        # Keras skips a custom compile() on load unless this is overridden.
-        self.compile(**keras.saving.deserialize_keras_object(config))
-
     @property
     def metrics(self):
         return [self.loss_tracker, self.reconstruction_loss_tracker, self.kl_loss_tracker]
@@ -205,9 +217,7 @@ class VAE(GenerativeModel):
         return {metric.name: metric.result() for metric in self.metrics}
 
     def _images(self, data):
-        images, _, _ = keras.utils.unpack_x_y_sample_weight(data)
-        self.check_image_batch(images)
-        return ops.cast(images, self.compute_dtype)
+        return self.unpack_batch(data)["images"]
 
     def train_step(self, data):
         images = self._images(data)

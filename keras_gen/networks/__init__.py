@@ -8,13 +8,26 @@ from keras_gen.networks.dcgan import (
     keras_book_generator,
     upsampling_plan,
 )
+from keras_gen.networks.mlp import mlp_discriminator, mlp_generator
+from keras_gen.networks.stages import (
+    check_image_shape,
+    check_layers_per_stage,
+    conv_stage,
+    dense_block,
+)
 
 __all__ = [
+    "check_image_shape",
+    "check_layers_per_stage",
     "conv_decoder",
     "conv_encoder",
+    "conv_stage",
     "dcgan_discriminator",
     "dcgan_generator",
+    "dense_block",
     "keras_book_discriminator",
     "keras_book_generator",
+    "mlp_discriminator",
+    "mlp_generator",
     "upsampling_plan",
 ]

@@ -3,7 +3,7 @@
 import keras
 from keras import layers
 
-from keras_gen.networks.dcgan import check_image_shape, check_layers_per_stage
+from keras_gen.networks.stages import check_image_shape, check_layers_per_stage, conv_stage
 
 
 def _check_divisible_by_4(image_shape):
@@ -23,12 +23,14 @@ def conv_encoder(
     width: int = 32,
     hidden_units: int = 256,
     layers_per_stage: int = 1,
+    variational: bool = True,
     name: str = "encoder",
 ) -> keras.Model:
-    """Builds a VAE encoder: image -> `[mean, log_var]` of q(z|x).
+    """Builds an encoder: image -> `[mean, log_var]` of q(z|x), or image -> code.
 
     Two stride-2 convolutions (kernel 4, ReLU) with `width` and `2 * width`
-    filters, a dense hidden layer, and two linear heads.
+    filters, a dense hidden layer, and two linear heads (`variational=True`,
+    for VAEs) or one (`variational=False`, for autoencoders).
 
     Args:
         image_shape: `(height, width, channels)`; sides divisible by 4.
@@ -37,6 +39,7 @@ def conv_encoder(
         hidden_units: units of the dense hidden layer.
         layers_per_stage: depth: convolutions per resolution (the stride-2 one,
             then stride-1 3x3 ones).
+        variational: two heads `[mean, log_var]`, or one linear code.
         name: the model's name.
 
     Example:
@@ -49,11 +52,11 @@ def conv_encoder(
     inputs = keras.Input(shape, name="image")
     x = inputs
     for filters in (width, 2 * width):
-        x = layers.Conv2D(filters, 4, strides=2, padding="same", activation="relu")(x)
-        for _ in range(layers_per_stage - 1):
-            x = layers.Conv2D(filters, 3, padding="same", activation="relu")(x)
+        x = conv_stage(x, filters, layers_per_stage, activation="relu")
     x = layers.Flatten()(x)
     x = layers.Dense(hidden_units, activation="relu")(x)
+    if not variational:
+        return keras.Model(inputs, layers.Dense(latent_dim, name="code")(x), name=name)
     mean = layers.Dense(latent_dim, name="mean")(x)
     log_var = layers.Dense(latent_dim, name="log_var")(x)
     return keras.Model(inputs, [mean, log_var], name=name)
@@ -97,8 +100,6 @@ def conv_decoder(
     x = layers.Dense((height // 4) * (image_width // 4) * 2 * width, activation="relu")(x)
     x = layers.Reshape((height // 4, image_width // 4, 2 * width))(x)
     for filters in (2 * width, width):
-        x = layers.Conv2DTranspose(filters, 4, strides=2, padding="same", activation="relu")(x)
-        for _ in range(layers_per_stage - 1):
-            x = layers.Conv2D(filters, 3, padding="same", activation="relu")(x)
+        x = conv_stage(x, filters, layers_per_stage, upsample=True, activation="relu")
     outputs = layers.Conv2D(channels, 3, padding="same", activation=output_activation)(x)
     return keras.Model(inputs, outputs, name=name)

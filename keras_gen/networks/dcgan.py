@@ -11,6 +11,8 @@ transposed convolutions do not leave checkerboard artefacts (Odena et al.,
 import keras
 from keras import layers
 
+from keras_gen.networks.stages import check_image_shape, check_layers_per_stage, conv_stage
+
 
 def upsampling_plan(image_shape: tuple) -> tuple[int, tuple[int, int]]:
     """How many stride-2 stages lead from a small grid to `image_shape`.
@@ -35,26 +37,6 @@ def upsampling_plan(image_shape: tuple) -> tuple[int, tuple[int, int]]:
             "and at least 8 pixels (e.g. 28x28, 32x32 or 64x64), or resize them."
         )
     return stages, (height // 2**stages, width // 2**stages)
-
-
-def check_image_shape(image_shape) -> tuple[int, int, int]:
-    """Validates an `(height, width, channels)` tuple and returns it as ints."""
-    if len(image_shape) != 3 or any(int(side) <= 0 for side in image_shape):
-        raise ValueError(
-            f"image_shape must be (height, width, channels) with positive sizes, got "
-            f"{tuple(image_shape)}. For grayscale images use channels=1, e.g. (28, 28, 1)."
-        )
-    return tuple(int(side) for side in image_shape)
-
-
-def check_layers_per_stage(layers_per_stage: int) -> int:
-    """Validates the depth argument shared by the network builders."""
-    if int(layers_per_stage) != layers_per_stage or layers_per_stage < 1:
-        raise ValueError(
-            f"layers_per_stage must be an integer >= 1 (1: the strided layer alone), "
-            f"got {layers_per_stage}."
-        )
-    return int(layers_per_stage)
 
 
 def dcgan_generator(
@@ -99,22 +81,10 @@ def dcgan_generator(
     x = layers.LeakyReLU(0.2)(x)
     x = layers.Reshape((start_h, start_w, filters))(x)
     for stage in range(stages):
-        filters = width * 2 ** (stages - 1 - stage)
-        for depth in range(layers_per_stage):
-            suffix = "" if depth == 0 else f"_{depth}"
-            if depth == 0:
-                conv = layers.Conv2DTranspose(
-                    filters, 4, strides=2, padding="same", use_bias=not batch_norm,
-                    name=f"up_{stage}",
-                )
-            else:
-                conv = layers.Conv2D(
-                    filters, 3, padding="same", use_bias=not batch_norm, name=f"up_{stage}{suffix}"
-                )
-            x = conv(x)
-            if batch_norm:
-                x = layers.BatchNormalization(name=f"up_{stage}{suffix}_bn")(x)
-            x = layers.LeakyReLU(0.2)(x)
+        x = conv_stage(
+            x, width * 2 ** (stages - 1 - stage), layers_per_stage,
+            upsample=True, batch_norm=batch_norm, name=f"up_{stage}",
+        )
     # float32 output keeps images exact under mixed precision.
     outputs = layers.Conv2D(
         channels, 5, padding="same", activation="tanh", dtype="float32", name="to_image"
@@ -158,16 +128,10 @@ def dcgan_discriminator(
     inputs = keras.Input((height, image_width, channels), name="image")
     x = inputs
     for stage in range(stages):
-        for depth in range(layers_per_stage):
-            suffix = "" if depth == 0 else f"_{depth}"
-            kernel, strides = (4, 2) if depth == 0 else (3, 1)
-            x = layers.Conv2D(
-                width * 2**stage, kernel, strides=strides, padding="same",
-                name=f"down_{stage}{suffix}",
-            )(x)
-            if batch_norm and stage + depth > 0:
-                x = layers.BatchNormalization(name=f"down_{stage}{suffix}_bn")(x)
-            x = layers.LeakyReLU(0.2)(x)
+        x = conv_stage(
+            x, width * 2**stage, layers_per_stage,
+            batch_norm=batch_norm, normalize_first=stage > 0, name=f"down_{stage}",
+        )
         x = layers.Dropout(dropout)(x)
     x = layers.Flatten()(x)
     outputs = layers.Dense(1, dtype="float32", name="logit")(x)

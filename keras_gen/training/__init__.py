@@ -1,15 +1,41 @@
-"""The backend-specific part of a train step: gradients and optimizer updates.
+"""The backend seam: the only place that knows how gradients are taken and applied.
 
-Models describe *what* to minimize as a closure; this module decides *how*
-gradients are computed and applied on the active Keras backend. Only the
-TensorFlow backend is implemented; another backend adds its branch here.
+Families describe *what* to minimize as a loss closure: a function of no
+arguments that calls the networks on tensors already in hand and returns
+`(loss, aux)`. They never take gradients themselves. This module decides *how*
+on the active Keras backend:
+
+- `minimize(loss_fn, variables, optimizer)`: one optimizer update;
+- `input_gradients(fn, inputs)`: gradients of `sum(fn(inputs))` w.r.t. the
+  inputs, for penalties such as the gradient penalty and R1;
+- `stateless_loss(loss_fn, state)`: the same closure evaluated with variable
+  values substituted and no variable changed (`keras.StatelessScope`), which is
+  what a stateless trainer (JAX's `value_and_grad` over each network's values)
+  differentiates. See docs/architecture.md.
+
+Only the TensorFlow backend is implemented; another backend adds a module beside
+`tensorflow.py` with the same two functions.
 """
+
+import importlib
 
 import keras
 
-from keras_gen.training.distribution import global_batch_mean
+from keras_gen.training.distribution import global_batch_mean, unscaled
 
-__all__ = ["global_batch_mean", "minimize"]
+__all__ = ["global_batch_mean", "input_gradients", "minimize", "stateless_loss", "unscaled"]
+
+_BACKENDS = {"tensorflow": "keras_gen.training.tensorflow"}
+
+
+def _backend_module():
+    backend = keras.backend.backend()
+    if backend not in _BACKENDS:
+        raise NotImplementedError(
+            f"keras_gen trains on the {', '.join(_BACKENDS)} backend; the active Keras backend is "
+            f"'{backend}'. Set KERAS_BACKEND=tensorflow before importing keras."
+        )
+    return importlib.import_module(_BACKENDS[backend])
 
 
 def minimize(loss_fn, variables, optimizer):
@@ -29,12 +55,43 @@ def minimize(loss_fn, variables, optimizer):
     Returns:
         `(loss, aux)` as returned by `loss_fn`.
     """
-    backend = keras.backend.backend()
-    if backend == "tensorflow":
-        from keras_gen.training.tensorflow import minimize as backend_minimize
-    else:
-        raise NotImplementedError(
-            f"keras_gen trains on the TensorFlow backend; the active Keras backend is "
-            f"'{backend}'. Set KERAS_BACKEND=tensorflow before importing keras."
-        )
-    return backend_minimize(loss_fn, variables, optimizer)
+    return _backend_module().minimize(loss_fn, variables, optimizer)
+
+
+def input_gradients(fn, inputs):
+    """Gradients of `sum(fn(inputs))` with respect to `inputs`, differentiable again.
+
+    Penalties on the discriminator's input gradients (WGAN-GP's gradient
+    penalty, R1) call this inside a loss closure; the result stays on the tape,
+    so the penalty's own gradient w.r.t. the discriminator's weights exists.
+
+    Args:
+        fn: a function of one tensor returning per-example outputs.
+        inputs: the tensor to differentiate with respect to.
+
+    Returns:
+        A tensor shaped like `inputs`.
+    """
+    return _backend_module().input_gradients(fn, inputs)
+
+
+def stateless_loss(loss_fn, state):
+    """Evaluates a loss closure with the variable values in `state`, changing no variable.
+
+    Args:
+        loss_fn: a loss closure as for `minimize`.
+        state: `[(variable, value), ...]`: the values to use, e.g. candidate
+            weights of one network and the current seed state.
+
+    Returns:
+        `(loss, aux, updates)`, where `updates` maps each variable of `state`
+        to its value after the closure ran (seed generators advance; weights
+        stay as given).
+
+    Example:
+    >>> loss, _, updates = stateless_loss(loss_fn, [(v, v.value * 0) for v in net.weights])
+    """
+    with keras.StatelessScope(state_mapping=state) as scope:
+        loss, aux = loss_fn()
+    updates = [(variable, scope.get_current_value(variable)) for variable, _ in state]
+    return loss, aux, updates

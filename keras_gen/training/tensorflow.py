@@ -11,3 +11,11 @@ def minimize(loss_fn, variables, optimizer):
     gradients = tape.gradient(scaled_loss, variables)
     optimizer.apply(gradients, variables)
     return loss, aux
+
+
+def input_gradients(fn, inputs):
+    """TensorFlow implementation of `keras_gen.training.input_gradients`."""
+    with tf.GradientTape() as tape:
+        tape.watch(inputs)
+        total = tf.reduce_sum(fn(inputs))
+    return tape.gradient(total, inputs)

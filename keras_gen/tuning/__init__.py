@@ -9,16 +9,16 @@ Example:
 
 from keras_gen.tuning.base import GenerativeHyperModel
 from keras_gen.tuning.gan import DCGANHyperModel, GANHyperModel
-from keras_gen.tuning.search import HYPERMODELS, TUNERS, make_tuner, run_search, trial_rows
+from keras_gen.tuning.search import TUNERS, hypermodel_class, make_tuner, run_search, trial_rows
 from keras_gen.tuning.vae import VAEHyperModel
 
 __all__ = [
-    "HYPERMODELS",
     "TUNERS",
     "DCGANHyperModel",
     "GANHyperModel",
     "GenerativeHyperModel",
     "VAEHyperModel",
+    "hypermodel_class",
     "make_tuner",
     "run_search",
     "trial_rows",

@@ -20,7 +20,7 @@ from typing import Any
 import keras
 import keras_tuner
 
-from keras_gen.networks.dcgan import check_image_shape
+from keras_gen.networks.stages import check_image_shape
 
 
 class EpochLogs(keras.callbacks.Callback):
@@ -91,6 +91,16 @@ class GenerativeHyperModel(keras_tuner.HyperModel):
     def objective(self) -> keras_tuner.Objective:
         """The value the tuner optimizes, as a `keras_tuner.Objective`."""
         return keras_tuner.Objective(self.objective_name, direction=self.objective_direction)
+
+    # --- how `run_search` sets it up -------------------------------------------------
+    @classmethod
+    def for_search(cls, image_shape, *, dataset=None, num_samples=1000, metrics_options=None, seed=None):
+        """The HyperModel `run_search` uses for `dataset` (extra options are for families that score samples)."""
+        return cls(image_shape, seed=seed)
+
+    def search_kwargs(self, held_out) -> dict[str, Any]:
+        """`tuner.search` arguments given held-out images: by default, validation data."""
+        return {"validation_data": held_out}
 
     # --- the search space -----------------------------------------------------------
     def model_kwargs(self, hp: keras_tuner.HyperParameters) -> dict[str, Any]:

@@ -96,6 +96,17 @@ class GANHyperModel(GenerativeHyperModel):
         self.metrics_options = dict(metrics_options or {})
         self._metrics_template = None
 
+    @classmethod
+    def for_search(cls, image_shape, *, dataset=None, num_samples=1000, metrics_options=None, seed=None):
+        return cls(
+            image_shape, dataset=dataset, num_samples=num_samples, metrics_options=metrics_options, seed=seed
+        )
+
+    def search_kwargs(self, held_out) -> dict[str, Any]:
+        # Scored by the metric against held-out images; no validation pass needed.
+        self.real_images = held_out
+        return {}
+
     def model_kwargs(self, hp: keras_tuner.HyperParameters) -> dict[str, Any]:
         return {
             "latent_dim": hp.Choice("latent_dim", [32, 64, 128], default=128),
@@ -182,9 +193,10 @@ class DCGANHyperModel(GANHyperModel):
     | `batch_norm` | True, False (in the generator) | True |
     | `dropout` | 0 to 0.5, step 0.1 (in the discriminator) | 0.3 |
 
-    Depth is not searched: `keras_gen.networks.dcgan_generator` and
-    `dcgan_discriminator` have one stride-2 stage per halving of the image
-    side (2 for 28x28, 3 for 32x32), fixed by the image size.
+    | `layers_per_stage` | 1, 2 (convolutions per resolution in both networks) | 1 |
+
+    The number of stride-2 stages is fixed by the image size (2 for 28x28, 3
+    for 32x32); their depth, `layers_per_stage`, is searched.
 
     Example:
     >>> hypermodel = DCGANHyperModel((28, 28, 1), real_images="fashion_mnist", metric="kid")

@@ -25,18 +25,16 @@ import keras
 import keras_tuner
 
 from keras_gen import data as gen_data
+from keras_gen import families
 from keras_gen.callbacks.image_snapshot import save_samples
 from keras_gen.tuning.base import GenerativeHyperModel
-from keras_gen.tuning.gan import DCGANHyperModel, GANHyperModel
-from keras_gen.tuning.vae import VAEHyperModel
 
 TUNERS = ("random", "bayesian", "hyperband")
 
-# The family name of the CLI -> its HyperModel; a new family adds one entry.
-HYPERMODELS: dict[str, type[GenerativeHyperModel]] = {
-    "vae": VAEHyperModel,
-    "dcgan": DCGANHyperModel,
-}
+
+def hypermodel_class(family: str) -> type[GenerativeHyperModel]:
+    """The HyperModel class of a registered family (`keras_gen.families`)."""
+    return families.get(family).hypermodel_class()
 
 
 def make_tuner(
@@ -162,8 +160,7 @@ def format_trials(rows: list[dict[str, Any]], max_rows: int = 20) -> str:
 
 
 def _check_search_arguments(family, data, max_trials, epochs, tuner, limit, batch_size, num_eval_samples):
-    if family not in HYPERMODELS:
-        raise ValueError(f"Unknown model family {family!r}; choose one of {sorted(HYPERMODELS)}.")
+    hypermodel_class(family)  # a clear error for unknown families and those without a search space
     if tuner not in TUNERS:
         raise ValueError(f"Unknown tuner {tuner!r}; choose one of {TUNERS}.")
     for name, value in (
@@ -183,25 +180,17 @@ def _check_search_arguments(family, data, max_trials, epochs, tuner, limit, batc
 def _search_inputs(family, data, limit, seed, batch_size, num_eval_samples, metrics_options):
     """The HyperModel and the `search` arguments for one family and data set."""
     image_shape = tuple(gen_data.info(data).image_shape)
-    hypermodel_class = HYPERMODELS[family]
-    if issubclass(hypermodel_class, GANHyperModel):
-        hypermodel = hypermodel_class(
-            image_shape,
-            dataset=data,
-            num_samples=num_eval_samples,
-            metrics_options=metrics_options,
-            seed=seed,
-        )
-    else:
-        hypermodel = hypermodel_class(image_shape, seed=seed)
+    hypermodel = hypermodel_class(family).for_search(
+        image_shape,
+        dataset=data,
+        num_samples=num_eval_samples,
+        metrics_options=metrics_options,
+        seed=seed,
+    )
     scale = hypermodel.data_scale
     train = gen_data.load(data, "train", batch_size=batch_size, scale=scale, seed=seed, limit=limit)
     held_out, _ = gen_data.load_numpy(data, "test", scale=scale, limit=num_eval_samples)
-    if isinstance(hypermodel, GANHyperModel):
-        # Scored by the metric against held-out images; no validation pass needed.
-        hypermodel.real_images = held_out
-        return hypermodel, (train,), {}
-    return hypermodel, (train,), {"validation_data": held_out}
+    return hypermodel, (train,), hypermodel.search_kwargs(held_out)
 
 
 def run_search(

@@ -39,12 +39,14 @@ class VAEHyperModel(GenerativeHyperModel):
     | `latent_dim` | 8, 16, 32, 64 | 16 |
     | `width` | 16, 32, 64 (filters of the first encoder convolution) | 32 |
     | `hidden_units` | 128, 256, 512 | 256 |
+    | `layers_per_stage` | 1, 2 (convolutions per resolution in both networks) | 1 |
     | `beta` | log-uniform in [0.5, 2] | 1.0 |
     | `learning_rate` | log-uniform in [1e-4, 3e-3] | 1e-3 |
     | `beta_1` | 0.5, 0.7, 0.9 (Adam's first-moment decay) | 0.9 |
 
-    The encoder and decoder have a fixed depth (two stride-2 convolutions and
-    one dense layer, `keras_gen.networks.conv_encoder`); their width is tuned.
+    The encoder and decoder have two resolution stages and one dense layer
+    (`keras_gen.networks.conv_encoder`); their width and the depth of each
+    stage (`layers_per_stage`) are tuned.
 
     Args:
         image_shape: `(height, width, channels)`, sides divisible by 4.

@@ -148,7 +148,7 @@ def test_train_unknown_data_set_is_a_clear_error(tmp_path, capsys):
 @pytest.mark.parametrize(
     "argv",
     [
-        ["train", "gan"],
+        ["train", "vqvae"],
         ["train", "vae", "--epochs", "0"],
         ["train", "vae", "--lr", "-1"],
         ["sample"],
@@ -175,13 +175,13 @@ def test_nan_loss_stops_training_and_keeps_the_last_good_checkpoint(tmp_path, mo
         for _ in range(3):
             yield batch
 
-    def nan_from_the_second_epoch(args, settings):
+    def nan_from_the_second_epoch(args, settings, model):
         dataset = tf.data.Dataset.from_generator(
             images, output_signature=tf.TensorSpec((None, *IMAGE_SHAPE), tf.float32)
         )
         return dataset.apply(tf.data.experimental.assert_cardinality(3))
 
-    monkeypatch.setattr(cli, "load_training_data", nan_from_the_second_epoch)
+    monkeypatch.setattr(cli.train, "load_training_data", nan_from_the_second_epoch)
     code = train("dcgan", tmp_path, "--epochs", "3")
 
     assert code == cli.EXIT_FAILED

@@ -93,7 +93,7 @@ def test_evaluate_a_vae_adds_likelihoods():
 
 def test_evaluate_explains_bad_requests(fashion_extractor):
     pool = ImagePoolGenerator(np.zeros((10, 2, 2, 1)))
-    with pytest.raises(ValueError, match="need a VAE"):
+    with pytest.raises(ValueError, match="need a model that can have a likelihood"):
         evaluate(pool, np.zeros((10, 2, 2, 1)), num_samples=10, metrics=("fid", "iwae"))
     with pytest.raises(ValueError, match="pass feature_extractor too"):
         evaluate(pool, np.zeros((10, 2, 2, 1)), num_samples=10, metrics=("fid",))

@@ -83,13 +83,13 @@ class TestDCGAN(GenerativeModelTestCase):
         self.compile_model(gan)
         batch = tf.constant(self.training_data()[:8])
         d0, g0 = weights_of(gan.discriminator), weights_of(gan.generator)
-        gan._generator_step(8, update=True)
+        gan._generator_step(batch, None, update=True)
         assert changed(d0, weights_of(gan.discriminator)) == 0
         assert changed(g0, weights_of(gan.generator)) > 0
         # And the discriminator step leaves the generator's trainable weights alone.
         g1 = [w.numpy().copy() for w in gan.generator.trainable_weights]
         d1 = weights_of(gan.discriminator)
-        gan._discriminator_step(batch, 8, update=True)
+        gan._discriminator_step(batch, None, update=True)
         assert changed(d1, weights_of(gan.discriminator)) > 0
         assert all(np.array_equal(a, w.numpy()) for a, w in zip(g1, gan.generator.trainable_weights))
 
@@ -150,8 +150,12 @@ class TestDCGAN(GenerativeModelTestCase):
             gan.fit(tf.data.Dataset.from_tensor_slices(np.repeat(x, 3, -1)).batch(8), verbose=0)
 
     def test_invalid_arguments(self):
-        with pytest.raises(ValueError, match="generator_loss"):
-            DCGAN.for_images((28, 28, 1), width=4, generator_loss="hinge")
+        with pytest.raises(ValueError, match="Unknown adversarial loss 'softmax'"):
+            DCGAN.for_images((28, 28, 1), width=4, generator_loss="softmax")
+        with pytest.raises(ValueError, match="Unknown adversarial loss 'softmax'"):
+            DCGAN.for_images((28, 28, 1), width=4, loss="softmax")
+        with pytest.raises(ValueError, match="disagree"):
+            DCGAN.for_images((28, 28, 1), width=4, loss="hinge", generator_loss="minimax")
         with pytest.raises(ValueError, match="discriminator_steps"):
             DCGAN.for_images((28, 28, 1), width=4, discriminator_steps=0)
         gen = keras_gen.networks.dcgan_generator((28, 28, 1), 8, width=4)

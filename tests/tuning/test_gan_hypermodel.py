@@ -17,6 +17,7 @@ from tests.tuning.conftest import (
     check_best_model_reloads,
     check_objective_reached_oracle,
 )
+from tests.tuning.hypermodel_case import HyperModelTestCase
 
 # keras-tuner 1.4 still calls threading.currentThread().
 pytestmark = pytest.mark.filterwarnings("ignore::DeprecationWarning:keras_tuner")
@@ -40,6 +41,15 @@ def tiny_space():
     hp.Fixed("width", 8)
     hp.Choice("latent_dim", [4, 8])
     return hp
+
+
+class TestDCGANHyperModel(HyperModelTestCase):
+    hypermodel_class = DCGANHyperModel
+
+    def tiny_space(self):
+        hp = tiny_space()
+        hp.Fixed("latent_dim", 4)
+        return hp
 
 
 @pytest.fixture(scope="module")

@@ -1,7 +1,9 @@
 """run_search: a whole tiny search writes its results, table, best model and sample grid."""
 
+import keras_tuner
 import pytest
 
+from keras_gen import families
 from keras_gen.evaluation import ClassifierRecipe, FeatureExtractor, build_classifier
 from keras_gen.models import DCGAN
 from keras_gen.tuning import run_search
@@ -48,3 +50,19 @@ def test_bad_arguments_fail_before_any_work(tmp_path, arguments, message):
     kwargs = {"family": "vae", "data": DATA, "max_trials": 1, "epochs": 1, "out": str(tmp_path)}
     with pytest.raises(ValueError, match=message):
         run_search(**{**kwargs, **arguments})
+
+
+@pytest.mark.parametrize("family", [f.name for f in families.families() if f.hypermodel])
+def test_every_family_with_a_hypermodel_runs_a_search(family, tmp_path):
+    """Registry-wide: a family's HyperModel joins `run_search` and `keras-gen tune` by its entry."""
+    recipe = ClassifierRecipe(filters=(8, 16), feature_dim=16)
+    extractor = FeatureExtractor(build_classifier((8, 8, 1), 10, recipe), name="tiny")
+    hp = keras_tuner.HyperParameters()
+    for name in ("width", "hidden_units"):
+        hp.Fixed(name, 4)
+    summary = run_search(
+        family, DATA, max_trials=1, epochs=1, out=str(tmp_path), limit=TRAIN_IMAGES,
+        num_eval_samples=EVAL_IMAGES, verbose=0, hyperparameters=hp,
+        metrics_options={"feature_extractor": extractor, "kid_subset_size": 64},
+    )
+    check_search_outputs(summary, str(tmp_path), families.get(family).model_class())

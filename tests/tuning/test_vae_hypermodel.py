@@ -11,6 +11,7 @@ from tests.tuning.conftest import (
     check_best_model_reloads,
     check_objective_reached_oracle,
 )
+from tests.tuning.hypermodel_case import HyperModelTestCase
 
 # keras-tuner 1.4 still calls threading.currentThread().
 pytestmark = pytest.mark.filterwarnings("ignore::DeprecationWarning:keras_tuner")
@@ -25,6 +26,13 @@ def tiny_space(**overrides):
     for name, value in overrides.items():
         hp.Fixed(name, value)
     return hp
+
+
+class TestVAEHyperModel(HyperModelTestCase):
+    hypermodel_class = VAEHyperModel
+
+    def tiny_space(self):
+        return tiny_space()
 
 
 @pytest.fixture(scope="module")

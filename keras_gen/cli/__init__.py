@@ -1,0 +1,97 @@
+"""The `keras-gen` command: train, sample from, evaluate and tune generative models.
+
+    keras-gen models
+    keras-gen train dcgan --data fashion_mnist --out runs/dcgan
+    keras-gen sample runs/dcgan/model.keras --n 64 --out grid.png
+    keras-gen evaluate runs/dcgan/model.keras --data fashion_mnist --json scores.json
+    keras-gen tune vae --data fashion_mnist --max-trials 10 --out runs/tune-vae
+
+One module per subcommand; none names a model family (they read
+`keras_gen.families`). TensorFlow is imported only by the subcommands that need
+it, so `keras-gen --help` and `keras-gen models` answer at once.
+
+User errors (an unknown data set, a missing or foreign model file) end with a
+one-line `keras-gen: error: ...` message and exit code 2; a training run whose
+loss becomes NaN or infinite ends with exit code 1 and keeps the checkpoint of
+its last complete epoch. See docs/cli.md.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+
+from keras_gen.cli import evaluate, models, sample, train, tune
+from keras_gen.cli.common import (
+    CHECKPOINT_FILE,
+    CHECKPOINT_STATE_FILE,
+    EVALUATION_FILE,
+    EXIT_FAILED,
+    EXIT_INTERRUPTED,
+    EXIT_USAGE,
+    HISTORY_FILE,
+    LOSS_PLOT_FILE,
+    MODEL_FILE,
+    PROG,
+    RECONSTRUCTIONS_FILE,
+    RUN_CONFIG_FILE,
+    SAMPLES_FILE,
+    SNAPSHOT_DIR,
+    CommandError,
+    load_generative_model,
+)
+from keras_gen.cli.train import build_model, plot_history
+
+SUBCOMMANDS = (models, train, sample, evaluate, tune)
+
+__all__ = [
+    "CHECKPOINT_FILE",
+    "CHECKPOINT_STATE_FILE",
+    "EVALUATION_FILE",
+    "EXIT_FAILED",
+    "EXIT_INTERRUPTED",
+    "EXIT_USAGE",
+    "HISTORY_FILE",
+    "LOSS_PLOT_FILE",
+    "MODEL_FILE",
+    "PROG",
+    "RECONSTRUCTIONS_FILE",
+    "RUN_CONFIG_FILE",
+    "SAMPLES_FILE",
+    "SNAPSHOT_DIR",
+    "CommandError",
+    "build_model",
+    "build_parser",
+    "load_generative_model",
+    "main",
+    "plot_history",
+]
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The `keras-gen` argument parser, one subcommand per module of `keras_gen.cli`."""
+    parser = argparse.ArgumentParser(
+        prog=PROG,
+        description="Train, sample from, evaluate and tune keras_gen generative models.",
+        epilog="Run 'keras-gen COMMAND --help' for the flags of one command and "
+        "'keras-gen models' for the model families. See docs/cli.md.",
+    )
+    commands = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
+    for subcommand in SUBCOMMANDS:
+        subcommand.add_parser(commands)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Runs `keras-gen` with `argv` (default: the command line); returns the exit code."""
+    args = build_parser().parse_args(argv)
+    try:
+        return args.handler(args)
+    except (CommandError, ValueError, FileNotFoundError) as err:
+        message = str(err).strip() or type(err).__name__
+        print(f"{PROG}: error: {message}", file=sys.stderr)
+        return EXIT_USAGE
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,149 @@
+"""What every `keras-gen` subcommand shares: errors, argument types, files, model loading."""
+
+from __future__ import annotations
+
+import argparse
+import math
+import os
+import re
+import sys
+import tempfile
+import zipfile
+
+PROG = "keras-gen"
+
+# Exit codes: 2 for usage errors (what argparse uses too), 1 for a failed run.
+EXIT_USAGE = 2
+EXIT_FAILED = 1
+EXIT_INTERRUPTED = 130
+
+# Files a training run writes into its --out directory.
+MODEL_FILE = "model.keras"
+CHECKPOINT_FILE = "checkpoint.keras"
+CHECKPOINT_STATE_FILE = "checkpoint.json"
+HISTORY_FILE = "history.csv"
+LOSS_PLOT_FILE = "losses.png"
+SAMPLES_FILE = "samples.png"
+RECONSTRUCTIONS_FILE = "reconstructions.png"
+SNAPSHOT_DIR = "snapshots"
+RUN_CONFIG_FILE = "run.json"
+EVALUATION_FILE = "evaluation.json"
+
+# Lines TensorFlow's C++ runtime prints while it loads on a machine without a GPU.
+_STARTUP_NOISE = re.compile(
+    r"cudart_stub|cuda_(dnn|fft|blas|executor)|absl::InitializeLog|oneDNN custom operations|"
+    r"cpu_feature_guard|This TensorFlow binary is optimized|rebuild TensorFlow with|"
+    r"Unable to register cu(DNN|FFT|BLAS) factory|computation placer already registered|"
+    r"TF-TRT Warning|Could not find TensorRT"
+)
+
+
+class CommandError(Exception):
+    """A problem the user can fix; printed as `keras-gen: error: ...` with exit code 2."""
+
+
+def say(message: str) -> None:
+    print(f"{PROG}: {message}", flush=True)
+
+
+def import_tensorflow_quietly() -> None:
+    """Imports TensorFlow with its C++ start-up notices filtered out of stderr.
+
+    TensorFlow's runtime writes lines such as "cudart_stub ... Could not find
+    cuda drivers" straight to file descriptor 2 while it loads, whatever
+    TF_CPP_MIN_LOG_LEVEL says. They mean nothing to a user on a CPU machine;
+    anything else it prints is passed on.
+    """
+    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
+    if "tensorflow" in sys.modules:
+        return
+    sys.stderr.flush()
+    with tempfile.TemporaryFile(mode="w+b") as captured:
+        saved = os.dup(2)
+        os.dup2(captured.fileno(), 2)
+        try:
+            import tensorflow  # noqa: F401
+        finally:
+            os.dup2(saved, 2)
+            os.close(saved)
+            captured.seek(0)
+            lines = captured.read().decode(errors="replace").splitlines()
+            kept = [line for line in lines if line.strip() and not _STARTUP_NOISE.search(line)]
+            if kept:
+                print("\n".join(kept), file=sys.stderr)
+
+
+# --- argument types -----------------------------------------------------------------
+def positive_int(text: str) -> int:
+    value = int(text)
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"must be a positive integer, got {text}")
+    return value
+
+
+def positive_float(text: str) -> float:
+    value = float(text)
+    if not value > 0 or not math.isfinite(value):
+        raise argparse.ArgumentTypeError(f"must be a positive number, got {text}")
+    return value
+
+
+def unit_float(text: str) -> float:
+    value = float(text)
+    if not 0 <= value < 1:
+        raise argparse.ArgumentTypeError(f"must lie in [0, 1), got {text}")
+    return value
+
+
+def metric_list(text: str) -> list[str]:
+    names = [name.strip() for name in text.split(",") if name.strip()]
+    if not names:
+        raise argparse.ArgumentTypeError("give at least one metric name, e.g. fid,kid")
+    return names
+
+
+def default_verbose(verbose: int | None) -> int:
+    """Keras' progress bar in a terminal, one line per epoch in a file or pipe."""
+    return verbose if verbose is not None else (1 if sys.stdout.isatty() else 2)
+
+
+class HelpFormatter(argparse.ArgumentDefaultsHelpFormatter):
+    """Shows "(default: ...)" only where the help text does not already give it."""
+
+    def _get_help_string(self, action):
+        # `is`, not `in (None, False)`: a default of 0 equals False but should show.
+        if action.default is None or action.default is False or "default" in (action.help or ""):
+            return action.help
+        return super()._get_help_string(action)
+
+
+# --- models on disk -----------------------------------------------------------------
+def load_generative_model(path: str):
+    """Loads a keras_gen model saved with `model.save(path)`, or raises a CommandError."""
+    import_tensorflow_quietly()
+    import keras
+
+    # Importing the models registers keras_gen's classes for deserialization.
+    from keras_gen.models import GenerativeModel
+
+    expected = "a keras_gen model saved with model.save() or by 'keras-gen train'"
+    if not os.path.exists(path):
+        raise CommandError(f"{path}: no such file; expected {expected}.")
+    if not path.endswith(".keras"):
+        raise CommandError(f"{path}: not a .keras file; expected {expected}.")
+    if not zipfile.is_zipfile(path):
+        raise CommandError(
+            f"{path}: not a Keras model archive (a .keras file is a zip archive); "
+            f"expected {expected}."
+        )
+    try:
+        model = keras.saving.load_model(path)
+    except Exception as err:  # Keras raises many types for broken or foreign archives.
+        raise CommandError(f"{path}: could not be loaded ({err}); expected {expected}.") from err
+    if not isinstance(model, GenerativeModel):
+        raise CommandError(
+            f"{path}: holds a {type(model).__name__}, which is not a keras_gen generative "
+            f"model; expected {expected}."
+        )
+    return model
+

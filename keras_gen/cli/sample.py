@@ -1,0 +1,42 @@
+"""`keras-gen sample MODEL.keras`: a PNG grid of new images from a saved model."""
+
+from __future__ import annotations
+
+from keras_gen.cli.common import (
+    CommandError,
+    HelpFormatter,
+    load_generative_model,
+    positive_int,
+    say,
+)
+
+
+def add_parser(commands) -> None:
+    parser = commands.add_parser(
+        "sample",
+        help="draw a grid of new images from a saved model",
+        description="Draw images from a model saved by 'keras-gen train' or model.save() "
+        "and write them as one PNG grid. Conditional models show one row per class.",
+        formatter_class=HelpFormatter,
+    )
+    parser.add_argument("model_path", metavar="MODEL.keras", help="a saved keras_gen model")
+    parser.add_argument("--n", type=positive_int, default=64, help="number of images")
+    parser.add_argument("--out", default="samples.png", help="PNG file to write")
+    parser.add_argument("--seed", type=int, default=0, help="seed of the latent points")
+    parser.add_argument("--columns", type=positive_int, default=None, help="images per row (default: square)")
+    parser.set_defaults(handler=run)
+
+
+def run(args) -> int:
+    model = load_generative_model(args.model_path)
+    from keras_gen.callbacks import save_samples
+    from keras_gen.models import SamplesFromPrior
+
+    if not isinstance(model, SamplesFromPrior):
+        raise CommandError(
+            f"{args.model_path}: a {type(model).__name__} has no prior to sample new images from; "
+            "it reconstructs or translates given images instead."
+        )
+    path = save_samples(model, args.out, n=args.n, seed=args.seed, columns=args.columns)
+    say(f"wrote {args.n} samples to {path}")
+    return 0

@@ -1,0 +1,443 @@
+"""`keras-gen train FAMILY`: trains any registered family, checkpoints, writes grids and plots.
+
+Nothing here names a family: defaults, the builder, the batch kind and the
+grids come from `keras_gen.families`.
+"""
+
+from __future__ import annotations
+
+import argparse
+import ast
+import csv
+import inspect
+import json
+import math
+import os
+import sys
+
+from keras_gen import families
+from keras_gen.cli.common import (
+    CHECKPOINT_FILE,
+    CHECKPOINT_STATE_FILE,
+    EVALUATION_FILE,
+    EXIT_FAILED,
+    EXIT_INTERRUPTED,
+    HISTORY_FILE,
+    LOSS_PLOT_FILE,
+    MODEL_FILE,
+    PROG,
+    RECONSTRUCTIONS_FILE,
+    RUN_CONFIG_FILE,
+    SAMPLES_FILE,
+    SNAPSHOT_DIR,
+    CommandError,
+    HelpFormatter,
+    default_verbose,
+    import_tensorflow_quietly,
+    load_generative_model,
+    positive_float,
+    positive_int,
+    say,
+    unit_float,
+)
+
+# Held-out images shown beside their reconstructions in the snapshot grids.
+RECONSTRUCTION_IMAGES = 16
+# Flags that set a `for_images` argument, for the families whose builder takes it.
+BUILDER_FLAGS = ("latent_dim", "width")
+
+
+def option(text: str) -> tuple[str, object]:
+    """Parses `--option KEY=VALUE`; VALUE is a Python literal or else a string."""
+    key, sep, value = text.partition("=")
+    if not sep or not key.isidentifier():
+        raise argparse.ArgumentTypeError(f"expected KEY=VALUE with KEY an argument name, got {text!r}")
+    try:
+        return key, ast.literal_eval(value)
+    except (ValueError, SyntaxError):
+        return key, value
+
+
+def add_parser(commands) -> None:
+    names = families.names()
+    parser = commands.add_parser(
+        "train",
+        help="train a model and write it, sample grids and loss plots into --out",
+        description=(
+            "Train a model family (see 'keras-gen models') on an image data set. Writes into "
+            "--out: model.keras (the final model), checkpoint.keras (the model after the last "
+            "complete epoch, with optimizer state), history.csv, losses.png, samples.png "
+            "(families that sample) or reconstructions.png (families that encode), and "
+            "snapshots/ (grids during training)."
+        ),
+        formatter_class=HelpFormatter,
+    )
+    parser.add_argument("model", choices=names, metavar="FAMILY", help=f"the model family: {', '.join(names)}")
+    parser.add_argument(
+        "--data",
+        default="fashion_mnist",
+        help="data set name: fashion_mnist, mnist, digits (8x8, bundled with "
+        "scikit-learn, works offline) or any TensorFlow Datasets image data set",
+    )
+    parser.add_argument("--out", default=None, help="output directory (default: runs/FAMILY)")
+    parser.add_argument(
+        "--epochs", type=positive_int, default=None,
+        help="total number of epochs, counting epochs already done when resuming "
+        "(default: the family's, see 'keras-gen models')",
+    )
+    parser.add_argument(
+        "--batch-size", type=positive_int, default=None,
+        help="images per batch (default: the family's, see 'keras-gen models')",
+    )
+    parser.add_argument(
+        "--latent-dim", type=positive_int, default=None,
+        help="size of the latent vector or code (default: the family's); ignored with --resume",
+    )
+    parser.add_argument(
+        "--width", type=positive_int, default=None,
+        help="filters of the networks' highest-resolution stage; larger is slower and "
+        "sharper (default: the family's); ignored with --resume",
+    )
+    parser.add_argument(
+        "--option", type=option, action="append", default=[], metavar="KEY=VALUE",
+        help="any other argument of the family's for_images(), e.g. --option noise=masking "
+        "--option noise_rate=0.3; repeatable; ignored with --resume",
+    )
+    parser.add_argument(
+        "--lr", type=positive_float, default=None,
+        help="learning rate of every optimizer (default: the family's paper settings, which "
+        "compile() uses); with --resume, replaces the checkpoint's rate only when given",
+    )
+    parser.add_argument(
+        "--beta-1", type=unit_float, default=None,
+        help="Adam's beta_1 for every optimizer (default: the family's); ignored with --resume",
+    )
+    parser.add_argument(
+        "--limit", type=positive_int, default=None,
+        help="train on the first N images only (for quick trials; default: all)",
+    )
+    parser.add_argument(
+        "--seed", type=int, default=0,
+        help="seed of the weights, latent sampling, shuffling and snapshot latents",
+    )
+    parser.add_argument(
+        "--snapshot-every", type=positive_int, default=1,
+        help="write grids into OUT/snapshots every N epochs (and after the last)",
+    )
+    parser.add_argument(
+        "--data-dir", default=None,
+        help="directory to look for the data set's files first (for TFDS names: its "
+        "data_dir); default: $KERAS_GEN_DATA, /usr/share/datasets, the Keras cache",
+    )
+    parser.add_argument(
+        "--resume", action="store_true",
+        help="continue the run in --out from checkpoint.keras (weights, optimizer "
+        "state, epoch count) up to --epochs in total",
+    )
+    parser.add_argument(
+        "--evaluate", action="store_true",
+        help="after training, score the model on the data set's test split (as "
+        "'keras-gen evaluate') and write OUT/evaluation.json",
+    )
+    parser.add_argument(
+        "--num-samples", type=positive_int, default=None,
+        help="with --evaluate: generated and real images to compare (default: "
+        "keras_gen.evaluation's, 10000)",
+    )
+    parser.add_argument(
+        "--verbose", type=int, choices=(0, 1, 2), default=None,
+        help="Keras' fit output: 0 silent, 1 progress bar, 2 one line per epoch "
+        "(default: 1 in a terminal, 2 when the output goes to a file or pipe)",
+    )
+    parser.set_defaults(handler=run)
+
+
+def train_settings(args) -> dict:
+    """The flags of `train` with the family's defaults filled in."""
+    family = families.get(args.model)
+    return {
+        "epochs": args.epochs or family.epochs,
+        "batch_size": args.batch_size or family.batch_size,
+        "out": args.out or os.path.join("runs", args.model),
+        "verbose": default_verbose(args.verbose),
+        "builder": builder_arguments(family, args),
+        "lr": args.lr,
+        "beta_1": args.beta_1,
+    }
+
+
+def builder_arguments(family: families.Family, args) -> dict:
+    """`for_images` arguments: the family's defaults, then --latent-dim/--width/--option."""
+    given = {flag: getattr(args, flag, None) for flag in BUILDER_FLAGS}
+    given = {flag: value for flag, value in given.items() if value is not None}
+    for flag in given:
+        if flag not in family.builder_defaults:
+            raise CommandError(
+                f"the '{family.name}' family has no --{flag.replace('_', '-')}; its builder "
+                f"takes {sorted(family.builder_defaults)} (set others with --option KEY=VALUE)."
+            )
+    return {**family.builder_defaults, **given, **dict(getattr(args, "option", []) or [])}
+
+
+def set_optimizer_options(model, lr=None, beta_1=None) -> None:
+    """Sets the learning rate and Adam's beta_1 of every optimizer of a compiled model."""
+    for name, optimizer in model.players().items():
+        inner = getattr(optimizer, "inner_optimizer", optimizer)
+        if lr is not None:
+            inner.learning_rate = lr
+        if beta_1 is not None:
+            if not hasattr(inner, "beta_1"):
+                raise CommandError(f"--beta-1: {name} is {type(inner).__name__}, which has no beta_1.")
+            inner.beta_1 = beta_1
+
+
+def build_model(family_name: str, image_shape, settings: dict, seed: int):
+    """A new, compiled model of the family for `image_shape` with the settings' builder arguments."""
+    family = families.get(family_name)
+    model_class = family.model_class()
+    accepted = inspect.signature(model_class.for_images).parameters
+    takes_any = any(p.kind is inspect.Parameter.VAR_KEYWORD for p in accepted.values())
+    try:
+        model = family.build(image_shape, seed=seed, **settings["builder"])
+    except TypeError as err:
+        if not takes_any:
+            raise
+        raise CommandError(f"the '{family_name}' family does not take these options: {err}") from err
+    set_optimizer_options(model, settings.get("lr"), settings.get("beta_1"))
+    return model
+
+
+def optimizer_iterations(model) -> dict:
+    """Update counts of the model's optimizers, e.g. `{"d_optimizer": 938, ...}`."""
+    return {name: int(optimizer.iterations.numpy()) for name, optimizer in model.players().items()}
+
+
+def load_training_data(args, settings: dict, model):
+    """The training split as a shuffled, batched `tf.data.Dataset` in the model's scale."""
+    import keras_gen
+
+    kind = model.batch_kind
+    if kind not in ("images", "images_labels"):
+        raise CommandError(
+            f"'{args.model}' trains on {families.BATCH_KINDS[kind]}; keras-gen train cannot load "
+            "such batches from --data yet. Train it from Python with model.fit()."
+        )
+    return keras_gen.data.load(
+        args.data,
+        split="train",
+        batch_size=settings["batch_size"],
+        scale=model.data_scale,
+        seed=args.seed,
+        limit=args.limit,
+        data_dir=args.data_dir,
+        labels=kind == "images_labels",
+    )
+
+
+def load_held_out_images(args, model, dataset_info, count=RECONSTRUCTION_IMAGES):
+    """A few held-out images in the model's scale, for reconstruction grids."""
+    import keras_gen
+
+    split = "test" if "test" in dataset_info.splits else "train"
+    images, _ = keras_gen.data.load_numpy(
+        args.data, split, scale=model.data_scale, limit=count, data_dir=args.data_dir
+    )
+    return images
+
+
+def _checkpoint_state_callback(state_path: str, family_name: str):
+    import keras
+
+    class CheckpointState(keras.callbacks.Callback):
+        """Records which epoch checkpoint.keras holds; runs right after ModelCheckpoint."""
+
+        def on_epoch_end(self, epoch, logs=None):
+            state = {
+                "model": family_name,
+                "epochs_done": epoch + 1,
+                "optimizer_iterations": optimizer_iterations(self.model),
+                "logs": {key: float(value) for key, value in (logs or {}).items()},
+            }
+            with open(state_path, "w") as file:
+                json.dump(state, file, indent=2)
+
+    return CheckpointState()
+
+
+def resume_state(out: str, family_name: str):
+    """Loads `out`'s checkpoint for --resume: `(model, epochs_done)`."""
+    checkpoint = os.path.join(out, CHECKPOINT_FILE)
+    state_path = os.path.join(out, CHECKPOINT_STATE_FILE)
+    if not os.path.exists(checkpoint) or not os.path.exists(state_path):
+        raise CommandError(
+            f"--resume: {checkpoint} (and {CHECKPOINT_STATE_FILE} beside it) not found; "
+            "a run writes them after its first complete epoch. Start a new run without --resume."
+        )
+    with open(state_path) as file:
+        state = json.load(file)
+    if state.get("model") != family_name:
+        raise CommandError(
+            f"--resume: {out} holds a {state.get('model')} run, not a {family_name} run; "
+            f"use 'keras-gen train {state.get('model')} --out {out} --resume'."
+        )
+    return load_generative_model(checkpoint), int(state["epochs_done"])
+
+
+def plot_history(history_path: str, plot_path: str) -> str:
+    """Plots every column of a CSVLogger file against the epoch: losses left, others right."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+    from matplotlib.ticker import MaxNLocator
+
+    with open(history_path, newline="") as file:
+        rows = list(csv.DictReader(file))
+    epochs = [int(row["epoch"]) + 1 for row in rows]
+    # CSVLogger fills metrics that were never logged (val_* without validation) with "NA".
+    columns = [
+        c for c in (rows[0] if rows else {}) if c != "epoch" and any(row[c] != "NA" for row in rows)
+    ]
+    # The KL term is orders of magnitude below the reconstruction term: its own panel.
+    kl_terms = [c for c in columns if c.startswith("kl")]
+    losses = [c for c in columns if c.endswith("loss") and c not in kl_terms]
+    others = [c for c in columns if c not in losses and c not in kl_terms]
+    panels = [
+        (ylabel, names)
+        for ylabel, names in (("loss", losses), ("KL divergence", kl_terms), ("value", others))
+        if names
+    ]
+    figure, axes = plt.subplots(1, len(panels), figsize=(6 * len(panels), 4), squeeze=False)
+    for axis, (ylabel, names) in zip(axes[0], panels):
+        for name in names:
+            values = [float(row[name]) if row[name] != "NA" else math.nan for row in rows]
+            axis.plot(epochs, values, marker="o", label=name)
+        axis.set_xlabel("epoch")
+        axis.xaxis.set_major_locator(MaxNLocator(integer=True))
+        axis.set_ylabel(ylabel)
+        axis.grid(alpha=0.3)
+        axis.legend()
+    figure.suptitle(os.path.basename(os.path.dirname(os.path.abspath(plot_path))))
+    figure.tight_layout()
+    figure.savefig(plot_path, dpi=100)
+    plt.close(figure)
+    return plot_path
+
+
+def run(args) -> int:
+    """`keras-gen train`: trains, checkpoints every epoch, writes grids and plots."""
+    import_tensorflow_quietly()
+    import keras
+
+    import keras_gen
+    from keras_gen.callbacks import (
+        ImageSnapshot,
+        TerminateOnNaNLoss,
+        TrainingDiverged,
+        save_reconstructions,
+        save_samples,
+    )
+    from keras_gen.models import Encodes, SamplesFromPrior
+
+    family = families.get(args.model)
+    settings = train_settings(args)
+    out = settings["out"]
+    dataset_info = keras_gen.data.info(args.data)
+    if args.resume:
+        model, epochs_done = resume_state(out, args.model)
+        if tuple(model.image_shape) != tuple(dataset_info.image_shape):
+            raise CommandError(
+                f"--resume: the checkpoint in {out} was trained on {model.image_shape} images "
+                f"but '{args.data}' has {dataset_info.image_shape}; pass the same --data."
+            )
+        if epochs_done >= settings["epochs"]:
+            raise CommandError(
+                f"--resume: {out} already has {epochs_done} epoch(s) done and --epochs is "
+                f"{settings['epochs']} (the total); pass a larger --epochs to train further."
+            )
+        set_optimizer_options(model, lr=args.lr)
+        say(
+            f"resuming {out}/{CHECKPOINT_FILE} after epoch {epochs_done} "
+            f"(optimizer steps: {optimizer_iterations(model)})"
+        )
+    else:
+        keras.utils.set_random_seed(args.seed)
+        model = build_model(args.model, dataset_info.image_shape, settings, args.seed)
+        epochs_done = 0
+    dataset = load_training_data(args, settings, model)
+
+    os.makedirs(out, exist_ok=True)
+    with open(os.path.join(out, RUN_CONFIG_FILE), "w") as file:
+        run_config = {key: value for key, value in vars(args).items() if key != "handler"}
+        json.dump({**run_config, **settings}, file, indent=2, default=str)
+    held_out = None
+    if "reconstructions" in family.grids and isinstance(model, Encodes):
+        held_out = load_held_out_images(args, model, dataset_info)
+    callbacks = [
+        keras.callbacks.ModelCheckpoint(os.path.join(out, CHECKPOINT_FILE), save_freq="epoch"),
+        _checkpoint_state_callback(os.path.join(out, CHECKPOINT_STATE_FILE), args.model),
+        keras.callbacks.CSVLogger(os.path.join(out, HISTORY_FILE), append=args.resume),
+        TerminateOnNaNLoss(),
+        ImageSnapshot(
+            os.path.join(out, SNAPSHOT_DIR),
+            n=64,
+            every=args.snapshot_every,
+            seed=args.seed,
+            reconstruction_images=held_out,
+        ),
+    ]
+    say(
+        f"training a {args.model} on '{args.data}' for epochs {epochs_done + 1}..{settings['epochs']} "
+        f"(batch size {settings['batch_size']}); writing into {out}"
+    )
+    try:
+        model.fit(
+            dataset,
+            epochs=settings["epochs"],
+            initial_epoch=epochs_done,
+            callbacks=callbacks,
+            verbose=settings["verbose"],
+            shuffle=False,  # load() already shuffles, every epoch anew
+        )
+    except TrainingDiverged as err:
+        checkpoint = os.path.join(out, CHECKPOINT_FILE)
+        kept = (
+            f"the model after the last complete epoch is in {checkpoint}; continue from "
+            "it with the same command plus --resume and a lower --lr"
+            if os.path.exists(checkpoint)
+            else "no epoch completed, so no checkpoint was written; try a lower --lr"
+        )
+        print(f"{PROG}: error: training stopped: {err}; {kept}.", file=sys.stderr)
+        return EXIT_FAILED
+    except KeyboardInterrupt:
+        print(
+            f"\n{PROG}: interrupted; continue with the same command plus --resume "
+            f"(from the last complete epoch in {out}/{CHECKPOINT_FILE}).",
+            file=sys.stderr,
+        )
+        return EXIT_INTERRUPTED
+
+    model.save(os.path.join(out, MODEL_FILE))
+    plot_history(os.path.join(out, HISTORY_FILE), os.path.join(out, LOSS_PLOT_FILE))
+    written = [MODEL_FILE, LOSS_PLOT_FILE, HISTORY_FILE]
+    if isinstance(model, SamplesFromPrior):
+        save_samples(model, os.path.join(out, SAMPLES_FILE), n=64, seed=args.seed)
+        written.append(SAMPLES_FILE)
+    if held_out is not None:
+        save_reconstructions(model, held_out, os.path.join(out, RECONSTRUCTIONS_FILE), seed=args.seed)
+        written.append(RECONSTRUCTIONS_FILE)
+    if args.evaluate:
+        from keras_gen.cli.evaluate import evaluate_and_report
+
+        evaluate_and_report(
+            model,
+            os.path.join(out, MODEL_FILE),
+            args.data,
+            "test" if "test" in dataset_info.splits else "train",
+            os.path.join(out, EVALUATION_FILE),
+            num_samples=args.num_samples,
+            data_dir=args.data_dir,
+            seed=args.seed,
+        )
+    say(f"done: {out}/{', '.join(written)}, {SNAPSHOT_DIR}/")
+    return 0

@@ -1,0 +1,224 @@
+"""The family registry: every model family keras_gen offers, in one place.
+
+A family is a named recipe: the model class, what its networks default to, how
+long the `keras-gen` command trains it by default, its keras-tuner HyperModel (if
+it has one) and which sample grids its snapshots show. The CLI (`train`, `sample`,
+`evaluate`, `tune`, `models`), the tuning layer and the docs read this registry;
+none of them names a family in code.
+
+Classes are named by import path (`"keras_gen.models.vae:VAE"`) and imported only
+when used, so reading the registry (`keras-gen models`, `--help`) does not
+import TensorFlow.
+
+Adding a family is one `Family(...)` entry in `FAMILIES` below, or
+`register_family(Family(...))` from user code.
+
+Example:
+>>> import keras_gen.families as families
+>>> families.get("dcgan").description
+'Deep convolutional GAN with the practical recipe (Radford et al., 2015)'
+>>> model = families.get("autoencoder").build((28, 28, 1), seed=0)  # compiled
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import importlib
+from collections.abc import Mapping
+from typing import Any
+
+# What one element of a family's training data holds.
+BATCH_KINDS = {
+    "images": "images alone",
+    "images_labels": "(images, integer labels)",
+    "pairs": "(input images, target images)",
+    "unpaired": "(images of domain A, images of domain B)",
+}
+
+# The sample grids a snapshot can show; each needs a capability of the model.
+GRID_KINDS = ("samples", "reconstructions", "translations")
+
+
+def import_object(path: str):
+    """Imports `"package.module:Name"` and returns `Name`."""
+    module, _, name = path.partition(":")
+    if not module or not name:
+        raise ValueError(f"Expected an import path 'package.module:Name', got {path!r}.")
+    return getattr(importlib.import_module(module), name)
+
+
+@dataclasses.dataclass(frozen=True)
+class Family:
+    """One model family: its class, defaults and how the tools should treat it.
+
+    Args:
+        name: the registry key users type (`keras-gen train NAME`).
+        model: import path of the `keras_gen.models.GenerativeModel` subclass,
+            `"package.module:Class"`; it must have a `for_images` classmethod.
+        description: one line for `keras-gen models`.
+        builder_defaults: `for_images` keyword arguments the CLI uses unless a
+            flag overrides them (e.g. `{"latent_dim": 128, "width": 32}`).
+        epochs: default number of epochs of `keras-gen train`.
+        batch_size: default batch size of `keras-gen train`.
+        hypermodel: import path of its `keras_gen.tuning.GenerativeHyperModel`,
+            or None when the family has no search space yet.
+        grids: the snapshot grids `keras-gen train` writes, from `GRID_KINDS`.
+        docs: the docs page that explains it.
+
+    Example:
+    >>> Family("my_ae", "my_package.models:MyAE", "my autoencoder", grids=("reconstructions",))
+    """
+
+    name: str
+    model: str
+    description: str
+    builder_defaults: Mapping[str, Any] = dataclasses.field(default_factory=dict)
+    epochs: int = 5
+    batch_size: int = 64
+    hypermodel: str | None = None
+    grids: tuple[str, ...] = ("samples",)
+    docs: str | None = None
+
+    def __post_init__(self):
+        if not self.name.isidentifier():
+            raise ValueError(
+                f"A family name must be a Python identifier such as 'dcgan' or "
+                f"'denoising_autoencoder', got {self.name!r}."
+            )
+        unknown = [grid for grid in self.grids if grid not in GRID_KINDS]
+        if unknown:
+            raise ValueError(f"Unknown snapshot grids {unknown} for '{self.name}'; choose from {GRID_KINDS}.")
+        object.__setattr__(self, "builder_defaults", dict(self.builder_defaults))
+
+    def model_class(self) -> type:
+        """The model class (imports it, and with it TensorFlow)."""
+        return import_object(self.model)
+
+    def hypermodel_class(self) -> type:
+        """The HyperModel class; a ValueError when the family has none."""
+        if self.hypermodel is None:
+            searchable = ", ".join(f.name for f in families() if f.hypermodel)
+            raise ValueError(
+                f"The '{self.name}' family has no keras-tuner HyperModel yet; families "
+                f"with one: {searchable}."
+            )
+        return import_object(self.hypermodel)
+
+    @property
+    def batch_kind(self) -> str:
+        """What a training batch holds (a key of `BATCH_KINDS`), as the model class says."""
+        return self.model_class().batch_kind
+
+    def build(self, image_shape, seed: int | None = None, compile: bool = True, **overrides):
+        """A new model for `image_shape`: `for_images` with the defaults, then `compile()`.
+
+        Args:
+            image_shape: `(height, width, channels)`.
+            seed: the model's seed.
+            compile: call `model.compile()` with the family's default optimizers.
+            **overrides: `for_images` arguments that replace the defaults.
+        """
+        kwargs = {**self.builder_defaults, **overrides}
+        model = self.model_class().for_images(tuple(image_shape), seed=seed, **kwargs)
+        if compile:
+            model.compile()
+        return model
+
+
+FAMILIES: tuple[Family, ...] = (
+    Family(
+        "autoencoder",
+        "keras_gen.models.autoencoder:Autoencoder",
+        "Undercomplete convolutional autoencoder: encode, decode, reconstruct",
+        builder_defaults={"latent_dim": 32, "width": 32},
+        batch_size=128,
+        grids=("reconstructions",),
+        docs="docs/autoencoder.md",
+    ),
+    Family(
+        "denoising_autoencoder",
+        "keras_gen.models.autoencoder:DenoisingAutoencoder",
+        "Denoising autoencoder trained on corrupted inputs (Vincent et al., 2008)",
+        builder_defaults={"latent_dim": 32, "width": 32},
+        batch_size=128,
+        grids=("reconstructions",),
+        docs="docs/autoencoder.md",
+    ),
+    Family(
+        "vae",
+        "keras_gen.models.vae:VAE",
+        "Variational autoencoder with a Bernoulli decoder (Kingma & Welling, 2013)",
+        builder_defaults={"latent_dim": 16, "width": 32},
+        batch_size=128,
+        hypermodel="keras_gen.tuning.vae:VAEHyperModel",
+        grids=("samples", "reconstructions"),
+        docs="docs/vae.md",
+    ),
+    Family(
+        "gan",
+        "keras_gen.models.gan:GAN",
+        "GAN with fully connected networks (Goodfellow et al., 2014)",
+        builder_defaults={"latent_dim": 64, "units": 256},
+        batch_size=64,
+        docs="docs/dcgan.md",
+    ),
+    Family(
+        "dcgan",
+        "keras_gen.models.gan:DCGAN",
+        "Deep convolutional GAN with the practical recipe (Radford et al., 2015)",
+        builder_defaults={"latent_dim": 128, "width": 32},
+        batch_size=64,
+        hypermodel="keras_gen.tuning.gan:DCGANHyperModel",
+        docs="docs/dcgan.md",
+    ),
+)
+
+_REGISTRY: dict[str, Family] = {}
+
+
+def register_family(family: Family, *, overwrite: bool = False) -> Family:
+    """Adds `family` to the registry, so `keras-gen train NAME` and the tools know it.
+
+    Example:
+    >>> register_family(Family("my_ae", "my_package.models:MyAE", "my autoencoder"))
+    """
+    if not isinstance(family, Family):
+        raise TypeError(f"register_family takes a keras_gen.families.Family, got {family!r}.")
+    if family.name in _REGISTRY and not overwrite:
+        raise ValueError(
+            f"A family named '{family.name}' is already registered; pick another name or "
+            "pass overwrite=True."
+        )
+    _REGISTRY[family.name] = family
+    return family
+
+
+def get(name: str) -> Family:
+    """The family registered as `name`; a ValueError listing the names otherwise."""
+    if name not in _REGISTRY:
+        raise ValueError(f"Unknown model family {name!r}; choose one of {names()} (see 'keras-gen models').")
+    return _REGISTRY[name]
+
+
+def names() -> list[str]:
+    """The registered family names, sorted."""
+    return sorted(_REGISTRY)
+
+
+def families() -> list[Family]:
+    """Every registered family, sorted by name."""
+    return [_REGISTRY[name] for name in names()]
+
+
+def family_of(model) -> Family | None:
+    """The family whose class is `model`'s class (or its nearest registered base)."""
+    by_path = {family.model: family for family in _REGISTRY.values()}
+    for cls in type(model).__mro__:
+        family = by_path.get(f"{cls.__module__}:{cls.__qualname__}")
+        if family is not None:
+            return family
+    return None
+
+
+for _family in FAMILIES:
+    register_family(_family)

@@ -1,0 +1,200 @@
+"""Capabilities a model family has or has not, mixed into `GenerativeModel`.
+
+Callbacks, evaluation and the CLI ask `isinstance(model, SamplesFromPrior)`,
+never for a class name, so a new family gets every tool its capabilities allow.
+
+- `SamplesFromPrior`: `generate(n, labels=None)`, `generate(latent_points=...)`,
+  `sample_latent(n)`; conditional families set `num_classes`.
+- `Encodes`: `encode(images)`, `decode(latent_points)`, `reconstruct(images)`.
+- `Translates`: `translate(images)` maps input images to output images.
+- `HasLikelihood`: `log_prob(images)` in nats per image (exact or a bound).
+"""
+
+import math
+
+import keras
+import numpy as np
+from keras import ops
+
+
+def _batched(function, arrays, batch_size):
+    """Applies `function` to aligned slices of `arrays` and concatenates numpy results."""
+    count = len(arrays[0])
+    parts = [
+        ops.convert_to_numpy(function(*(a[start : start + batch_size] for a in arrays)))
+        for start in range(0, count, batch_size)
+    ]
+    return np.concatenate(parts, axis=0)
+
+
+class SamplesFromPrior:
+    """Capability: draws new images from a prior over `latent_dim`-sized points.
+
+    A family sets `self.latent_dim` and implements `_generate_batch(latent_points,
+    labels)`. Conditional families set `self.num_classes`; their `generate` takes
+    integer labels (None: the classes in turn).
+    """
+
+    latent_dim: int
+    num_classes = None
+
+    def sample_latent(self, num_points):
+        """Draws `num_points` latent points from N(0, I) with the model's seed generator."""
+        return keras.random.normal((num_points, self.latent_dim), seed=self.seed_generator)
+
+    def check_latent_points(self, latent_points):
+        """Returns `latent_points` as float32 after checking their shape."""
+        latent_points = ops.convert_to_tensor(latent_points, dtype="float32")
+        shape = tuple(latent_points.shape)
+        if len(shape) != 2 or shape[1] != self.latent_dim:
+            raise ValueError(
+                f"Latent points must have shape (n, {self.latent_dim}) for this model "
+                f"(latent_dim={self.latent_dim}), got {shape}."
+            )
+        return latent_points
+
+    def check_labels(self, labels, count):
+        """Integer class labels for `count` images: checked, or the classes in turn."""
+        if self.num_classes is None:
+            if labels is not None:
+                raise ValueError(
+                    f"{type(self).__name__} is not conditional: it takes no labels. Drop labels=."
+                )
+            return None
+        if labels is None:
+            return np.arange(count, dtype="int32") % self.num_classes
+        labels = np.asarray(labels)
+        if labels.ndim != 1 or len(labels) != count:
+            raise ValueError(
+                f"Pass one label per image: {count} labels of shape ({count},), got shape {labels.shape}."
+            )
+        if labels.dtype.kind not in "iu":
+            raise ValueError(f"Labels must be integers in [0, {self.num_classes}), got dtype {labels.dtype}.")
+        if labels.size and (labels.min() < 0 or labels.max() >= self.num_classes):
+            raise ValueError(
+                f"Labels must lie in [0, {self.num_classes}), got values from {labels.min()} to {labels.max()}."
+            )
+        return labels.astype("int32")
+
+    def generate(self, num_images=None, *, latent_points=None, labels=None, batch_size=256):
+        """Generates images from the prior, in `data_scale`, as a numpy array.
+
+        Args:
+            num_images: how many images to draw (latent points come from the
+                model's seed generator).
+            latent_points: alternatively, the latent points to decode, shape
+                `(n, latent_dim)`; the same points give the same images.
+            labels: for conditional models, one integer class per image (None:
+                the classes in turn); unconditional models take none.
+            batch_size: how many images to compute at once.
+
+        Returns:
+            A float32 array of shape `(n, height, width, channels)`.
+        """
+        if (num_images is None) == (latent_points is None):
+            raise ValueError("Pass either num_images or latent_points to generate(), not both.")
+        if latent_points is None:
+            if int(num_images) < 1:
+                raise ValueError(f"num_images must be at least 1, got {num_images}.")
+            latent_points = self.sample_latent(int(num_images))
+        latent_points = self.check_latent_points(latent_points)
+        labels = self.check_labels(labels, latent_points.shape[0])
+        if labels is None:
+            images = _batched(lambda z: self._generate_batch(z, None), [latent_points], batch_size)
+        else:
+            images = _batched(self._generate_batch, [latent_points, labels], batch_size)
+        return images.astype("float32")
+
+    def sample(self, num_images=None, *, latent_points=None, labels=None, batch_size=256):
+        """Same as `generate`: draws new images from the model."""
+        return self.generate(num_images, latent_points=latent_points, labels=labels, batch_size=batch_size)
+
+    def _generate_batch(self, latent_points, labels):
+        raise NotImplementedError
+
+
+class Encodes:
+    """Capability: maps images to latent codes and back.
+
+    A family implements `encode(images)` and `decode(latent_points)`;
+    `reconstruct` and `reconstruction_rows` follow.
+    """
+
+    def encode(self, images):
+        raise NotImplementedError
+
+    def decode(self, latent_points):
+        raise NotImplementedError
+
+    def _code(self, images):
+        """The latent code `reconstruct` decodes (the encoder's output, or its mean)."""
+        return self.encode(images)
+
+    def reconstruct(self, images, batch_size=256):
+        """Encodes images and decodes their codes, as a numpy array in `data_scale`."""
+        images = self.check_images(images)
+        return _batched(lambda x: self.decode(self._code(x)), [images], batch_size).astype("float32")
+
+    def reconstruction_rows(self, images, seed=0):
+        """The rows of a reconstruction grid for `images`: `{row name: images}`.
+
+        `seed` fixes whatever randomness a family adds (a denoising
+        autoencoder's noise), so grids of different epochs compare.
+        """
+        images = self.check_images(images)
+        return {"input": images, "reconstruction": self.reconstruct(images)}
+
+
+class Translates:
+    """Capability: maps input images to output images (`translate(images)`).
+
+    A family implements `_translate_batch(images)`.
+    """
+
+    def translate(self, images, batch_size=256):
+        """Translates a batch of input images; returns a numpy array in `data_scale`."""
+        images = self.check_images(images)
+        return _batched(self._translate_batch, [images], batch_size).astype("float32")
+
+    def _translate_batch(self, images):
+        raise NotImplementedError
+
+
+class HasLikelihood:
+    """Capability: `log_prob(images)`, log p(x) in nats per image (exact or a lower bound).
+
+    A family implements `_log_prob_batch(images)`; `bits_per_dim` follows.
+    """
+
+    # The metrics `keras_gen.evaluation.evaluate` reports for this family by default.
+    likelihood_report = ("nll",)
+
+    def log_prob(self, images, batch_size=256, **options):
+        """log p(x) per image in nats (for a VAE, the importance-weighted lower bound)."""
+        images = self.check_images(images)
+        return _batched(lambda x: self._log_prob_batch(x, **options), [images], batch_size).astype("float64")
+
+    def bits_per_dim(self, images, **log_prob_options):
+        """-log2 p(x) divided by the number of pixel values, per image."""
+        return -self.log_prob(images, **log_prob_options) / (math.log(2.0) * math.prod(self.image_shape))
+
+    def _log_prob_batch(self, images, **options):
+        raise NotImplementedError
+
+
+CAPABILITIES = {
+    "samples": SamplesFromPrior,
+    "encodes": Encodes,
+    "translates": Translates,
+    "likelihood": HasLikelihood,
+}
+
+
+def capabilities(model) -> list[str]:
+    """The names of the capabilities `model` has, e.g. `["encodes", "samples"]`.
+
+    Example:
+    >>> capabilities(keras_gen.models.VAE.for_images((28, 28, 1)))
+    ['encodes', 'likelihood', 'samples']
+    """
+    return sorted(name for name, capability in CAPABILITIES.items() if isinstance(model, capability))

@@ -1,0 +1,168 @@
+"""Registry-wide checks: every family in `keras_gen.families` gets them without writing a test.
+
+A new family joins by its registry entry alone; these tests then build it,
+train one step, save and reload it, and train it through `keras-gen train`.
+"""
+
+import json
+import os
+import subprocess
+import sys
+
+import keras
+import numpy as np
+import pytest
+
+import keras_gen
+from keras_gen import cli, families
+from keras_gen.models import Encodes, GenerativeModel, SamplesFromPrior, Translates, capabilities
+from tests.test_case import changed, weights_of
+
+REPO_ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+NAMES = families.names()
+GRID_CAPABILITY = {"samples": SamplesFromPrior, "reconstructions": Encodes, "translations": Translates}
+
+
+def tiny_builder_arguments(family):
+    """The family's builder defaults with every size shrunk, so one step takes milliseconds."""
+    return {key: 4 if isinstance(value, int) and not isinstance(value, bool) else value
+            for key, value in family.builder_defaults.items()}
+
+
+def tiny_model(name, seed=0):
+    family = families.get(name)
+    return family.build((8, 8, 1), seed=seed, **tiny_builder_arguments(family))
+
+
+def images_for(model, count=8, seed=0):
+    low, high = model.data_scale
+    return np.random.default_rng(seed).uniform(low, high, (count, 8, 8, 1)).astype("float32")
+
+
+def test_registry_lists_the_first_families():
+    assert {"autoencoder", "denoising_autoencoder", "vae", "gan", "dcgan"} <= set(NAMES)
+
+
+@pytest.mark.parametrize("name", NAMES)
+def test_entry_is_consistent(name):
+    family = families.get(name)
+    model_class = family.model_class()
+    assert issubclass(model_class, GenerativeModel)
+    assert family.batch_kind in families.BATCH_KINDS
+    assert callable(getattr(model_class, "for_images", None))
+    assert model_class.__doc__ and "Example" in model_class.__doc__
+    for grid in family.grids:
+        assert issubclass(model_class, GRID_CAPABILITY[grid]), (name, grid)
+    if family.hypermodel:
+        assert family.hypermodel_class().model_class is model_class
+    assert family.docs and os.path.exists(os.path.join(REPO_ROOT, family.docs))
+    assert families.family_of(tiny_model(name)) is family
+
+
+@pytest.mark.parametrize("name", NAMES)
+def test_one_step_updates_every_player_and_round_trips(name, tmp_path):
+    keras.utils.set_random_seed(0)
+    model = tiny_model(name)
+    for optimizer in model.players().values():
+        assert optimizer.built and int(optimizer.iterations.numpy()) == 0
+    before = {player: weights_of_player(model, player) for player in model.optimizer_names}
+    model.fit(images_for(model), batch_size=8, epochs=1, verbose=0)
+    for player, weights in before.items():
+        assert int(model.players()[player].iterations.numpy()) == 1, player
+        assert changed(weights, weights_of_player(model, player)) > 0, player
+    path = tmp_path / f"{name}.keras"
+    model.save(path)
+    restored = keras.saving.load_model(path)
+    assert type(restored) is type(model) and capabilities(restored) == capabilities(model)
+    np.testing.assert_array_equal(outputs(model), outputs(restored))
+
+
+def weights_of_player(model, player):
+    return [np.array(keras.ops.convert_to_numpy(v)) for v in model.optimizer_variables(player)]
+
+
+def outputs(model):
+    if isinstance(model, SamplesFromPrior):
+        latent = np.random.default_rng(1).standard_normal((3, model.latent_dim)).astype("float32")
+        return model.generate(latent_points=latent)
+    return model.reconstruct(images_for(model, 3, seed=1))
+
+
+@pytest.mark.parametrize("name", NAMES)
+def test_bad_batches_get_clear_errors_before_any_update(name):
+    model = tiny_model(name)
+    start = weights_of(model)
+    good = images_for(model)
+    with pytest.raises(ValueError, match="Channel mismatch"):
+        model.fit(np.concatenate([good, good], axis=-1), batch_size=8, verbose=0)
+    with pytest.raises(ValueError, match="data_scale"):
+        model.fit(good * 255.0 + 2.0, batch_size=8, verbose=0)
+    assert changed(start, weights_of(model)) == 0
+
+
+@pytest.mark.parametrize("name", NAMES)
+def test_keras_gen_train_runs_every_family(name, tmp_path):
+    family = families.get(name)
+    out = tmp_path / name
+    argv = ["train", name, "--data", "digits", "--limit", "64", "--batch-size", "32",
+            "--epochs", "1", "--out", str(out), "--verbose", "0"]
+    for key in tiny_builder_arguments(family):
+        flag = key.replace("_", "-")
+        argv += [f"--{flag}", "4"] if key in cli.train.BUILDER_FLAGS else ["--option", f"{key}=4"]
+    assert cli.main(argv) == 0
+    model = cli.load_generative_model(str(out / cli.MODEL_FILE))
+    assert families.family_of(model) is family
+    with open(out / cli.CHECKPOINT_STATE_FILE) as file:
+        assert json.load(file)["model"] == name
+    expected = {"samples": cli.SAMPLES_FILE, "reconstructions": cli.RECONSTRUCTIONS_FILE}
+    for grid in family.grids:
+        assert (out / expected[grid]).exists(), grid
+        assert (out / "snapshots" / f"{grid}_epoch_0001.png").exists(), grid
+
+
+def test_builder_flag_a_family_does_not_take_is_a_clear_error(tmp_path, capsys):
+    assert cli.main(["train", "gan", "--data", "digits", "--width", "8", "--out", str(tmp_path)]) == cli.EXIT_USAGE
+    assert "no --width" in capsys.readouterr().err
+
+
+def test_help_and_models_answer_without_tensorflow():
+    code = (
+        "import sys, contextlib, io\n"
+        "from keras_gen.cli import main\n"
+        "with contextlib.redirect_stdout(io.StringIO()) as out: main(['models'])\n"
+        "assert 'tensorflow' not in sys.modules, 'models imported TensorFlow'\n"
+        "print(out.getvalue())\n"
+    )
+    result = subprocess.run([sys.executable, "-c", code], check=False, capture_output=True, text=True, cwd=REPO_ROOT)
+    assert result.returncode == 0, result.stderr
+    for family in families.families():
+        assert f"{family.name}" in result.stdout and family.description in result.stdout
+
+
+def test_register_family_reaches_the_cli(tmp_path):
+    family = families.Family(
+        "tiny_autoencoder", "keras_gen.models.autoencoder:Autoencoder", "for this test",
+        builder_defaults={"latent_dim": 4, "width": 4}, grids=("reconstructions",), docs="docs/autoencoder.md",
+    )
+    families.register_family(family)
+    try:
+        argv = ["train", "tiny_autoencoder", "--data", "digits", "--limit", "32", "--batch-size", "32",
+                "--epochs", "1", "--out", str(tmp_path), "--verbose", "0"]
+        assert cli.main(argv) == 0
+        with pytest.raises(ValueError, match="already registered"):
+            families.register_family(family)
+    finally:
+        families._REGISTRY.pop("tiny_autoencoder")
+
+
+def test_unknown_family_is_a_clear_error():
+    with pytest.raises(ValueError, match="Unknown model family 'vqvae'.*dcgan"):
+        families.get("vqvae")
+    with pytest.raises(ValueError, match="no keras-tuner HyperModel"):
+        families.get("autoencoder").hypermodel_class()
+
+
+def test_package_imports_lazily():
+    assert keras_gen.families is families
+    with pytest.raises(AttributeError):
+        keras_gen.no_such_module  # noqa: B018
