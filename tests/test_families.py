@@ -166,3 +166,10 @@ def test_package_imports_lazily():
     assert keras_gen.families is families
     with pytest.raises(AttributeError):
         keras_gen.no_such_module  # noqa: B018
+
+
+def test_unknown_option_is_a_clear_error(tmp_path, capsys):
+    argv = ["train", "autoencoder", "--data", "digits", "--option", "bogus=3", "--out", str(tmp_path)]
+    assert cli.main(argv) == cli.EXIT_USAGE
+    err = capsys.readouterr().err
+    assert "bogus" in err and "for_images" in err

@@ -9,7 +9,6 @@ from __future__ import annotations
 import argparse
 import ast
 import csv
-import inspect
 import json
 import math
 import os
@@ -194,15 +193,16 @@ def set_optimizer_options(model, lr=None, beta_1=None) -> None:
 def build_model(family_name: str, image_shape, settings: dict, seed: int):
     """A new, compiled model of the family for `image_shape` with the settings' builder arguments."""
     family = families.get(family_name)
-    model_class = family.model_class()
-    accepted = inspect.signature(model_class.for_images).parameters
-    takes_any = any(p.kind is inspect.Parameter.VAR_KEYWORD for p in accepted.values())
     try:
         model = family.build(image_shape, seed=seed, **settings["builder"])
-    except TypeError as err:
-        if not takes_any:
+    except (TypeError, ValueError) as err:
+        if "keyword argument" not in str(err):
             raise
-        raise CommandError(f"the '{family_name}' family does not take these options: {err}") from err
+        # An --option that neither for_images nor the model's constructor takes.
+        raise CommandError(
+            f"{err}. See help({family.model_class().__name__}.for_images) for the arguments "
+            "of this family (--option KEY=VALUE)."
+        ) from err
     set_optimizer_options(model, settings.get("lr"), settings.get("beta_1"))
     return model
 

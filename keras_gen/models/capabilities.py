@@ -102,6 +102,7 @@ class SamplesFromPrior:
         if labels is None:
             images = _batched(lambda z: self._generate_batch(z, None), [latent_points], batch_size)
         else:
+            labels = ops.convert_to_tensor(labels, "int32")
             images = _batched(self._generate_batch, [latent_points, labels], batch_size)
         return images.astype("float32")
 
