@@ -23,7 +23,7 @@ setup(
         "matplotlib>=3.5",
     ],
     extras_require={
-        "test": ["pytest>=7", "ruff>=0.4"],
+        "test": ["pytest>=7", "pytest-xdist>=3", "ruff>=0.4"],
     },
     entry_points={"console_scripts": ["keras-gen=keras_gen.cli:main"]},
 )

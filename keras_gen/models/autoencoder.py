@@ -6,14 +6,14 @@ from keras import ops
 from keras_gen import losses, networks
 from keras_gen.models.base import GenerativeModel
 from keras_gen.models.capabilities import Encodes
+from keras_gen.models.pixel_decoder import PixelDecoder, reconstruction_data_scale
 from keras_gen.training import global_batch_mean, minimize, unscaled
 
-RECONSTRUCTIONS = ("bernoulli", "gaussian")
 NOISES = ("gaussian", "masking")
 
 
 @keras.saving.register_keras_serializable(package="keras_gen")
-class Autoencoder(Encodes, GenerativeModel):
+class Autoencoder(Encodes, PixelDecoder, GenerativeModel):
     """An undercomplete autoencoder that trains with `model.fit()` on plain images.
 
     Goodfellow, Bengio & Courville, "Deep Learning" (2016), section 14.1: an
@@ -48,15 +48,7 @@ class Autoencoder(Encodes, GenerativeModel):
     network_names = ("encoder", "decoder")
 
     def __init__(self, encoder, decoder, reconstruction="bernoulli", data_scale=None, seed=None, **kwargs):
-        if reconstruction not in RECONSTRUCTIONS:
-            raise ValueError(f"Unknown reconstruction {reconstruction!r}; choose one of {RECONSTRUCTIONS}.")
-        if data_scale is None:
-            data_scale = (0.0, 1.0) if reconstruction == "bernoulli" else (-1.0, 1.0)
-        if reconstruction == "bernoulli" and tuple(data_scale) != (0.0, 1.0):
-            raise ValueError(
-                f"A Bernoulli decoder models pixels in [0, 1], but data_scale={tuple(data_scale)}. "
-                "Load the data with scale=(0, 1), or use reconstruction='gaussian'."
-            )
+        data_scale = reconstruction_data_scale(reconstruction, data_scale)
         image_shape = tuple(encoder.input_shape)[1:]
         code_shape, decoder_in = tuple(encoder.output_shape), tuple(decoder.input_shape)
         if isinstance(encoder.output_shape, list) or len(code_shape) != 2:
@@ -105,9 +97,6 @@ class Autoencoder(Encodes, GenerativeModel):
     def encode(self, images, training=False):
         """The codes of a batch of images: `(batch, latent_dim)`."""
         return self.encoder(images, training=training)
-
-    def _decoder_output_to_images(self, outputs):
-        return ops.sigmoid(outputs) if self.reconstruction == "bernoulli" else outputs
 
     def decode(self, codes, training=False):
         """Decodes codes `(batch, latent_dim)` into images in `data_scale`."""

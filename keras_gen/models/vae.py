@@ -9,13 +9,12 @@ from keras_gen import losses, networks
 from keras_gen.layers.sampling import reparameterize
 from keras_gen.models.base import GenerativeModel
 from keras_gen.models.capabilities import Encodes, HasLikelihood, SamplesFromPrior
+from keras_gen.models.pixel_decoder import PixelDecoder, reconstruction_data_scale
 from keras_gen.training import global_batch_mean, minimize, unscaled
-
-RECONSTRUCTIONS = ("bernoulli", "gaussian")
 
 
 @keras.saving.register_keras_serializable(package="keras_gen")
-class VAE(SamplesFromPrior, Encodes, HasLikelihood, GenerativeModel):
+class VAE(SamplesFromPrior, Encodes, HasLikelihood, PixelDecoder, GenerativeModel):
     """A variational autoencoder that trains with `model.fit()`.
 
     Kingma & Welling, "Auto-Encoding Variational Bayes" (2013). The encoder
@@ -64,18 +63,7 @@ class VAE(SamplesFromPrior, Encodes, HasLikelihood, GenerativeModel):
         seed=None,
         **kwargs,
     ):
-        if reconstruction not in RECONSTRUCTIONS:
-            raise ValueError(
-                f"Unknown reconstruction {reconstruction!r}; choose one of {RECONSTRUCTIONS}."
-            )
-        if data_scale is None:
-            data_scale = (0.0, 1.0) if reconstruction == "bernoulli" else (-1.0, 1.0)
-        if reconstruction == "bernoulli" and tuple(data_scale) != (0.0, 1.0):
-            raise ValueError(
-                "A Bernoulli decoder models pixels in [0, 1], but data_scale="
-                f"{tuple(data_scale)}. Load the data with scale=(0, 1), or use "
-                "reconstruction='gaussian'."
-            )
+        data_scale = reconstruction_data_scale(reconstruction, data_scale)
         latent_dim, image_shape = self._network_shapes(encoder, decoder)
         super().__init__(image_shape, data_scale=data_scale, seed=seed, **kwargs)
         self.latent_dim = latent_dim
@@ -141,9 +129,6 @@ class VAE(SamplesFromPrior, Encodes, HasLikelihood, GenerativeModel):
         """Returns `(mean, log_var)` of q(z|x) for a batch of images."""
         mean, log_var = self.encoder(images, training=training)
         return mean, log_var
-
-    def _decoder_output_to_images(self, outputs):
-        return ops.sigmoid(outputs) if self.reconstruction == "bernoulli" else outputs
 
     def decode(self, latent_points, training=False):
         """Returns the decoder's mean image E[x|z] in `data_scale` for latent points."""
