@@ -171,6 +171,30 @@ FAMILIES: tuple[Family, ...] = (
         hypermodel="keras_gen.tuning.gan:DCGANHyperModel",
         docs="docs/dcgan.md",
     ),
+    Family(
+        "wgan",
+        "keras_gen.models.wgan:WGAN",
+        "Wasserstein GAN with a weight-clipped critic (Arjovsky et al., 2017)",
+        builder_defaults={"latent_dim": 128, "width": 32},
+        batch_size=320,  # 5 critic updates of 64 real images each per step
+        docs="docs/objectives.md",
+    ),
+    Family(
+        "wgan_gp",
+        "keras_gen.models.wgan:WGANGP",
+        "Wasserstein GAN with a gradient penalty (Gulrajani et al., 2017)",
+        builder_defaults={"latent_dim": 128, "width": 32},
+        batch_size=320,  # 5 critic updates of 64 real images each per step
+        docs="docs/objectives.md",
+    ),
+    Family(
+        "began",
+        "keras_gen.models.began:BEGAN",
+        "Boundary equilibrium GAN with an autoencoder discriminator (Berthelot et al., 2017)",
+        builder_defaults={"latent_dim": 64, "width": 32},
+        batch_size=64,
+        docs="docs/objectives.md",
+    ),
 )
 
 _REGISTRY: dict[str, Family] = {}

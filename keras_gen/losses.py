@@ -362,3 +362,15 @@ def r1_penalty(gradients):
     """
     flat = ops.reshape(gradients, (ops.shape(gradients)[0], -1))
     return ops.sum(ops.square(flat), axis=-1)
+
+
+def began_discriminator_loss(real_errors, fake_errors, k_t):
+    """BEGAN's discriminator loss L(x) - k_t L(G(z)) per example.
+
+    Berthelot, Schumm & Metz, "BEGAN" (2017), eq. 4; the "logits" are the
+    autoencoder discriminator's reconstruction errors L(v).
+
+    Returns:
+        `(batch,)` losses.
+    """
+    return _mean_over_features(real_errors) - k_t * _mean_over_features(fake_errors)

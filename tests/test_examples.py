@@ -42,6 +42,12 @@ REPO_ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
             ],
             ["denoising autoencoder: MSE"],
         ),
+        (
+            "wgan_gp_fashion_mnist.py",
+            None,
+            ["model.keras", "samples.png", "snapshots/samples_epoch_0001.png"],
+            [],
+        ),
         pytest.param(  # about a minute: two tiny searches
             "tune_vae_dcgan.py",
             "digits",

@@ -9,6 +9,7 @@ from __future__ import annotations
 import argparse
 import ast
 import csv
+import inspect
 import json
 import math
 import os
@@ -42,8 +43,15 @@ from keras_gen.cli.common import (
 
 # Held-out images shown beside their reconstructions in the snapshot grids.
 RECONSTRUCTION_IMAGES = 16
-# Flags that set a `for_images` argument, for the families whose builder takes it.
-BUILDER_FLAGS = ("latent_dim", "width")
+# Flags that set a `for_images` (or model) argument, for the families that take it:
+# flag destination -> argument name.
+BUILDER_FLAGS = {
+    "latent_dim": "latent_dim",
+    "width": "width",
+    "loss": "loss",
+    "ema": "ema",
+    "diffaugment": "augment",
+}
 
 
 def option(text: str) -> tuple[str, object]:
@@ -96,6 +104,21 @@ def add_parser(commands) -> None:
         "--width", type=positive_int, default=None,
         help="filters of the networks' highest-resolution stage; larger is slower and "
         "sharper (default: the family's); ignored with --resume",
+    )
+    parser.add_argument(
+        "--loss", default=None,
+        help="the adversarial objective of a GAN family: non_saturating, minimax, "
+        "least_squares, hinge or wasserstein (default: the family's); ignored with --resume",
+    )
+    parser.add_argument(
+        "--ema", type=unit_float, default=None, metavar="DECAY",
+        help="keep an exponential moving average of a GAN's generator with this decay "
+        "(e.g. 0.999) and sample from it; ignored with --resume",
+    )
+    parser.add_argument(
+        "--diffaugment", nargs="?", const="color,translation,cutout", default=None, metavar="POLICY",
+        help="DiffAugment for a GAN's discriminator (default policy when given without a value: "
+        "color,translation,cutout); ignored with --resume",
     )
     parser.add_argument(
         "--option", type=option, action="append", default=[], metavar="KEY=VALUE",
@@ -165,15 +188,33 @@ def train_settings(args) -> dict:
     }
 
 
+def accepted_arguments(model_class) -> set[str]:
+    """Names that `model_class.for_images` passes on: its own and every constructor's in the MRO."""
+    names = set(inspect.signature(model_class.for_images).parameters)
+    for cls in model_class.__mro__:
+        if "__init__" in vars(cls):
+            names |= set(inspect.signature(cls.__init__).parameters)
+    return names - {"self", "args", "kwargs"}
+
+
 def builder_arguments(family: families.Family, args) -> dict:
-    """`for_images` arguments: the family's defaults, then --latent-dim/--width/--option."""
-    given = {flag: getattr(args, flag, None) for flag in BUILDER_FLAGS}
-    given = {flag: value for flag, value in given.items() if value is not None}
-    for flag in given:
-        if flag not in family.builder_defaults:
+    """`for_images` arguments: the family's defaults, then the builder flags and --option."""
+    given = {
+        argument: getattr(args, flag)
+        for flag, argument in BUILDER_FLAGS.items()
+        if getattr(args, flag, None) is not None
+    }
+    accepted = None
+    for argument in given:
+        if argument in family.builder_defaults:
+            continue
+        accepted = accepted_arguments(family.model_class()) if accepted is None else accepted
+        if argument not in accepted:
+            flag = next(f for f, a in BUILDER_FLAGS.items() if a == argument).replace("_", "-")
             raise CommandError(
-                f"the '{family.name}' family has no --{flag.replace('_', '-')}; its builder "
-                f"takes {sorted(family.builder_defaults)} (set others with --option KEY=VALUE)."
+                f"the '{family.name}' family has no --{flag}; its builder takes "
+                f"{sorted(family.builder_defaults)} and other arguments of "
+                f"{family.model_class().__name__}.for_images (set them with --option KEY=VALUE)."
             )
     return {**family.builder_defaults, **given, **dict(getattr(args, "option", []) or [])}
 

@@ -6,6 +6,7 @@ reads); its class is here.
 
 from keras_gen.models.autoencoder import Autoencoder, DenoisingAutoencoder
 from keras_gen.models.base import GenerativeModel
+from keras_gen.models.began import BEGAN
 from keras_gen.models.capabilities import (
     Encodes,
     HasLikelihood,
@@ -15,11 +16,15 @@ from keras_gen.models.capabilities import (
 )
 from keras_gen.models.gan import DCGAN, GAN, AdversarialChain
 from keras_gen.models.vae import VAE
+from keras_gen.models.wgan import WGAN, WGANGP
 
 __all__ = [
+    "BEGAN",
     "DCGAN",
     "GAN",
     "VAE",
+    "WGAN",
+    "WGANGP",
     "AdversarialChain",
     "Autoencoder",
     "DenoisingAutoencoder",

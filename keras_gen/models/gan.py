@@ -4,14 +4,28 @@ import keras
 from keras import ops
 
 from keras_gen import losses, networks
+from keras_gen.layers import DiffAugment
 from keras_gen.models.base import GenerativeModel, deserialize_networks, serialize_networks
 from keras_gen.models.capabilities import SamplesFromPrior
-from keras_gen.training import global_batch_mean, minimize, unscaled
+from keras_gen.training import global_batch_mean, input_gradients, minimize, unscaled
 
 
 def _network_inputs(primary, conditions):
     """A network's input: the tensor alone, or `[tensor, conditions]` for conditional networks."""
     return primary if conditions is None else [primary, conditions]
+
+
+def _interleaved_part(step, steps, count):
+    """Indices of the real images the `step`-th of `steps` discriminator updates sees.
+
+    Every `steps`-th image starting at `step`: the k updates of one train step see
+    different real images (WGAN's critic steps each take a new real batch), and a
+    batch smaller than `steps` wraps around instead of leaving an update empty.
+    """
+    if steps == 1:
+        return ops.arange(count)
+    size = (count + steps - 1) // steps
+    return (step + steps * ops.arange(size)) % count
 
 
 @keras.saving.register_keras_serializable(package="keras_gen")
@@ -62,10 +76,15 @@ class AdversarialChain(keras.Model):
         learning = {id(v) for v in self.trainable_weights}
         return [v for v in self.variables if id(v) not in learning]
 
-    def generate_and_score(self, latent_points, conditions=None, training=None):
-        """`(G(z), D(G(z)))`, with the conditions fed to both networks when given."""
+    def generate_and_score(self, latent_points, conditions=None, training=None, augment=None):
+        """`(G(z), D(G(z)))`, with the conditions fed to both networks when given.
+
+        `augment`, a layer such as `keras_gen.layers.DiffAugment`, transforms the
+        images between the two networks (differentiably).
+        """
         images = self.generator(_network_inputs(latent_points, conditions), training=training)
-        return images, self.discriminator(_network_inputs(images, conditions), training=training)
+        seen = images if augment is None else augment(images, training=training)
+        return images, self.discriminator(_network_inputs(seen, conditions), training=training)
 
     def call(self, latent_points, training=None):
         return self.generate_and_score(latent_points, training=training)[1]
@@ -83,9 +102,11 @@ class GAN(SamplesFromPrior, GenerativeModel):
     """A generative adversarial network that trains with `model.fit()`.
 
     Goodfellow et al., "Generative Adversarial Nets" (2014), Algorithm 1. Each
-    train step updates the discriminator `discriminator_steps` times on the
-    real batch against fresh generated batches (one pass over real and fake
-    images concatenated), then updates the generator once through
+    train step updates the discriminator `discriminator_steps` (k) times, each
+    time on new real images against fresh generated ones (one pass over real
+    and fake images concatenated): the batch from `fit` is split into k
+    interleaved parts, so with k > 1 pass `batch_size` = k times the batch each
+    update should see. Then it updates the generator once through
     `self.adversarial`, the chain `discriminator(generator(z))` in which the
     discriminator is frozen. Latent points come from N(0, I), drawn from the
     model's seed generator.
@@ -105,7 +126,8 @@ class GAN(SamplesFromPrior, GenerativeModel):
             `"minimax"` (log(1 - D(G(z))), the original objective),
             `"least_squares"`, `"hinge"` or `"wasserstein"`.
         discriminator_steps: discriminator updates per generator update (k
-            in Algorithm 1). Each reuses the real batch with new latent points.
+            in Algorithm 1), each on its own 1/k of the batch's real images;
+            the generator update then uses as many latent points as one part.
         label_smoothing: one-sided label smoothing: real targets become
             `1 - label_smoothing` (Salimans et al., 2016); cross-entropy losses only.
         label_noise: each discriminator target moves towards the other class
@@ -113,6 +135,15 @@ class GAN(SamplesFromPrior, GenerativeModel):
         data_scale: pixel range of the images (tanh generators: (-1, 1)).
         seed: seed of the model's `keras.random.SeedGenerator`.
         generator_loss: the former name of `loss` (keras_gen 0.1), kept as an alias.
+        r1_weight: gamma of the R1 penalty gamma / 2 * ||grad D(x)||^2 on real
+            images (Mescheder, Geiger & Nowozin, 2018); 0 (the default) is off.
+            Logged as `r1_penalty`.
+        ema: decay of an exponential moving average of the generator's weights
+            (e.g. 0.999; Karras et al., 2018; Yazici et al., 2019), kept in
+            `generator_ema`, used by `generate` and saved with the model; None is off.
+        augment: a DiffAugment policy (Zhao et al., 2020) such as
+            `"translation,cutout,color"`, applied to real and generated images
+            wherever the discriminator sees them; None is off.
 
     Example:
     >>> gan = GAN.for_images((28, 28, 1), latent_dim=16, units=32, seed=0)
@@ -135,6 +166,9 @@ class GAN(SamplesFromPrior, GenerativeModel):
         data_scale=(-1.0, 1.0),
         seed=None,
         generator_loss=None,
+        r1_weight=0.0,
+        ema=None,
+        augment=None,
         **kwargs,
     ):
         latent_dim, image_shape = self._network_shapes(generator, discriminator)
@@ -154,9 +188,23 @@ class GAN(SamplesFromPrior, GenerativeModel):
                 "label_smoothing and label_noise must lie in [0, 0.5), got "
                 f"{label_smoothing} and {label_noise}."
             )
+        if r1_weight < 0:
+            raise ValueError(f"r1_weight must be >= 0 (0 turns the R1 penalty off), got {r1_weight}.")
+        if ema is not None and not 0.0 < ema < 1.0:
+            raise ValueError(f"ema must be None (off) or a decay in (0, 1) such as 0.999, got {ema}.")
         self.latent_dim = latent_dim
         self.generator = generator
         self.discriminator = discriminator
+        self.r1_weight = float(r1_weight)
+        self.ema = None if ema is None else float(ema)
+        self.generator_ema = None
+        if self.ema is not None:
+            # A copy whose weights follow the generator's as an exponential moving average.
+            self.generator_ema = keras.models.clone_model(generator)
+            self.generator_ema.set_weights(generator.get_weights())
+            self.generator_ema.trainable = False
+        self.augment = augment
+        self.augmenter = None if augment is None else DiffAugment(augment, seed=seed)
         self.adversarial = AdversarialChain(generator, discriminator, name="adversarial")
         self.loss_name = loss
         self.discriminator_steps = int(discriminator_steps)
@@ -166,6 +214,7 @@ class GAN(SamplesFromPrior, GenerativeModel):
         self.g_loss_tracker = keras.metrics.Mean(name="g_loss")
         self.real_score_tracker = keras.metrics.Mean(name="real_score")
         self.fake_score_tracker = keras.metrics.Mean(name="fake_score")
+        self.penalty_trackers = {name: keras.metrics.Mean(name=name) for name in self.penalty_names()}
         self.d_optimizer = None
         self.g_optimizer = None
         self.built = True
@@ -248,13 +297,15 @@ class GAN(SamplesFromPrior, GenerativeModel):
             self.g_loss_tracker,
             self.real_score_tracker,
             self.fake_score_tracker,
+            *self.penalty_trackers.values(),
         ]
 
     def call(self, latent_points, training=None):
         return self.generator(latent_points, training=training)
 
     def _generate_batch(self, latent_points, labels):
-        return self.generator(_network_inputs(latent_points, labels), training=False)
+        generator = self.generator if self.generator_ema is None else self.generator_ema
+        return generator(_network_inputs(latent_points, labels), training=False)
 
     def conditions_of(self, batch):
         """What both networks are conditioned on in this batch (None: unconditional)."""
@@ -270,12 +321,50 @@ class GAN(SamplesFromPrior, GenerativeModel):
         fake = losses.smoothed_noisy_targets(shape, 0, 0.0, self.label_noise, self.seed_generator)
         return real, fake
 
-    def discriminator_regularization(self, context, training):
-        """Per-example penalty added to the discriminator's loss; none by default.
+    def after_discriminator_update(self):
+        """Runs after each discriminator update (WGAN clips the critic's weights here)."""
 
-        Penalties on input gradients call `keras_gen.training.input_gradients`.
+    def after_generator_update(self):
+        """Runs after each generator update: moves the EMA generator's weights when `ema` is set.
+
+        w_ema <- ema * w_ema + (1 - ema) * w for trainable weights (Karras et al.,
+        2018; Yazici et al., 2019); non-trainable ones (batch-norm statistics) are copied.
         """
-        return 0.0
+        if self.generator_ema is None:
+            return
+        # `weights` keep creation order whatever the `trainable` flags, so the copies pair up.
+        for average, weight in zip(self.generator_ema.weights, self.generator.weights):
+            if weight.trainable:
+                average.assign(self.ema * average + (1.0 - self.ema) * weight)
+            else:
+                average.assign(weight)
+
+    def end_of_step(self, discriminator_context, generator_context, update):
+        """Runs at the end of each train/test step with both steps' contexts (BEGAN updates k_t here)."""
+
+    def penalty_names(self):
+        """Names of the penalties `discriminator_regularization` returns, logged as metrics."""
+        return ("r1_penalty",) if self.r1_weight else ()
+
+    def discriminator_regularization(self, context, training):
+        """Named per-example penalties added to the discriminator's loss, already weighted.
+
+        R1 (Mescheder et al., 2018): gamma / 2 * ||grad D(x)||^2 on real images, with
+        gamma = `r1_weight`. Penalties on input gradients use
+        `keras_gen.training.input_gradients`.
+        """
+        if not self.r1_weight:
+            return {}
+        gradients = input_gradients(self._scorer(context.conditions, training), context.real)
+        return {"r1_penalty": 0.5 * self.r1_weight * losses.r1_penalty(gradients)}
+
+    def _scorer(self, conditions, training):
+        """`images -> D(images)` with the given conditions, for penalties on input gradients."""
+        return lambda images: self.discriminator(_network_inputs(images, conditions), training=training)
+
+    def _augmented(self, images, training):
+        """DiffAugment of the images the discriminator sees, when `augment` is set."""
+        return images if self.augmenter is None else self.augmenter(images, training=training)
 
     def _discriminator_step(self, real, conditions, update):
         batch_size = ops.shape(real)[0]
@@ -285,15 +374,17 @@ class GAN(SamplesFromPrior, GenerativeModel):
         real_targets, fake_targets = self._discriminator_targets(batch_size)
 
         def loss_fn():
-            both = ops.concatenate([real, fake], axis=0)
+            both = self._augmented(ops.concatenate([real, fake], axis=0), training=update)
             both_conditions = None if conditions is None else ops.concatenate([conditions, conditions], axis=0)
             logits = self.discriminator(_network_inputs(both, both_conditions), training=update)
             context = losses.AdversarialContext(
                 real, fake, logits[:batch_size], logits[batch_size:], real_targets, fake_targets, conditions
             )
             per_example = self.objective.discriminator(context)
-            per_example = per_example + self.discriminator_regularization(context, update)
-            return global_batch_mean(per_example), context
+            penalties = self.discriminator_regularization(context, update)
+            for penalty in penalties.values():
+                per_example = per_example + penalty
+            return global_batch_mean(per_example), (context, penalties)
 
         if update:
             return minimize(loss_fn, self.optimizer_variables("d_optimizer"), self.d_optimizer)
@@ -303,7 +394,9 @@ class GAN(SamplesFromPrior, GenerativeModel):
         latent_points = self.sample_latent(ops.shape(real)[0])
 
         def loss_fn():
-            fake, fake_logits = self.adversarial.generate_and_score(latent_points, conditions, training=update)
+            fake, fake_logits = self.adversarial.generate_and_score(
+                latent_points, conditions, training=update, augment=self.augmenter
+            )
             context = losses.AdversarialContext(real, fake, None, fake_logits, conditions=conditions)
             return global_batch_mean(self.objective.generator(context)), context
 
@@ -314,9 +407,20 @@ class GAN(SamplesFromPrior, GenerativeModel):
     def _step(self, data, update):
         batch = self.unpack_batch(data)
         real, conditions = batch["images"], self.conditions_of(batch)
-        for _ in range(self.discriminator_steps if update else 1):
-            d_loss, context = self._discriminator_step(real, conditions, update)
-        g_loss, _ = self._generator_step(real, conditions, update)
+        steps = self.discriminator_steps if update else 1
+        for step in range(steps):
+            part = _interleaved_part(step, steps, ops.shape(real)[0])
+            part_real = ops.take(real, part, axis=0)
+            part_conditions = None if conditions is None else ops.take(conditions, part, axis=0)
+            d_loss, (context, penalties) = self._discriminator_step(part_real, part_conditions, update)
+            if update:
+                self.after_discriminator_update()
+        g_loss, g_context = self._generator_step(part_real, part_conditions, update)
+        if update:
+            self.after_generator_update()
+        for name, penalty in penalties.items():
+            self.penalty_trackers[name].update_state(ops.mean(penalty))
+        self.end_of_step(context, g_context, update)
         self.d_loss_tracker.update_state(unscaled(d_loss))
         self.g_loss_tracker.update_state(unscaled(g_loss))
         self.real_score_tracker.update_state(ops.mean(self.objective.score(context.real_logits)))
@@ -337,6 +441,9 @@ class GAN(SamplesFromPrior, GenerativeModel):
             "discriminator_steps": self.discriminator_steps,
             "label_smoothing": self.label_smoothing,
             "label_noise": self.label_noise,
+            "r1_weight": self.r1_weight,
+            "ema": self.ema,
+            "augment": self.augment,
         }
 
 
@@ -368,6 +475,7 @@ class DCGAN(GAN):
         batch_norm=True,
         dropout=0.3,
         layers_per_stage=1,
+        spectral_norm=False,
         **kwargs,
     ):
         """Builds a DCGAN with recipe networks for `(height, width, channels)` images.
@@ -379,12 +487,16 @@ class DCGAN(GAN):
             batch_norm: batch normalization in the generator.
             dropout: the discriminator's dropout rate.
             layers_per_stage: depth of both networks: convolutions per resolution.
-            **kwargs: the `GAN` arguments (`seed`, `loss`, `label_smoothing`, ...).
+            spectral_norm: spectral normalization of the discriminator's layers
+                (Miyato et al., 2018).
+            **kwargs: the `GAN` arguments (`seed`, `loss`, `ema`, `r1_weight`,
+                `augment`, `label_smoothing`, ...).
         """
         generator = networks.dcgan_generator(
             image_shape, latent_dim, width, batch_norm=batch_norm, layers_per_stage=layers_per_stage
         )
         discriminator = networks.dcgan_discriminator(
-            image_shape, width, dropout=dropout, layers_per_stage=layers_per_stage
+            image_shape, width, dropout=dropout, layers_per_stage=layers_per_stage,
+            spectral_norm=spectral_norm,
         )
         return cls(generator, discriminator, **kwargs)

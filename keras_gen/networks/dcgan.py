@@ -98,6 +98,8 @@ def dcgan_discriminator(
     dropout: float = 0.3,
     batch_norm: bool = False,
     layers_per_stage: int = 1,
+    layer_norm: bool = False,
+    spectral_norm: bool = False,
     name: str = "discriminator",
 ) -> keras.Model:
     """Builds a DCGAN discriminator: image -> one logit (real vs generated).
@@ -115,6 +117,10 @@ def dcgan_discriminator(
             would otherwise still move).
         layers_per_stage: depth: convolutions per resolution stage. The first is
             the stride-2 convolution; each further one is a stride-1 3x3 convolution.
+        layer_norm: layer normalization after each stage but the first (the
+            WGAN-GP critic: no batch statistics that mix examples).
+        spectral_norm: spectral normalization of every convolution and of the
+            logit layer (Miyato et al., 2018).
         name: the model's name.
 
     Example:
@@ -130,11 +136,15 @@ def dcgan_discriminator(
     for stage in range(stages):
         x = conv_stage(
             x, width * 2**stage, layers_per_stage,
-            batch_norm=batch_norm, normalize_first=stage > 0, name=f"down_{stage}",
+            batch_norm=batch_norm, normalize_first=stage > 0, layer_norm=layer_norm,
+            spectral_norm=spectral_norm, name=f"down_{stage}",
         )
         x = layers.Dropout(dropout)(x)
     x = layers.Flatten()(x)
-    outputs = layers.Dense(1, dtype="float32", name="logit")(x)
+    logit = layers.Dense(1, dtype="float32", name="logit")
+    if spectral_norm:
+        logit = layers.SpectralNormalization(logit, name="logit_sn")
+    outputs = logit(x)
     return keras.Model(inputs, outputs, name=name)
 
 

@@ -32,6 +32,8 @@ def conv_stage(
     activation: str = "leaky_relu",
     batch_norm: bool = False,
     normalize_first: bool = True,
+    layer_norm: bool = False,
+    spectral_norm: bool = False,
     name: str | None = None,
 ):
     """One resolution stage: a stride-2 convolution, then stride-1 3x3 convolutions.
@@ -52,8 +54,13 @@ def conv_stage(
             any Keras activation name applied inside the convolutions.
         batch_norm: batch normalization after each convolution (convolutions
             then have no bias).
-        normalize_first: with `batch_norm`, also normalize after the stage's
-            first convolution (False for a discriminator's input stage).
+        normalize_first: with `batch_norm` or `layer_norm`, also normalize after
+            the stage's first convolution (False for a discriminator's input stage).
+        layer_norm: layer normalization instead of batch normalization (for
+            critics with a gradient penalty, which must not mix examples:
+            Gulrajani et al., 2017, section 4).
+        spectral_norm: wrap each convolution in
+            `keras.layers.SpectralNormalization` (Miyato et al., 2018).
         name: layer name prefix (`name`, `name_1`, ..., `name_bn`), or None.
 
     Returns:
@@ -68,7 +75,7 @@ def conv_stage(
     fused = None if activation == "leaky_relu" else activation
     for depth in range(layers_per_stage):
         layer_name = None if name is None else name + ("" if depth == 0 else f"_{depth}")
-        normalize = batch_norm and (normalize_first or depth > 0)
+        normalize = (batch_norm or layer_norm) and (normalize_first or depth > 0)
         if depth == 0:
             conv_class = layers.Conv2DTranspose if upsample else layers.Conv2D
             conv = conv_class(
@@ -79,9 +86,12 @@ def conv_stage(
             conv = layers.Conv2D(
                 filters, 3, padding="same", use_bias=not normalize, activation=fused, name=layer_name
             )
+        if spectral_norm:
+            conv = layers.SpectralNormalization(conv, name=None if layer_name is None else f"{layer_name}_sn")
         x = conv(x)
         if normalize:
-            x = layers.BatchNormalization(name=None if layer_name is None else f"{layer_name}_bn")(x)
+            norm_class = layers.LayerNormalization if layer_norm else layers.BatchNormalization
+            x = norm_class(name=None if layer_name is None else f"{layer_name}_{'ln' if layer_norm else 'bn'}")(x)
         if fused is None:
             x = layers.LeakyReLU(0.2)(x)
     return x

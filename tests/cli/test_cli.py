@@ -336,3 +336,15 @@ def test_vae_learns_fashion_mnist_in_one_epoch(tmp_path):
     test_images, _ = keras_gen.data.load_numpy("fashion_mnist", "test", scale=(0, 1), limit=256)
     error = np.abs(vae.reconstruct(test_images) - test_images).mean()
     assert error < 0.12  # measured: 0.075
+
+
+def test_gan_options_as_flags(tmp_path, capsys):
+    out = tmp_path / "hinge"
+    argv = ["train", "dcgan", "--data", "digits", "--limit", "64", "--batch-size", "32", "--epochs", "1",
+            "--width", "4", "--latent-dim", "4", "--out", str(out), "--verbose", "0",
+            "--loss", "hinge", "--ema", "0.9", "--diffaugment"]
+    assert cli.main(argv) == 0
+    model = cli.load_generative_model(str(out / cli.MODEL_FILE))
+    assert model.loss_name == "hinge" and model.ema == 0.9 and model.augment == "color,translation,cutout"
+    assert cli.main(["train", "vae", "--data", "digits", "--loss", "hinge", "--out", str(tmp_path / "v")]) == 2
+    assert "no --loss" in capsys.readouterr().err
