@@ -82,7 +82,7 @@ def build(name):
     if name == "keras_io":
         gan = build_keras_io_gan()
         return gan, KerasIOSampler(gan), (0.0, 1.0), 64
-    raise ValueError(f"Unknown model {name!r}; choose dcgan, vae or keras_io.")
+    raise ValueError(f"Unknown model {name!r}; choose keras_io or one of {families.names()}.")
 
 
 def run(name, budget_seconds, num_samples, max_epochs=1000):
@@ -113,7 +113,8 @@ def main(argv=None):
     parser.add_argument("--budget-minutes", type=float, default=15.0,
                         help="wall-clock training budget per model")
     parser.add_argument("--models", default="dcgan,keras_io,vae",
-                        help="comma-separated: dcgan, keras_io, vae")
+                        help="comma-separated: keras_io or any family of keras_gen.families "
+                        "(dcgan, vae, wgan_gp, ...), built as keras-gen train builds it")
     parser.add_argument("--num-samples", type=int, default=10000)
     parser.add_argument("--json", help="write the results to this JSON file")
     args = parser.parse_args(argv)

@@ -15,17 +15,19 @@ def _network_inputs(primary, conditions):
     return primary if conditions is None else [primary, conditions]
 
 
-def _interleaved_part(step, steps, count):
-    """Indices of the real images the `step`-th of `steps` discriminator updates sees.
+def _interleaved_part(step, steps, real, conditions):
+    """The real images (and their conditions) the `step`-th of `steps` discriminator updates sees.
 
     Every `steps`-th image starting at `step`: the k updates of one train step see
     different real images (WGAN's critic steps each take a new real batch), and a
     batch smaller than `steps` wraps around instead of leaving an update empty.
     """
     if steps == 1:
-        return ops.arange(count)
+        return real, conditions
+    count = ops.shape(real)[0]
     size = (count + steps - 1) // steps
-    return (step + steps * ops.arange(size)) % count
+    part = (step + steps * ops.arange(size)) % count
+    return ops.take(real, part, axis=0), None if conditions is None else ops.take(conditions, part, axis=0)
 
 
 @keras.saving.register_keras_serializable(package="keras_gen")
@@ -409,9 +411,7 @@ class GAN(SamplesFromPrior, GenerativeModel):
         real, conditions = batch["images"], self.conditions_of(batch)
         steps = self.discriminator_steps if update else 1
         for step in range(steps):
-            part = _interleaved_part(step, steps, ops.shape(real)[0])
-            part_real = ops.take(real, part, axis=0)
-            part_conditions = None if conditions is None else ops.take(conditions, part, axis=0)
+            part_real, part_conditions = _interleaved_part(step, steps, real, conditions)
             d_loss, (context, penalties) = self._discriminator_step(part_real, part_conditions, update)
             if update:
                 self.after_discriminator_update()

@@ -138,3 +138,25 @@ def test_format_table():
     assert lines[4].split() == ["precision", "0.71", "higher"]
     assert lines[5].split() == ["iwae_bits_per_dim", "1.2346", "lower"]
     assert len({len(line) for line in lines[2:4]}) <= 2  # aligned columns
+
+
+def test_what_is_measured_follows_the_capabilities():
+    """An autoencoder (encodes, no prior) gets reconstruction errors; sample metrics are refused."""
+    from keras_gen.evaluation import default_metrics
+    from keras_gen.models import VAE, Autoencoder
+
+    model = Autoencoder.for_images((8, 8, 1), latent_dim=4, width=4, hidden_units=8, seed=0)
+    real = np.random.default_rng(0).uniform(0, 1, (20, 8, 8, 1)).astype("float32")
+    assert default_metrics(model) == ("reconstruction",)
+    results = evaluate(model, real, num_samples=20)
+    errors = ((model.reconstruct(real) - real) ** 2).mean(axis=(1, 2, 3))
+    assert set(results) == {"reconstruction_mse", "reconstruction_psnr"}
+    assert results["reconstruction_mse"] == pytest.approx(errors.mean(), rel=1e-5)
+    assert results["reconstruction_psnr"] == pytest.approx(np.mean(10 * np.log10(1.0 / errors)), rel=1e-5)
+    with pytest.raises(ValueError, match="sample from a prior"):
+        evaluate(model, real, num_samples=20, metrics=("fid",))
+    with pytest.raises(ValueError, match="have a likelihood"):
+        evaluate(model, real, num_samples=20, metrics=("nll",))
+    vae = VAE.for_images((8, 8, 1), latent_dim=2, width=4, hidden_units=8, seed=0)
+    assert set(default_metrics(vae)) == set(SAMPLE_KEYS) - {"kid_std", "label_entropy", "normalized_label_entropy"} | {
+        "elbo", "iwae", "reconstruction"}
