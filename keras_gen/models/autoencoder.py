@@ -5,7 +5,7 @@ from keras import ops
 
 from keras_gen import losses, networks
 from keras_gen.models.base import GenerativeModel
-from keras_gen.models.capabilities import Encodes
+from keras_gen.models.capabilities import Encodes, check_latent_points
 from keras_gen.models.pixel_decoder import PixelDecoder, reconstruction_data_scale
 from keras_gen.training import global_batch_mean, minimize, unscaled
 
@@ -100,11 +100,7 @@ class Autoencoder(Encodes, PixelDecoder, GenerativeModel):
 
     def decode(self, codes, training=False):
         """Decodes codes `(batch, latent_dim)` into images in `data_scale`."""
-        codes = ops.convert_to_tensor(codes, "float32")
-        if len(codes.shape) != 2 or codes.shape[-1] != self.latent_dim:
-            raise ValueError(
-                f"Codes must have shape (n, {self.latent_dim}) for this model, got {tuple(codes.shape)}."
-            )
+        codes = check_latent_points(codes, self.latent_dim)
         return self._decoder_output_to_images(self.decoder(codes, training=training))
 
     def call(self, images, training=None):

@@ -27,6 +27,18 @@ def _batched(function, arrays, batch_size):
     return np.concatenate(parts, axis=0)
 
 
+def check_latent_points(latent_points, latent_dim):
+    """Returns latent points (or codes) as float32 after checking they are `(n, latent_dim)`."""
+    latent_points = ops.convert_to_tensor(latent_points, dtype="float32")
+    shape = tuple(latent_points.shape)
+    if len(shape) != 2 or shape[1] != latent_dim:
+        raise ValueError(
+            f"Latent points must have shape (n, {latent_dim}) for this model "
+            f"(latent_dim={latent_dim}), got {shape}."
+        )
+    return latent_points
+
+
 class SamplesFromPrior:
     """Capability: draws new images from a prior over `latent_dim`-sized points.
 
@@ -44,14 +56,7 @@ class SamplesFromPrior:
 
     def check_latent_points(self, latent_points):
         """Returns `latent_points` as float32 after checking their shape."""
-        latent_points = ops.convert_to_tensor(latent_points, dtype="float32")
-        shape = tuple(latent_points.shape)
-        if len(shape) != 2 or shape[1] != self.latent_dim:
-            raise ValueError(
-                f"Latent points must have shape (n, {self.latent_dim}) for this model "
-                f"(latent_dim={self.latent_dim}), got {shape}."
-            )
-        return latent_points
+        return check_latent_points(latent_points, self.latent_dim)
 
     def check_labels(self, labels, count):
         """Integer class labels for `count` images: checked, or the classes in turn."""
