@@ -49,6 +49,14 @@ class GenerativeModelTestCase:
     def training_data(self):
         raise NotImplementedError
 
+    def extra_fit_arguments(self, count):
+        """What `fit` takes beside `count` images: `()`, or `(labels,)` for a conditional family."""
+        return ()
+
+    def fit_arguments(self):
+        data = self.training_data()
+        return (data, *self.extra_fit_arguments(len(data)))
+
     def fixed_latent_points(self, model, n=4):
         rng = np.random.default_rng(self.latent_points_seed)
         return rng.standard_normal((n, model.latent_dim)).astype("float32")
@@ -87,29 +95,29 @@ class GenerativeModelTestCase:
     def test_save_load_resume(self, tmp_path):
         model = self.make_model()
         self.compile_model(model)
-        model.fit(self.training_data(), batch_size=8, epochs=1, verbose=0)
+        model.fit(*self.fit_arguments(), batch_size=8, epochs=1, verbose=0)
         restored = self.run_model_saving_test(model, tmp_path)
         steps_before = [int(opt.iterations.numpy()) for opt in self.optimizers(restored)]
-        restored.fit(self.training_data(), batch_size=8, epochs=1, verbose=0)
+        restored.fit(*self.fit_arguments(), batch_size=8, epochs=1, verbose=0)
         steps_after = [int(opt.iterations.numpy()) for opt in self.optimizers(restored)]
         assert all(after > before > 0 for before, after in zip(steps_before, steps_after))
 
     def test_resume_matches_uninterrupted_training(self, tmp_path):
         """Train 2 epochs straight vs 1 epoch, save, load, 1 more: same weights."""
-        data = self.training_data()
+        data = self.fit_arguments()
         keras.utils.set_random_seed(3)
         straight = self.make_model(seed=3)
         self.compile_model(straight)
-        straight.fit(data, batch_size=8, epochs=2, shuffle=False, verbose=0)
+        straight.fit(*data, batch_size=8, epochs=2, shuffle=False, verbose=0)
 
         keras.utils.set_random_seed(3)
         interrupted = self.make_model(seed=3)
         self.compile_model(interrupted)
-        interrupted.fit(data, batch_size=8, epochs=1, shuffle=False, verbose=0)
+        interrupted.fit(*data, batch_size=8, epochs=1, shuffle=False, verbose=0)
         path = os.path.join(tmp_path, "halfway.keras")
         interrupted.save(path)
         resumed = keras.models.load_model(path)
-        resumed.fit(data, batch_size=8, epochs=1, shuffle=False, verbose=0)
+        resumed.fit(*data, batch_size=8, epochs=1, shuffle=False, verbose=0)
         for a, b in zip(weights_of(straight), weights_of(resumed)):
             np.testing.assert_allclose(a, b, rtol=1e-5, atol=1e-6)
 
@@ -119,7 +127,7 @@ class GenerativeModelTestCase:
             keras.utils.set_random_seed(7)
             model = self.make_model(seed=11)
             self.compile_model(model)
-            history = model.fit(self.training_data(), batch_size=8, epochs=1, shuffle=False, verbose=0)
+            history = model.fit(*self.fit_arguments(), batch_size=8, epochs=1, shuffle=False, verbose=0)
             runs.append((history.history, self.outputs(model)))
         assert runs[0][0] == runs[1][0]
         np.testing.assert_array_equal(runs[0][1], runs[1][1])
@@ -152,19 +160,20 @@ class GenerativeModelTestCase:
         model = self.make_model()
         self.compile_model(model)
         good = self.training_data()
+        extra = self.extra_fit_arguments(len(good))
         with pytest.raises(ValueError, match="rank-3"):
-            model.fit(good[..., 0], batch_size=8, verbose=0)
+            model.fit(good[..., 0], *extra, batch_size=8, verbose=0)
         with pytest.raises(ValueError, match="integer dtype"):
-            model.fit(np.zeros(good.shape, "uint8"), batch_size=8, verbose=0)
+            model.fit(np.zeros(good.shape, "uint8"), *extra, batch_size=8, verbose=0)
         with pytest.raises(ValueError, match="Channel mismatch"):
-            model.fit(np.concatenate([good, good], axis=-1), batch_size=8, verbose=0)
+            model.fit(np.concatenate([good, good], axis=-1), *extra, batch_size=8, verbose=0)
         with pytest.raises(ValueError, match="size mismatch"):
-            model.fit(good[:, :-4, :-4], batch_size=8, verbose=0)
+            model.fit(good[:, :-4, :-4], *extra, batch_size=8, verbose=0)
         bad = good.copy()
         bad[0, 0, 0, 0] = np.nan
         with pytest.raises(ValueError, match="NaN"):
-            model.fit(bad, batch_size=8, verbose=0)
+            model.fit(bad, *extra, batch_size=8, verbose=0)
         with pytest.raises(ValueError, match="empty"):
-            model.fit(good[:0], batch_size=8, verbose=0)
+            model.fit(good[:0], *extra, batch_size=8, verbose=0)
         with pytest.raises(ValueError, match="data_scale"):
-            model.fit(good * 255.0 + 2.0, batch_size=8, verbose=0)
+            model.fit(good * 255.0 + 2.0, *extra, batch_size=8, verbose=0)

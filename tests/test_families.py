@@ -12,15 +12,23 @@ import sys
 import keras
 import numpy as np
 import pytest
+import tensorflow as tf
 
 import keras_gen
 from keras_gen import cli, families
-from keras_gen.models import Encodes, GenerativeModel, SamplesFromPrior, Translates, capabilities
+from keras_gen.models import (
+    Encodes,
+    Generates,
+    GenerativeModel,
+    SamplesFromPrior,
+    Translates,
+    capabilities,
+)
 from tests.test_case import changed, weights_of
 
 REPO_ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 NAMES = families.names()
-GRID_CAPABILITY = {"samples": SamplesFromPrior, "reconstructions": Encodes, "translations": Translates}
+GRID_CAPABILITY = {"samples": Generates, "reconstructions": Encodes, "translations": Translates}
 
 
 def tiny_builder_arguments(family):
@@ -29,14 +37,28 @@ def tiny_builder_arguments(family):
             for key, value in family.builder_defaults.items()}
 
 
+TINY_CLASSES = 3
+
+
 def tiny_model(name, seed=0):
     family = families.get(name)
-    return family.build((8, 8, 1), seed=seed, **tiny_builder_arguments(family))
+    arguments = tiny_builder_arguments(family)
+    if "num_classes" in cli.train.accepted_arguments(family.model_class()):
+        arguments["num_classes"] = TINY_CLASSES
+    return family.build((8, 8, 1), seed=seed, **arguments)
 
 
 def images_for(model, count=8, seed=0):
     low, high = model.data_scale
     return np.random.default_rng(seed).uniform(low, high, (count, 8, 8, 1)).astype("float32")
+
+
+def fit_data(model, images):
+    """`fit` arguments for the family's batch kind: `(images,)` or `(images, labels)`."""
+    if model.batch_kind == "images_labels":
+        return images, np.arange(len(images), dtype="int32") % model.num_classes
+    assert model.batch_kind == "images", f"add the {model.batch_kind} batch kind to these tests"
+    return (images,)
 
 
 def test_registry_lists_the_first_families():
@@ -66,7 +88,7 @@ def test_one_step_updates_every_player_and_round_trips(name, tmp_path):
     for optimizer in model.players().values():
         assert optimizer.built and int(optimizer.iterations.numpy()) == 0
     before = {player: weights_of_player(model, player) for player in model.optimizer_names}
-    model.fit(images_for(model), batch_size=8, epochs=1, verbose=0)
+    model.fit(*fit_data(model, images_for(model)), batch_size=8, epochs=1, verbose=0)
     for player, weights in before.items():
         assert int(model.players()[player].iterations.numpy()) >= 1, player
         assert changed(weights, weights_of_player(model, player)) > 0, player
@@ -93,10 +115,23 @@ def test_bad_batches_get_clear_errors_before_any_update(name):
     model = tiny_model(name)
     start = weights_of(model)
     good = images_for(model)
+    labels = fit_data(model, good)[1:]
     with pytest.raises(ValueError, match="Channel mismatch"):
-        model.fit(np.concatenate([good, good], axis=-1), batch_size=8, verbose=0)
+        model.fit(np.concatenate([good, good], axis=-1), *labels, batch_size=8, verbose=0)
     with pytest.raises(ValueError, match="data_scale"):
-        model.fit(good * 255.0 + 2.0, batch_size=8, verbose=0)
+        model.fit(good * 255.0 + 2.0, *labels, batch_size=8, verbose=0)
+    poisoned = good.copy()
+    poisoned[3, 0, 0, 0] = np.nan
+    pipeline = tf.data.Dataset.from_tensor_slices(fit_data(model, poisoned)).batch(8)
+    with pytest.raises(ValueError, match=r"NaN or infinite values.*epoch 1, batch 1"):
+        model.fit(pipeline, verbose=0)
+    if labels:
+        with pytest.raises(ValueError, match=r"\(images, labels\)"):
+            model.fit(good, batch_size=8, verbose=0)
+        with pytest.raises(ValueError, match=r"Labels must lie in \[0, 3\)"):
+            model.fit(good, labels[0] + TINY_CLASSES, batch_size=8, verbose=0)
+        with pytest.raises(ValueError, match="one label per image"):
+            model.fit(good, labels[0][:-1], batch_size=8, verbose=0)
     assert changed(start, weights_of(model)) == 0
 
 

@@ -231,11 +231,23 @@ def set_optimizer_options(model, lr=None, beta_1=None) -> None:
             inner.beta_1 = beta_1
 
 
-def build_model(family_name: str, image_shape, settings: dict, seed: int):
-    """A new, compiled model of the family for `image_shape` with the settings' builder arguments."""
+def build_model(family_name: str, image_shape, settings: dict, seed: int, num_classes: int | None = None):
+    """A new, compiled model of the family for `image_shape` with the settings' builder arguments.
+
+    A class-conditional family (one whose builder takes `num_classes`) gets the
+    data set's number of classes unless the settings name one.
+    """
     family = families.get(family_name)
+    builder = dict(settings["builder"])
+    if "num_classes" in accepted_arguments(family.model_class()) and builder.get("num_classes") is None:
+        if not num_classes:
+            raise CommandError(
+                f"'{family_name}' is class-conditional, but the data set has no class labels; "
+                "train it on a labelled data set such as fashion_mnist."
+            )
+        builder["num_classes"] = num_classes
     try:
-        model = family.build(image_shape, seed=seed, **settings["builder"])
+        model = family.build(image_shape, seed=seed, **builder)
     except (TypeError, ValueError) as err:
         if "keyword argument" not in str(err):
             raise
@@ -378,7 +390,8 @@ def run(args) -> int:
         save_reconstructions,
         save_samples,
     )
-    from keras_gen.models import Encodes, SamplesFromPrior
+    from keras_gen.models import Encodes, Generates
+    from keras_gen.training import DataError
 
     family = families.get(args.model)
     settings = train_settings(args)
@@ -403,7 +416,9 @@ def run(args) -> int:
         )
     else:
         keras.utils.set_random_seed(args.seed)
-        model = build_model(args.model, dataset_info.image_shape, settings, args.seed)
+        model = build_model(
+            args.model, dataset_info.image_shape, settings, args.seed, num_classes=dataset_info.num_classes
+        )
         epochs_done = 0
     dataset = load_training_data(args, settings, model)
 
@@ -440,7 +455,7 @@ def run(args) -> int:
             verbose=settings["verbose"],
             shuffle=False,  # load() already shuffles, every epoch anew
         )
-    except TrainingDiverged as err:
+    except (TrainingDiverged, DataError) as err:
         checkpoint = os.path.join(out, CHECKPOINT_FILE)
         kept = (
             f"the model after the last complete epoch is in {checkpoint}; continue from "
@@ -461,7 +476,7 @@ def run(args) -> int:
     model.save(os.path.join(out, MODEL_FILE))
     plot_history(os.path.join(out, HISTORY_FILE), os.path.join(out, LOSS_PLOT_FILE))
     written = [MODEL_FILE, LOSS_PLOT_FILE, HISTORY_FILE]
-    if isinstance(model, SamplesFromPrior):
+    if isinstance(model, Generates):
         save_samples(model, os.path.join(out, SAMPLES_FILE), n=64, seed=args.seed)
         written.append(SAMPLES_FILE)
     if held_out is not None:

@@ -94,13 +94,15 @@ class Autoencoder(Encodes, PixelDecoder, GenerativeModel):
         return cls(encoder, decoder, **kwargs)
 
     # --- encoding -------------------------------------------------------------------
-    def encode(self, images, training=False):
-        """The codes of a batch of images: `(batch, latent_dim)`."""
+    def encode(self, images, labels=None, training=False):
+        """The codes of a batch of images: `(batch, latent_dim)`. An autoencoder takes no labels."""
+        self.check_labels(labels, ops.shape(images)[0])
         return self.encoder(images, training=training)
 
-    def decode(self, codes, training=False):
+    def decode(self, codes, labels=None, training=False):
         """Decodes codes `(batch, latent_dim)` into images in `data_scale`."""
         codes = check_latent_points(codes, self.latent_dim)
+        self.check_labels(labels, codes.shape[0])
         return self._decoder_output_to_images(self.decoder(codes, training=training))
 
     def call(self, images, training=None):
@@ -207,8 +209,9 @@ class DenoisingAutoencoder(Autoencoder):
         keep = keras.random.uniform(ops.shape(images), dtype=images.dtype, seed=seed) >= self.noise_rate
         return ops.where(keep, images, ops.full_like(images, low))
 
-    def reconstruction_rows(self, images, seed=0):
+    def reconstruction_rows(self, images, seed=0, labels=None):
         """Rows of noisy input | denoised output | clean image (the noise from `seed`)."""
+        self.check_labels(labels, len(images))
         clean = self.check_images(images)
         noisy = ops.convert_to_numpy(self.corrupt(clean, seed=seed))
         return {"noisy": noisy, "denoised": self.reconstruct(noisy), "clean": clean}

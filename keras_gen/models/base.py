@@ -19,6 +19,13 @@ import keras
 import numpy as np
 from keras import ops
 
+from keras_gen.training import (
+    DataError,
+    checked_finite,
+    checked_labels,
+    data_errors_as_value_errors,
+)
+
 BATCH_KINDS = ("images", "images_labels", "pairs", "unpaired")
 
 
@@ -34,6 +41,29 @@ def _describe_data(data):
     if isinstance(spec, dict):
         return None, None
     return tuple(spec.shape), spec.dtype
+
+
+class _BatchPosition(keras.callbacks.Callback):
+    """Remembers which batch `fit` is on, so a data error can say where it happened."""
+
+    def __init__(self):
+        super().__init__()
+        self.epoch, self.batch, self.phase = 0, 0, "training"
+
+    def on_epoch_begin(self, epoch, logs=None):
+        self.epoch, self.phase = epoch, "training"
+
+    def on_train_batch_begin(self, batch, logs=None):
+        self.batch = batch
+
+    def on_test_begin(self, logs=None):
+        self.phase = "validation"
+
+    def on_test_batch_begin(self, batch, logs=None):
+        self.batch = batch
+
+    def describe(self):
+        return f"{self.phase} data, epoch {self.epoch + 1}, batch {self.batch + 1}"
 
 
 def serialize_networks(owner, names):
@@ -83,6 +113,15 @@ class GenerativeModel(keras.Model):
     network_names: tuple[str, ...] = ()
     batch_kind: str = "images"
     optimizer_names: tuple[str, ...] = ("optimizer",)
+    # Families that train on labels set the number of classes the labels index.
+    num_classes: int | None = None
+    # Training labels may be -1 for "no label" (the semi-supervised GAN).
+    accepts_unlabelled = False
+
+    @property
+    def label_conditional(self) -> bool:
+        """Whether labels are an input of generation and encoding (`generate(n, labels=...)`)."""
+        return self.num_classes is not None
 
     def __init__(self, image_shape, data_scale=(-1.0, 1.0), seed=None, **kwargs):
         super().__init__(**kwargs)
@@ -190,7 +229,7 @@ class GenerativeModel(keras.Model):
         x, y, _ = keras.utils.unpack_x_y_sample_weight(data)
         if self.batch_kind == "images":
             self.check_image_batch(x)
-            return {"images": ops.cast(x, self.compute_dtype)}
+            return {"images": ops.cast(checked_finite(x), self.compute_dtype)}
         if y is None:
             expected = {
                 "images_labels": "(images, labels)",
@@ -203,13 +242,91 @@ class GenerativeModel(keras.Model):
             )
         if self.batch_kind == "images_labels":
             self.check_image_batch(x)
-            return {"images": ops.cast(x, self.compute_dtype), "labels": y}
+            return {
+                "images": ops.cast(checked_finite(x), self.compute_dtype),
+                "labels": self.check_label_batch(y, x),
+            }
         for part in (x, y):
             self.check_image_batch(part)
         first, second = ("inputs", "targets") if self.batch_kind == "pairs" else ("images_a", "images_b")
-        return {first: ops.cast(x, self.compute_dtype), second: ops.cast(y, self.compute_dtype)}
+        return {
+            first: ops.cast(checked_finite(x, f"{first} images"), self.compute_dtype),
+            second: ops.cast(checked_finite(y, f"{second} images"), self.compute_dtype),
+        }
 
     # --- input checks ---------------------------------------------------------------
+    def check_labels(self, labels, count, *, required=False):
+        """Integer class labels for `count` images, checked; a ValueError naming the fix otherwise.
+
+        Unconditional families (`num_classes` None) take no labels. Conditional
+        ones need one integer in `[0, num_classes)` per image; when `labels` is
+        None they get the classes in turn, or an error if `required`.
+        """
+        name = type(self).__name__
+        if not self.label_conditional:
+            if labels is not None:
+                raise ValueError(f"{name} is not conditional: it takes no labels. Drop labels=.")
+            return None
+        return self._checked_label_array(labels, count, required)
+
+    def _checked_label_array(self, labels, count, required, lowest=0):
+        name = type(self).__name__
+        if labels is None:
+            if required:
+                raise ValueError(
+                    f"{name} is class-conditional: pass one integer label in [0, {self.num_classes}) "
+                    "per image, e.g. labels=y."
+                )
+            return np.arange(count, dtype="int32") % self.num_classes
+        labels = np.asarray(labels)
+        if labels.ndim != 1 or len(labels) != count:
+            hint = " Labels must be integers, not one-hot rows: pass y.argmax(-1)." if labels.ndim == 2 else ""
+            raise ValueError(
+                f"Pass one label per image: {count} labels of shape ({count},), got shape {labels.shape}.{hint}"
+            )
+        if labels.dtype.kind not in "iu":
+            raise ValueError(
+                f"Labels must be integers in [0, {self.num_classes}), got dtype {labels.dtype}; "
+                "convert them with labels.astype('int32') if they are whole numbers."
+            )
+        if labels.size and (labels.min() < lowest or labels.max() >= self.num_classes):
+            unlabelled = " (or -1 for an unlabelled image)" if lowest < 0 else ""
+            raise ValueError(
+                f"Labels must lie in [0, {self.num_classes}){unlabelled} for num_classes={self.num_classes}, "
+                f"got values from {labels.min()} to {labels.max()}."
+            )
+        return labels.astype("int32")
+
+    def check_training_labels(self, labels, count):
+        """The labels of `fit(images, labels)`, checked: one integer per image, in range (or -1 where allowed)."""
+        return self._checked_label_array(labels, count, required=True, lowest=-1 if self.accepts_unlabelled else 0)
+
+    def check_label_batch(self, labels, images):
+        """Checks a traced batch's labels: rank 1, integer, in range, one per image.
+
+        The dtype and rank are checked when the step is traced (a ValueError);
+        the range and count are checked on the values before any update (an
+        error that names them), since a one-hot or embedding lookup would
+        otherwise silently take an out-of-range label.
+        """
+        name = type(self).__name__
+        shape = tuple(labels.shape)
+        dtype = keras.backend.standardize_dtype(labels.dtype)
+        if len(shape) != 1:
+            raise ValueError(
+                f"{name} takes one integer label per image, shape (batch,), got labels of shape {shape}. "
+                "Pass integer class indices, not one-hot rows."
+            )
+        if "int" not in dtype:
+            raise ValueError(
+                f"{name} takes integer labels in [0, {self.num_classes}), got dtype {dtype}; "
+                "cast them to int32 in the data pipeline."
+            )
+        if self.num_classes is None:
+            return labels
+        lowest = -1 if self.accepts_unlabelled else 0
+        return checked_labels(labels, ops.shape(images)[0], self.num_classes, lowest)
+
     def check_image_batch(self, images):
         """Checks a batch's static shape and dtype; raises a clear error otherwise.
 
@@ -294,6 +411,13 @@ class GenerativeModel(keras.Model):
         """Checks `y` of `fit(x, y)` as the family's batch kind needs it."""
         if self.batch_kind in ("pairs", "unpaired") and isinstance(y, np.ndarray):
             self._check_fit_data(y, role)
+        if self.batch_kind == "images_labels" and isinstance(x, np.ndarray):
+            if y is None:
+                raise ValueError(
+                    f"{type(self).__name__} trains on batches of (images, labels), but got images alone. "
+                    f"Pass fit(images, labels) with one integer label in [0, {self.num_classes}) per image."
+                )
+            self.check_training_labels(y, len(x))
 
     def fit(self, x=None, y=None, *args, validation_data=None, **kwargs):
         self._check_fit_data(x, "training")
@@ -302,12 +426,20 @@ class GenerativeModel(keras.Model):
             self._check_fit_data(validation_data[0], "validation")
         else:
             self._check_fit_data(validation_data, "validation")
-        return super().fit(x, y, *args, validation_data=validation_data, **kwargs)
+        position = _BatchPosition()
+        if isinstance(kwargs.get("callbacks"), (list, tuple, type(None))):
+            kwargs["callbacks"] = [*(kwargs.get("callbacks") or []), position]
+        try:
+            with data_errors_as_value_errors():
+                return super().fit(x, y, *args, validation_data=validation_data, **kwargs)
+        except DataError as err:
+            raise DataError(f"{str(err).rstrip('.')} ({position.describe()}).") from None
 
     def evaluate(self, x=None, y=None, *args, **kwargs):
         self._check_fit_data(x, "evaluation")
         self._check_second_part(x, y, "evaluation")
-        return super().evaluate(x, y, *args, **kwargs)
+        with data_errors_as_value_errors():
+            return super().evaluate(x, y, *args, **kwargs)
 
     # --- saving ---------------------------------------------------------------------
     def _random_states(self):

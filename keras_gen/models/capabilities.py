@@ -3,8 +3,10 @@
 Callbacks, evaluation and the CLI ask `isinstance(model, SamplesFromPrior)`,
 never for a class name, so a new family gets every tool its capabilities allow.
 
-- `SamplesFromPrior`: `generate(n, labels=None)`, `generate(latent_points=...)`,
-  `sample_latent(n)`; conditional families set `num_classes`.
+- `Generates`: `generate(n, labels=None)`: new images, by whatever means.
+- `SamplesFromPrior` (a `Generates`): `generate(latent_points=...)` too,
+  `sample_latent(n)`: a latent space with a prior; conditional families set
+  `num_classes`.
 - `Encodes`: `encode(images)`, `decode(latent_points)`, `reconstruct(images)`.
 - `Translates`: `translate(images)` maps input images to output images.
 - `HasLikelihood`: `log_prob(images)` in nats per image (exact or a bound).
@@ -27,6 +29,13 @@ def _batched(function, arrays, batch_size):
     return np.concatenate(parts, axis=0)
 
 
+def _batched_with_labels(function, images, labels, batch_size):
+    """`function(images, labels)` over slices; `labels` None (unconditional) is passed as None."""
+    if labels is None:
+        return _batched(lambda x: function(x, None), [images], batch_size)
+    return _batched(function, [images, labels], batch_size)
+
+
 def check_latent_points(latent_points, latent_dim):
     """Returns latent points (or codes) as float32 after checking they are `(n, latent_dim)`."""
     latent_points = ops.convert_to_tensor(latent_points, dtype="float32")
@@ -39,7 +48,29 @@ def check_latent_points(latent_points, latent_dim):
     return latent_points
 
 
-class SamplesFromPrior:
+def fixed_latent_points(num_points, latent_dim, seed=0):
+    """Latent points from N(0, I) that depend only on `seed`, for comparable grids."""
+    rng = np.random.default_rng(seed)
+    return rng.standard_normal((num_points, latent_dim)).astype("float32")
+
+
+class Generates:
+    """Capability: draws new images, `generate(n, labels=None)`.
+
+    Sample grids, sample metrics (FID, KID, ...) and `keras-gen sample` need
+    only this. Families with a latent prior get it from `SamplesFromPrior`;
+    others (autoregressive models) implement `generate` and `grid_samples`.
+    """
+
+    def generate(self, num_images=None, *, labels=None, batch_size=256):
+        raise NotImplementedError
+
+    def grid_samples(self, n=64, seed=0, columns=None):
+        """`(images, columns)` of a snapshot grid of about `n` samples that depend only on `seed`."""
+        raise NotImplementedError
+
+
+class SamplesFromPrior(Generates):
     """Capability: draws new images from a prior over `latent_dim`-sized points.
 
     A family sets `self.latent_dim` and implements `_generate_batch(latent_points,
@@ -48,7 +79,6 @@ class SamplesFromPrior:
     """
 
     latent_dim: int
-    num_classes = None
 
     def sample_latent(self, num_points):
         """Draws `num_points` latent points from N(0, I) with the model's seed generator."""
@@ -57,29 +87,6 @@ class SamplesFromPrior:
     def check_latent_points(self, latent_points):
         """Returns `latent_points` as float32 after checking their shape."""
         return check_latent_points(latent_points, self.latent_dim)
-
-    def check_labels(self, labels, count):
-        """Integer class labels for `count` images: checked, or the classes in turn."""
-        if self.num_classes is None:
-            if labels is not None:
-                raise ValueError(
-                    f"{type(self).__name__} is not conditional: it takes no labels. Drop labels=."
-                )
-            return None
-        if labels is None:
-            return np.arange(count, dtype="int32") % self.num_classes
-        labels = np.asarray(labels)
-        if labels.ndim != 1 or len(labels) != count:
-            raise ValueError(
-                f"Pass one label per image: {count} labels of shape ({count},), got shape {labels.shape}."
-            )
-        if labels.dtype.kind not in "iu":
-            raise ValueError(f"Labels must be integers in [0, {self.num_classes}), got dtype {labels.dtype}.")
-        if labels.size and (labels.min() < 0 or labels.max() >= self.num_classes):
-            raise ValueError(
-                f"Labels must lie in [0, {self.num_classes}), got values from {labels.min()} to {labels.max()}."
-            )
-        return labels.astype("int32")
 
     def generate(self, num_images=None, *, latent_points=None, labels=None, batch_size=256):
         """Generates images from the prior, in `data_scale`, as a numpy array.
@@ -111,6 +118,19 @@ class SamplesFromPrior:
             images = _batched(self._generate_batch, [latent_points, labels], batch_size)
         return images.astype("float32")
 
+    def grid_samples(self, n=64, seed=0, columns=None):
+        """`(images, columns)` of a snapshot grid of about `n` samples from `fixed_latent_points(seed)`.
+
+        Class-conditional models get one row per class (`n` rounded up to
+        fill whole rows); families with codes override this.
+        """
+        labels = None
+        if self.label_conditional:
+            columns = columns or max(1, -(-n // self.num_classes))
+            labels = np.repeat(np.arange(self.num_classes, dtype="int32"), columns)
+            n = len(labels)
+        return self.generate(latent_points=fixed_latent_points(n, self.latent_dim, seed), labels=labels), columns
+
     def sample(self, num_images=None, *, latent_points=None, labels=None, batch_size=256):
         """Same as `generate`: draws new images from the model."""
         return self.generate(num_images, latent_points=latent_points, labels=labels, batch_size=batch_size)
@@ -122,33 +142,46 @@ class SamplesFromPrior:
 class Encodes:
     """Capability: maps images to latent codes and back.
 
-    A family implements `encode(images)` and `decode(latent_points)`;
-    `reconstruct` and `reconstruction_rows` follow.
+    A family implements `encode(images, labels=None)` and `decode(latent_points,
+    labels=None)`; `reconstruct`, `latent_codes` and `reconstruction_rows`
+    follow. Class-conditional families (`num_classes` set) need the labels in
+    each call; the others take none.
     """
 
-    def encode(self, images):
+    def encode(self, images, labels=None):
         raise NotImplementedError
 
-    def decode(self, latent_points):
+    def decode(self, latent_points, labels=None):
         raise NotImplementedError
 
-    def _code(self, images):
+    def _code(self, images, labels=None):
         """The latent code `reconstruct` decodes (the encoder's output, or its mean)."""
-        return self.encode(images)
+        return self.encode(images) if labels is None else self.encode(images, labels)
 
-    def reconstruct(self, images, batch_size=256):
+    def latent_codes(self, images, labels=None, batch_size=256):
+        """The latent point each image maps to (a VAE: the posterior mean), `(n, latent_dim)`."""
+        images = self.check_images(images)
+        labels = self.check_labels(labels, len(images), required=True)
+        return _batched_with_labels(self._code, images, labels, batch_size).astype("float32")
+
+    def reconstruct(self, images, labels=None, batch_size=256):
         """Encodes images and decodes their codes, as a numpy array in `data_scale`."""
         images = self.check_images(images)
-        return _batched(lambda x: self.decode(self._code(x)), [images], batch_size).astype("float32")
+        labels = self.check_labels(labels, len(images), required=True)
 
-    def reconstruction_rows(self, images, seed=0):
+        def round_trip(x, y):
+            return self.decode(self._code(x, y)) if y is None else self.decode(self._code(x, y), y)
+
+        return _batched_with_labels(round_trip, images, labels, batch_size).astype("float32")
+
+    def reconstruction_rows(self, images, seed=0, labels=None):
         """The rows of a reconstruction grid for `images`: `{row name: images}`.
 
         `seed` fixes whatever randomness a family adds (a denoising
         autoencoder's noise), so grids of different epochs compare.
         """
         images = self.check_images(images)
-        return {"input": images, "reconstruction": self.reconstruct(images)}
+        return {"input": images, "reconstruction": self.reconstruct(images, labels=labels)}
 
 
 class Translates:
@@ -175,21 +208,28 @@ class HasLikelihood:
     # The metrics `keras_gen.evaluation.evaluate` reports for this family by default.
     likelihood_report = ("nll",)
 
-    def log_prob(self, images, batch_size=256, **options):
-        """log p(x) per image in nats (for a VAE, the importance-weighted lower bound)."""
+    def log_prob(self, images, labels=None, batch_size=256, **options):
+        """log p(x) per image in nats (for a VAE, the importance-weighted lower bound).
+
+        Class-conditional families give log p(x | y) and need `labels`.
+        """
         images = self.check_images(images)
-        return _batched(lambda x: self._log_prob_batch(x, **options), [images], batch_size).astype("float64")
+        labels = self.check_labels(labels, len(images), required=True)
+        return _batched_with_labels(
+            lambda x, y: self._log_prob_batch(x, y, **options), images, labels, batch_size
+        ).astype("float64")
 
-    def bits_per_dim(self, images, **log_prob_options):
+    def bits_per_dim(self, images, labels=None, **log_prob_options):
         """-log2 p(x) divided by the number of pixel values, per image."""
-        return -self.log_prob(images, **log_prob_options) / (math.log(2.0) * math.prod(self.image_shape))
+        log_prob = self.log_prob(images, labels, **log_prob_options)
+        return -log_prob / (math.log(2.0) * math.prod(self.image_shape))
 
-    def _log_prob_batch(self, images, **options):
+    def _log_prob_batch(self, images, labels=None, **options):
         raise NotImplementedError
 
 
 CAPABILITIES = {
-    "samples": SamplesFromPrior,
+    "samples": Generates,
     "encodes": Encodes,
     "translates": Translates,
     "likelihood": HasLikelihood,

@@ -125,72 +125,91 @@ class VAE(SamplesFromPrior, Encodes, HasLikelihood, PixelDecoder, GenerativeMode
         return cls(encoder, decoder, **kwargs)
 
     # --- the probabilistic model ----------------------------------------------------
-    def encode(self, images, training=False):
-        """Returns `(mean, log_var)` of q(z|x) for a batch of images."""
-        mean, log_var = self.encoder(images, training=training)
+    @staticmethod
+    def _inputs(tensor, labels):
+        """A network's input: the tensor alone, or `[tensor, labels]` for a conditional model."""
+        if labels is None:
+            return tensor
+        return [ops.convert_to_tensor(tensor), ops.convert_to_tensor(labels, "int32")]
+
+    def _user_labels(self, labels, count):
+        """Labels passed to a public method, checked (None for an unconditional model)."""
+        labels = self.check_labels(labels, count, required=True)
+        return None if labels is None else ops.convert_to_tensor(labels, "int32")
+
+    def encode(self, images, labels=None, training=False):
+        """Returns `(mean, log_var)` of q(z|x) (q(z|x, y) with labels) for a batch of images."""
+        labels = self._user_labels(labels, ops.shape(images)[0])
+        mean, log_var = self.encoder(self._inputs(images, labels), training=training)
         return mean, log_var
 
-    def decode(self, latent_points, training=False):
-        """Returns the decoder's mean image E[x|z] in `data_scale` for latent points."""
+    def decode(self, latent_points, labels=None, training=False):
+        """Returns the decoder's mean image E[x|z] (E[x|z, y]) in `data_scale` for latent points."""
         latent_points = self.check_latent_points(latent_points)
-        return self._decoder_output_to_images(self.decoder(latent_points, training=training))
+        labels = self._user_labels(labels, latent_points.shape[0])
+        return self._decoder_output_to_images(self.decoder(self._inputs(latent_points, labels), training=training))
 
-    def _code(self, images):
+    def _code(self, images, labels=None):
         # Reconstructions decode the posterior mean.
-        return self.encode(images)[0]
+        return self.encode(images, labels)[0]
 
-    def log_px_given_z(self, images, latent_points, training=False):
-        """log p(x|z) in nats, summed over pixels: `(batch,)`."""
-        outputs = self.decoder(latent_points, training=training)
+    def log_px_given_z(self, images, latent_points, labels=None, training=False):
+        """log p(x|z) (log p(x|z, y)) in nats, summed over pixels: `(batch,)`."""
+        outputs = self.decoder(self._inputs(latent_points, labels), training=training)
         if self.reconstruction == "bernoulli":
             return losses.bernoulli_log_likelihood(images, outputs)
         return losses.gaussian_log_likelihood(images, outputs, math.log(self.decoder_std))
 
-    def elbo(self, images):
+    def elbo(self, images, labels=None):
         """One-sample ELBO estimate per image, in nats: `(batch,)`."""
         images = ops.convert_to_tensor(images, "float32")
-        mean, log_var = self.encode(images)
+        labels = self._user_labels(labels, ops.shape(images)[0])
+        mean, log_var = self.encoder(self._inputs(images, labels))
         z = reparameterize(mean, log_var, self.seed_generator)
-        return self.log_px_given_z(images, z) - losses.gaussian_kl(mean, log_var)
+        return self.log_px_given_z(images, z, labels) - losses.gaussian_kl(mean, log_var)
 
-    def log_prob(self, images, num_samples=64, batch_size=64):
+    def log_prob(self, images, labels=None, num_samples=64, batch_size=64):
         """The importance-weighted lower bound on log p(x) per image, in nats.
 
         Burda, Grosse & Salakhutdinov, "Importance Weighted Autoencoders"
         (2016), eq. 8, with `num_samples` draws from q(z|x) per image. It
         approaches log p(x) from below as `num_samples` grows; 1 gives the ELBO.
+        A conditional VAE gives log p(x | y) and needs `labels`.
         """
         if int(num_samples) < 1:
             raise ValueError(f"num_samples must be at least 1, got {num_samples}.")
-        return super().log_prob(images, batch_size, samples=int(num_samples))
+        return super().log_prob(images, labels, batch_size, samples=int(num_samples))
 
-    def _log_prob_batch(self, images, samples=64):
-        mean, log_var = self.encode(images)
+    def _log_prob_batch(self, images, labels=None, samples=64):
+        mean, log_var = self.encoder(self._inputs(images, labels))
         count = ops.shape(images)[0]
         tiled = ops.repeat(images, samples, axis=0)
+        tiled_labels = None if labels is None else ops.repeat(labels, samples, axis=0)
         mean, log_var = ops.repeat(mean, samples, axis=0), ops.repeat(log_var, samples, axis=0)
         z = reparameterize(mean, log_var, self.seed_generator)
         log_q = losses.gaussian_log_likelihood(z, mean, 0.5 * log_var)
         log_prior = losses.gaussian_log_likelihood(z, ops.zeros_like(z))
-        log_weights = ops.reshape(self.log_px_given_z(tiled, z) + log_prior - log_q, (count, samples))
+        log_px = self.log_px_given_z(tiled, z, tiled_labels)
+        log_weights = ops.reshape(log_px + log_prior - log_q, (count, samples))
         return ops.logsumexp(log_weights, axis=1) - math.log(samples)
 
-    def call(self, images, training=None):
-        mean, _ = self.encoder(images, training=training)
-        return self._decoder_output_to_images(self.decoder(mean, training=training))
+    def call(self, inputs, training=None):
+        images, labels = inputs if self.label_conditional else (inputs, None)
+        mean, _ = self.encoder(self._inputs(images, labels), training=training)
+        return self._decoder_output_to_images(self.decoder(self._inputs(mean, labels), training=training))
 
     def _generate_batch(self, latent_points, labels):
-        return self._decoder_output_to_images(self.decoder(latent_points, training=False))
+        return self._decoder_output_to_images(self.decoder(self._inputs(latent_points, labels), training=False))
 
     # --- training -------------------------------------------------------------------
     @property
     def metrics(self):
         return [self.loss_tracker, self.reconstruction_loss_tracker, self.kl_loss_tracker]
 
-    def _negative_elbo(self, images, training):
-        mean, log_var = self.encoder(images, training=training)
+    def _negative_elbo(self, images, labels, training):
+        mean, log_var = self.encoder(self._inputs(images, labels), training=training)
         z = reparameterize(mean, log_var, self.seed_generator)
-        reconstruction_loss = -self.log_px_given_z(images, z, training=training)
+        reconstruction_loss = -self.log_px_given_z(images, z, labels, training=training)
         kl_loss = losses.gaussian_kl(mean, log_var)
         loss = global_batch_mean(reconstruction_loss + self.beta * kl_loss)
         return loss, (reconstruction_loss, kl_loss)
@@ -201,18 +220,20 @@ class VAE(SamplesFromPrior, Encodes, HasLikelihood, PixelDecoder, GenerativeMode
         self.kl_loss_tracker.update_state(kl_loss)
         return {metric.name: metric.result() for metric in self.metrics}
 
-    def _images(self, data):
-        return self.unpack_batch(data)["images"]
+    def _images_and_labels(self, data):
+        batch = self.unpack_batch(data)
+        return batch["images"], batch.get("labels")
 
     def train_step(self, data):
-        images = self._images(data)
+        images, labels = self._images_and_labels(data)
         loss, (reconstruction_loss, kl_loss) = minimize(
-            lambda: self._negative_elbo(images, training=True), self.trainable_variables, self.optimizer
+            lambda: self._negative_elbo(images, labels, training=True), self.trainable_variables, self.optimizer
         )
         return self._record(loss, reconstruction_loss, kl_loss)
 
     def test_step(self, data):
-        loss, (reconstruction_loss, kl_loss) = self._negative_elbo(self._images(data), training=False)
+        images, labels = self._images_and_labels(data)
+        loss, (reconstruction_loss, kl_loss) = self._negative_elbo(images, labels, training=False)
         return self._record(loss, reconstruction_loss, kl_loss)
 
     def get_config(self):

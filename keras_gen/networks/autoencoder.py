@@ -3,6 +3,7 @@
 import keras
 from keras import layers
 
+from keras_gen.networks.conditioning import encode_labels, label_input
 from keras_gen.networks.stages import check_image_shape, check_layers_per_stage, conv_stage
 
 
@@ -24,6 +25,8 @@ def conv_encoder(
     hidden_units: int = 256,
     layers_per_stage: int = 1,
     variational: bool = True,
+    num_classes: int | None = None,
+    label_encoding: str = "one_hot",
     name: str = "encoder",
 ) -> keras.Model:
     """Builds an encoder: image -> `[mean, log_var]` of q(z|x), or image -> code.
@@ -40,6 +43,10 @@ def conv_encoder(
         layers_per_stage: depth: convolutions per resolution (the stride-2 one,
             then stride-1 3x3 ones).
         variational: two heads `[mean, log_var]`, or one linear code.
+        num_classes: when set, the encoder is conditional, q(z|x, y): it takes
+            `[image, label]` and joins the encoded label to the image features
+            before the dense layer (Sohn, Lee & Yan, 2015).
+        label_encoding: `"one_hot"` or `"embedding"`.
         name: the model's name.
 
     Example:
@@ -54,6 +61,10 @@ def conv_encoder(
     for filters in (width, 2 * width):
         x = conv_stage(x, filters, layers_per_stage, activation="relu")
     x = layers.Flatten()(x)
+    if num_classes is not None:
+        label = label_input()
+        x = layers.Concatenate()([x, encode_labels(label, num_classes, label_encoding)])
+        inputs = [inputs, label]
     x = layers.Dense(hidden_units, activation="relu")(x)
     if not variational:
         return keras.Model(inputs, layers.Dense(latent_dim, name="code")(x), name=name)
@@ -69,6 +80,8 @@ def conv_decoder(
     hidden_units: int = 256,
     output_activation: str | None = None,
     layers_per_stage: int = 1,
+    num_classes: int | None = None,
+    label_encoding: str = "one_hot",
     name: str = "decoder",
 ) -> keras.Model:
     """Builds a VAE decoder: latent vector -> the parameters of p(x|z).
@@ -86,6 +99,9 @@ def conv_decoder(
         output_activation: activation of the last layer.
         layers_per_stage: depth: convolutions per resolution (the stride-2
             transposed one, then stride-1 3x3 ones).
+        num_classes: when set, the decoder is conditional, p(x|z, y): it takes
+            `[latent, label]` and joins the encoded label to the latent vector.
+        label_encoding: `"one_hot"` or `"embedding"`.
         name: the model's name.
 
     Example:
@@ -96,7 +112,12 @@ def conv_decoder(
     height, image_width, channels = _check_divisible_by_4(image_shape)
     layers_per_stage = check_layers_per_stage(layers_per_stage)
     inputs = keras.Input((latent_dim,), name="latent")
-    x = layers.Dense(hidden_units, activation="relu")(inputs)
+    x = inputs
+    if num_classes is not None:
+        label = label_input()
+        x = layers.Concatenate()([x, encode_labels(label, num_classes, label_encoding)])
+        inputs = [inputs, label]
+    x = layers.Dense(hidden_units, activation="relu")(x)
     x = layers.Dense((height // 4) * (image_width // 4) * 2 * width, activation="relu")(x)
     x = layers.Reshape((height // 4, image_width // 4, 2 * width))(x)
     for filters in (2 * width, width):

@@ -23,7 +23,7 @@ import keras
 
 from keras_gen.training.distribution import global_batch_mean, unscaled
 
-__all__ = ["global_batch_mean", "input_gradients", "minimize", "stateless_loss", "unscaled"]
+__all__ = ["DataError", "checked_finite", "checked_labels", "compiled", "data_errors_as_value_errors", "global_batch_mean", "input_gradients", "minimize", "stateless_loss", "unscaled"]
 
 _BACKENDS = {"tensorflow": "keras_gen.training.tensorflow"}
 
@@ -95,3 +95,46 @@ def stateless_loss(loss_fn, state):
         loss, aux = loss_fn()
     updates = [(variable, scope.get_current_value(variable)) for variable, _ in state]
     return loss, aux, updates
+
+
+def checked_labels(labels, count, num_classes, lowest=0):
+    """`labels` after checking their values in the step: in `[lowest, num_classes)`, `count` of them.
+
+    A bad value stops the step before any update, with an error that says so
+    (a one-hot encoding would otherwise silently turn it into zeros).
+    """
+    return _backend_module().checked_labels(labels, count, num_classes, lowest)
+
+
+class DataError(ValueError):
+    """Bad values inside the training data, found by a check in the step (NaN, a label out of range)."""
+
+
+def data_errors_as_value_errors():
+    """A context in which the failure of an in-graph data check is raised as a `DataError` (a ValueError).
+
+    Checks such as `checked_labels` run inside the compiled step; the backend
+    reports them as its own error type, with its graph context around the
+    message. `fit` and `evaluate` run in this context, so users get the
+    check's message as a plain ValueError.
+    """
+    return _backend_module().data_errors_as_value_errors(DataError)
+
+
+def checked_finite(images, what="training images"):
+    """`images` after checking in the step that every value is finite.
+
+    A NaN or infinity inside a user's `tf.data` pipeline stops the step before
+    any update with an error that says so (numpy input is checked before `fit`).
+    """
+    return _backend_module().checked_finite(images, what)
+
+
+def compiled(function):
+    """`function` compiled for the backend (a `tf.function` on TensorFlow), for loops of many steps.
+
+    Tools that optimize outside `fit` (GAN inversion, the inversion encoder)
+    run each step through this so that a step costs a graph call, not an
+    eager trace.
+    """
+    return _backend_module().compiled(function)

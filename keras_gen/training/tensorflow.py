@@ -1,5 +1,7 @@
 """Gradient computation and optimizer updates with `tf.GradientTape`."""
 
+import contextlib
+
 import tensorflow as tf
 
 
@@ -19,3 +21,58 @@ def input_gradients(fn, inputs):
         tape.watch(inputs)
         total = tf.reduce_sum(fn(inputs))
     return tape.gradient(total, inputs)
+
+
+# Marks the messages of keras_gen's in-graph data checks, so they can be raised again as ValueErrors.
+DATA_ERROR_MARK = "keras_gen data error: "
+
+
+@contextlib.contextmanager
+def data_errors_as_value_errors(error_class):
+    """TensorFlow implementation of `keras_gen.training.data_errors_as_value_errors`."""
+    try:
+        yield
+    except tf.errors.InvalidArgumentError as err:
+        lines = [line for line in str(err.message).splitlines() if DATA_ERROR_MARK in line]
+        if not lines:
+            raise
+        # TensorFlow appends "] [Condition x < y ...] [values]" to the message;
+        # assert_all_finite appends " : Tensor had NaN values".
+        message = lines[0].split(DATA_ERROR_MARK, 1)[1].split("]", 1)[0].split(" : Tensor had", 1)[0].strip()
+        raise error_class(message.rstrip(".") + ".") from None
+
+
+def checked_finite(images, what):
+    """TensorFlow implementation of `keras_gen.training.checked_finite`."""
+    return tf.debugging.assert_all_finite(
+        images, DATA_ERROR_MARK + f"The {what} hold NaN or infinite values; clean or drop them in the data pipeline"
+    )
+
+
+def checked_labels(labels, count, num_classes, lowest=0):
+    """TensorFlow implementation of `keras_gen.training.checked_labels`."""
+    labels = tf.cast(labels, "int32")
+    checks = [
+        tf.debugging.assert_equal(
+            tf.shape(labels)[0], tf.cast(count, "int32"),
+            message=DATA_ERROR_MARK + "The batch holds a different number of labels than images; pass one label per image",
+        ),
+        tf.debugging.assert_greater_equal(
+            labels, lowest,
+            message=DATA_ERROR_MARK + f"Labels must lie in [0, {num_classes})"
+            + (" or be -1 (unlabelled)" if lowest < 0 else "") + f"; a batch holds a label below {lowest}",
+        ),
+        tf.debugging.assert_less(
+            labels, num_classes,
+            message=DATA_ERROR_MARK + f"Labels must lie in [0, {num_classes}) for num_classes={num_classes}; "
+            "a batch holds a larger label",
+        ),
+    ]
+    with tf.control_dependencies(checks):
+        return tf.identity(labels)
+
+
+def compiled(function):
+    """TensorFlow implementation of `keras_gen.training.compiled`."""
+    # No autograph: these steps have no tensor-dependent Python control flow.
+    return tf.function(function, reduce_retracing=True, autograph=False)

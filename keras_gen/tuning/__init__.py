@@ -10,10 +10,11 @@ Example:
 from keras_gen.tuning.base import GenerativeHyperModel
 from keras_gen.tuning.gan import DCGANHyperModel, GANHyperModel
 from keras_gen.tuning.search import TUNERS, hypermodel_class, make_tuner, run_search, trial_rows
-from keras_gen.tuning.vae import VAEHyperModel
+from keras_gen.tuning.vae import ConditionalVAEHyperModel, VAEHyperModel
 
 __all__ = [
     "TUNERS",
+    "ConditionalVAEHyperModel",
     "DCGANHyperModel",
     "GANHyperModel",
     "GenerativeHyperModel",

@@ -188,8 +188,12 @@ def _search_inputs(family, data, limit, seed, batch_size, num_eval_samples, metr
         seed=seed,
     )
     scale = hypermodel.data_scale
-    train = gen_data.load(data, "train", batch_size=batch_size, scale=scale, seed=seed, limit=limit)
-    held_out, _ = gen_data.load_numpy(data, "test", scale=scale, limit=num_eval_samples)
+    labelled = hypermodel.model_class.batch_kind == "images_labels"
+    train = gen_data.load(
+        data, "train", batch_size=batch_size, scale=scale, seed=seed, limit=limit, labels=labelled
+    )
+    images, labels = gen_data.load_numpy(data, "test", scale=scale, limit=num_eval_samples)
+    held_out = (images, labels) if labelled else images
     return hypermodel, (train,), hypermodel.search_kwargs(held_out)
 
 

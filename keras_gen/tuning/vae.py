@@ -7,6 +7,8 @@ from typing import Any
 import keras
 import keras_tuner
 
+from keras_gen import data as gen_data
+from keras_gen.models.cvae import ConditionalVAE
 from keras_gen.models.vae import VAE
 from keras_gen.tuning.base import GenerativeHyperModel
 
@@ -115,4 +117,52 @@ class VAEHyperModel(GenerativeHyperModel):
         return (
             "Pass held-out images to the search, e.g. tuner.search(train_ds, "
             "validation_data=keras_gen.data.load(name, split='test', scale=(0, 1)), epochs=...)."
+        )
+
+
+class ConditionalVAEHyperModel(VAEHyperModel):
+    """The `VAEHyperModel` search space over conditional VAEs, plus the label encoding.
+
+    Trains on `(images, labels)` and is scored by the validation negative ELBO
+    of log p(x | y): pass `validation_data=(images, labels)`. Adds
+    `label_encoding` (`"one_hot"` or `"embedding"`) to the VAE's space.
+
+    Args:
+        image_shape: `(height, width, channels)`, sides divisible by 4.
+        num_classes: how many classes the labels index.
+        reconstruction: as for `VAEHyperModel`.
+        seed: seed of each model's `keras.random.SeedGenerator`.
+
+    Example:
+    >>> hypermodel = ConditionalVAEHyperModel((28, 28, 1), num_classes=10, seed=0)
+    >>> tuner = keras_tuner.RandomSearch(hypermodel, objective=hypermodel.objective, max_trials=5)
+    >>> tuner.search(keras_gen.data.load("fashion_mnist", labels=True, scale=(0, 1)),
+    ...              validation_data=(x_test, y_test), epochs=3)
+    """
+
+    model_class = ConditionalVAE
+
+    def __init__(self, image_shape, *, num_classes: int, reconstruction="bernoulli", seed=None, name=None,
+                 tunable=True):
+        super().__init__(image_shape, reconstruction=reconstruction, seed=seed, name=name, tunable=tunable)
+        self.num_classes = int(num_classes)
+
+    @classmethod
+    def for_search(cls, image_shape, *, dataset=None, num_samples=1000, metrics_options=None, seed=None):
+        num_classes = gen_data.info(dataset).num_classes if dataset else None
+        if not num_classes:
+            raise ValueError(f"A conditional VAE needs a labelled data set; {dataset!r} has no class labels.")
+        return cls(image_shape, num_classes=num_classes, seed=seed)
+
+    def model_kwargs(self, hp: keras_tuner.HyperParameters) -> dict[str, Any]:
+        return {
+            **super().model_kwargs(hp),
+            "num_classes": self.num_classes,
+            "label_encoding": hp.Choice("label_encoding", ["one_hot", "embedding"], default="one_hot"),
+        }
+
+    def objective_hint(self) -> str:
+        return (
+            "Pass held-out images and labels to the search, e.g. tuner.search(train_ds, "
+            "validation_data=keras_gen.data.load_numpy(name, 'test', scale=(0, 1)), epochs=...)."
         )

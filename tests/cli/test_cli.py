@@ -7,6 +7,7 @@ import each time); one runs `python -m keras_gen --help` for real.
 import csv
 import json
 import os
+import re
 import subprocess
 import sys
 
@@ -162,8 +163,8 @@ def test_bad_flags_exit_with_usage_errors(argv, capsys):
 
 
 # --- NaN and resume -------------------------------------------------------------------
-def test_nan_loss_stops_training_and_keeps_the_last_good_checkpoint(tmp_path, monkeypatch, capsys):
-    """Real images in epoch 1, NaN images from epoch 2 on: d_loss becomes NaN."""
+def _poisoned_from_the_second_epoch(value):
+    """A `load_training_data` stand-in: real images in epoch 1, images full of `value` from epoch 2 on."""
     epochs_started = []
 
     def images():
@@ -171,28 +172,49 @@ def test_nan_loss_stops_training_and_keeps_the_last_good_checkpoint(tmp_path, mo
         rng = np.random.default_rng(len(epochs_started))
         batch = rng.uniform(-1, 1, (32, *IMAGE_SHAPE)).astype("float32")
         if len(epochs_started) >= 2:
-            batch[:] = np.nan
+            batch[:] = value
         for _ in range(3):
             yield batch
 
-    def nan_from_the_second_epoch(args, settings, model):
+    def load(args, settings, model):
         dataset = tf.data.Dataset.from_generator(
             images, output_signature=tf.TensorSpec((None, *IMAGE_SHAPE), tf.float32)
         )
         return dataset.apply(tf.data.experimental.assert_cardinality(3))
 
-    monkeypatch.setattr(cli.train, "load_training_data", nan_from_the_second_epoch)
+    return load
+
+
+def _last_good_checkpoint_is_intact(run_dir):
+    assert not (run_dir / "model.keras").exists()
+    assert read_state(run_dir)["epochs_done"] == 1
+    checkpoint = keras.saving.load_model(run_dir / "checkpoint.keras")
+    assert int(checkpoint.d_optimizer.iterations.numpy()) == 3
+    assert all(np.isfinite(keras.ops.convert_to_numpy(w)).all() for w in checkpoint.weights)
+
+
+def test_nan_loss_stops_training_and_keeps_the_last_good_checkpoint(tmp_path, monkeypatch, capsys):
+    """Finite but enormous images from epoch 2 on: the losses overflow to NaN or infinity."""
+    monkeypatch.setattr(cli.train, "load_training_data", _poisoned_from_the_second_epoch(3e38))
     code = train("dcgan", tmp_path, "--epochs", "3")
 
     assert code == cli.EXIT_FAILED
     err = capsys.readouterr().err
-    assert "d_loss became nan at epoch 2, batch 1" in err
+    assert re.search(r"[dg]_loss became (nan|inf) at epoch 2, batch \d", err), err
     assert "checkpoint.keras" in err and "--resume" in err
-    assert not (tmp_path / "model.keras").exists()
-    assert read_state(tmp_path)["epochs_done"] == 1
-    checkpoint = keras.saving.load_model(tmp_path / "checkpoint.keras")
-    assert int(checkpoint.d_optimizer.iterations.numpy()) == 3
-    assert all(np.isfinite(keras.ops.convert_to_numpy(w)).all() for w in checkpoint.weights)
+    _last_good_checkpoint_is_intact(tmp_path)
+
+
+def test_nan_in_a_data_pipeline_stops_training_with_a_data_error(tmp_path, monkeypatch, capsys):
+    """NaN images inside a tf.data pipeline: a data error naming the batch, before any update."""
+    monkeypatch.setattr(cli.train, "load_training_data", _poisoned_from_the_second_epoch(np.nan))
+    code = train("dcgan", tmp_path, "--epochs", "3")
+
+    assert code == cli.EXIT_FAILED
+    err = capsys.readouterr().err
+    assert "NaN or infinite values" in err and "epoch 2, batch 1" in err, err
+    assert "checkpoint.keras" in err and "--resume" in err
+    _last_good_checkpoint_is_intact(tmp_path)
 
 
 def test_resume_continues_epochs_and_optimizer_steps(tmp_path, capsys):

@@ -1,0 +1,40 @@
+"""Class labels as network inputs: one integer per image, encoded one-hot or as an embedding."""
+
+import keras
+from keras import layers
+
+LABEL_ENCODINGS = ("one_hot", "embedding")
+
+
+def check_num_classes(num_classes) -> int:
+    """`num_classes` as an int >= 2, or a ValueError naming the fix."""
+    if isinstance(num_classes, bool) or not isinstance(num_classes, int) or num_classes < 2:
+        raise ValueError(
+            f"num_classes must be an integer >= 2 (the number of label values), got {num_classes!r}."
+        )
+    return num_classes
+
+
+def label_input(name: str = "label") -> keras.KerasTensor:
+    """A network input for one integer class label per example: shape `(batch,)`, int32."""
+    return keras.Input((), dtype="int32", name=name)
+
+
+def encode_labels(labels, num_classes: int, encoding: str = "one_hot", embedding_dim: int | None = None):
+    """Turns integer labels `(batch,)` into features `(batch, d)`.
+
+    `"one_hot"` gives `d = num_classes` (Sohn et al., 2015; Mirza & Osindero,
+    2014); `"embedding"` a learned `keras.layers.Embedding` of `embedding_dim`
+    (default: `num_classes`) units.
+
+    Example:
+    >>> y = label_input()
+    >>> tuple(encode_labels(y, 10).shape)
+    (None, 10)
+    """
+    check_num_classes(num_classes)
+    if encoding == "one_hot":
+        return layers.CategoryEncoding(num_classes, output_mode="one_hot", name="label_one_hot")(labels)
+    if encoding == "embedding":
+        return layers.Embedding(num_classes, embedding_dim or num_classes, name="label_embedding")(labels)
+    raise ValueError(f"Unknown label encoding {encoding!r}; choose one of {LABEL_ENCODINGS}.")
