@@ -21,6 +21,7 @@ setup(
         "scikit-learn>=1.1",
         "pillow>=9",
         "matplotlib>=3.5",
+        "imageio>=2.31",  # latent walks as GIF (MP4 with the optional imageio-ffmpeg)
     ],
     extras_require={
         "test": ["pytest>=7", "pytest-xdist>=3", "ruff>=0.4"],

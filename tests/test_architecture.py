@@ -19,6 +19,7 @@ LAYERS = {
     "models": 2,
     "callbacks": 3,
     "evaluation": 3,
+    "latent": 3,
     "tuning": 4,
     "cli": 5,
 }

@@ -21,7 +21,7 @@ from __future__ import annotations
 import argparse
 import sys
 
-from keras_gen.cli import evaluate, models, sample, train, tune
+from keras_gen.cli import evaluate, latent, models, sample, train, tune
 from keras_gen.cli.common import (
     CHECKPOINT_FILE,
     CHECKPOINT_STATE_FILE,
@@ -42,7 +42,7 @@ from keras_gen.cli.common import (
 )
 from keras_gen.cli.train import build_model, plot_history
 
-SUBCOMMANDS = (models, train, sample, evaluate, tune)
+SUBCOMMANDS = (models, train, sample, evaluate, tune, latent)
 
 __all__ = [
     "CHECKPOINT_FILE",

@@ -15,6 +15,7 @@ import hashlib
 import json
 import os
 import time
+import warnings
 from collections.abc import Sequence
 from typing import Any
 
@@ -273,6 +274,25 @@ class FeatureExtractor:
                 keras.ops.image.resize(images, (height, width), interpolation="bilinear")
             )
         return images
+
+    def feature_tensor(self, images, data_scale: Sequence[float] = (-1.0, 1.0)):
+        """Differentiable feature vectors `(batch, feature_dim)` of a batch of image tensors.
+
+        The same features as `features`, computed with `keras.ops` so that
+        gradients flow back to `images` (e.g. for the feature loss of GAN
+        inversion). No resizing: the images must have the network's size.
+        """
+        low, high = _check_scale(data_scale)
+        target_low, target_high = self.input_scale
+        images = (images - low) * ((target_high - target_low) / (high - low)) + target_low
+        if images.shape[-1] == 1 and self.input_shape[-1] == 3:
+            images = keras.ops.repeat(images, 3, axis=-1)
+        with warnings.catch_warnings():
+            # A network built with a list of one input warns about a bare tensor.
+            warnings.simplefilter("ignore", UserWarning)
+            outputs = self._network(images, training=False)
+        features = outputs[0] if self.has_classifier else outputs
+        return keras.ops.reshape(features, (keras.ops.shape(features)[0], -1))
 
     def _run(
         self, images: np.ndarray, data_scale: Sequence[float], batch_size: int

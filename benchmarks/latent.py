@@ -1,0 +1,196 @@
+"""Latent-space figures on Fashion-MNIST: the conditional VAE, concept vectors, GAN inversion, path length.
+
+Trains a conditional VAE, a VAE and a DCGAN for the same wall-clock budget each
+(batch 64 for the CVAE, each family's `keras-gen train` defaults otherwise,
+`compile()` defaults), saves them, then measures with keras_gen's Fashion-MNIST
+domain classifier and feature network:
+
+- CVAE: FID/KID/precision/recall of 10,000 samples (the classes in turn) vs
+  the test set, and how often the classifier labels class-conditioned samples
+  as their class (1,000 per class);
+- concept vector "sneaker -> ankle boot" (from 1,000 training images of each
+  class) applied at several strengths to 1,000 test sneakers: the share the
+  classifier then calls ankle boots (VAE: encoder; DCGAN: inversion);
+- inversion of 1,000 test images into the DCGAN: pixel MSE and feature
+  distance versus optimizer steps, for optimization, encoder, encoder +
+  optimization, against the best of 1,000 random latent points;
+- perceptual path length, slerp vs linear, VAE and DCGAN.
+
+    python benchmarks/latent.py --budget-minutes 15 --json benchmarks/results/latent.json
+
+Run it alone on the machine (training is budgeted by wall-clock time).
+`--skip-training` reuses the models saved in `--models-dir`.
+"""
+
+import argparse
+import json
+import os
+import platform
+import sys
+import time
+
+os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+
+import keras
+import numpy as np
+import tensorflow as tf
+from quality import METRICS, TimeBudget
+
+import keras_gen
+from keras_gen import families, latent
+from keras_gen.cli import build_model
+
+SNEAKER, ANKLE_BOOT = 7, 9
+BATCH_SIZES = {"cvae": 64, "vae": 128, "dcgan": 64}
+
+
+def train(name, budget_seconds, path):
+    keras.utils.set_random_seed(0)
+    family = families.get(name)
+    info = keras_gen.data.info("fashion_mnist")
+    settings = {"builder": dict(family.builder_defaults)}
+    model = build_model(name, info.image_shape, settings, seed=0, num_classes=info.num_classes)
+    labelled = model.batch_kind == "images_labels"
+    data = keras_gen.data.load("fashion_mnist", batch_size=BATCH_SIZES[name], scale=model.data_scale, seed=0,
+                               labels=labelled)
+    budget = TimeBudget(budget_seconds, BATCH_SIZES[name])
+    model.fit(data, epochs=1000, verbose=0, callbacks=[budget])
+    model.save(path)
+    row = {
+        "train_seconds": budget.elapsed,
+        "epochs": budget.steps * BATCH_SIZES[name] / 60000,
+        "images_per_second": budget.steps * BATCH_SIZES[name] / budget.elapsed,
+        "load_average_during_training": budget.load_average,
+        "batch_size": BATCH_SIZES[name],
+    }
+    print(f"{name}: {row}", flush=True)
+    return row
+
+
+def cvae_figures(cvae, extractor, num_samples):
+    scores = keras_gen.evaluation.evaluate(
+        cvae, "fashion_mnist", split="test", num_samples=num_samples, metrics=METRICS, feature_extractor=extractor
+    )
+    per_class = {}
+    for label in range(cvae.num_classes):
+        samples = cvae.generate(1000, labels=np.full(1000, label))
+        predicted = extractor.predict_proba(samples, data_scale=cvae.data_scale).argmax(axis=1)
+        per_class[label] = float(np.mean(predicted == label))
+    return {**{k: float(v) for k, v in scores.items()}, "class_accuracy": float(np.mean(list(per_class.values()))),
+            "class_accuracy_per_class": per_class}
+
+
+def concept_figures(model, extractor, train_images, train_labels, test_images, test_labels, invert_options):
+    start = time.perf_counter()
+    boots = train_images[train_labels == ANKLE_BOOT][:1000]
+    sneakers = train_images[train_labels == SNEAKER][:1000]
+    test_sneakers = test_images[test_labels == SNEAKER][:1000]
+    vector = latent.concept_vector(model, boots, sneakers, **invert_options)
+    strengths = [0.0, 0.5, 1.0, 1.5, 2.0]
+    edited = latent.apply_vector(model, test_sneakers, vector, strengths, **invert_options)
+    shares = {}
+    for index, strength in enumerate(strengths):
+        predicted = extractor.predict_proba(edited[:, index], data_scale=model.data_scale).argmax(axis=1)
+        shares[str(strength)] = {
+            "ankle_boot": float(np.mean(predicted == ANKLE_BOOT)),
+            "sneaker": float(np.mean(predicted == SNEAKER)),
+        }
+    return {"share_by_strength": shares, "vector_norm": float(np.linalg.norm(vector)),
+            "seconds": time.perf_counter() - start}
+
+
+def inversion_figures(gan, extractor, train_images, test_images, encoder_epochs):
+    images = test_images[:1000]
+    rows = {}
+    start = time.perf_counter()
+    random_points, _ = latent.best_random_latents(gan, images, candidates=1000)
+    rows["best of 1,000 random points"] = _errors(gan, extractor, images, random_points, time.perf_counter() - start)
+    start = time.perf_counter()
+    optimized = latent.invert(gan, images, steps=500, start_candidates=1, log_every=50, feature_model=None)
+    rows["optimization, 500 steps"] = _errors(gan, extractor, images, optimized.latent_points,
+                                              time.perf_counter() - start, optimized.history)
+    start = time.perf_counter()
+    encoder = latent.train_inversion_encoder(gan, train_images, epochs=encoder_epochs, batch_size=64, verbose=1)
+    encoder_seconds = time.perf_counter() - start
+    encoded = latent.invert(gan, images, steps=0, encoder=encoder)
+    rows[f"encoder ({encoder_epochs} epochs)"] = _errors(gan, extractor, images, encoded.latent_points,
+                                                          encoder_seconds)
+    start = time.perf_counter()
+    refined = latent.invert(gan, images, steps=200, encoder=encoder, log_every=50)
+    rows["encoder + optimization, 200 steps"] = _errors(gan, extractor, images, refined.latent_points,
+                                                        time.perf_counter() - start + encoder_seconds, refined.history)
+    start = time.perf_counter()
+    featured = latent.invert(gan, images, steps=200, encoder=encoder, log_every=50, feature_model=extractor,
+                             feature_weight=0.1)
+    rows["encoder + optimization with feature loss, 200 steps"] = _errors(
+        gan, extractor, images, featured.latent_points, time.perf_counter() - start + encoder_seconds,
+        featured.history)
+    return rows
+
+
+def _errors(gan, extractor, images, points, seconds, history=None):
+    reconstructions = latent.decode_points(gan, points)
+    pixel = np.mean((reconstructions - images).reshape(len(images), -1) ** 2, axis=1)
+    features = extractor.features(reconstructions, gan.data_scale) - extractor.features(images, gan.data_scale)
+    row = {"pixel_mse": float(pixel.mean()), "feature_distance": float(np.linalg.norm(features, axis=1).mean()),
+           "seconds": seconds}
+    if history:
+        row["history"] = {"step": list(history["step"]), "pixel_mse": [float(v) for v in history["pixel_error"]]}
+    print(row, flush=True)
+    return row
+
+
+def main(argv=None):
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--budget-minutes", type=float, default=15.0)
+    parser.add_argument("--models-dir", default="benchmarks/results/latent_models")
+    parser.add_argument("--skip-training", action="store_true")
+    parser.add_argument("--num-samples", type=int, default=10000)
+    parser.add_argument("--encoder-epochs", type=int, default=3)
+    parser.add_argument("--json")
+    args = parser.parse_args(argv)
+    print(f"TF {tf.__version__}, Keras {keras.__version__}, {os.cpu_count()} cores, "
+          f"{platform.processor() or platform.machine()}, load average {os.getloadavg()}", flush=True)
+    os.makedirs(args.models_dir, exist_ok=True)
+    results = {"budget_minutes": args.budget_minutes, "training": {}}
+    paths = {name: os.path.join(args.models_dir, f"{name}.keras") for name in ("cvae", "vae", "dcgan")}
+    if not args.skip_training:
+        for name, path in paths.items():
+            results["training"][name] = train(name, args.budget_minutes * 60, path)
+    models = {name: keras.saving.load_model(path) for name, path in paths.items()}
+    extractor = keras_gen.evaluation.domain_classifier("fashion_mnist")
+    print(f"feature network test accuracy: {extractor.test_accuracy}", flush=True)
+
+    results["cvae"] = cvae_figures(models["cvae"], extractor, args.num_samples)
+    print(json.dumps(results["cvae"], indent=1), flush=True)
+
+    results["path_length"] = {
+        name: {method: latent.perceptual_path_length(models[name], extractor, 2000, method) for method in latent.METHODS}
+        for name in ("vae", "dcgan")
+    }
+    print(results["path_length"], flush=True)
+
+    concept = {}
+    for name, options in (("vae", {}), ("dcgan", {"steps": 200})):
+        scale = models[name].data_scale
+        train_images, train_labels = keras_gen.data.load_numpy("fashion_mnist", "train", scale=scale)
+        test_images, test_labels = keras_gen.data.load_numpy("fashion_mnist", "test", scale=scale)
+        concept[name] = concept_figures(models[name], extractor, train_images, train_labels, test_images,
+                                        test_labels, options)
+        print(name, concept[name], flush=True)
+    results["concept_vector"] = concept
+
+    scale = models["dcgan"].data_scale
+    train_images, _ = keras_gen.data.load_numpy("fashion_mnist", "train", scale=scale)
+    test_images, _ = keras_gen.data.load_numpy("fashion_mnist", "test", scale=scale)
+    results["inversion"] = inversion_figures(models["dcgan"], extractor, train_images, test_images,
+                                             args.encoder_epochs)
+    results["load_average_at_end"] = os.getloadavg()
+    if args.json:
+        with open(args.json, "w") as file:
+            json.dump(results, file, indent=2)
+
+
+if __name__ == "__main__":
+    main()
