@@ -77,7 +77,7 @@ def build(name):
     # keras_gen's entries are built exactly as `keras-gen train` builds them.
     if name in families.names():
         family = families.get(name)
-        model = build_model(name, (28, 28, 1), {"builder": dict(family.builder_defaults)}, seed=0)
+        model = build_model(name, (28, 28, 1), {"builder": dict(family.builder_defaults)}, seed=0, num_classes=10)
         return model, model, model.data_scale, family.batch_size
     if name == "keras_io":
         gan = build_keras_io_gan()
@@ -88,7 +88,8 @@ def build(name):
 def run(name, budget_seconds, num_samples, max_epochs=1000):
     keras.utils.set_random_seed(0)
     model, sampler, scale, batch_size = build(name)
-    data = keras_gen.data.load("fashion_mnist", batch_size=batch_size, scale=scale, seed=0)
+    labelled = getattr(model, "batch_kind", "images") == "images_labels"
+    data = keras_gen.data.load("fashion_mnist", batch_size=batch_size, scale=scale, seed=0, labels=labelled)
     budget = TimeBudget(budget_seconds, batch_size)
     model.fit(data, epochs=max_epochs, verbose=0, callbacks=[budget])
     train_seconds = budget.elapsed

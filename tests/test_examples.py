@@ -48,6 +48,20 @@ REPO_ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
             ["model.keras", "samples.png", "snapshots/samples_epoch_0001.png"],
             [],
         ),
+        (
+            "latent_fashion_mnist.py",
+            None,
+            ["cvae.keras", "cvae_classes.png", "cvae_styles.png", "walk.gif", "traversal.png", "vae_edit.png",
+             "inversion.png", "dcgan_edit.png"],
+            ["inversion pixel MSE"],
+        ),
+        (
+            "conditional_gans_fashion_mnist.py",
+            None,
+            [f"{name}/{file}" for name in ("cgan", "acgan", "infogan", "bigan", "ssgan")
+             for file in ("model.keras", "samples.png")],
+            ["acgan: test accuracy", "bigan: linear classifier", "classes covered"],
+        ),
         pytest.param(  # about a minute: two tiny searches
             "tune_vae_dcgan.py",
             "digits",

@@ -12,7 +12,7 @@ import numpy as np
 from PIL import Image
 
 from keras_gen.data.preprocessing import unscale_images
-from keras_gen.models.capabilities import Encodes, SamplesFromPrior, Translates
+from keras_gen.models.capabilities import Encodes, Generates, Translates, fixed_latent_points
 
 
 def image_grid(images, data_scale=(-1.0, 1.0), columns=None, padding=2):
@@ -56,29 +56,19 @@ def save_grid(grid, path):
     return path
 
 
-def fixed_latent_points(num_points, latent_dim, seed=0):
-    """Latent points from N(0, I) that depend only on `seed`, for comparable grids."""
-    rng = np.random.default_rng(seed)
-    return rng.standard_normal((num_points, latent_dim)).astype("float32")
-
-
 def sample_grid(model, n=64, seed=0, columns=None):
     """A uint8 grid of `n` samples of `model` from `fixed_latent_points(seed)`.
 
-    Conditional models (`num_classes` set) get one row per class: `n` is
-    rounded up to fill whole rows.
+    What the grid shows is the model's `grid_samples`: class-conditional
+    models get one row per class (`n` rounded up to fill whole rows), InfoGAN
+    a row per categorical code and a swept continuous code.
     """
-    if not isinstance(model, SamplesFromPrior):
+    if not isinstance(model, Generates):
         raise TypeError(
             f"{type(model).__name__} has no prior to sample from (it does not generate "
             "new images); show its reconstructions or translations instead."
         )
-    labels = None
-    if model.num_classes is not None:
-        columns = columns or max(1, -(-n // model.num_classes))
-        labels = np.repeat(np.arange(model.num_classes, dtype="int32"), columns)
-        n = len(labels)
-    images = model.generate(latent_points=fixed_latent_points(n, model.latent_dim, seed), labels=labels)
+    images, columns = model.grid_samples(n, seed, columns)
     return image_grid(images, model.data_scale, columns)
 
 
@@ -119,7 +109,7 @@ class ImageSnapshot(keras.callbacks.Callback):
 
     What the grids show follows the model's capabilities:
 
-    - models that sample from a prior: `n` samples from fixed latent points,
+    - models that generate: `n` samples from fixed latent points (or a fixed seed),
       drawn once from `seed`, so grids of different epochs (and runs) compare;
       conditional models get one row per class;
     - models that encode, given `reconstruction_images`: each image beside its
@@ -177,7 +167,7 @@ class ImageSnapshot(keras.callbacks.Callback):
     def grids(self, model):
         """`{kind: uint8 grid}` for the model's capabilities and the images given."""
         grids = {}
-        if isinstance(model, SamplesFromPrior):
+        if isinstance(model, Generates):
             grids["samples"] = sample_grid(model, self.n, self.seed, self.columns)
         if self.reconstruction_images is not None and isinstance(model, Encodes):
             rows = model.reconstruction_rows(self.reconstruction_images, seed=self.seed)

@@ -30,9 +30,9 @@ def add_parser(commands) -> None:
 def run(args) -> int:
     model = load_generative_model(args.model_path)
     from keras_gen.callbacks import save_samples
-    from keras_gen.models import SamplesFromPrior
+    from keras_gen.models import Generates
 
-    if not isinstance(model, SamplesFromPrior):
+    if not isinstance(model, Generates):
         raise CommandError(
             f"{args.model_path}: a {type(model).__name__} has no prior to sample new images from; "
             "it reconstructs or translates given images instead."

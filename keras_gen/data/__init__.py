@@ -8,7 +8,7 @@ Example:
 
 from keras_gen.data.builtin import DATA_ENV_VAR, register_builtins
 from keras_gen.data.idx import IdxFormatError, read_idx, write_idx
-from keras_gen.data.pipeline import info, load, load_numpy
+from keras_gen.data.pipeline import info, keep_balanced_labels, load, load_numpy
 from keras_gen.data.preprocessing import (
     TANH_RANGE,
     UNIT_RANGE,
@@ -35,6 +35,7 @@ __all__ = [
     "available",
     "check_images",
     "info",
+    "keep_balanced_labels",
     "load",
     "load_numpy",
     "read_idx",

@@ -177,6 +177,52 @@ def _tfds_stream(
     return ds.map(to_float, num_parallel_calls=tf.data.AUTOTUNE), num_examples
 
 
+def keep_balanced_labels(labels: np.ndarray, labelled: int, seed: int = 0) -> np.ndarray:
+    """A copy of `labels` in which only `labelled` remain, balanced over the classes; the rest are -1.
+
+    Each class keeps `labelled // num_classes` labels (the first classes one
+    more when it does not divide), chosen at random with `seed`; the
+    semi-supervised protocol of Salimans et al. (2016).
+
+    Example:
+    >>> keep_balanced_labels(np.array([0, 0, 1, 1]), 2, seed=0)
+    array([ 0, -1, -1,  1], dtype=int32)
+    """
+    labels = np.asarray(labels)
+    classes = np.unique(labels[labels >= 0])
+    if isinstance(labelled, bool) or not isinstance(labelled, (int, np.integer)) or labelled < len(classes):
+        raise ValueError(
+            f"labelled must be an integer of at least one label per class ({len(classes)}), got {labelled!r}."
+        )
+    rng = np.random.default_rng(seed)
+    kept = np.full(labels.shape, -1, dtype=np.int32)
+    share, extra = divmod(int(labelled), len(classes))
+    for index, label in enumerate(classes):
+        members = np.flatnonzero(labels == label)
+        count = share + (index < extra)
+        if count > len(members):
+            raise ValueError(
+                f"labelled={labelled} asks for {count} labels of class {label}, which has only {len(members)} "
+                "images; ask for fewer labels."
+            )
+        chosen = rng.choice(members, count, replace=False)
+        kept[chosen] = label
+    return kept
+
+
+def _mixed_labelled_stream(images, labels, share, shuffle, seed):
+    """Labelled examples, repeated, mixed into the unlabelled ones at `share`; ends with the unlabelled."""
+    parts = []
+    for mask in (labels >= 0, labels < 0):
+        part = tf.data.Dataset.from_tensor_slices((images[mask], labels[mask]))
+        if shuffle:
+            part = part.shuffle(int(mask.sum()), seed=seed, reshuffle_each_iteration=True)
+        parts.append(part)
+    return tf.data.Dataset.sample_from_datasets(
+        [parts[0].repeat(), parts[1]], weights=[share, 1.0 - share], seed=seed, stop_on_empty_dataset=True
+    )
+
+
 def load(
     name: str,
     split: str = "train",
@@ -189,6 +235,8 @@ def load(
     data_dir: str | None = None,
     drop_remainder: bool = False,
     repeat: bool = False,
+    labelled: int | None = None,
+    labelled_share: float | None = None,
 ) -> tf.data.Dataset:
     """Loads a data set as a shuffled, batched, prefetched `tf.data.Dataset`.
 
@@ -211,6 +259,14 @@ def load(
         data_dir: a directory to look in first (for TFDS: its data_dir).
         drop_remainder: drop the last, smaller batch.
         repeat: repeat forever (then pass `steps_per_epoch` to `fit`).
+        labelled: with `labels=True`, keep only this many labels, balanced over
+            the classes and chosen with `seed`; the other images get label -1
+            (unlabelled), for semi-supervised training.
+        labelled_share: with `labelled`, the expected share of labelled images
+            in each batch (e.g. 0.5): the labelled images are repeated and
+            mixed into the stream of unlabelled ones, which sets the epoch's
+            length. None (the default) keeps the data set's own mix (1,000 of
+            60,000: about one labelled image per batch of 64).
 
     Example:
     >>> ds = keras_gen.data.load("fashion_mnist", batch_size=128, scale=(0, 1))
@@ -222,7 +278,19 @@ def load(
         or batch_size < 1
     ):
         raise ValueError(f"batch_size must be a positive integer; got {batch_size!r}.")
+    if labelled is not None and not labels:
+        raise ValueError("labelled= keeps some of the labels, so it needs labels=True.")
+    if labelled_share is not None and (labelled is None or not 0.0 < labelled_share < 1.0):
+        raise ValueError(
+            f"labelled_share is the share of labelled images per batch, in (0, 1), and needs labelled=; "
+            f"got labelled_share={labelled_share!r}, labelled={labelled!r}."
+        )
     if is_tfds_name(name):
+        if labelled is not None:
+            raise ValueError(
+                "labelled= works with in-memory data sets (fashion_mnist, mnist, digits, registered ones); "
+                f"for the TFDS set '{name}', load it with keras_gen.data.load_numpy and use keep_balanced_labels."
+            )
         _check_limit(limit)
         to_range = validate_range(scale, argument="scale")
         ds, num_examples = _tfds_stream(
@@ -230,12 +298,17 @@ def load(
         )
     else:
         images, label_array = load_numpy(name, split, scale, limit, data_dir)
+        if labelled is not None:
+            label_array = keep_balanced_labels(label_array, labelled, seed=0 if seed is None else seed)
         num_examples = len(images)
-        ds = tf.data.Dataset.from_tensor_slices(
-            (images, label_array) if labels else images
-        )
-        if shuffle:
-            ds = ds.shuffle(num_examples, seed=seed, reshuffle_each_iteration=True)
+        if labelled_share is not None:
+            ds = _mixed_labelled_stream(images, label_array, labelled_share, shuffle, seed)
+        else:
+            ds = tf.data.Dataset.from_tensor_slices(
+                (images, label_array) if labels else images
+            )
+            if shuffle:
+                ds = ds.shuffle(num_examples, seed=seed, reshuffle_each_iteration=True)
     if drop_remainder and num_examples is not None and num_examples < batch_size:
         raise ValueError(
             f"'{name}' split '{split}' has {num_examples} examples, fewer than batch_size="

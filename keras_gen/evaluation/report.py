@@ -11,12 +11,12 @@ from keras_gen.evaluation import metrics as M
 from keras_gen.evaluation.features import FeatureExtractor, domain_classifier
 from keras_gen.evaluation.likelihood import likelihood_metrics
 from keras_gen.models.base import GenerativeModel
-from keras_gen.models.capabilities import Encodes, HasLikelihood, SamplesFromPrior
+from keras_gen.models.capabilities import Encodes, Generates, HasLikelihood
 
 # For objects that are not keras_gen models (a user's own sampler), the methods
 # that stand for each capability.
 _DUCK_TYPES = {
-    SamplesFromPrior: ("generate",),
+    Generates: ("generate",),
     HasLikelihood: ("encode", "log_px_given_z"),
     Encodes: ("reconstruct",),
 }
@@ -175,12 +175,12 @@ def compute_sample_metrics(
 def default_metrics(model: Any) -> tuple[str, ...]:
     """What `evaluate` measures for `model` when no metrics are named, by its capabilities.
 
-    Sample metrics for models that sample from a prior, the model's
+    Sample metrics for models that generate new images, the model's
     `likelihood_report` (ELBO and IWAE for a VAE, `nll` otherwise) for models
     with a likelihood, reconstruction error for models that encode.
     """
     metrics: tuple[str, ...] = ()
-    if _has(model, SamplesFromPrior):
+    if _has(model, Generates):
         metrics += tuple(SAMPLE_METRICS)
     if _has(model, HasLikelihood):
         metrics += tuple(_likelihood_report(model))
@@ -197,7 +197,7 @@ def _likelihood_report(model: Any) -> tuple[str, ...]:
 
 def _check_capabilities(model: Any, metrics: Sequence[str]) -> None:
     needs = (
-        (SAMPLE_METRICS, SamplesFromPrior, "sample from a prior (generate)"),
+        (SAMPLE_METRICS, Generates, "generate new images"),
         (LIKELIHOOD_METRICS, HasLikelihood, "have a likelihood (log_prob)"),
         (RECONSTRUCTION_METRICS, Encodes, "encode and reconstruct images"),
     )

@@ -78,14 +78,18 @@ class AdversarialChain(keras.Model):
         learning = {id(v) for v in self.trainable_weights}
         return [v for v in self.variables if id(v) not in learning]
 
-    def generate_and_score(self, latent_points, conditions=None, training=None, augment=None):
+    def generate_and_score(self, latent_points, conditions=None, training=None, augment=None, discriminate=None):
         """`(G(z), D(G(z)))`, with the conditions fed to both networks when given.
 
         `augment`, a layer such as `keras_gen.layers.DiffAugment`, transforms the
-        images between the two networks (differentiably).
+        images between the two networks (differentiably). `discriminate`, a
+        function `(images, training) -> scores`, replaces the plain call of the
+        discriminator (families whose discriminator has extra heads or inputs).
         """
         images = self.generator(_network_inputs(latent_points, conditions), training=training)
         seen = images if augment is None else augment(images, training=training)
+        if discriminate is not None:
+            return images, discriminate(seen, training)
         return images, self.discriminator(_network_inputs(seen, conditions), training=training)
 
     def call(self, latent_points, training=None):
@@ -310,8 +314,44 @@ class GAN(SamplesFromPrior, GenerativeModel):
         return generator(_network_inputs(latent_points, labels), training=False)
 
     def conditions_of(self, batch):
-        """What both networks are conditioned on in this batch (None: unconditional)."""
+        """What the real images of this batch come with (class labels), or None."""
         return
+
+    # --- hooks of families with labels, codes or extra discriminator heads ---------
+    # The discriminator sees the conditions as an input (a conditional GAN); False
+    # for families whose discriminator predicts them instead (AC-GAN, InfoGAN).
+    discriminator_sees_conditions = True
+    # The generator step also scores real images (feature matching, BiGAN's encoder).
+    generator_scores_real = False
+
+    def fake_conditions(self, conditions, count):
+        """What the generator gets beside the latent points for `count` fakes.
+
+        By default the real batch's conditions: a conditional GAN draws its fakes
+        with the same labels as the real images. InfoGAN samples codes here.
+        """
+        return conditions
+
+    def discriminate(self, images, conditions, training):
+        """`(logits, heads)`: the discriminator's adversarial output and its extra outputs.
+
+        A discriminator with one output gives `heads=None`; one with several
+        (`[logits, class_logits, ...]`) gives the rest as a list.
+        """
+        if not self.discriminator_sees_conditions:
+            conditions = None
+        outputs = self.discriminator(_network_inputs(images, conditions), training=training)
+        if isinstance(outputs, (list, tuple)):
+            return outputs[0], list(outputs[1:])
+        return outputs, None
+
+    def generator_objective(self, context):
+        """The generator's per-example adversarial loss (the objective's; SSGAN: feature matching)."""
+        return self.objective.generator(context)
+
+    def generator_regularization(self, context, training):
+        """Named, weighted per-example terms added to the generator's loss (AC-GAN's class loss, ...)."""
+        return {}
 
     def _discriminator_targets(self, batch_size):
         if not self.objective.uses_targets:
@@ -345,7 +385,8 @@ class GAN(SamplesFromPrior, GenerativeModel):
         """Runs at the end of each train/test step with both steps' contexts (BEGAN updates k_t here)."""
 
     def penalty_names(self):
-        """Names of the penalties `discriminator_regularization` returns, logged as metrics."""
+        """Names of the terms `discriminator_regularization` and `generator_regularization`
+        return, logged as metrics."""
         return ("r1_penalty",) if self.r1_weight else ()
 
     def discriminator_regularization(self, context, training):
@@ -362,7 +403,7 @@ class GAN(SamplesFromPrior, GenerativeModel):
 
     def _scorer(self, conditions, training):
         """`images -> D(images)` with the given conditions, for penalties on input gradients."""
-        return lambda images: self.discriminator(_network_inputs(images, conditions), training=training)
+        return lambda images: self.discriminate(images, conditions, training)[0]
 
     def _augmented(self, images, training):
         """DiffAugment of the images the discriminator sees, when `augment` is set."""
@@ -370,17 +411,24 @@ class GAN(SamplesFromPrior, GenerativeModel):
 
     def _discriminator_step(self, real, conditions, update):
         batch_size = ops.shape(real)[0]
+        fake_conditions = self.fake_conditions(conditions, batch_size)
         fake = self.generator(
-            _network_inputs(self.sample_latent(batch_size), conditions), training=update
+            _network_inputs(self.sample_latent(batch_size), fake_conditions), training=update
         )
         real_targets, fake_targets = self._discriminator_targets(batch_size)
+        seen_conditions = None
+        if self.discriminator_sees_conditions and conditions is not None:
+            seen_conditions = ops.concatenate([conditions, fake_conditions], axis=0)
 
         def loss_fn():
             both = self._augmented(ops.concatenate([real, fake], axis=0), training=update)
-            both_conditions = None if conditions is None else ops.concatenate([conditions, conditions], axis=0)
-            logits = self.discriminator(_network_inputs(both, both_conditions), training=update)
+            logits, heads = self.discriminate(both, seen_conditions, update)
+            split = lambda values: (None, None) if values is None else (
+                [v[:batch_size] for v in values], [v[batch_size:] for v in values])
+            real_heads, fake_heads = split(heads)
             context = losses.AdversarialContext(
-                real, fake, logits[:batch_size], logits[batch_size:], real_targets, fake_targets, conditions
+                real, fake, logits[:batch_size], logits[batch_size:], real_targets, fake_targets, conditions,
+                fake_conditions, real_heads, fake_heads,
             )
             per_example = self.objective.discriminator(context)
             penalties = self.discriminator_regularization(context, update)
@@ -393,14 +441,30 @@ class GAN(SamplesFromPrior, GenerativeModel):
         return loss_fn()
 
     def _generator_step(self, real, conditions, update):
-        latent_points = self.sample_latent(ops.shape(real)[0])
+        count = ops.shape(real)[0]
+        latent_points = self.sample_latent(count)
+        fake_conditions = self.fake_conditions(conditions, count)
+        seen = self.discriminator_sees_conditions and conditions is not None
 
         def loss_fn():
-            fake, fake_logits = self.adversarial.generate_and_score(
-                latent_points, conditions, training=update, augment=self.augmenter
+            fake, (fake_logits, fake_heads) = self.adversarial.generate_and_score(
+                latent_points, fake_conditions, training=update, augment=self.augmenter,
+                discriminate=lambda images, training: self.discriminate(
+                    images, fake_conditions if seen else None, training),
             )
-            context = losses.AdversarialContext(real, fake, None, fake_logits, conditions=conditions)
-            return global_batch_mean(self.objective.generator(context)), context
+            real_logits, real_heads = None, None
+            if self.generator_scores_real:
+                real_logits, real_heads = self.discriminate(
+                    self._augmented(real, update), conditions if seen else None, update)
+            context = losses.AdversarialContext(
+                real, fake, real_logits, fake_logits, conditions=conditions, fake_conditions=fake_conditions,
+                real_heads=real_heads, fake_heads=fake_heads,
+            )
+            terms = self.generator_regularization(context, update)
+            per_example = self.generator_objective(context)
+            for term in terms.values():
+                per_example = per_example + term
+            return global_batch_mean(per_example), (context, terms)
 
         if update:
             return minimize(loss_fn, self.optimizer_variables("g_optimizer"), self.g_optimizer)
@@ -415,11 +479,11 @@ class GAN(SamplesFromPrior, GenerativeModel):
             d_loss, (context, penalties) = self._discriminator_step(part_real, part_conditions, update)
             if update:
                 self.after_discriminator_update()
-        g_loss, g_context = self._generator_step(part_real, part_conditions, update)
+        g_loss, (g_context, g_terms) = self._generator_step(part_real, part_conditions, update)
         if update:
             self.after_generator_update()
-        for name, penalty in penalties.items():
-            self.penalty_trackers[name].update_state(ops.mean(penalty))
+        for name, term in {**penalties, **g_terms}.items():
+            self.penalty_trackers[name].update_state(ops.mean(term))
         self.end_of_step(context, g_context, update)
         self.d_loss_tracker.update_state(unscaled(d_loss))
         self.g_loss_tracker.update_state(unscaled(g_loss))

@@ -1,9 +1,16 @@
 """Builders of generators, discriminators, encoders and decoders."""
 
 from keras_gen.networks.autoencoder import conv_decoder, conv_encoder
+from keras_gen.networks.conditioning import (
+    LABEL_ENCODINGS,
+    check_num_classes,
+    encode_labels,
+    label_input,
+)
 from keras_gen.networks.dcgan import (
     dcgan_discriminator,
     dcgan_generator,
+    joint_discriminator,
     keras_book_discriminator,
     keras_book_generator,
     upsampling_plan,
@@ -17,16 +24,21 @@ from keras_gen.networks.stages import (
 )
 
 __all__ = [
+    "LABEL_ENCODINGS",
     "check_image_shape",
     "check_layers_per_stage",
+    "check_num_classes",
     "conv_decoder",
     "conv_encoder",
     "conv_stage",
     "dcgan_discriminator",
     "dcgan_generator",
     "dense_block",
+    "encode_labels",
+    "joint_discriminator",
     "keras_book_discriminator",
     "keras_book_generator",
+    "label_input",
     "mlp_discriminator",
     "mlp_generator",
     "upsampling_plan",

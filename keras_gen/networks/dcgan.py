@@ -11,7 +11,10 @@ transposed convolutions do not leave checkerboard artefacts (Odena et al.,
 import keras
 from keras import layers
 
+from keras_gen.networks.conditioning import check_num_classes, encode_labels, label_input
 from keras_gen.networks.stages import check_image_shape, check_layers_per_stage, conv_stage
+
+DISCRIMINATOR_CONDITIONING = ("concat", "projection")
 
 
 def upsampling_plan(image_shape: tuple) -> tuple[int, tuple[int, int]]:
@@ -45,6 +48,9 @@ def dcgan_generator(
     width: int = 64,
     batch_norm: bool = True,
     layers_per_stage: int = 1,
+    num_classes: int | None = None,
+    code_dim: int | None = None,
+    label_encoding: str = "embedding",
     name: str = "generator",
 ) -> keras.Model:
     """Builds a DCGAN generator: latent vector -> image in [-1, 1].
@@ -63,6 +69,13 @@ def dcgan_generator(
         layers_per_stage: depth: convolutions per resolution stage. The first is
             the stride-2 transposed convolution; each further one is a stride-1
             3x3 convolution.
+        num_classes: when set, the generator is class-conditional: it takes
+            `[latent, label]` and joins the encoded label (an embedding of
+            `num_classes` units, or one-hot) to the latent vector (Mirza &
+            Osindero, 2014).
+        code_dim: when set, it takes `[latent, codes]`, codes a float vector of
+            this size joined to the latent vector (InfoGAN's c).
+        label_encoding: `"embedding"` or `"one_hot"`, for `num_classes`.
         name: the model's name.
 
     Example:
@@ -75,7 +88,18 @@ def dcgan_generator(
     stages, (start_h, start_w) = upsampling_plan((height, image_width))
     filters = width * 2 ** (stages - 1)
     inputs = keras.Input((latent_dim,), name="latent")
-    x = layers.Dense(start_h * start_w * filters, use_bias=not batch_norm, name="project")(inputs)
+    x = inputs
+    if num_classes is not None and code_dim is not None:
+        raise ValueError("Pass num_classes (class labels) or code_dim (InfoGAN codes), not both.")
+    if num_classes is not None:
+        label = label_input()
+        x = layers.Concatenate()([x, encode_labels(label, check_num_classes(num_classes), label_encoding)])
+        inputs = [inputs, label]
+    if code_dim is not None:
+        codes = keras.Input((int(code_dim),), name="codes")
+        x = layers.Concatenate()([x, codes])
+        inputs = [inputs, codes]
+    x = layers.Dense(start_h * start_w * filters, use_bias=not batch_norm, name="project")(x)
     if batch_norm:
         x = layers.BatchNormalization(name="project_bn")(x)
     x = layers.LeakyReLU(0.2)(x)
@@ -100,6 +124,11 @@ def dcgan_discriminator(
     layers_per_stage: int = 1,
     layer_norm: bool = False,
     spectral_norm: bool = False,
+    num_classes: int | None = None,
+    conditioning: str = "concat",
+    heads: dict | None = None,
+    logit_units: int = 1,
+    return_features: bool = False,
     name: str = "discriminator",
 ) -> keras.Model:
     """Builds a DCGAN discriminator: image -> one logit (real vs generated).
@@ -121,6 +150,19 @@ def dcgan_discriminator(
             WGAN-GP critic: no batch statistics that mix examples).
         spectral_norm: spectral normalization of every convolution and of the
             logit layer (Miyato et al., 2018).
+        num_classes: when set, the discriminator is class-conditional and takes
+            `[image, label]`: with `conditioning="concat"` the label's embedding
+            becomes an extra image channel (Mirza & Osindero, 2014); with
+            `"projection"` the logit gets the inner product of a label embedding
+            and the image features (Miyato & Koyama, 2018).
+        conditioning: `"concat"` or `"projection"`.
+        heads: extra outputs from the shared features, `{name: units}` (an
+            auxiliary classifier, InfoGAN's Q head); the model then returns
+            `[logit, head, ...]` in that order.
+        logit_units: units of the first output (1: a real/fake logit; the
+            semi-supervised GAN's K class logits).
+        return_features: also return the flattened features the logit is
+            computed from, last (feature matching).
         name: the model's name.
 
     Example:
@@ -128,11 +170,20 @@ def dcgan_discriminator(
     >>> tuple(d.output_shape)
     (None, 1)
     """
+    if conditioning not in DISCRIMINATOR_CONDITIONING:
+        raise ValueError(f"Unknown conditioning {conditioning!r}; choose one of {DISCRIMINATOR_CONDITIONING}.")
     height, image_width, channels = check_image_shape(image_shape)
     layers_per_stage = check_layers_per_stage(layers_per_stage)
     stages, _ = upsampling_plan((height, image_width))
     inputs = keras.Input((height, image_width, channels), name="image")
     x = inputs
+    label = None
+    if num_classes is not None:
+        label = label_input()
+        check_num_classes(num_classes)
+        if conditioning == "concat":
+            plane = layers.Embedding(num_classes, height * image_width, name="label_plane")(label)
+            x = layers.Concatenate()([x, layers.Reshape((height, image_width, 1))(plane)])
     for stage in range(stages):
         x = conv_stage(
             x, width * 2**stage, layers_per_stage,
@@ -140,12 +191,21 @@ def dcgan_discriminator(
             spectral_norm=spectral_norm, name=f"down_{stage}",
         )
         x = layers.Dropout(dropout)(x)
-    x = layers.Flatten()(x)
-    logit = layers.Dense(1, dtype="float32", name="logit")
+    features = layers.Flatten(name="features")(x)
+    logit = layers.Dense(logit_units, dtype="float32", name="logit")
     if spectral_norm:
         logit = layers.SpectralNormalization(logit, name="logit_sn")
-    outputs = logit(x)
-    return keras.Model(inputs, outputs, name=name)
+    outputs = logit(features)
+    if label is not None and conditioning == "projection":
+        embedded = layers.Embedding(num_classes, int(features.shape[-1]), name="label_projection")(label)
+        outputs = layers.Add(dtype="float32")([outputs, layers.Dot(axes=1, dtype="float32")([embedded, features])])
+    outputs = [outputs]
+    for head, units in (heads or {}).items():
+        outputs.append(layers.Dense(int(units), dtype="float32", name=head)(features))
+    if return_features:
+        outputs.append(features)
+    return keras.Model([inputs, label] if label is not None else inputs,
+                       outputs[0] if len(outputs) == 1 else outputs, name=name)
 
 
 def keras_book_generator(latent_dim: int = 32, channels: int = 3, name: str = "generator"):
@@ -195,3 +255,44 @@ def keras_book_discriminator(image_shape: tuple = (32, 32, 3), name: str = "disc
     x = layers.Dropout(0.4)(x)
     outputs = layers.Dense(1)(x)
     return keras.Model(inputs, outputs, name=name)
+
+
+def joint_discriminator(
+    image_shape: tuple,
+    latent_dim: int = 128,
+    width: int = 64,
+    hidden_units: int = 512,
+    dropout: float = 0.3,
+    layers_per_stage: int = 1,
+    name: str = "discriminator",
+) -> keras.Model:
+    """Builds a discriminator of (image, latent point) pairs: `[image, latent] -> logit`.
+
+    BiGAN / ALI (Donahue et al., 2017; Dumoulin et al., 2017): the image goes
+    through the DCGAN discriminator's strided convolutions, the latent point
+    through a dense layer; their features are joined and judged together, with
+    dropout throughout.
+
+    Example:
+    >>> d = joint_discriminator((28, 28, 1), latent_dim=16, width=8)
+    >>> tuple(d.output_shape)
+    (None, 1)
+    """
+    height, image_width, channels = check_image_shape(image_shape)
+    layers_per_stage = check_layers_per_stage(layers_per_stage)
+    stages, _ = upsampling_plan((height, image_width))
+    image = keras.Input((height, image_width, channels), name="image")
+    latent = keras.Input((latent_dim,), name="latent")
+    x = image
+    for stage in range(stages):
+        x = conv_stage(x, width * 2**stage, layers_per_stage, normalize_first=stage > 0, name=f"down_{stage}")
+        x = layers.Dropout(dropout)(x)
+    z = layers.Dense(hidden_units)(latent)
+    z = layers.LeakyReLU(0.2)(z)
+    z = layers.Dropout(dropout)(z)
+    joint = layers.Concatenate()([layers.Flatten()(x), z])
+    joint = layers.Dense(hidden_units)(joint)
+    joint = layers.LeakyReLU(0.2)(joint)
+    joint = layers.Dropout(dropout)(joint)
+    outputs = layers.Dense(1, dtype="float32", name="logit")(joint)
+    return keras.Model([image, latent], outputs, name=name)

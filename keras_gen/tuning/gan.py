@@ -42,6 +42,9 @@ class GANHyperModel(GenerativeHyperModel):
     | `label_smoothing` | 0 to 0.2, step 0.05 | 0.1 |
     | `label_noise` | 0 to 0.1, step 0.05 | 0.05 |
     | `discriminator_steps` | 1, 2, 3 | 1 |
+    | `loss` | non_saturating, least_squares, hinge | non_saturating |
+    | `r1_weight` | 0, 0.1, 1 (R1 penalty gamma; 0 is off) | 0 |
+    | `ema` | False, True (a 0.999 moving average of the generator) | False |
     | `d_learning_rate` | log-uniform in [5e-5, 1e-3] | 2e-4 |
     | `g_learning_rate` | log-uniform in [5e-5, 1e-3] | 2e-4 |
     | `beta_1` | 0.0, 0.5, 0.9 (both Adams' first-moment decay) | 0.5 |
@@ -113,6 +116,10 @@ class GANHyperModel(GenerativeHyperModel):
             "label_smoothing": hp.Float("label_smoothing", 0.0, 0.2, step=0.05, default=0.1),
             "label_noise": hp.Float("label_noise", 0.0, 0.1, step=0.05, default=0.05),
             "discriminator_steps": hp.Int("discriminator_steps", 1, 3, default=1),
+            # The objective and the stabilizers of docs/objectives.md.
+            "loss": hp.Choice("loss", ["non_saturating", "least_squares", "hinge"], default="non_saturating"),
+            "r1_weight": hp.Choice("r1_weight", [0.0, 0.1, 1.0], default=0.0),
+            "ema": 0.999 if hp.Boolean("ema", default=False) else None,
         }
 
     def compile_kwargs(self, hp: keras_tuner.HyperParameters) -> dict[str, Any]:
@@ -192,8 +199,8 @@ class DCGANHyperModel(GANHyperModel):
     | `width` | 32, 64, 128 (filters of the generator's last stage) | 64 |
     | `batch_norm` | True, False (in the generator) | True |
     | `dropout` | 0 to 0.5, step 0.1 (in the discriminator) | 0.3 |
-
     | `layers_per_stage` | 1, 2 (convolutions per resolution in both networks) | 1 |
+    | `spectral_norm` | False, True (in the discriminator) | False |
 
     The number of stride-2 stages is fixed by the image size (2 for 28x28, 3
     for 32x32); their depth, `layers_per_stage`, is searched.
@@ -214,4 +221,5 @@ class DCGANHyperModel(GANHyperModel):
             "batch_norm": hp.Boolean("batch_norm", default=True),
             "dropout": hp.Float("dropout", 0.0, 0.5, step=0.1, default=0.3),
             "layers_per_stage": hp.Int("layers_per_stage", 1, 2, default=1),
+            "spectral_norm": hp.Boolean("spectral_norm", default=False),
         }

@@ -159,8 +159,9 @@ def test_search_space_without_building_a_model():
     assert {p.name for p in hp.space} == {
         "latent_dim", "label_smoothing", "label_noise", "discriminator_steps", "width",
         "batch_norm", "dropout", "layers_per_stage", "d_learning_rate", "g_learning_rate",
-        "beta_1",
+        "beta_1", "loss", "r1_weight", "ema", "spectral_norm",
     }
+    assert hp.get("loss") == "non_saturating" and hp.get("ema") is False  # the DCGAN defaults
     assert hp.get("latent_dim") == 128 and hp.get("width") == 64 and hp.get("beta_1") == 0.5
     assert hp.get("layers_per_stage") == 1
 

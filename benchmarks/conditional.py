@@ -1,0 +1,178 @@
+"""Conditional and information GANs on Fashion-MNIST at a fixed wall-clock budget each.
+
+Each family trains for `--budget-minutes` with its `keras-gen train` defaults
+(batch 64, `compile()` defaults), is saved, and is measured with keras_gen's
+Fashion-MNIST classifier and feature network:
+
+- cgan, acgan: FID/KID/precision/recall of 10,000 samples (the classes in
+  turn) vs the test set; per class, the share of 1,000 class-conditioned
+  samples the classifier labels as their class, and the intra-class FID
+  against that class's 1,000 test images;
+- infogan: the best one-to-one matching (Hungarian) of the 10 categorical
+  values to the classes, and the share of samples that land in the matched class;
+- bigan: test accuracy of a linear classifier on E(x), against one on raw
+  pixels and one on a VAE's encoder means (`--vae`, e.g. the model
+  benchmarks/latent.py saves);
+- ssgan, trained with 1,000 labels: test accuracy of `classify`, against the
+  same discriminator network trained on the 1,000 labelled images alone.
+
+    python benchmarks/conditional.py --budget-minutes 15 --models cgan,acgan --json benchmarks/results/conditional.json
+
+Run it alone on the machine. `--skip-training` reuses the saved models.
+"""
+
+import argparse
+import json
+import os
+import platform
+import sys
+import time
+
+os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+
+import keras
+import numpy as np
+import tensorflow as tf
+from quality import METRICS, TimeBudget
+from scipy.optimize import linear_sum_assignment
+from sklearn.linear_model import LogisticRegression
+
+import keras_gen
+from keras_gen import families
+from keras_gen.cli import build_model
+from keras_gen.evaluation import metrics as sample_metrics
+
+LABELLED = 1000
+LABELLED_SHARE = 0.5  # half of each SSGAN batch labelled (the 1,000 images, repeated)
+
+
+def train(name, budget_seconds, path):
+    keras.utils.set_random_seed(0)
+    family = families.get(name)
+    info = keras_gen.data.info("fashion_mnist")
+    model = build_model(name, info.image_shape, {"builder": dict(family.builder_defaults)}, seed=0,
+                        num_classes=info.num_classes)
+    mix = {"labelled": LABELLED, "labelled_share": LABELLED_SHARE} if name == "ssgan" else {}
+    data = keras_gen.data.load("fashion_mnist", batch_size=family.batch_size, scale=model.data_scale, seed=0,
+                               labels=model.batch_kind == "images_labels", **mix)
+    budget = TimeBudget(budget_seconds, family.batch_size)
+    model.fit(data, epochs=1000, verbose=0, callbacks=[budget])
+    model.save(path)
+    row = {"train_seconds": budget.elapsed, "epochs": budget.steps * family.batch_size / 60000,
+           "images_per_second": budget.steps * family.batch_size / budget.elapsed,
+           "load_average_during_training": budget.load_average}
+    print(f"{name}: {row}", flush=True)
+    return row
+
+
+def class_figures(model, extractor, test_images, test_labels):
+    accuracy, intra_fid = {}, {}
+    for label in range(10):
+        samples = model.generate(1000, labels=np.full(1000, label))
+        features, probabilities = extractor.features_and_probabilities(samples, model.data_scale)
+        accuracy[label] = float(np.mean(probabilities.argmax(axis=1) == label))
+        real = extractor.features(test_images[test_labels == label], model.data_scale)
+        intra_fid[label] = float(sample_metrics.fid(real, features))
+    return {"class_accuracy": float(np.mean(list(accuracy.values()))), "class_accuracy_per_class": accuracy,
+            "intra_class_fid": float(np.mean(list(intra_fid.values()))), "intra_class_fid_per_class": intra_fid}
+
+
+def infogan_figures(model, extractor):
+    confusion = np.zeros((10, 10))
+    for value in range(10):
+        codes = np.zeros((1000, model.code_dim), "float32")
+        codes[:, value] = 1.0
+        codes[:, 10:] = np.random.default_rng(value).uniform(-1, 1, (1000, model.continuous_codes))
+        samples = model.generate(1000, codes=codes)
+        predicted = extractor.predict_proba(samples, data_scale=model.data_scale).argmax(axis=1)
+        confusion[value] = np.bincount(predicted, minlength=10)
+    rows, columns = linear_sum_assignment(-confusion)
+    return {"matched_accuracy": float(confusion[rows, columns].sum() / confusion.sum()),
+            "matching": {int(r): int(c) for r, c in zip(rows, columns)}}
+
+
+def linear_probe(train_features, train_labels, test_features, test_labels):
+    probe = LogisticRegression(max_iter=2000)
+    probe.fit(np.asarray(train_features).reshape(len(train_features), -1), train_labels)
+    return float(probe.score(np.asarray(test_features).reshape(len(test_features), -1), test_labels))
+
+
+def bigan_figures(model, vae_path, train_images, train_labels, test_images, test_labels):
+    rows = {"E(x)": linear_probe(model.encode(train_images), train_labels, model.encode(test_images), test_labels),
+            "raw pixels": linear_probe(train_images, train_labels, test_images, test_labels)}
+    if vae_path and os.path.exists(vae_path):
+        vae = keras.saving.load_model(vae_path)
+        to_unit = lambda x: (x + 1.0) / 2.0
+        rows["VAE encoder means"] = linear_probe(vae.latent_codes(to_unit(train_images)), train_labels,
+                                                 vae.latent_codes(to_unit(test_images)), test_labels)
+    return rows
+
+
+def supervised_baseline(model, train_images, train_labels, test_images, test_labels, epochs=60):
+    """The SSGAN's discriminator network, fresh, trained on the labelled images alone."""
+    keras.utils.set_random_seed(0)
+    network = keras_gen.networks.dcgan_discriminator(model.image_shape, width=32, dropout=0.3,
+                                                     logit_units=model.num_classes)
+    network.compile(optimizer=keras.optimizers.Adam(2e-4, beta_1=0.5),
+                    loss=keras.losses.SparseCategoricalCrossentropy(from_logits=True), metrics=["accuracy"])
+    kept = train_labels >= 0
+    network.fit(train_images[kept], train_labels[kept], batch_size=64, epochs=epochs, verbose=0)
+    return float(network.evaluate(test_images, test_labels, verbose=0)[1])
+
+
+def main(argv=None):
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--budget-minutes", type=float, default=15.0)
+    parser.add_argument("--models", default="cgan,acgan,infogan,bigan,ssgan")
+    parser.add_argument("--models-dir", default="benchmarks/results/conditional_models")
+    parser.add_argument("--vae", default="benchmarks/results/latent_models/vae.keras",
+                        help="a saved VAE for the BiGAN comparison")
+    parser.add_argument("--skip-training", action="store_true")
+    parser.add_argument("--num-samples", type=int, default=10000)
+    parser.add_argument("--json")
+    args = parser.parse_args(argv)
+    print(f"TF {tf.__version__}, Keras {keras.__version__}, {os.cpu_count()} cores, "
+          f"{platform.processor() or platform.machine()}, load average {os.getloadavg()}", flush=True)
+    os.makedirs(args.models_dir, exist_ok=True)
+    names = args.models.split(",")
+    results = {"budget_minutes": args.budget_minutes, "training": {}}
+    paths = {name: os.path.join(args.models_dir, f"{name}.keras") for name in names}
+    if not args.skip_training:
+        for name in names:
+            results["training"][name] = train(name, args.budget_minutes * 60, paths[name])
+    extractor = keras_gen.evaluation.domain_classifier("fashion_mnist")
+    test_images, test_labels = keras_gen.data.load_numpy("fashion_mnist", "test", scale=(-1, 1))
+    train_images, train_labels = keras_gen.data.load_numpy("fashion_mnist", "train", scale=(-1, 1))
+    for name in names:
+        start = time.perf_counter()
+        model = keras.saving.load_model(paths[name])
+        row = {}
+        if name in ("cgan", "acgan", "infogan", "bigan", "ssgan"):
+            scores = keras_gen.evaluation.evaluate(model, "fashion_mnist", split="test", num_samples=args.num_samples,
+                                                   metrics=METRICS, feature_extractor=extractor)
+            row.update({k: float(v) for k, v in scores.items()})
+        if name in ("cgan", "acgan"):
+            row.update(class_figures(model, extractor, test_images, test_labels))
+        if name == "acgan":
+            row["classify_test_accuracy"] = float(np.mean(model.classify(test_images).argmax(1) == test_labels))
+        if name == "infogan":
+            row.update(infogan_figures(model, extractor))
+        if name == "bigan":
+            row["linear_probe"] = bigan_figures(model, args.vae, train_images[:20000], train_labels[:20000],
+                                                test_images, test_labels)
+        if name == "ssgan":
+            kept = keras_gen.data.keep_balanced_labels(train_labels, LABELLED, seed=0)
+            row["classify_test_accuracy"] = float(np.mean(model.classify(test_images).argmax(1) == test_labels))
+            row["supervised_only_test_accuracy"] = supervised_baseline(model, train_images, kept, test_images,
+                                                                       test_labels)
+        row["eval_seconds"] = time.perf_counter() - start
+        results[name] = row
+        print(name, json.dumps(row, indent=1), flush=True)
+    if args.json:
+        with open(args.json, "w") as file:
+            json.dump(results, file, indent=2)
+
+
+if __name__ == "__main__":
+    main()

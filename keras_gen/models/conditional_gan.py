@@ -1,0 +1,212 @@
+"""Class-conditional GANs on the shared adversarial step: the conditional GAN and AC-GAN."""
+
+import keras
+from keras import ops
+
+from keras_gen import losses, networks
+from keras_gen.models.capabilities import _batched
+from keras_gen.models.gan import GAN
+
+
+def _checked_class_count(num_classes):
+    return networks.check_num_classes(num_classes)
+
+
+@keras.saving.register_keras_serializable(package="keras_gen")
+class ConditionalGAN(GAN):
+    """A class-conditional GAN: both players see the label (Mirza & Osindero, 2014).
+
+    Mirza & Osindero, "Conditional Generative Adversarial Nets" (2014): the
+    generator draws G(z, y) and the discriminator judges D(x, y), so that it
+    rejects a good image of the wrong class. Training data is `(images,
+    labels)`: `fit(images, labels)` on numpy arrays or a data set such as
+    `keras_gen.data.load(..., labels=True)`; the fakes of each discriminator
+    update take the labels of its real images. With
+    `conditioning="projection"` the discriminator's logit gets the inner product
+    of a label embedding with its image features instead of reading the label
+    as an extra image channel (Miyato & Koyama, "cGANs with Projection
+    Discriminator", 2018).
+
+    Everything else is the GAN's: `loss=`, `ema=`, `r1_weight=`, `augment=`,
+    `compile(d_optimizer=..., g_optimizer=...)` (Adam(2e-4, beta_1=0.5) each).
+    `generate(n, labels=[...])` draws the classes you name (without labels:
+    the classes in turn).
+
+    Args:
+        generator: a model from `[latent_points, labels]` to images.
+        discriminator: a model from `[images, labels]` to one logit per image.
+        num_classes: how many classes the labels index.
+        **kwargs: the `GAN` arguments.
+
+    Example:
+    >>> gan = ConditionalGAN.for_images((28, 28, 1), num_classes=10, seed=0)
+    >>> gan.compile()
+    >>> history = gan.fit(images, labels, batch_size=64, epochs=1)
+    >>> gan.generate(4, labels=[9, 9, 7, 7]).shape
+    (4, 28, 28, 1)
+    """
+
+    batch_kind = "images_labels"
+
+    def __init__(self, generator, discriminator, num_classes, **kwargs):
+        num_classes = _checked_class_count(num_classes)
+        self._check_conditional_networks(generator, discriminator)
+        super().__init__(generator, discriminator, **kwargs)
+        self.num_classes = num_classes
+
+    def _check_conditional_networks(self, generator, discriminator):
+        if not isinstance(generator.input_shape, list) or len(generator.input_shape) != 2:
+            raise ValueError(
+                f"A {type(self).__name__} generator takes [latent_points, labels]; its input shape is "
+                f"{generator.input_shape}. Build it with keras_gen.networks.dcgan_generator(..., num_classes=...)."
+            )
+        if self.discriminator_sees_conditions and (
+            not isinstance(discriminator.input_shape, list) or len(discriminator.input_shape) != 2
+        ):
+            raise ValueError(
+                f"A {type(self).__name__} discriminator takes [images, labels]; its input shape is "
+                f"{discriminator.input_shape}. Build it with "
+                "keras_gen.networks.dcgan_discriminator(..., num_classes=...)."
+            )
+
+    @classmethod
+    def for_images(
+        cls,
+        image_shape,
+        num_classes,
+        latent_dim=128,
+        width=32,
+        conditioning="concat",
+        label_encoding="embedding",
+        batch_norm=True,
+        dropout=0.3,
+        layers_per_stage=1,
+        spectral_norm=False,
+        **kwargs,
+    ):
+        """Builds a conditional GAN with DCGAN-recipe networks.
+
+        Args:
+            image_shape: `(height, width, channels)`.
+            num_classes: how many classes the labels index.
+            latent_dim: size of the latent vector.
+            width: filters of the generator's last and the discriminator's first stage.
+            conditioning: `"concat"` (the label as an extra image channel) or
+                `"projection"` (Miyato & Koyama, 2018) in the discriminator.
+            label_encoding: `"embedding"` or `"one_hot"` in the generator.
+            batch_norm, dropout, layers_per_stage, spectral_norm: as for `DCGAN.for_images`.
+            **kwargs: the `GAN` arguments.
+        """
+        num_classes = _checked_class_count(num_classes)
+        generator = networks.dcgan_generator(
+            image_shape, latent_dim, width, batch_norm=batch_norm, layers_per_stage=layers_per_stage,
+            num_classes=num_classes, label_encoding=label_encoding,
+        )
+        discriminator = networks.dcgan_discriminator(
+            image_shape, width, dropout=dropout, layers_per_stage=layers_per_stage, spectral_norm=spectral_norm,
+            num_classes=num_classes, conditioning=conditioning,
+        )
+        return cls(generator, discriminator, num_classes=num_classes, **kwargs)
+
+    def conditions_of(self, batch):
+        return ops.cast(batch["labels"], "int32")
+
+    def get_config(self):
+        return {**super().get_config(), "num_classes": self.num_classes}
+
+
+@keras.saving.register_keras_serializable(package="keras_gen")
+class ACGAN(ConditionalGAN):
+    """AC-GAN: a conditional generator and a discriminator that also classifies.
+
+    Odena, Olah & Shlens, "Conditional Image Synthesis with Auxiliary
+    Classifier GANs" (2017): the discriminator sees the image alone and has two
+    heads, the source (real or generated) and the class. With L_S the
+    objective's source loss and L_C the class cross-entropy on real and
+    generated images (eq. 1-2), the discriminator minimizes L_S + w L_C and
+    the generator its own source loss + w L_C on its images, w =
+    `class_weight`. Logged: `d_class_loss`, `g_class_loss`.
+    `classify(images)` gives the auxiliary classifier's class probabilities.
+
+    Args:
+        generator: a model from `[latent_points, labels]` to images.
+        discriminator: a model from images to `[logit, class_logits]`.
+        num_classes: how many classes the labels index.
+        class_weight: w, the weight of the class loss for both players.
+        **kwargs: the `GAN` arguments.
+
+    Example:
+    >>> gan = ACGAN.for_images((28, 28, 1), num_classes=10, seed=0)
+    >>> gan.compile()
+    >>> history = gan.fit(images, labels, batch_size=64, epochs=1)
+    >>> gan.classify(images[:5]).shape
+    (5, 10)
+    """
+
+    discriminator_sees_conditions = False
+
+    def __init__(self, generator, discriminator, num_classes, class_weight=1.0, **kwargs):
+        outputs = discriminator.output_shape
+        if not (isinstance(outputs, list) and len(outputs) == 2 and tuple(outputs[1])[-1] == num_classes):
+            raise ValueError(
+                f"An AC-GAN discriminator returns [logit, class_logits] with {num_classes} class logits; its "
+                f"output shape is {outputs}. Build it with keras_gen.networks.dcgan_discriminator(..., "
+                f"heads={{'classes': {num_classes}}})."
+            )
+        if class_weight < 0:
+            raise ValueError(f"class_weight must be >= 0, got {class_weight}.")
+        super().__init__(generator, discriminator, num_classes=num_classes, **kwargs)
+        self.class_weight = float(class_weight)
+
+    @classmethod
+    def for_images(
+        cls,
+        image_shape,
+        num_classes,
+        latent_dim=128,
+        width=32,
+        label_encoding="embedding",
+        batch_norm=True,
+        dropout=0.3,
+        layers_per_stage=1,
+        spectral_norm=False,
+        **kwargs,
+    ):
+        """Builds an AC-GAN with DCGAN-recipe networks; the discriminator gets a class head.
+
+        Args: as for `ConditionalGAN.for_images`, without `conditioning`; plus
+        the `ACGAN` arguments (`class_weight`) and the `GAN` ones.
+        """
+        num_classes = _checked_class_count(num_classes)
+        generator = networks.dcgan_generator(
+            image_shape, latent_dim, width, batch_norm=batch_norm, layers_per_stage=layers_per_stage,
+            num_classes=num_classes, label_encoding=label_encoding,
+        )
+        discriminator = networks.dcgan_discriminator(
+            image_shape, width, dropout=dropout, layers_per_stage=layers_per_stage, spectral_norm=spectral_norm,
+            heads={"classes": num_classes},
+        )
+        return cls(generator, discriminator, num_classes=num_classes, **kwargs)
+
+    def penalty_names(self):
+        return (*super().penalty_names(), "d_class_loss", "g_class_loss")
+
+    def discriminator_regularization(self, context, training):
+        class_loss = losses.class_cross_entropy(context.conditions, context.real_heads[0]) + losses.class_cross_entropy(
+            context.fake_conditions, context.fake_heads[0]
+        )
+        return {**super().discriminator_regularization(context, training), "d_class_loss": self.class_weight * class_loss}
+
+    def generator_regularization(self, context, training):
+        class_loss = losses.class_cross_entropy(context.fake_conditions, context.fake_heads[0])
+        return {"g_class_loss": self.class_weight * class_loss}
+
+    def classify(self, images, batch_size=256):
+        """The auxiliary classifier's class probabilities for images in `data_scale`: `(n, num_classes)`."""
+        images = self.check_images(images)
+        return _batched(
+            lambda x: ops.softmax(self.discriminate(x, None, False)[1][0], axis=-1), [images], batch_size
+        ).astype("float32")
+
+    def get_config(self):
+        return {**super().get_config(), "class_weight": self.class_weight}
