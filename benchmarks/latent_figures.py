@@ -56,8 +56,8 @@ def main(argv=None):
     latent.save_image_grid(np.concatenate([sneakers[:, None], edits], 1), out("vae_edit.png"), vae.data_scale)
 
     to_gan = lambda images: images * 2.0 - 1.0
-    gan_vector = latent.concept_vector(gan, to_gan(train_x[train_y == ANKLE_BOOT][:500]),
-                                       to_gan(train_x[train_y == SNEAKER][:500]), steps=200)
+    gan_vector = latent.concept_vector(gan, to_gan(train_x[train_y == ANKLE_BOOT][:300]),
+                                       to_gan(train_x[train_y == SNEAKER][:300]), steps=150)
     gan_edits = latent.apply_vector(gan, to_gan(sneakers), gan_vector, [0.0, 0.5, 1.0, 1.5, 2.0], steps=200)
     latent.save_image_grid(np.concatenate([to_gan(sneakers)[:, None], gan_edits], 1), out("dcgan_edit.png"),
                            gan.data_scale)
