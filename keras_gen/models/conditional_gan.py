@@ -12,6 +12,17 @@ def _checked_class_count(num_classes):
     return networks.check_num_classes(num_classes)
 
 
+class ClassifierHead:
+    """Mixin for GANs whose discriminator's first extra head is K class logits: `classify(images)`."""
+
+    def classify(self, images, batch_size=256):
+        """Class probabilities `(n, num_classes)` of images in `data_scale`."""
+        images = self.check_images(images)
+        return _batched(
+            lambda x: ops.softmax(self.discriminate(x, None, False)[1][0], axis=-1), [images], batch_size
+        ).astype("float32")
+
+
 @keras.saving.register_keras_serializable(package="keras_gen")
 class ConditionalGAN(GAN):
     """A class-conditional GAN: both players see the label (Mirza & Osindero, 2014).
@@ -116,7 +127,7 @@ class ConditionalGAN(GAN):
 
 
 @keras.saving.register_keras_serializable(package="keras_gen")
-class ACGAN(ConditionalGAN):
+class ACGAN(ClassifierHead, ConditionalGAN):
     """AC-GAN: a conditional generator and a discriminator that also classifies.
 
     Odena, Olah & Shlens, "Conditional Image Synthesis with Auxiliary
@@ -200,13 +211,6 @@ class ACGAN(ConditionalGAN):
     def generator_regularization(self, context, training):
         class_loss = losses.class_cross_entropy(context.fake_conditions, context.fake_heads[0])
         return {"g_class_loss": self.class_weight * class_loss}
-
-    def classify(self, images, batch_size=256):
-        """The auxiliary classifier's class probabilities for images in `data_scale`: `(n, num_classes)`."""
-        images = self.check_images(images)
-        return _batched(
-            lambda x: ops.softmax(self.discriminate(x, None, False)[1][0], axis=-1), [images], batch_size
-        ).astype("float32")
 
     def get_config(self):
         return {**super().get_config(), "class_weight": self.class_weight}

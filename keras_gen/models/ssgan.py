@@ -4,12 +4,12 @@ import keras
 from keras import ops
 
 from keras_gen import losses, networks
-from keras_gen.models.capabilities import _batched
+from keras_gen.models.conditional_gan import ClassifierHead
 from keras_gen.models.gan import GAN
 
 
 @keras.saving.register_keras_serializable(package="keras_gen")
-class SemiSupervisedGAN(GAN):
+class SemiSupervisedGAN(ClassifierHead, GAN):
     """A GAN whose discriminator is a K-class classifier with an implicit (K+1)-th "generated" class.
 
     Salimans et al., "Improved Techniques for Training GANs" (2016), sec. 5.
@@ -113,13 +113,6 @@ class SemiSupervisedGAN(GAN):
 
     def generator_objective(self, context):
         return losses.feature_matching_loss(context.real_heads[1], context.fake_heads[1])
-
-    def classify(self, images, batch_size=256):
-        """Class probabilities `(n, num_classes)` of images in `data_scale`."""
-        images = self.check_images(images)
-        return _batched(
-            lambda x: ops.softmax(self.discriminate(x, None, False)[1][0], axis=-1), [images], batch_size
-        ).astype("float32")
 
     def get_config(self):
         return {**super().get_config(), "num_classes": self.num_classes, "supervised_weight": self.supervised_weight}
