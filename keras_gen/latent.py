@@ -169,8 +169,6 @@ def interpolation_path(start, end, steps=8, method="slerp") -> np.ndarray:
     >>> interpolation_path(np.array([1.0, 0.0]), np.array([0.0, 1.0]), steps=3)[1]
     array([0.70710677, 0.70710677], dtype=float32)
     """
-    if method not in METHODS:
-        raise ValueError(f"Unknown interpolation method {method!r}; choose one of {METHODS}.")
     if isinstance(steps, bool) or not isinstance(steps, (int, np.integer)) or steps < 2:
         raise ValueError(f"steps must be an integer >= 2 (both endpoints are included), got {steps!r}.")
     start, end = np.asarray(start, "float64").reshape(1, -1), np.asarray(end, "float64").reshape(1, -1)
@@ -399,14 +397,11 @@ def best_random_latents(gan, images, candidates=1000, labels=None, seed=0, batch
     best_points = np.zeros((len(images), gan.latent_dim), "float32")
     best_errors = np.full(len(images), np.inf)
     flat_images = images.reshape(len(images), -1)
-    if labels is None:
-        flat = decode_points(gan, points, batch_size=batch_size).reshape(len(points), -1)
-        distances = _squared_distances(flat_images, flat)
-        index = distances.argmin(axis=1)
-        return points[index], distances[np.arange(len(images)), index]
-    for label in np.unique(labels):
-        rows = labels == label
-        flat = decode_points(gan, points, np.full(len(points), label), batch_size).reshape(len(points), -1)
+    # Unconditional models: one group; conditional ones: the candidates decoded with each label in turn.
+    groups = [(np.ones(len(images), bool), None)] if labels is None else [(labels == k, k) for k in np.unique(labels)]
+    for rows, label in groups:
+        candidate_labels = None if label is None else np.full(len(points), label)
+        flat = decode_points(gan, points, candidate_labels, batch_size).reshape(len(points), -1)
         distances = _squared_distances(flat_images[rows], flat)
         index = distances.argmin(axis=1)
         best_points[rows], best_errors[rows] = points[index], distances[np.arange(rows.sum()), index]
