@@ -24,7 +24,7 @@ setup(
         "imageio>=2.31",  # latent walks as GIF (MP4 with the optional imageio-ffmpeg)
     ],
     extras_require={
-        "test": ["pytest>=7", "pytest-xdist>=3", "ruff>=0.4"],
+        "test": ["pytest>=7", "pytest-xdist>=3", "ruff>=0.4", "hypothesis>=6"],
     },
     entry_points={"console_scripts": ["keras-gen=keras_gen.cli:main"]},
 )

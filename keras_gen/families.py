@@ -36,7 +36,7 @@ BATCH_KINDS = {
 }
 
 # The sample grids a snapshot can show; each needs a capability of the model.
-GRID_KINDS = ("samples", "reconstructions", "translations")
+GRID_KINDS = ("samples", "reconstructions", "translations", "completions")
 
 
 def import_object(path: str):
@@ -245,6 +245,36 @@ FAMILIES: tuple[Family, ...] = (
         builder_defaults={"latent_dim": 64, "width": 32},
         batch_size=64,
         docs="docs/objectives.md",
+    ),
+    Family(
+        "pixelcnn",
+        "keras_gen.models.autoregressive:PixelCNN",
+        "PixelCNN: masked convolutions, exact likelihood, pixel-by-pixel sampling (van den Oord et al., 2016)",
+        builder_defaults={"filters": 32, "num_layers": 5},
+        epochs=3,
+        batch_size=64,
+        grids=("samples", "completions"),
+        docs="docs/autoregressive.md",
+    ),
+    Family(
+        "gated_pixelcnn",
+        "keras_gen.models.autoregressive:GatedPixelCNN",
+        "Gated PixelCNN: gated vertical and horizontal stacks, no blind spot (van den Oord et al., 2016)",
+        builder_defaults={"filters": 32, "num_layers": 5},
+        epochs=3,
+        batch_size=64,
+        grids=("samples", "completions"),
+        docs="docs/autoregressive.md",
+    ),
+    Family(
+        "pixelrnn",
+        "keras_gen.models.autoregressive:PixelRNN",
+        "PixelRNN with Row LSTM layers (van den Oord, Kalchbrenner & Kavukcuoglu, 2016)",
+        builder_defaults={"filters": 32, "num_layers": 2},
+        epochs=3,
+        batch_size=64,
+        grids=("samples", "completions"),
+        docs="docs/autoregressive.md",
     ),
 )
 

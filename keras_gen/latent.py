@@ -33,7 +33,7 @@ import numpy as np
 from keras import ops
 
 from keras_gen.callbacks.image_snapshot import image_grid, save_grid
-from keras_gen.models.capabilities import Encodes, SamplesFromPrior
+from keras_gen.models.capabilities import Encodes, SamplesFromPrior, check_latent_points
 from keras_gen.training import compiled, minimize
 
 METHODS = ("slerp", "linear")
@@ -82,13 +82,7 @@ def _labels_for(model, labels, count, what="images"):
 
 
 def _check_latent_points(model, points, what="latent points"):
-    points = np.asarray(points, dtype="float32")
-    dim = _latent_dim(model)
-    if points.ndim != 2 or points.shape[1] != dim:
-        raise ValueError(f"The {what} must have shape (n, {dim}) for this model (latent_dim={dim}), got {points.shape}.")
-    if not np.all(np.isfinite(points)):
-        raise ValueError(f"The {what} contain NaN or infinite values.")
-    return points
+    return ops.convert_to_numpy(check_latent_points(np.asarray(points), _latent_dim(model), what))
 
 
 def _check_vector(model, vector):

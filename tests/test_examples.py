@@ -62,6 +62,13 @@ REPO_ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
              for file in ("model.keras", "samples.png")],
             ["acgan: test accuracy", "bigan: linear classifier", "classes covered"],
         ),
+        (
+            "autoregressive_fashion_mnist.py",
+            None,
+            ["model.keras", "samples.png", "completions.png", "snapshots/completions_epoch_0001.png",
+             "snapshots/samples_epoch_0001.png"],
+            ["Test NLL", "bits/dim"],
+        ),
         pytest.param(  # about a minute: two tiny searches
             "tune_vae_dcgan.py",
             "digits",

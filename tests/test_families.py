@@ -17,6 +17,7 @@ import tensorflow as tf
 import keras_gen
 from keras_gen import cli, families
 from keras_gen.models import (
+    Completes,
     Encodes,
     Generates,
     GenerativeModel,
@@ -28,7 +29,8 @@ from tests.test_case import changed, weights_of
 
 REPO_ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 NAMES = families.names()
-GRID_CAPABILITY = {"samples": Generates, "reconstructions": Encodes, "translations": Translates}
+GRID_CAPABILITY = {"samples": Generates, "reconstructions": Encodes, "translations": Translates,
+                   "completions": Completes}
 
 
 def tiny_builder_arguments(family):
@@ -43,14 +45,16 @@ TINY_CLASSES = 3
 def tiny_model(name, seed=0):
     family = families.get(name)
     arguments = tiny_builder_arguments(family)
-    if "num_classes" in cli.train.accepted_arguments(family.model_class()):
+    if family.batch_kind == "images_labels":
         arguments["num_classes"] = TINY_CLASSES
     return family.build((8, 8, 1), seed=seed, **arguments)
 
 
 def images_for(model, count=8, seed=0):
+    """Random 8-bit images in the model's scale (models of discrete pixels need the 8-bit grid)."""
     low, high = model.data_scale
-    return np.random.default_rng(seed).uniform(low, high, (count, 8, 8, 1)).astype("float32")
+    levels = np.random.default_rng(seed).integers(0, 256, (count, 8, 8, 1))
+    return (low + levels * ((high - low) / 255.0)).astype("float32")
 
 
 def fit_data(model, images):
@@ -107,6 +111,8 @@ def outputs(model):
     if isinstance(model, SamplesFromPrior):
         latent = np.random.default_rng(1).standard_normal((3, model.latent_dim)).astype("float32")
         return model.generate(latent_points=latent)
+    if isinstance(model, Completes):
+        return model.complete(images_for(model, 3, seed=1), known_rows=4, seed=0)
     return model.reconstruct(images_for(model, 3, seed=1))
 
 
@@ -149,7 +155,8 @@ def test_keras_gen_train_runs_every_family(name, tmp_path):
     assert families.family_of(model) is family
     with open(out / cli.CHECKPOINT_STATE_FILE) as file:
         assert json.load(file)["model"] == name
-    expected = {"samples": cli.SAMPLES_FILE, "reconstructions": cli.RECONSTRUCTIONS_FILE}
+    expected = {"samples": cli.SAMPLES_FILE, "reconstructions": cli.RECONSTRUCTIONS_FILE,
+                "completions": cli.COMPLETIONS_FILE}
     for grid in family.grids:
         assert (out / expected[grid]).exists(), grid
         assert (out / "snapshots" / f"{grid}_epoch_0001.png").exists(), grid
@@ -201,6 +208,17 @@ def test_package_imports_lazily():
     assert keras_gen.families is families
     with pytest.raises(AttributeError):
         keras_gen.no_such_module  # noqa: B018
+
+
+def test_import_keras_then_keras_gen_is_enough_to_load_a_saved_model(tmp_path):
+    path = tmp_path / "model.keras"
+    tiny_model("pixelcnn").save(path)
+    script = f"import keras, keras_gen; print(type(keras.saving.load_model({str(path)!r})).__name__)"
+    env = {**os.environ, "PYTHONPATH": REPO_ROOT, "TF_CPP_MIN_LOG_LEVEL": "3"}
+    result = subprocess.run([sys.executable, "-c", script], env=env, capture_output=True, text=True, timeout=300,
+                            check=False)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() == "PixelCNN"
 
 
 def test_unknown_option_is_a_clear_error(tmp_path, capsys):

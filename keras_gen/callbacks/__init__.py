@@ -1,11 +1,13 @@
-"""Callbacks: image snapshots, generative metrics, a mode-collapse monitor and a NaN guard."""
+"""Callbacks: image snapshots, generative metrics, crash-safe checkpoints, a mode-collapse monitor, a NaN guard."""
 
+from keras_gen.callbacks.checkpoint import CheckpointError, RunCheckpoint, recover
 from keras_gen.callbacks.generative_metrics import GenerativeMetrics
 from keras_gen.callbacks.image_snapshot import (
     ImageSnapshot,
     image_grid,
     row_grid,
     sample_grid,
+    save_completions,
     save_grid,
     save_reconstructions,
     save_samples,
@@ -14,15 +16,19 @@ from keras_gen.callbacks.mode_collapse import ModeCollapseMonitor, ModeCollapseW
 from keras_gen.callbacks.terminate_on_nan import TerminateOnNaNLoss, TrainingDiverged
 
 __all__ = [
+    "CheckpointError",
     "GenerativeMetrics",
     "ImageSnapshot",
     "ModeCollapseMonitor",
     "ModeCollapseWarning",
+    "RunCheckpoint",
     "TerminateOnNaNLoss",
     "TrainingDiverged",
     "image_grid",
+    "recover",
     "row_grid",
     "sample_grid",
+    "save_completions",
     "save_grid",
     "save_reconstructions",
     "save_samples",

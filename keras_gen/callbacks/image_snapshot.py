@@ -12,7 +12,13 @@ import numpy as np
 from PIL import Image
 
 from keras_gen.data.preprocessing import unscale_images
-from keras_gen.models.capabilities import Encodes, Generates, Translates, fixed_latent_points
+from keras_gen.models.capabilities import (
+    Completes,
+    Encodes,
+    Generates,
+    Translates,
+    fixed_latent_points,
+)
 
 
 def image_grid(images, data_scale=(-1.0, 1.0), columns=None, padding=2):
@@ -94,6 +100,12 @@ def save_samples(model, path, n=64, seed=0, columns=None):
     return save_grid(sample_grid(model, n, seed, columns), path)
 
 
+def save_completions(model, images, path, seed=0, columns=None, labels=None):
+    """Writes a grid of known top half | completion | original for `images` (models that complete)."""
+    rows = model.completion_rows(images, seed=seed, labels=labels)
+    return save_grid(row_grid(rows, model.data_scale, columns), path)
+
+
 def save_reconstructions(model, images, path, seed=0, columns=None):
     """Writes a PNG grid of `images` beside the model's reconstructions of them.
 
@@ -115,7 +127,9 @@ class ImageSnapshot(keras.callbacks.Callback):
     - models that encode, given `reconstruction_images`: each image beside its
       reconstruction (noisy | denoised | clean for a denoising autoencoder);
     - models that translate, given `translation_images=(inputs, targets)`:
-      input | output | target.
+      input | output | target;
+    - models that complete images (autoregressive ones), given
+      `completion_images`: known top half | completion | original.
 
     Args:
         directory: folder for the PNG files (`samples_epoch_0001.png`, ...).
@@ -124,6 +138,8 @@ class ImageSnapshot(keras.callbacks.Callback):
         seed: seed of the fixed latent points (and of any noise in the grids).
         reconstruction_images: optional `(m, h, w, c)` images to reconstruct.
         translation_images: optional `(inputs, targets)` arrays to translate.
+        completion_images: optional `(m, h, w, c)` images to complete from their top half.
+        completion_labels: their classes, for a class-conditional model.
         tensorboard_dir: also log the grids as TensorBoard images there.
         columns: images per row.
 
@@ -141,6 +157,8 @@ class ImageSnapshot(keras.callbacks.Callback):
         tensorboard_dir=None,
         columns=None,
         translation_images=None,
+        completion_images=None,
+        completion_labels=None,
     ):
         super().__init__()
         if int(n) < 1 or int(every) < 1:
@@ -151,6 +169,8 @@ class ImageSnapshot(keras.callbacks.Callback):
         self.seed = seed
         self.reconstruction_images = reconstruction_images
         self.translation_images = translation_images
+        self.completion_images = completion_images
+        self.completion_labels = completion_labels
         self.tensorboard_dir = tensorboard_dir
         self.columns = columns
         self.written = []
@@ -176,6 +196,9 @@ class ImageSnapshot(keras.callbacks.Callback):
             inputs, targets = (np.asarray(part, "float32") for part in self.translation_images)
             rows = {"input": inputs, "output": model.translate(inputs), "target": targets}
             grids["translations"] = row_grid(rows, model.data_scale, self.columns)
+        if self.completion_images is not None and isinstance(model, Completes):
+            rows = model.completion_rows(self.completion_images, seed=self.seed, labels=self.completion_labels)
+            grids["completions"] = row_grid(rows, model.data_scale, self.columns)
         if not grids:
             raise ValueError(
                 f"ImageSnapshot has nothing to show for {type(model).__name__}: it does not sample "

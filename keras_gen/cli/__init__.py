@@ -21,10 +21,11 @@ from __future__ import annotations
 import argparse
 import sys
 
-from keras_gen.cli import evaluate, latent, models, sample, train, tune
+from keras_gen.cli import complete, evaluate, latent, models, sample, train, tune
 from keras_gen.cli.common import (
     CHECKPOINT_FILE,
     CHECKPOINT_STATE_FILE,
+    COMPLETIONS_FILE,
     EVALUATION_FILE,
     EXIT_FAILED,
     EXIT_INTERRUPTED,
@@ -42,11 +43,12 @@ from keras_gen.cli.common import (
 )
 from keras_gen.cli.train import build_model, plot_history
 
-SUBCOMMANDS = (models, train, sample, evaluate, tune, latent)
+SUBCOMMANDS = (models, train, sample, evaluate, tune, latent, complete)
 
 __all__ = [
     "CHECKPOINT_FILE",
     "CHECKPOINT_STATE_FILE",
+    "COMPLETIONS_FILE",
     "EVALUATION_FILE",
     "EXIT_FAILED",
     "EXIT_INTERRUPTED",

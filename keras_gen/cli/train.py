@@ -19,6 +19,7 @@ from keras_gen import families
 from keras_gen.cli.common import (
     CHECKPOINT_FILE,
     CHECKPOINT_STATE_FILE,
+    COMPLETIONS_FILE,
     EVALUATION_FILE,
     EXIT_FAILED,
     EXIT_INTERRUPTED,
@@ -43,6 +44,8 @@ from keras_gen.cli.common import (
 
 # Held-out images shown beside their reconstructions in the snapshot grids.
 RECONSTRUCTION_IMAGES = 16
+# Held-out images completed from their top half in the grids of autoregressive models.
+COMPLETION_IMAGES = 8
 # Flags that set a `for_images` (or model) argument, for the families that take it:
 # flag destination -> argument name.
 BUILDER_FLAGS = {
@@ -143,6 +146,25 @@ def add_parser(commands) -> None:
         help="seed of the weights, latent sampling, shuffling and snapshot latents",
     )
     parser.add_argument(
+        "--labelled", type=positive_int, default=None, metavar="N",
+        help="semi-supervised families (ssgan): keep the labels of N training images (a class-balanced "
+        "subset), the others unlabelled (default: all labelled)",
+    )
+    parser.add_argument(
+        "--labelled-share", type=unit_float, default=None, metavar="SHARE",
+        help="with --labelled: the share of each batch drawn from the labelled images (e.g. 0.5)",
+    )
+    parser.add_argument(
+        "--deterministic", action="store_true",
+        help="make training repeat bit for bit in a fresh process (keras_gen.enable_determinism: "
+        "deterministic TensorFlow ops; slower on GPUs); see docs/reproducibility.md",
+    )
+    parser.add_argument(
+        "--checkpoint-every", type=positive_int, default=None, metavar="STEPS",
+        help="also checkpoint every STEPS training steps within an epoch (for long epochs; a "
+        "resumed run continues the interrupted epoch); default: after each epoch only",
+    )
+    parser.add_argument(
         "--snapshot-every", type=positive_int, default=1,
         help="write grids into OUT/snapshots every N epochs (and after the last)",
     )
@@ -154,7 +176,7 @@ def add_parser(commands) -> None:
     parser.add_argument(
         "--resume", action="store_true",
         help="continue the run in --out from checkpoint.keras (weights, optimizer "
-        "state, epoch count) up to --epochs in total",
+        "state, epoch count) up to --epochs in total; without a checkpoint yet, start from scratch",
     )
     parser.add_argument(
         "--evaluate", action="store_true",
@@ -234,12 +256,14 @@ def set_optimizer_options(model, lr=None, beta_1=None) -> None:
 def build_model(family_name: str, image_shape, settings: dict, seed: int, num_classes: int | None = None):
     """A new, compiled model of the family for `image_shape` with the settings' builder arguments.
 
-    A class-conditional family (one whose builder takes `num_classes`) gets the
-    data set's number of classes unless the settings name one.
+    A family that trains on labels (batch kind "images_labels") gets the data
+    set's number of classes unless the settings name one; families where
+    conditioning is optional (PixelCNN) become conditional with
+    `--option num_classes=N`.
     """
     family = families.get(family_name)
     builder = dict(settings["builder"])
-    if "num_classes" in accepted_arguments(family.model_class()) and builder.get("num_classes") is None:
+    if family.batch_kind == "images_labels" and builder.get("num_classes") is None:
         if not num_classes:
             raise CommandError(
                 f"'{family_name}' is class-conditional, but the data set has no class labels; "
@@ -262,7 +286,9 @@ def build_model(family_name: str, image_shape, settings: dict, seed: int, num_cl
 
 def optimizer_iterations(model) -> dict:
     """Update counts of the model's optimizers, e.g. `{"d_optimizer": 938, ...}`."""
-    return {name: int(optimizer.iterations.numpy()) for name, optimizer in model.players().items()}
+    from keras_gen.callbacks.checkpoint import optimizer_steps
+
+    return optimizer_steps(model)
 
 
 def load_training_data(args, settings: dict, model):
@@ -275,6 +301,14 @@ def load_training_data(args, settings: dict, model):
             f"'{args.model}' trains on {families.BATCH_KINDS[kind]}; keras-gen train cannot load "
             "such batches from --data yet. Train it from Python with model.fit()."
         )
+    few_labels = {}
+    if args.labelled is not None or args.labelled_share is not None:
+        if not getattr(model, "accepts_unlabelled", False):
+            raise CommandError(
+                f"--labelled/--labelled-share: a {type(model).__name__} trains on fully labelled data; "
+                "they are for semi-supervised families (ssgan)."
+            )
+        few_labels = {"labelled": args.labelled, "labelled_share": args.labelled_share}
     return keras_gen.data.load(
         args.data,
         split="train",
@@ -284,56 +318,46 @@ def load_training_data(args, settings: dict, model):
         limit=args.limit,
         data_dir=args.data_dir,
         labels=kind == "images_labels",
+        **few_labels,
     )
 
 
-def load_held_out_images(args, model, dataset_info, count=RECONSTRUCTION_IMAGES):
-    """A few held-out images in the model's scale, for reconstruction grids."""
+def load_held_out_images(args, model, dataset_info, count=RECONSTRUCTION_IMAGES, with_labels=False):
+    """A few held-out images in the model's scale, for reconstruction grids (and their labels)."""
     import keras_gen
 
     split = "test" if "test" in dataset_info.splits else "train"
-    images, _ = keras_gen.data.load_numpy(
+    images, labels = keras_gen.data.load_numpy(
         args.data, split, scale=model.data_scale, limit=count, data_dir=args.data_dir
     )
-    return images
-
-
-def _checkpoint_state_callback(state_path: str, family_name: str):
-    import keras
-
-    class CheckpointState(keras.callbacks.Callback):
-        """Records which epoch checkpoint.keras holds; runs right after ModelCheckpoint."""
-
-        def on_epoch_end(self, epoch, logs=None):
-            state = {
-                "model": family_name,
-                "epochs_done": epoch + 1,
-                "optimizer_iterations": optimizer_iterations(self.model),
-                "logs": {key: float(value) for key, value in (logs or {}).items()},
-            }
-            with open(state_path, "w") as file:
-                json.dump(state, file, indent=2)
-
-    return CheckpointState()
+    return (images, labels) if with_labels else images
 
 
 def resume_state(out: str, family_name: str):
-    """Loads `out`'s checkpoint for --resume: `(model, epochs_done)`."""
-    checkpoint = os.path.join(out, CHECKPOINT_FILE)
-    state_path = os.path.join(out, CHECKPOINT_STATE_FILE)
-    if not os.path.exists(checkpoint) or not os.path.exists(state_path):
-        raise CommandError(
-            f"--resume: {checkpoint} (and {CHECKPOINT_STATE_FILE} beside it) not found; "
-            "a run writes them after its first complete epoch. Start a new run without --resume."
-        )
-    with open(state_path) as file:
-        state = json.load(file)
+    """The checkpoint of `out` for --resume: `(model, state)`, or `(None, None)` when it has none yet.
+
+    An interrupted checkpoint write is finished or undone first
+    (`keras_gen.callbacks.checkpoint.recover`), so the model and its state
+    always agree.
+    """
+    from keras_gen.callbacks.checkpoint import recover
+
+    state = recover(out) if os.path.isdir(out) else None
+    if state is None:
+        return None, None
     if state.get("model") != family_name:
         raise CommandError(
             f"--resume: {out} holds a {state.get('model')} run, not a {family_name} run; "
             f"use 'keras-gen train {state.get('model')} --out {out} --resume'."
         )
-    return load_generative_model(checkpoint), int(state["epochs_done"])
+    model = load_generative_model(os.path.join(out, CHECKPOINT_FILE))
+    if optimizer_iterations(model) != state["optimizer_iterations"]:
+        raise CommandError(
+            f"--resume: {out}/{CHECKPOINT_FILE} holds optimizer steps {optimizer_iterations(model)} but "
+            f"{CHECKPOINT_STATE_FILE} says {state['optimizer_iterations']}: the files were changed by hand. "
+            "Restore them or start a new run in another --out."
+        )
+    return model, state
 
 
 def plot_history(history_path: str, plot_path: str) -> str:
@@ -384,77 +408,102 @@ def run(args) -> int:
 
     import keras_gen
     from keras_gen.callbacks import (
+        CheckpointError,
         ImageSnapshot,
+        RunCheckpoint,
         TerminateOnNaNLoss,
         TrainingDiverged,
+        save_completions,
         save_reconstructions,
         save_samples,
     )
-    from keras_gen.models import Encodes, Generates
+    from keras_gen.callbacks.checkpoint import save_atomically
+    from keras_gen.models import Completes, Encodes, Generates
     from keras_gen.training import DataError
 
     family = families.get(args.model)
     settings = train_settings(args)
     out = settings["out"]
+    if args.deterministic:
+        keras_gen.enable_determinism()
     dataset_info = keras_gen.data.info(args.data)
+    model = state = None
     if args.resume:
-        model, epochs_done = resume_state(out, args.model)
+        try:
+            model, state = resume_state(out, args.model)
+        except CheckpointError as err:
+            print(f"{PROG}: error: {err}", file=sys.stderr)
+            return EXIT_FAILED
+        if model is None:
+            say(f"--resume: {out} holds no checkpoint yet (the run stopped before its first); starting from scratch")
+    if model is not None:
+        epochs_done, steps_in_epoch = int(state["epochs_done"]), int(state.get("steps_in_epoch", 0))
         if tuple(model.image_shape) != tuple(dataset_info.image_shape):
             raise CommandError(
                 f"--resume: the checkpoint in {out} was trained on {model.image_shape} images "
                 f"but '{args.data}' has {dataset_info.image_shape}; pass the same --data."
             )
-        if epochs_done >= settings["epochs"]:
+        if epochs_done >= settings["epochs"] and not steps_in_epoch:
             raise CommandError(
                 f"--resume: {out} already has {epochs_done} epoch(s) done and --epochs is "
                 f"{settings['epochs']} (the total); pass a larger --epochs to train further."
             )
         set_optimizer_options(model, lr=args.lr)
-        say(
-            f"resuming {out}/{CHECKPOINT_FILE} after epoch {epochs_done} "
-            f"(optimizer steps: {optimizer_iterations(model)})"
-        )
+        position = f"epoch {epochs_done}" + (f" and {steps_in_epoch} steps of epoch {epochs_done + 1}"
+                                             if steps_in_epoch else "")
+        say(f"resuming {out}/{CHECKPOINT_FILE} after {position} (optimizer steps: {optimizer_iterations(model)})")
     else:
         keras.utils.set_random_seed(args.seed)
         model = build_model(
             args.model, dataset_info.image_shape, settings, args.seed, num_classes=dataset_info.num_classes
         )
-        epochs_done = 0
+        epochs_done, steps_in_epoch = 0, 0
     dataset = load_training_data(args, settings, model)
 
     os.makedirs(out, exist_ok=True)
     with open(os.path.join(out, RUN_CONFIG_FILE), "w") as file:
         run_config = {key: value for key, value in vars(args).items() if key != "handler"}
         json.dump({**run_config, **settings}, file, indent=2, default=str)
-    held_out = None
+    held_out = completion_images = completion_labels = None
     if "reconstructions" in family.grids and isinstance(model, Encodes):
         held_out = load_held_out_images(args, model, dataset_info)
+    if "completions" in family.grids and isinstance(model, Completes):
+        completion_images, completion_labels = load_held_out_images(
+            args, model, dataset_info, count=COMPLETION_IMAGES, with_labels=True
+        )
+        if not model.label_conditional:
+            completion_labels = None
     callbacks = [
-        keras.callbacks.ModelCheckpoint(os.path.join(out, CHECKPOINT_FILE), save_freq="epoch"),
-        _checkpoint_state_callback(os.path.join(out, CHECKPOINT_STATE_FILE), args.model),
-        keras.callbacks.CSVLogger(os.path.join(out, HISTORY_FILE), append=args.resume),
-        TerminateOnNaNLoss(),
+        TerminateOnNaNLoss(),  # first: a diverged step must not reach a checkpoint
+        RunCheckpoint(out, every_steps=args.checkpoint_every, state=state, metadata={"model": args.model}),
         ImageSnapshot(
             os.path.join(out, SNAPSHOT_DIR),
             n=64,
             every=args.snapshot_every,
             seed=args.seed,
             reconstruction_images=held_out,
+            completion_images=completion_images,
+            completion_labels=completion_labels,
         ),
     ]
     say(
         f"training a {args.model} on '{args.data}' for epochs {epochs_done + 1}..{settings['epochs']} "
         f"(batch size {settings['batch_size']}); writing into {out}"
     )
+    fit_options = {"callbacks": callbacks, "verbose": settings["verbose"],
+                   "shuffle": False}  # load() already shuffles, every epoch anew
     try:
-        model.fit(
-            dataset,
-            epochs=settings["epochs"],
-            initial_epoch=epochs_done,
-            callbacks=callbacks,
-            verbose=settings["verbose"],
-            shuffle=False,  # load() already shuffles, every epoch anew
-        )
+        if steps_in_epoch:
+            # The rest of the epoch a mid-epoch checkpoint interrupted, then the other epochs.
+            remaining = max(1, int(dataset.cardinality()) - steps_in_epoch)
+            model.fit(dataset, epochs=epochs_done + 1, initial_epoch=epochs_done, steps_per_epoch=remaining,
+                      **fit_options)
+            epochs_done += 1
+        if epochs_done < settings["epochs"]:
+            model.fit(dataset, epochs=settings["epochs"], initial_epoch=epochs_done, **fit_options)
+    except CheckpointError as err:
+        print(f"{PROG}: error: training stopped: {err}", file=sys.stderr)
+        return EXIT_FAILED
     except (TrainingDiverged, DataError) as err:
         checkpoint = os.path.join(out, CHECKPOINT_FILE)
         kept = (
@@ -473,7 +522,7 @@ def run(args) -> int:
         )
         return EXIT_INTERRUPTED
 
-    model.save(os.path.join(out, MODEL_FILE))
+    save_atomically(model.save, os.path.join(out, MODEL_FILE), os.path.join(out, "model.tmp.keras"))
     plot_history(os.path.join(out, HISTORY_FILE), os.path.join(out, LOSS_PLOT_FILE))
     written = [MODEL_FILE, LOSS_PLOT_FILE, HISTORY_FILE]
     if isinstance(model, Generates):
@@ -482,6 +531,11 @@ def run(args) -> int:
     if held_out is not None:
         save_reconstructions(model, held_out, os.path.join(out, RECONSTRUCTIONS_FILE), seed=args.seed)
         written.append(RECONSTRUCTIONS_FILE)
+    if completion_images is not None:
+        save_completions(
+            model, completion_images, os.path.join(out, COMPLETIONS_FILE), seed=args.seed, labels=completion_labels
+        )
+        written.append(COMPLETIONS_FILE)
     if args.evaluate:
         from keras_gen.cli.evaluate import evaluate_and_report
 

@@ -229,12 +229,18 @@ def digits_split_indices(num_examples: int, split: str) -> np.ndarray:
 def load_digits_split(
     split: str, data_dir: str | None = None
 ) -> tuple[np.ndarray, np.ndarray]:
-    """scikit-learn's 8x8 digits (values 0..16) for `split`; `data_dir` is ignored."""
+    """scikit-learn's 8x8 digits for `split` as 8-bit images; `data_dir` is ignored.
+
+    The data set's 17 grey levels (0..16) are mapped to round(v * 255 / 16), so
+    that, like every built-in data set, its pixels are 8-bit values (models of
+    discrete pixels, such as PixelCNN, need that).
+    """
     from sklearn.datasets import load_digits
 
     digits = load_digits()
     indices = digits_split_indices(len(digits.images), split)
-    return digits.images[indices, :, :, None], digits.target[indices]
+    images = np.round(digits.images[indices, :, :, None] * (255.0 / 16.0)).astype(np.uint8)
+    return images, digits.target[indices]
 
 
 def _idx_loader(
@@ -273,6 +279,6 @@ def register_builtins() -> None:
         (8, 8, 1),
         10,
         tuple("0123456789"),
-        value_range=(0.0, 16.0),
+        value_range=(0.0, 255.0),
         overwrite=True,
     )

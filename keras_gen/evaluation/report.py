@@ -175,12 +175,14 @@ def compute_sample_metrics(
 def default_metrics(model: Any) -> tuple[str, ...]:
     """What `evaluate` measures for `model` when no metrics are named, by its capabilities.
 
-    Sample metrics for models that generate new images, the model's
-    `likelihood_report` (ELBO and IWAE for a VAE, `nll` otherwise) for models
-    with a likelihood, reconstruction error for models that encode.
+    Sample metrics for models that generate new images (unless sampling
+    thousands of images is slow for the family, as pixel-by-pixel sampling is:
+    `sample_metrics_by_default = False`; name the metrics to get them), the
+    model's `likelihood_report` (ELBO and IWAE for a VAE, `nll` otherwise) for
+    models with a likelihood, reconstruction error for models that encode.
     """
     metrics: tuple[str, ...] = ()
-    if _has(model, Generates):
+    if _has(model, Generates) and getattr(model, "sample_metrics_by_default", True):
         metrics += tuple(SAMPLE_METRICS)
     if _has(model, HasLikelihood):
         metrics += tuple(_likelihood_report(model))

@@ -78,7 +78,7 @@ class MaskedConv2D(keras.layers.Conv2D):
         if int(color_groups) < 1:
             raise ValueError(f"color_groups must be 1 (grayscale) or 3 (RGB ordering), got {color_groups}.")
         strides = kwargs.get("strides", 1)
-        if strides not in (1, (1, 1)):
+        if any(int(step) != 1 for step in np.atleast_1d(strides)):
             raise ValueError(f"A masked convolution keeps every pixel: strides must be 1, got {strides}.")
         if padding != "same":
             raise ValueError(f"A masked convolution keeps the image size: padding must be 'same', got {padding!r}.")

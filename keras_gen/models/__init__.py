@@ -5,10 +5,12 @@ reads); its class is here.
 """
 
 from keras_gen.models.autoencoder import Autoencoder, DenoisingAutoencoder
+from keras_gen.models.autoregressive import GatedPixelCNN, PixelCNN, PixelRNN
 from keras_gen.models.base import GenerativeModel
 from keras_gen.models.began import BEGAN
 from keras_gen.models.bigan import BiGAN
 from keras_gen.models.capabilities import (
+    Completes,
     Encodes,
     Generates,
     HasLikelihood,
@@ -35,14 +37,18 @@ __all__ = [
     "AdversarialChain",
     "Autoencoder",
     "BiGAN",
+    "Completes",
     "ConditionalGAN",
     "ConditionalVAE",
     "DenoisingAutoencoder",
     "Encodes",
+    "GatedPixelCNN",
     "Generates",
     "GenerativeModel",
     "HasLikelihood",
     "InfoGAN",
+    "PixelCNN",
+    "PixelRNN",
     "SamplesFromPrior",
     "SemiSupervisedGAN",
     "Translates",

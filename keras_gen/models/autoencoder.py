@@ -48,7 +48,7 @@ class Autoencoder(Encodes, PixelDecoder, GenerativeModel):
     network_names = ("encoder", "decoder")
 
     def __init__(self, encoder, decoder, reconstruction="bernoulli", data_scale=None, seed=None, **kwargs):
-        data_scale = reconstruction_data_scale(reconstruction, data_scale)
+        data_scale = reconstruction_data_scale(reconstruction, data_scale, allowed=("bernoulli", "gaussian"))
         image_shape = tuple(encoder.input_shape)[1:]
         code_shape, decoder_in = tuple(encoder.output_shape), tuple(decoder.input_shape)
         if isinstance(encoder.output_shape, list) or len(code_shape) != 2:
@@ -96,6 +96,7 @@ class Autoencoder(Encodes, PixelDecoder, GenerativeModel):
     # --- encoding -------------------------------------------------------------------
     def encode(self, images, labels=None, training=False):
         """The codes of a batch of images: `(batch, latent_dim)`. An autoencoder takes no labels."""
+        images = self.checked_user_images(images)
         self.check_labels(labels, ops.shape(images)[0])
         return self.encoder(images, training=training)
 

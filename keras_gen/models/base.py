@@ -369,6 +369,16 @@ class GenerativeModel(keras.Model):
         self._check_image_array(images, role)
         return images.astype("float32")
 
+    def checked_user_images(self, images):
+        """Arrays from users checked as `fit` checks them (shape, dtype, NaN, range); tensors pass as given.
+
+        Public methods such as `encode` take numpy arrays from users and
+        tensors from the model's own traced steps; only the former need checks.
+        """
+        if isinstance(images, (np.ndarray, list, tuple)):
+            return self.check_images(images)
+        return images
+
     def _check_image_array(self, data, role):
         if data.shape[0] == 0:
             raise ValueError(f"The {role} data is empty (0 images).")

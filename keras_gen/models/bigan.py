@@ -99,6 +99,7 @@ class BiGAN(Encodes, GAN):
     # --- encoding -------------------------------------------------------------------
     def encode(self, images, labels=None, training=False):
         """E(x): the latent points of a batch of images, `(batch, latent_dim)`."""
+        images = self.checked_user_images(images)
         self.check_labels(labels, ops.shape(images)[0])
         return self.encoder(images, training=training)
 

@@ -10,6 +10,8 @@ never for a class name, so a new family gets every tool its capabilities allow.
 - `Encodes`: `encode(images)`, `decode(latent_points)`, `reconstruct(images)`.
 - `Translates`: `translate(images)` maps input images to output images.
 - `HasLikelihood`: `log_prob(images)` in nats per image (exact or a bound).
+- `Completes`: `complete(images, known_rows=...)` fills in the rest of each
+  image given its top rows (autoregressive models).
 """
 
 import math
@@ -36,16 +38,36 @@ def _batched_with_labels(function, images, labels, batch_size):
     return _batched(function, [images, labels], batch_size)
 
 
-def check_latent_points(latent_points, latent_dim):
-    """Returns latent points (or codes) as float32 after checking they are `(n, latent_dim)`."""
+def check_latent_points(latent_points, latent_dim, what="latent points"):
+    """Returns latent points (or codes) as float32 after checking they are `(n, latent_dim)`.
+
+    Arrays and lists given by users are also checked for NaN and infinity
+    (tensors inside a traced step are not: they come from the model).
+    """
+    if isinstance(latent_points, (np.ndarray, list, tuple)):
+        values = np.asarray(latent_points)
+        if values.dtype.kind not in "fiu":
+            raise ValueError(f"The {what} must be numbers, got dtype {values.dtype}.")
+        if values.dtype.kind == "f" and not np.all(np.isfinite(values)):
+            raise ValueError(f"The {what} contain NaN or infinite values.")
     latent_points = ops.convert_to_tensor(latent_points, dtype="float32")
     shape = tuple(latent_points.shape)
     if len(shape) != 2 or shape[1] != latent_dim:
         raise ValueError(
-            f"Latent points must have shape (n, {latent_dim}) for this model "
+            f"The {what} must have shape (n, {latent_dim}) for this model "
             f"(latent_dim={latent_dim}), got {shape}."
         )
     return latent_points
+
+
+def check_count(num_images, what="num_images"):
+    """`num_images` as an int after checking it is a whole number >= 1 (2.5 is an error, not 2)."""
+    if isinstance(num_images, bool) or not isinstance(num_images, (int, np.integer, float, np.floating)):
+        # A ValueError like every other bad argument of generate(), so callers catch one type.
+        raise ValueError(f"{what} must be a whole number of images >= 1, got {num_images!r}.")  # noqa: TRY004
+    if not np.isfinite(num_images) or int(num_images) != num_images or num_images < 1:
+        raise ValueError(f"{what} must be a whole number of images >= 1, got {num_images!r}.")
+    return int(num_images)
 
 
 def fixed_latent_points(num_points, latent_dim, seed=0):
@@ -61,6 +83,10 @@ class Generates:
     only this. Families with a latent prior get it from `SamplesFromPrior`;
     others (autoregressive models) implement `generate` and `grid_samples`.
     """
+
+    # Whether `keras_gen.evaluation.evaluate` computes sample metrics (thousands of
+    # samples) when no metrics are named; families with slow sampling say False.
+    sample_metrics_by_default = True
 
     def generate(self, num_images=None, *, labels=None, batch_size=256):
         raise NotImplementedError
@@ -106,9 +132,7 @@ class SamplesFromPrior(Generates):
         if (num_images is None) == (latent_points is None):
             raise ValueError("Pass either num_images or latent_points to generate(), not both.")
         if latent_points is None:
-            if int(num_images) < 1:
-                raise ValueError(f"num_images must be at least 1, got {num_images}.")
-            latent_points = self.sample_latent(int(num_images))
+            latent_points = self.sample_latent(check_count(num_images))
         latent_points = self.check_latent_points(latent_points)
         labels = self.check_labels(labels, latent_points.shape[0])
         if labels is None:
@@ -228,7 +252,32 @@ class HasLikelihood:
         raise NotImplementedError
 
 
+class Completes:
+    """Capability: completes images from their top rows, `complete(images, known_rows=14)`.
+
+    A family implements `complete`; `completion_rows` (the snapshot grid of
+    known part | completion | original) follows.
+    """
+
+    def complete(self, images, known_rows=None, num_samples=1, labels=None, **options):
+        raise NotImplementedError
+
+    def default_known_rows(self):
+        """The rows `complete` keeps when none are given: the top half."""
+        return self.image_shape[0] // 2
+
+    def completion_rows(self, images, seed=0, labels=None):
+        """The rows of a completion grid for `images`: the known top half, a completion, the original."""
+        images = self.check_images(images)
+        known_rows = self.default_known_rows()
+        occluded = images.copy()
+        occluded[:, known_rows:] = self.data_scale[0]
+        completed = self.complete(images, known_rows=known_rows, labels=labels, seed=seed)
+        return {"known": occluded, "completion": completed, "original": images}
+
+
 CAPABILITIES = {
+    "completes": Completes,
     "samples": Generates,
     "encodes": Encodes,
     "translates": Translates,

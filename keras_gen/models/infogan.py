@@ -5,7 +5,7 @@ import numpy as np
 from keras import ops
 
 from keras_gen import losses, networks
-from keras_gen.models.capabilities import _batched, fixed_latent_points
+from keras_gen.models.capabilities import _batched, check_count, fixed_latent_points
 from keras_gen.models.gan import GAN
 
 
@@ -218,9 +218,7 @@ class InfoGAN(GAN):
         if (num_images is None) == (latent_points is None):
             raise ValueError("Pass either num_images or latent_points to generate(), not both.")
         if latent_points is None:
-            if int(num_images) < 1:
-                raise ValueError(f"num_images must be at least 1, got {num_images}.")
-            latent_points = self.sample_latent(int(num_images))
+            latent_points = self.sample_latent(check_count(num_images))
         latent_points = ops.convert_to_numpy(self.check_latent_points(latent_points))
         count = len(latent_points)
         codes = ops.convert_to_numpy(self.sample_codes(count)) if codes is None else self.check_codes(codes, count)

@@ -1,6 +1,11 @@
 """Builders of generators, discriminators, encoders and decoders."""
 
 from keras_gen.networks.autoencoder import conv_decoder, conv_encoder
+from keras_gen.networks.autoregressive import (
+    gated_pixelcnn_network,
+    pixelcnn_network,
+    row_lstm_network,
+)
 from keras_gen.networks.conditioning import (
     LABEL_ENCODINGS,
     check_num_classes,
@@ -35,11 +40,14 @@ __all__ = [
     "dcgan_generator",
     "dense_block",
     "encode_labels",
+    "gated_pixelcnn_network",
     "joint_discriminator",
     "keras_book_discriminator",
     "keras_book_generator",
     "label_input",
     "mlp_discriminator",
     "mlp_generator",
+    "pixelcnn_network",
+    "row_lstm_network",
     "upsampling_plan",
 ]

@@ -23,7 +23,7 @@ import keras
 
 from keras_gen.training.distribution import global_batch_mean, unscaled
 
-__all__ = ["DataError", "checked_finite", "checked_labels", "compiled", "data_errors_as_value_errors", "global_batch_mean", "input_gradients", "minimize", "stateless_loss", "unscaled"]
+__all__ = ["DataError", "checked_finite", "checked_labels", "checked_pixel_levels", "compiled", "data_errors_as_value_errors", "enable_determinism", "global_batch_mean", "input_gradients", "minimize", "stateless_loss", "unscaled"]
 
 _BACKENDS = {"tensorflow": "keras_gen.training.tensorflow"}
 
@@ -128,6 +128,24 @@ def checked_finite(images, what="training images"):
     any update with an error that says so (numpy input is checked before `fit`).
     """
     return _backend_module().checked_finite(images, what)
+
+
+def checked_pixel_levels(values, levels, what="training images"):
+    """Integer pixel levels of `values` (pixel values rescaled to `[0, levels - 1]`), checked in the step.
+
+    Models of discrete pixels (PixelCNN, the discretized VAE) need images on
+    the grid of `levels` values, e.g. 8-bit data scaled by 1/255. Values off
+    the grid (resized, blurred or dequantized images) stop the step before any
+    update with an error that says so, instead of being rounded silently.
+    """
+    return _backend_module().checked_pixel_levels(values, levels, what)
+
+
+def enable_determinism(seed=None):
+    """The backend's deterministic mode (see `keras_gen.enable_determinism`), and the seeds when given."""
+    _backend_module().enable_determinism()
+    if seed is not None:
+        keras.utils.set_random_seed(int(seed))
 
 
 def compiled(function):

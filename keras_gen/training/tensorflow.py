@@ -49,6 +49,34 @@ def checked_finite(images, what):
     )
 
 
+def enable_determinism():
+    """TensorFlow implementation of `keras_gen.training.enable_determinism`."""
+    tf.config.experimental.enable_op_determinism()
+
+
+def checked_pixel_levels(values, levels, what):
+    """TensorFlow implementation of `keras_gen.training.checked_pixel_levels`."""
+    rounded = tf.round(values)
+    checks = [
+        tf.debugging.assert_less_equal(
+            tf.reduce_max(tf.abs(values - rounded)), tf.cast(0.01, values.dtype),
+            message=DATA_ERROR_MARK + f"The {what} are not on a grid of {levels} pixel values (8-bit images "
+            "scaled from 0..255); load them with keras_gen.data.load(...) or scale integers "
+            "with keras_gen.data.scale_images, without resizing or adding noise",
+        ),
+        tf.debugging.assert_greater_equal(
+            tf.reduce_min(rounded), tf.cast(0, values.dtype),
+            message=DATA_ERROR_MARK + f"The {what} lie below the model's data_scale",
+        ),
+        tf.debugging.assert_less_equal(
+            tf.reduce_max(rounded), tf.cast(levels - 1, values.dtype),
+            message=DATA_ERROR_MARK + f"The {what} lie above the model's data_scale",
+        ),
+    ]
+    with tf.control_dependencies(checks):
+        return tf.cast(rounded, "int32")
+
+
 def checked_labels(labels, count, num_classes, lowest=0):
     """TensorFlow implementation of `keras_gen.training.checked_labels`."""
     labels = tf.cast(labels, "int32")

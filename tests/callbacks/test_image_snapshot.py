@@ -52,3 +52,17 @@ def test_adversarial_chain_round_trip(tmp_path):
     assert len(restored.trainable_weights) == len(gan.generator.trainable_weights)
     z = np.random.default_rng(0).standard_normal((3, 8)).astype("float32")
     np.testing.assert_allclose(restored(z), gan.adversarial(z), rtol=1e-6)
+
+
+def test_completion_grids_of_an_autoregressive_model(tmp_path):
+    model = keras_gen.models.PixelCNN.for_images((8, 8, 1), filters=4, num_layers=1, seed=0)
+    model.compile()
+    images = (np.random.default_rng(0).integers(0, 256, (8, 8, 8, 1)) / 255.0).astype("float32")
+    snapshot = ImageSnapshot(str(tmp_path / "snaps"), n=4, seed=3, completion_images=images[:2])
+    model.fit(images, batch_size=8, epochs=1, verbose=0, callbacks=[snapshot])
+    assert sorted(os.listdir(tmp_path / "snaps")) == ["completions_epoch_0001.png", "samples_epoch_0001.png"]
+    saved = np.asarray(Image.open(tmp_path / "snaps" / "completions_epoch_0001.png"))
+    rows = model.completion_rows(images[:2], seed=3)  # the same seed: the same completions
+    expected = keras_gen.callbacks.row_grid(rows, model.data_scale)
+    np.testing.assert_array_equal(saved, expected[..., 0])
+    np.testing.assert_array_equal(rows["completion"][:, :4], images[:2, :4])

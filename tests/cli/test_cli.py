@@ -236,8 +236,10 @@ def test_resume_continues_epochs_and_optimizer_steps(tmp_path, capsys):
 
 
 def test_resume_errors(tmp_path, vae_run, capsys):
-    assert train("vae", tmp_path / "empty", "--resume") == cli.EXIT_USAGE
-    assert "checkpoint.keras" in capsys.readouterr().err
+    # A scheduler may restart a job that died before its first checkpoint with the same command.
+    assert train("vae", tmp_path / "empty", "--resume") == 0
+    assert "no checkpoint yet" in capsys.readouterr().out
+    assert read_state(tmp_path / "empty")["epochs_done"] == 1
     assert train("dcgan", vae_run, "--resume", "--epochs", "2") == cli.EXIT_USAGE
     assert "holds a vae run" in capsys.readouterr().err
     assert train("vae", vae_run, "--resume") == cli.EXIT_USAGE
@@ -274,11 +276,20 @@ def _plain_sequential(tmp_path):
     return path
 
 
-@pytest.mark.parametrize("command", ["sample", "evaluate"])
+def _truncated_archive(tmp_path):
+    whole = _plain_sequential(tmp_path)
+    path = tmp_path / "truncated.keras"
+    data = whole.read_bytes()
+    path.write_bytes(data[: len(data) // 2])  # a copy or download cut short
+    return path
+
+
+@pytest.mark.parametrize("command", ["sample", "evaluate", "complete", "interpolate"])
 @pytest.mark.parametrize(
     "make_file, expected",
     [
         (_text_file_named_keras, "not a Keras model archive"),
+        (_truncated_archive, "not a Keras model archive"),
         (_plain_sequential, "holds a Sequential, which is not a keras_gen generative model"),
         (lambda tmp_path: tmp_path / "missing.keras", "no such file"),
     ],
@@ -370,3 +381,14 @@ def test_gan_options_as_flags(tmp_path, capsys):
     assert model.loss_name == "hinge" and model.ema == 0.9 and model.augment == "color,translation,cutout"
     assert cli.main(["train", "vae", "--data", "digits", "--loss", "hinge", "--out", str(tmp_path / "v")]) == 2
     assert "no --loss" in capsys.readouterr().err
+
+
+def test_semi_supervised_training_keeps_few_labels(tmp_path, capsys):
+    argv = ["train", "ssgan", "--data", "digits", "--limit", "128", "--batch-size", "32", "--width", "4",
+            "--latent-dim", "4", "--verbose", "0", "--labelled", "20", "--labelled-share", "0.5"]
+    assert cli.main([*argv, "--out", str(tmp_path / "ssgan")]) == 0
+    assert cli.main(["train", "vae", "--data", "digits", "--labelled", "20", "--out", str(tmp_path / "vae")]) \
+        == cli.EXIT_USAGE
+    assert "semi-supervised families" in capsys.readouterr().err
+    assert cli.main([*argv[:-4], "--labelled", "3", "--out", str(tmp_path / "few")]) == cli.EXIT_USAGE
+    assert "at least one label per class" in capsys.readouterr().err

@@ -175,6 +175,14 @@ def test_digits_split_is_fixed_and_scaled():
     assert set(np.unique(y_train)) == set(range(10)) and y_test.dtype == np.int32
     again, _ = keras_gen.data.load_numpy("digits", scale=(0, 1))
     np.testing.assert_array_equal(x_train, again)
+    # 8-bit like every built-in data set: the 17 grey levels v map to round(v * 255 / 16) / 255.
+    from sklearn.datasets import load_digits
+
+    levels = np.round(x_train * 255)
+    np.testing.assert_allclose(x_train * 255, levels, atol=1e-3)
+    assert set(np.unique(levels)) == set(np.round(np.arange(17) * 255 / 16))
+    first = keras_gen.data.builtin.digits_split_indices(1797, "train")[0]
+    np.testing.assert_array_equal(levels[0, ..., 0], np.round(load_digits().images[first] * 255 / 16))
 
 
 def test_load_batches_limit_drop_remainder_and_repeat():

@@ -39,7 +39,8 @@ def test_dcgan_search(tmp_path, capsys):
 @pytest.mark.parametrize(
     "arguments, message",
     [
-        ({"family": "pixelcnn"}, "Unknown model family"),
+        ({"family": "no_such_family"}, "Unknown model family"),
+        ({"family": "pixelcnn"}, "no keras-tuner HyperModel yet"),
         ({"tuner": "grid"}, "Unknown tuner"),
         ({"max_trials": 0}, "max_trials"),
         ({"limit": 0}, "limit"),

@@ -1,0 +1,124 @@
+"""Autoregressive models and the discretized VAE on 8-bit Fashion-MNIST at a fixed wall-clock budget each.
+
+Each model trains for `--budget-minutes` at batch 64 with its `keras-gen train`
+defaults and `compile()` defaults, is saved, and is measured on the 10,000
+test images: negative log-likelihood in bits per dimension (exact for the
+autoregressive models, the 64-sample importance-weighted bound for the VAE,
+which can only overstate its bits/dim), and sampling speed in images/s (64
+images, one batch). Sample and completion grids go to `--figures`.
+
+    python benchmarks/autoregressive.py --budget-minutes 15 --json benchmarks/results/autoregressive.json
+
+`--resume-minutes M` continues the saved models for M more minutes (the
+"longer run" figures). Run it alone on the machine.
+"""
+
+import argparse
+import json
+import os
+import platform
+import sys
+import time
+
+os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+
+import keras
+import numpy as np
+from quality import TimeBudget
+
+import keras_gen
+from keras_gen import families, latent
+from keras_gen.cli import build_model
+from keras_gen.models import Completes
+
+MODELS = ("gated_pixelcnn", "vae", "pixelcnn", "pixelrnn")
+# Rows that change one builder argument of a family: name -> (family, arguments).
+VARIANTS = {"gated_pixelcnn_mixture": ("gated_pixelcnn", {"output": "logistic_mixture", "num_mixtures": 5})}
+BATCH_SIZE = 64
+VAE_OPTIONS = {"latent_dim": 32, "width": 32, "reconstruction": "discretized_logistic"}
+
+
+def build(name):
+    keras.utils.set_random_seed(0)
+    info = keras_gen.data.info("fashion_mnist")
+    if name == "vae":
+        model = keras_gen.models.VAE.for_images(info.image_shape, seed=0, **VAE_OPTIONS)
+        model.compile()
+        return model
+    name, changes = VARIANTS.get(name, (name, {}))
+    family = families.get(name)
+    return build_model(name, info.image_shape, {"builder": {**family.builder_defaults, **changes}}, seed=0)
+
+
+def train(model, budget_seconds, path):
+    data = keras_gen.data.load("fashion_mnist", batch_size=BATCH_SIZE, scale=model.data_scale, seed=0)
+    budget = TimeBudget(budget_seconds, BATCH_SIZE)
+    model.fit(data, epochs=1000, verbose=0, callbacks=[budget])
+    model.save(path)
+    return {"train_seconds": budget.elapsed, "epochs": budget.steps * BATCH_SIZE / 60000,
+            "steps": budget.steps, "images_per_second_training": budget.steps * BATCH_SIZE / budget.elapsed,
+            "load_average_during_training": budget.load_average}
+
+
+def measure(name, model, test_images, figures):
+    start = time.time()
+    bits = model.bits_per_dim(test_images)
+    row = {"bits_per_dim": float(bits.mean()), "bits_per_dim_stderr": float(bits.std() / np.sqrt(len(bits))),
+           "likelihood_seconds": time.time() - start, "parameters": int(model.count_params())}
+    seeded = {"seed": 0} if isinstance(model, Completes) else {}  # a VAE draws from its own seed generator
+    model.generate(1, **seeded)  # traces the sampling steps
+    start = time.time()
+    samples = model.generate(64, batch_size=64, **seeded)
+    row["sampling_images_per_second"] = 64 / (time.time() - start)
+    if figures:
+        os.makedirs(figures, exist_ok=True)
+        latent.save_image_grid(samples, os.path.join(figures, f"autoregressive_{name}_samples.png"), model.data_scale)
+        if isinstance(model, Completes):
+            known = test_images[:8]
+            completed = model.complete(known, known_rows=14, num_samples=4, seed=0)
+            occluded = known.copy()
+            occluded[:, 14:] = 0.0
+            rows = np.concatenate([occluded[:, None], completed, known[:, None]], axis=1)
+            latent.save_image_grid(rows, os.path.join(figures, f"autoregressive_{name}_completions.png"),
+                                   model.data_scale)
+    return row
+
+
+def main(argv=None):
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--budget-minutes", type=float, default=15.0)
+    parser.add_argument("--resume-minutes", type=float, default=0.0, help="continue the saved models this long")
+    parser.add_argument("--models", default=",".join(MODELS))
+    parser.add_argument("--test-images", type=int, default=10000)
+    parser.add_argument("--saved", default="benchmarks/results/autoregressive_models")
+    parser.add_argument("--figures", default="docs/images")
+    parser.add_argument("--json", default=None)
+    args = parser.parse_args(argv)
+    test_images, _ = keras_gen.data.load_numpy("fashion_mnist", "test", scale=(0, 1), limit=args.test_images)
+    os.makedirs(args.saved, exist_ok=True)
+    results = {"machine": platform.processor() or platform.machine(), "cpus": os.cpu_count(),
+               "budget_minutes": args.budget_minutes, "batch_size": BATCH_SIZE, "models": {}}
+    for name in args.models.split(","):
+        path = os.path.join(args.saved, f"{name}.keras")
+        if args.resume_minutes:
+            model = keras.saving.load_model(path)
+            done = model.optimizer.iterations.numpy()
+            row = train(model, args.resume_minutes * 60, path)
+            row["total_minutes"] = args.budget_minutes + args.resume_minutes
+            row["steps_before"] = int(done)
+        else:
+            model = build(name)
+            row = train(model, args.budget_minutes * 60, path)
+        print(f"{name}: trained {row}", flush=True)
+        row.update(measure(name, model, test_images, None if args.resume_minutes else args.figures))
+        print(f"{name}: {row}", flush=True)
+        results["models"][name] = row
+    if args.json:
+        with open(args.json, "w") as file:
+            json.dump(results, file, indent=2)
+    print(json.dumps(results, indent=2))
+
+
+if __name__ == "__main__":
+    main()

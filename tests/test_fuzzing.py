@@ -1,0 +1,251 @@
+"""Bad input, fuzzed with Hypothesis, for every family in the registry and every entry point that takes data.
+
+Each generated input is wrong in one way (rank, channels, size, dtype, value
+range, NaN or infinity, empty; labels out of range, missing, fractional or
+one-hot; image counts that are not whole numbers). Every one must raise a
+`ValueError` whose message names the problem, before any weight changes:
+never an error from inside TensorFlow, never a silent coercion. New families
+join by their registry entry. Examples are derandomized, so a CI run is
+repeatable; `tests/test_fuzzing.py::EXAMPLES` sets how many per entry point.
+"""
+
+import re
+
+import keras
+import numpy as np
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from keras_gen import families
+from keras_gen.models import Completes, Encodes, Generates, HasLikelihood, SamplesFromPrior
+from tests.test_case import changed, weights_of
+from tests.test_families import TINY_CLASSES, images_for, tiny_model
+
+NAMES = families.names()
+EXAMPLES = 12
+FUZZ = settings(max_examples=EXAMPLES, deadline=None, derandomize=True, database=None,
+                suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture])
+SHAPE = (8, 8, 1)
+_MODELS = {}
+
+
+def model_of(name):
+    """One tiny compiled model per family and test process (building one takes seconds)."""
+    if name not in _MODELS:
+        keras.utils.set_random_seed(0)
+        _MODELS[name] = tiny_model(name)
+    return _MODELS[name]
+
+
+# --- what is wrong with an image array, and the words its error must contain -------------------
+def wrong_rank():
+    return st.sampled_from([(8,), (4, 8), (4, 8, 8), (2, 4, 8, 8, 1)]).map(
+        lambda shape: (np.zeros(shape, "float32"), r"rank|shape"))
+
+
+def wrong_channels():
+    return st.integers(2, 4).map(lambda c: (np.zeros((4, 8, 8, c), "float32"), "Channel mismatch"))
+
+
+def wrong_size():
+    sizes = st.tuples(st.integers(1, 12), st.integers(1, 12)).filter(lambda hw: hw != (8, 8))
+    return sizes.map(lambda hw: (np.zeros((4, *hw, 1), "float32"), "size mismatch"))
+
+
+def wrong_dtype():
+    return st.sampled_from(["uint8", "int32", "int64", "bool"]).map(
+        lambda dtype: (np.zeros((4, *SHAPE), dtype), "integer dtype"))
+
+
+def out_of_range(model):
+    low, high = model.data_scale
+    beyond = st.floats(0.05, 1e6).flatmap(lambda margin: st.sampled_from([low - margin * (high - low),
+                                                                          high + margin * (high - low)]))
+    return st.tuples(beyond, st.integers(0, 3), st.integers(0, 7)).map(
+        lambda args: (_with_value(images_for(model, 4), args[1], args[2], args[0]), "data_scale"))
+
+
+def not_finite(model):
+    return st.tuples(st.sampled_from([np.nan, np.inf, -np.inf]), st.integers(0, 3), st.integers(0, 7)).map(
+        lambda args: (_with_value(images_for(model, 4), args[1], args[2], args[0]), "NaN or infinite"))
+
+
+def empty():
+    return st.just((np.zeros((0, *SHAPE), "float32"), "empty"))
+
+
+def _with_value(images, index, row, value):
+    images = images.copy()
+    images[index, row, row % 8, 0] = value
+    return images
+
+
+def bad_images(model):
+    return st.one_of(wrong_rank(), wrong_channels(), wrong_size(), wrong_dtype(), out_of_range(model),
+                     not_finite(model), empty())
+
+
+def bad_labels(model, count=4):
+    classes = model.num_classes
+    return st.one_of(
+        st.integers(classes, classes + 100).map(lambda v: (np.full(count, v, "int32"), r"Labels must lie in")),
+        st.integers(-100, -2).map(lambda v: (np.full(count, v, "int32"), r"Labels must lie in")),
+        st.integers(1, 3).map(lambda k: (np.zeros(count + k, "int32"), "one label per image")),
+        st.just((np.zeros(count, "float32") + 0.5, "integers")),
+        st.just((np.eye(classes, dtype="int32")[np.zeros(count, int)], "one-hot|one label per image")),
+    )
+
+
+def assert_clear(err, pattern):
+    message = str(err.value)
+    assert re.search(pattern, message), f"{message!r} does not say {pattern!r}"
+    assert "Traceback" not in message and "tensorflow" not in message.lower()
+
+
+# --- fit and evaluate ---------------------------------------------------------------------------
+@pytest.mark.parametrize("name", NAMES)
+def test_fit_and_evaluate_reject_bad_images_before_any_update(name):
+    model = model_of(name)
+    start = weights_of(model)
+
+    @FUZZ
+    @given(case=bad_images(model), method=st.sampled_from(["fit", "evaluate"]))
+    def check(case, method):
+        images, pattern = case
+        extra = (np.zeros(len(images), "int32"),) if model.batch_kind == "images_labels" else ()
+        with pytest.raises(ValueError) as err:
+            getattr(model, method)(images, *extra, batch_size=4, verbose=0)
+        assert_clear(err, pattern)
+
+    check()
+    assert changed(start, weights_of(model)) == 0
+
+
+@pytest.mark.parametrize("name", [n for n in NAMES if families.get(n).batch_kind == "images_labels"])
+def test_fit_rejects_bad_labels_before_any_update(name):
+    model = model_of(name)
+    start = weights_of(model)
+    good = images_for(model, 4)
+
+    @FUZZ
+    @given(case=bad_labels(model))
+    def check(case):
+        labels, pattern = case
+        with pytest.raises(ValueError) as err:
+            model.fit(good, labels, batch_size=4, verbose=0)
+        assert_clear(err, pattern)
+
+    check()
+    with pytest.raises(ValueError, match=r"\(images, labels\)"):
+        model.fit(good, batch_size=4, verbose=0)
+    assert changed(start, weights_of(model)) == 0
+
+
+# --- the other entry points -----------------------------------------------------------------------
+def _entry_points(model):
+    """`{name: function(images)}` of the model's public methods that take images."""
+    points = {}
+    labels = np.zeros(4, "int32") if model.label_conditional else None
+    if isinstance(model, Encodes):
+        points["encode"] = lambda x: model.encode(x, labels=None if labels is None else labels[: len(x)])
+        points["reconstruct"] = lambda x: model.reconstruct(x, labels=None if labels is None else labels[: len(x)])
+    if isinstance(model, HasLikelihood):
+        points["log_prob"] = lambda x: model.log_prob(x, labels=None if labels is None else labels[: len(x)])
+    if isinstance(model, Completes):
+        points["complete"] = lambda x: model.complete(x, labels=None if labels is None else labels[: len(x)])
+    return points
+
+
+@pytest.mark.parametrize("name", NAMES)
+def test_methods_that_take_images_reject_bad_ones(name):
+    model = model_of(name)
+    points = _entry_points(model)
+    if not points:
+        pytest.skip(f"{name} has no method that takes images besides fit and evaluate")
+
+    @FUZZ
+    @given(case=bad_images(model), point=st.sampled_from(sorted(points)))
+    def check(case, point):
+        images, pattern = case
+        with pytest.raises(ValueError) as err:
+            points[point](images)
+        assert_clear(err, pattern)
+
+    check()
+
+
+@pytest.mark.parametrize("name", [n for n in NAMES if issubclass(families.get(n).model_class(), Generates)])
+def test_generate_rejects_bad_counts_labels_and_latent_points(name):
+    model = model_of(name)
+
+    @FUZZ
+    @given(count=st.one_of(st.integers(-5, 0), st.floats(0.1, 9.9).filter(lambda v: v != int(v)),
+                           st.sampled_from([float("nan"), float("inf"), "4", None, True])))
+    def bad_count(count):
+        with pytest.raises(ValueError) as err:
+            model.generate(count)
+        assert_clear(err, "num_images|either num_images or latent_points")
+
+    bad_count()
+    if model.label_conditional:
+        @FUZZ
+        @given(case=bad_labels(model))
+        def bad_label(case):
+            labels, pattern = case
+            with pytest.raises(ValueError) as err:
+                model.generate(4, labels=labels)
+            assert_clear(err, pattern)
+
+        bad_label()
+    else:
+        with pytest.raises(ValueError, match="not conditional"):
+            model.generate(2, labels=[0, 1])
+    if isinstance(model, SamplesFromPrior):
+        @FUZZ
+        @given(points=st.one_of(
+            st.integers(1, 5).filter(lambda d: d != model.latent_dim).map(lambda d: (np.zeros((2, d)), r"\(n, ")),
+            st.sampled_from([np.nan, np.inf]).map(
+                lambda v: (np.full((2, model.latent_dim), v, "float32"), "NaN or infinite"))))
+        def bad_points(points):
+            values, pattern = points
+            with pytest.raises(ValueError) as err:
+                model.generate(latent_points=values)
+            assert_clear(err, pattern)
+
+        bad_points()
+
+
+def test_every_family_is_fuzzed_on_the_entry_points_it_has():
+    """The registry-wide tests above reach every family; this names what each one gets."""
+    for name in NAMES:
+        model = model_of(name)
+        assert set(_entry_points(model)) <= {"encode", "reconstruct", "log_prob", "complete"}
+        if families.get(name).batch_kind == "images_labels":
+            assert model.num_classes == TINY_CLASSES
+
+
+# --- the command line -----------------------------------------------------------------------------
+NUMERIC_FLAGS = {"train": ["--epochs", "--batch-size", "--limit", "--lr", "--checkpoint-every",
+                           "--snapshot-every", "--latent-dim", "--width"],
+                 "sample": ["--n"], "complete": ["--n", "--num-samples", "--temperature"]}
+
+
+@pytest.mark.parametrize("command", sorted(NUMERIC_FLAGS))
+def test_bad_numbers_on_the_command_line_are_one_line_usage_errors(command, capsys):
+    from keras_gen import cli
+
+    required = {"train": ["dcgan"], "sample": ["model.keras"], "complete": ["model.keras"]}[command]
+    bad_number = st.one_of(st.sampled_from(["0", "-1", "-0.5", "nan", "inf", "", "1e999", "two", "1,5", "0x10"]),
+                           st.text(alphabet="abc-_,;", min_size=1, max_size=6))
+
+    @FUZZ
+    @given(flag=st.sampled_from(NUMERIC_FLAGS[command]), value=bad_number)
+    def check(flag, value):
+        with pytest.raises(SystemExit) as exit_info:
+            cli.build_parser().parse_args([command, *required, f"{flag}={value}"])
+        assert exit_info.value.code == 2
+        err = capsys.readouterr().err
+        assert f"error: argument {flag}" in err and "Traceback" not in err
+
+    check()
