@@ -147,9 +147,9 @@ def test_keras_gen_train_runs_every_family(name, tmp_path):
     out = tmp_path / name
     argv = ["train", name, "--data", "digits", "--limit", "64", "--batch-size", "32",
             "--epochs", "1", "--out", str(out), "--verbose", "0"]
-    for key in tiny_builder_arguments(family):
+    for key, value in tiny_builder_arguments(family).items():
         flag = key.replace("_", "-")
-        argv += [f"--{flag}", "4"] if key in cli.train.BUILDER_FLAGS else ["--option", f"{key}=4"]
+        argv += [f"--{flag}", str(value)] if key in cli.train.BUILDER_FLAGS else ["--option", f"{key}={value}"]
     assert cli.main(argv) == 0
     model = cli.load_generative_model(str(out / cli.MODEL_FILE))
     assert families.family_of(model) is family
