@@ -29,6 +29,7 @@ from quality import TimeBudget
 
 import keras_gen
 from keras_gen import families, latent
+from keras_gen.callbacks import row_grid, save_grid
 from keras_gen.cli import build_model
 from keras_gen.models import Completes
 
@@ -75,13 +76,9 @@ def measure(name, model, test_images, figures):
         os.makedirs(figures, exist_ok=True)
         latent.save_image_grid(samples, os.path.join(figures, f"autoregressive_{name}_samples.png"), model.data_scale)
         if isinstance(model, Completes):
-            known = test_images[:8]
-            completed = model.complete(known, known_rows=14, num_samples=4, seed=0)
-            occluded = known.copy()
-            occluded[:, 14:] = 0.0
-            rows = np.concatenate([occluded[:, None], completed, known[:, None]], axis=1)
-            latent.save_image_grid(rows, os.path.join(figures, f"autoregressive_{name}_completions.png"),
-                                   model.data_scale)
+            rows = model.completion_rows(test_images[:8], known_rows=14, num_samples=4, seed=0)
+            save_grid(row_grid(rows, model.data_scale, columns=len(rows)),
+                      os.path.join(figures, f"autoregressive_{name}_completions.png"))
     return row
 
 

@@ -25,10 +25,9 @@ import argparse
 import os
 
 import keras
-import numpy as np
 
 import keras_gen
-from keras_gen.callbacks import ImageSnapshot
+from keras_gen.callbacks import ImageSnapshot, row_grid, save_grid
 from keras_gen.latent import save_image_grid
 
 
@@ -59,12 +58,9 @@ def main(argv=None):
 
     # New images, pixel by pixel, and completions of the test images' bottom halves.
     save_image_grid(model.generate(count, seed=0, verbose=1), os.path.join(args.out, "samples.png"), model.data_scale)
-    known = test_images[:count]
-    completed = model.complete(known, known_rows=known.shape[1] // 2, num_samples=4, seed=0)
-    occluded = known.copy()
-    occluded[:, known.shape[1] // 2 :] = 0.0
-    rows = np.concatenate([occluded[:, None], completed, known[:, None]], axis=1)
-    save_image_grid(rows, os.path.join(args.out, "completions.png"), model.data_scale)
+    # A grid row per image: the known top half, 4 completions, the original.
+    rows = model.completion_rows(test_images[:count], num_samples=4, seed=0)
+    save_grid(row_grid(rows, model.data_scale, columns=len(rows)), os.path.join(args.out, "completions.png"))
 
     path = os.path.join(args.out, "model.keras")
     model.save(path)

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import os
-
 from keras_gen.cli.common import (
     CommandError,
     HelpFormatter,
@@ -55,7 +53,8 @@ def run_complete(args) -> int:
     import_tensorflow_quietly()
     import numpy as np
 
-    from keras_gen import data, latent
+    from keras_gen import data
+    from keras_gen.callbacks import row_grid, save_grid
     from keras_gen.models import Completes
 
     if not args.out.lower().endswith(".png"):
@@ -85,17 +84,13 @@ def run_complete(args) -> int:
         labels = _parse_labels(args.labels, len(images))
     elif model.label_conditional and labels is None:
         raise CommandError(f"a class-conditional {type(model).__name__} needs --labels, one class per image.")
-    completed = model.complete(
-        images, known_rows=known_rows, num_samples=args.num_samples, labels=labels,
-        temperature=args.temperature, seed=args.seed, verbose=1,
+    rows = model.completion_rows(
+        images, seed=args.seed, labels=labels, known_rows=known_rows, num_samples=args.num_samples,
+        temperature=args.temperature, verbose=1,
     )
-    completed = completed.reshape(len(images), args.num_samples, *model.image_shape)
-    known = images.copy()
-    known[:, known_rows:] = model.data_scale[0]
-    rows = np.concatenate([known[:, None], completed, images[:, None]], axis=1)
-    os.makedirs(os.path.dirname(os.path.abspath(args.out)), exist_ok=True)
-    path = latent.save_image_grid(rows, args.out, model.data_scale)
+    # One grid row per image: its known part, its completions, the original.
+    path = save_grid(row_grid(rows, model.data_scale, columns=len(rows)), args.out)
     if args.npy:
-        np.save(args.npy, completed)
+        np.save(args.npy, np.stack(list(rows.values())[1:-1], axis=1))
     say(f"wrote {len(images)} images x {args.num_samples} completions (top {known_rows} rows kept) to {path}")
     return 0

@@ -284,13 +284,6 @@ def build_model(family_name: str, image_shape, settings: dict, seed: int, num_cl
     return model
 
 
-def optimizer_iterations(model) -> dict:
-    """Update counts of the model's optimizers, e.g. `{"d_optimizer": 938, ...}`."""
-    from keras_gen.callbacks.checkpoint import optimizer_steps
-
-    return optimizer_steps(model)
-
-
 def load_training_data(args, settings: dict, model):
     """The training split as a shuffled, batched `tf.data.Dataset` in the model's scale."""
     import keras_gen
@@ -322,15 +315,15 @@ def load_training_data(args, settings: dict, model):
     )
 
 
-def load_held_out_images(args, model, dataset_info, count=RECONSTRUCTION_IMAGES, with_labels=False):
-    """A few held-out images in the model's scale, for reconstruction grids (and their labels)."""
+def load_held_out_images(args, model, dataset_info, count=RECONSTRUCTION_IMAGES):
+    """A few held-out images in the model's scale and their labels, for reconstruction and completion grids."""
     import keras_gen
 
     split = "test" if "test" in dataset_info.splits else "train"
     images, labels = keras_gen.data.load_numpy(
         args.data, split, scale=model.data_scale, limit=count, data_dir=args.data_dir
     )
-    return (images, labels) if with_labels else images
+    return images, labels
 
 
 def resume_state(out: str, family_name: str):
@@ -340,7 +333,7 @@ def resume_state(out: str, family_name: str):
     (`keras_gen.callbacks.checkpoint.recover`), so the model and its state
     always agree.
     """
-    from keras_gen.callbacks.checkpoint import recover
+    from keras_gen.callbacks.checkpoint import optimizer_steps, recover
 
     state = recover(out) if os.path.isdir(out) else None
     if state is None:
@@ -351,9 +344,10 @@ def resume_state(out: str, family_name: str):
             f"use 'keras-gen train {state.get('model')} --out {out} --resume'."
         )
     model = load_generative_model(os.path.join(out, CHECKPOINT_FILE))
-    if optimizer_iterations(model) != state["optimizer_iterations"]:
+    steps = optimizer_steps(model)
+    if steps != state["optimizer_iterations"]:
         raise CommandError(
-            f"--resume: {out}/{CHECKPOINT_FILE} holds optimizer steps {optimizer_iterations(model)} but "
+            f"--resume: {out}/{CHECKPOINT_FILE} holds optimizer steps {steps} but "
             f"{CHECKPOINT_STATE_FILE} says {state['optimizer_iterations']}: the files were changed by hand. "
             "Restore them or start a new run in another --out."
         )
@@ -451,7 +445,7 @@ def run(args) -> int:
         set_optimizer_options(model, lr=args.lr)
         position = f"epoch {epochs_done}" + (f" and {steps_in_epoch} steps of epoch {epochs_done + 1}"
                                              if steps_in_epoch else "")
-        say(f"resuming {out}/{CHECKPOINT_FILE} after {position} (optimizer steps: {optimizer_iterations(model)})")
+        say(f"resuming {out}/{CHECKPOINT_FILE} after {position} (optimizer steps: {state['optimizer_iterations']})")
     else:
         keras.utils.set_random_seed(args.seed)
         model = build_model(
@@ -466,13 +460,10 @@ def run(args) -> int:
         json.dump({**run_config, **settings}, file, indent=2, default=str)
     held_out = completion_images = completion_labels = None
     if "reconstructions" in family.grids and isinstance(model, Encodes):
-        held_out = load_held_out_images(args, model, dataset_info)
+        held_out, _ = load_held_out_images(args, model, dataset_info)
     if "completions" in family.grids and isinstance(model, Completes):
-        completion_images, completion_labels = load_held_out_images(
-            args, model, dataset_info, count=COMPLETION_IMAGES, with_labels=True
-        )
-        if not model.label_conditional:
-            completion_labels = None
+        completion_images, labels = load_held_out_images(args, model, dataset_info, count=COMPLETION_IMAGES)
+        completion_labels = labels if model.label_conditional else None
     callbacks = [
         TerminateOnNaNLoss(),  # first: a diverged step must not reach a checkpoint
         RunCheckpoint(out, every_steps=args.checkpoint_every, state=state, metadata={"model": args.model}),

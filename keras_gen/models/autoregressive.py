@@ -427,8 +427,7 @@ class PixelCNN(Generates, HasLikelihood, Completes, GenerativeModel):
             raise ValueError(f"num_samples must be at least 1, got {num_samples}.")
         known_rows, num_samples = int(known_rows), int(num_samples)
         labels = self.check_labels(labels, len(images), required=True)
-        tiled = np.repeat(images, num_samples, axis=0)
-        tiled[:, known_rows:] = self.data_scale[0]
+        tiled = self.occluded(np.repeat(images, num_samples, axis=0), known_rows)
         tiled_labels = None if labels is None else np.repeat(labels, num_samples)
         completed = self._sample_from(tiled, tiled_labels, known_rows, temperature, seed, int(batch_size), verbose)
         if num_samples == 1:

@@ -255,8 +255,8 @@ class HasLikelihood:
 class Completes:
     """Capability: completes images from their top rows, `complete(images, known_rows=14)`.
 
-    A family implements `complete`; `completion_rows` (the snapshot grid of
-    known part | completion | original) follows.
+    A family implements `complete`; `occluded` and `completion_rows` (the grid
+    of known part | completions | original) follow.
     """
 
     def complete(self, images, known_rows=None, num_samples=1, labels=None, **options):
@@ -266,14 +266,28 @@ class Completes:
         """The rows `complete` keeps when none are given: the top half."""
         return self.image_shape[0] // 2
 
-    def completion_rows(self, images, seed=0, labels=None):
-        """The rows of a completion grid for `images`: the known top half, a completion, the original."""
-        images = self.check_images(images)
-        known_rows = self.default_known_rows()
-        occluded = images.copy()
-        occluded[:, known_rows:] = self.data_scale[0]
-        completed = self.complete(images, known_rows=known_rows, labels=labels, seed=seed)
-        return {"known": occluded, "completion": completed, "original": images}
+    def occluded(self, images, known_rows):
+        """A copy of `images` with every row from `known_rows` on set to the lowest pixel value."""
+        hidden = np.array(images, "float32")
+        hidden[:, known_rows:] = self.data_scale[0]
+        return hidden
+
+    def completion_rows(self, images, seed=0, labels=None, known_rows=None, num_samples=1, **options):
+        """The rows of a completion grid for `images`: `{row name: images}`.
+
+        The known part (`known_rows`, default the top half), `num_samples`
+        completions ("completion", or "completion 1", "completion 2", ...), the
+        original. `options` go to `complete` (e.g. `temperature`, `verbose`).
+        """
+        known_rows = self.default_known_rows() if known_rows is None else known_rows
+        completed = self.complete(images, known_rows=known_rows, num_samples=num_samples, labels=labels, seed=seed,
+                                  **options)
+        completed = completed.reshape(len(completed), num_samples, *self.image_shape)
+        rows = {"known": self.occluded(images, known_rows)}
+        for index in range(num_samples):
+            rows["completion" if num_samples == 1 else f"completion {index + 1}"] = completed[:, index]
+        rows["original"] = np.asarray(images, "float32")
+        return rows
 
 
 CAPABILITIES = {
