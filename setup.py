@@ -22,6 +22,7 @@ setup(
         "pillow>=9",
         "matplotlib>=3.5",
         "imageio>=2.31",  # latent walks as GIF (MP4 with the optional imageio-ffmpeg)
+        "scikit-image>=0.21",  # SSIM of super-resolution, bundled colour photographs (sample_patches)
     ],
     extras_require={
         "test": ["pytest>=7", "pytest-xdist>=3", "ruff>=0.4", "hypothesis>=6"],

@@ -8,6 +8,7 @@ Example:
 
 from keras_gen.data.builtin import DATA_ENV_VAR, register_builtins
 from keras_gen.data.idx import IdxFormatError, read_idx, write_idx
+from keras_gen.data.pairs import TASKS, load_pairs, load_unpaired, make_pairs
 from keras_gen.data.pipeline import info, keep_balanced_labels, load, load_numpy
 from keras_gen.data.preprocessing import (
     TANH_RANGE,
@@ -28,6 +29,7 @@ register_builtins()
 __all__ = [
     "DATA_ENV_VAR",
     "TANH_RANGE",
+    "TASKS",
     "UNIT_RANGE",
     "DatasetInfo",
     "DatasetNotFoundError",
@@ -38,6 +40,9 @@ __all__ = [
     "keep_balanced_labels",
     "load",
     "load_numpy",
+    "load_pairs",
+    "load_unpaired",
+    "make_pairs",
     "read_idx",
     "register",
     "scale_images",

@@ -1,4 +1,4 @@
-"""The built-in data sets: Fashion-MNIST, MNIST (IDX files) and scikit-learn's digits.
+"""The built-in data sets: Fashion-MNIST, MNIST (IDX files), scikit-learn's digits, sample-image patches.
 
 The IDX data sets are searched for, in order, in: the `data_dir` argument,
 `$KERAS_GEN_DATA`, the Debian package path (/usr/share/datasets/<name>), Keras'
@@ -243,6 +243,48 @@ def load_digits_split(
     return images, digits.target[indices]
 
 
+# scikit-image's bundled colour photographs, cut into patches: the offline colour data set.
+# The test split is a photograph the training patches never saw.
+PATCH_SOURCES = {
+    "train": ("chelsea", "coffee", "rocket", "immunohistochemistry", "hubble_deep_field"),
+    "test": ("astronaut",),
+}
+PATCH_SIZE = 32
+
+
+def image_patches(image: np.ndarray, size: int = PATCH_SIZE) -> np.ndarray:
+    """The non-overlapping `size` x `size` patches of an `(H, W, C)` image, row by row.
+
+    Example:
+    >>> image_patches(np.zeros((64, 96, 3), np.uint8)).shape
+    (6, 32, 32, 3)
+    """
+    rows, columns = image.shape[0] // size, image.shape[1] // size
+    cropped = image[: rows * size, : columns * size]
+    patches = cropped.reshape(rows, size, columns, size, image.shape[2]).swapaxes(1, 2)
+    return patches.reshape(rows * columns, size, size, image.shape[2])
+
+
+def load_sample_patches(split: str, data_dir: str | None = None) -> tuple[np.ndarray, np.ndarray]:
+    """32x32 RGB patches of scikit-image's bundled colour photographs; labels say which photograph.
+
+    Training patches come from five photographs (a cat, coffee, a rocket, a
+    stained tissue, the Hubble deep field), test patches from a sixth (the
+    astronaut). Works offline: the photographs ship with scikit-image.
+    """
+    from skimage import data
+
+    images, labels = [], []
+    for name in PATCH_SOURCES[split]:
+        patches = image_patches(np.asarray(getattr(data, name)())[..., :3])
+        images.append(patches)
+        labels.append(np.full(len(patches), SAMPLE_PHOTOGRAPHS.index(name), np.int32))
+    return np.concatenate(images), np.concatenate(labels)
+
+
+SAMPLE_PHOTOGRAPHS = PATCH_SOURCES["train"] + PATCH_SOURCES["test"]
+
+
 def _idx_loader(
     dataset: IdxDataset,
 ) -> Callable[[str, str | None], tuple[np.ndarray, np.ndarray]]:
@@ -256,7 +298,7 @@ def _idx_loader(
 
 
 def register_builtins() -> None:
-    """Registers "fashion_mnist", "mnist" and "digits"."""
+    """Registers "fashion_mnist", "mnist", "digits" and "sample_patches"."""
     register(
         "fashion_mnist",
         _idx_loader(FASHION_MNIST),
@@ -280,5 +322,13 @@ def register_builtins() -> None:
         10,
         tuple("0123456789"),
         value_range=(0.0, 255.0),
+        overwrite=True,
+    )
+    register(
+        "sample_patches",
+        load_sample_patches,
+        (PATCH_SIZE, PATCH_SIZE, 3),
+        len(SAMPLE_PHOTOGRAPHS),
+        SAMPLE_PHOTOGRAPHS,
         overwrite=True,
     )

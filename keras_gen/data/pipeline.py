@@ -66,12 +66,12 @@ def _registered_arrays(
 
 
 def _tfds_arrays(
-    name: str, split: str, limit: int | None, data_dir: str | None
+    name: str, split: str, limit: int | None, data_dir: str | None, image_size=None
 ) -> tuple[np.ndarray, np.ndarray, DatasetInfo]:
     # Imported here: tensorflow_datasets is slow to import and only TFDS names need it.
     from keras_gen.data import tfds_source
 
-    ds, dataset_info, _ = tfds_source.tfds_dataset(name, split, data_dir)
+    ds, dataset_info, _ = tfds_source.tfds_dataset(name, split, data_dir, image_size=image_size)
     if limit is not None:
         ds = ds.take(limit)
     batches = list(ds.batch(1024).as_numpy_iterator())
@@ -91,6 +91,7 @@ def load_numpy(
     scale: Sequence[float] = TANH_RANGE,
     limit: int | None = None,
     data_dir: str | None = None,
+    image_size: Sequence[int] | None = None,
 ) -> tuple[np.ndarray, np.ndarray]:
     """Loads a whole split into memory as scaled float32 NHWC images and int32 labels.
 
@@ -102,6 +103,8 @@ def load_numpy(
             for Bernoulli decoders.
         limit: keep only the first `limit` examples.
         data_dir: a directory to look in first (for TFDS: its data_dir).
+        image_size: `(height, width)` to resize TFDS images to (for data sets
+            of varying image size, such as `cycle_gan/*`).
 
     Returns:
         `(images, labels)`: float32 `(N, H, W, C)` in `scale`, int32 `(N,)`
@@ -115,8 +118,9 @@ def load_numpy(
     to_range = validate_range(scale, argument="scale")
     _check_limit(limit)
     if is_tfds_name(name):
-        images, labels, dataset_info = _tfds_arrays(name, split, limit, data_dir)
+        images, labels, dataset_info = _tfds_arrays(name, split, limit, data_dir, image_size)
     else:
+        _check_no_image_size(name, image_size)
         images, labels, dataset_info = _registered_arrays(name, split, data_dir)
         images, labels = images[:limit], labels[:limit]
     if len(images) == 0:
@@ -128,6 +132,14 @@ def load_numpy(
         images, expected_shape=dataset_info.image_shape, name=f"'{name}' images"
     )
     return images, labels.astype(np.int32)
+
+
+def _check_no_image_size(name: str, image_size) -> None:
+    if image_size is not None:
+        raise ValueError(
+            f"image_size resizes TFDS images of varying size; '{name}' is a registered data set whose images "
+            "all have one size. Drop image_size (or resize the arrays of load_numpy yourself)."
+        )
 
 
 def _shuffle_buffer_size(num_examples: int | None, image_shape: Sequence[int]) -> int:
@@ -145,6 +157,7 @@ def _tfds_stream(
     seed: int | None,
     limit: int | None,
     data_dir: str | None,
+    image_size=None,
 ) -> tuple[tf.data.Dataset, int | None]:
     from keras_gen.data import tfds_source
 
@@ -152,7 +165,7 @@ def _tfds_stream(
         raise _empty_error(name, split, limit)
     # With a limit, "the first N" must not depend on a shuffled file order.
     ds, dataset_info, num_examples = tfds_source.tfds_dataset(
-        name, split, data_dir, shuffle_files=shuffle and limit is None, seed=seed
+        name, split, data_dir, shuffle_files=shuffle and limit is None, seed=seed, image_size=image_size
     )
     if labels and dataset_info.num_classes is None:
         raise ValueError(
@@ -237,6 +250,7 @@ def load(
     repeat: bool = False,
     labelled: int | None = None,
     labelled_share: float | None = None,
+    image_size: Sequence[int] | None = None,
 ) -> tf.data.Dataset:
     """Loads a data set as a shuffled, batched, prefetched `tf.data.Dataset`.
 
@@ -267,6 +281,9 @@ def load(
             mixed into the stream of unlabelled ones, which sets the epoch's
             length. None (the default) keeps the data set's own mix (1,000 of
             60,000: about one labelled image per batch of 64).
+        image_size: `(height, width)` to resize TFDS images to (data sets of
+            varying image size, such as `cycle_gan/*`); registered data sets
+            have a fixed size and take none.
 
     Example:
     >>> ds = keras_gen.data.load("fashion_mnist", batch_size=128, scale=(0, 1))
@@ -294,10 +311,10 @@ def load(
         _check_limit(limit)
         to_range = validate_range(scale, argument="scale")
         ds, num_examples = _tfds_stream(
-            name, split, to_range, labels, shuffle, seed, limit, data_dir
+            name, split, to_range, labels, shuffle, seed, limit, data_dir, image_size
         )
     else:
-        images, label_array = load_numpy(name, split, scale, limit, data_dir)
+        images, label_array = load_numpy(name, split, scale, limit, data_dir, image_size)
         if labelled is not None:
             label_array = keep_balanced_labels(label_array, labelled, seed=0 if seed is None else seed)
         num_examples = len(images)

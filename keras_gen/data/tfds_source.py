@@ -78,6 +78,19 @@ def open_source(name: str, data_dir: str | None = None) -> TfdsSource:
     return TfdsSource(builder, dataset_info, image_keys[0], has_label)
 
 
+def check_image_size(image_size) -> tuple[int, int] | None:
+    """`image_size` as `(height, width)` ints after checking it, or None."""
+    if image_size is None:
+        return None
+    try:
+        height, width = (int(side) for side in image_size)
+    except (TypeError, ValueError):
+        raise ValueError(f"image_size must be (height, width), e.g. (64, 64), got {image_size!r}.") from None
+    if height < 1 or width < 1:
+        raise ValueError(f"image_size must have positive sides, got {image_size!r}.")
+    return height, width
+
+
 def tfds_info(name: str, data_dir: str | None = None) -> DatasetInfo:
     """Describes a TFDS data set without downloading it (splits may be empty until then)."""
     return open_source(name, data_dir).info
@@ -118,6 +131,7 @@ def tfds_dataset(
     data_dir: str | None = None,
     shuffle_files: bool = False,
     seed: int | None = None,
+    image_size: tuple[int, int] | None = None,
 ) -> tuple[tf.data.Dataset, DatasetInfo, int | None]:
     """Loads a TFDS split as `(uint8 image, int32 label)` pairs, label -1 when unlabelled.
 
@@ -127,6 +141,9 @@ def tfds_dataset(
         data_dir: where TFDS keeps prepared data; None for its default.
         shuffle_files: read the files in a shuffled order.
         seed: seed of that file order.
+        image_size: `(height, width)` to resize every image to (antialiased
+            bilinear resizing), for data sets of varying image size such
+            as `cycle_gan/horse2zebra`; None keeps the stored size.
 
     Returns:
         `(dataset, info, num_examples)`, `num_examples` None when TFDS does not know it.
@@ -137,15 +154,18 @@ def tfds_dataset(
     import tensorflow_datasets as tfds
 
     source = open_source(name, data_dir)
-    if None in source.info.image_shape:
+    size = check_image_size(image_size)
+    if None in source.info.image_shape[-1:] or (size is None and None in source.info.image_shape):
         raise ValueError(
             f"TFDS data set '{tfds_name(name)}' has images of varying size "
             f"{source.info.image_shape}; keras_gen.data batches need one fixed (H, W, C). "
-            "Register a loader that resizes them with keras_gen.data.register."
+            "Pass image_size=(height, width), e.g. image_size=(64, 64), to resize them."
         )
     _prepare(source, data_dir)
     splits = tuple(source.builder.info.splits.keys())
     dataset_info = dataclasses.replace(source.info, splits=splits)
+    if size is not None:
+        dataset_info = dataclasses.replace(dataset_info, image_shape=(*size, source.info.image_shape[-1]))
     if splits and "[" not in split and "+" not in split:
         check_split(dataset_info, split)
     ds = source.builder.as_dataset(
@@ -160,7 +180,12 @@ def tfds_dataset(
             if source.has_label
             else tf.constant(NO_LABEL)
         )
-        return example[source.image_key], label
+        image = example[source.image_key]
+        if size is not None:
+            # Antialiased bilinear resizing averages the covered pixels when shrinking.
+            resized = tf.image.resize(image, size, method="bilinear", antialias=True)
+            image = tf.cast(tf.clip_by_value(tf.round(resized), 0, 255), tf.uint8)
+        return image, label
 
     ds = ds.map(to_pair, num_parallel_calls=tf.data.AUTOTUNE)
     return ds, dataset_info, _num_examples(source.builder, split)
