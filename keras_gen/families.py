@@ -64,6 +64,10 @@ class Family:
             or None when the family has no search space yet.
         grids: the snapshot grids `keras-gen train` writes, from `GRID_KINDS`.
         docs: the docs page that explains it.
+        data_options: how `keras-gen train` makes the family's batches from a
+            data set: for "pairs", the `keras_gen.data.load_pairs` task and its
+            options (`{"task": "edges"}`); for "unpaired", the two domains'
+            classes (`{"domain_a": [5], "domain_b": [7]}`).
 
     Example:
     >>> Family("my_ae", "my_package.models:MyAE", "my autoencoder", grids=("reconstructions",))
@@ -78,6 +82,7 @@ class Family:
     hypermodel: str | None = None
     grids: tuple[str, ...] = ("samples",)
     docs: str | None = None
+    data_options: Mapping[str, Any] = dataclasses.field(default_factory=dict)
 
     def __post_init__(self):
         if not self.name.isidentifier():
@@ -89,6 +94,7 @@ class Family:
         if unknown:
             raise ValueError(f"Unknown snapshot grids {unknown} for '{self.name}'; choose from {GRID_KINDS}.")
         object.__setattr__(self, "builder_defaults", dict(self.builder_defaults))
+        object.__setattr__(self, "data_options", dict(self.data_options))
 
     def model_class(self) -> type:
         """The model class (imports it, and with it TensorFlow)."""
@@ -109,17 +115,35 @@ class Family:
         """What a training batch holds (a key of `BATCH_KINDS`), as the model class says."""
         return self.model_class().batch_kind
 
+    def input_shape(self, image_shape, builder: Mapping[str, Any] | None = None) -> tuple[int, int, int]:
+        """The shape `for_images` gets for a data set of `image_shape` images: the images the model is given.
+
+        The data set's own shape, except for super-resolution, whose inputs are
+        the images downscaled by the builder's `factor`.
+        """
+        image_shape = tuple(int(side) for side in image_shape)
+        if self.data_options.get("task") != "superres":
+            return image_shape
+        factor = int({**self.builder_defaults, **(builder or {})}.get("factor", 4))
+        if image_shape[0] % factor or image_shape[1] % factor:
+            raise ValueError(
+                f"factor={factor} does not divide the data set's {image_shape[0]}x{image_shape[1]} images; "
+                "pick a factor that divides both sides."
+            )
+        return image_shape[0] // factor, image_shape[1] // factor, image_shape[2]
+
     def build(self, image_shape, seed: int | None = None, compile: bool = True, **overrides):
-        """A new model for `image_shape`: `for_images` with the defaults, then `compile()`.
+        """A new model for a data set of `image_shape` images: `for_images` with the defaults, then `compile()`.
 
         Args:
-            image_shape: `(height, width, channels)`.
+            image_shape: `(height, width, channels)` of the data set's images
+                (see `input_shape` for what the builder gets).
             seed: the model's seed.
             compile: call `model.compile()` with the family's default optimizers.
             **overrides: `for_images` arguments that replace the defaults.
         """
         kwargs = {**self.builder_defaults, **overrides}
-        model = self.model_class().for_images(tuple(image_shape), seed=seed, **kwargs)
+        model = self.model_class().for_images(self.input_shape(image_shape, kwargs), seed=seed, **kwargs)
         if compile:
             model.compile()
         return model
@@ -277,6 +301,62 @@ FAMILIES: tuple[Family, ...] = (
         batch_size=64,
         grids=("samples", "completions"),
         docs="docs/autoregressive.md",
+    ),
+    Family(
+        "pix2pix",
+        "keras_gen.models.image_to_image:Pix2Pix",
+        "pix2pix: U-Net and PatchGAN on (input, output) pairs, L1 x 100 (Isola et al., 2017)",
+        builder_defaults={"width": 32},
+        epochs=5,
+        batch_size=64,
+        grids=("translations",),
+        docs="docs/image_to_image.md",
+        data_options={"task": "edges"},
+    ),
+    Family(
+        "srresnet",
+        "keras_gen.models.image_to_image:SRResNet",
+        "SRResNet: residual super-resolution network trained with MSE (Ledig et al., 2017)",
+        builder_defaults={"factor": 4, "width": 32, "num_blocks": 4},
+        epochs=5,
+        batch_size=64,
+        grids=("translations",),
+        docs="docs/image_to_image.md",
+        data_options={"task": "superres"},
+    ),
+    Family(
+        "srgan",
+        "keras_gen.models.image_to_image:SRGAN",
+        "SRGAN: SRResNet + content loss in a feature network + 1e-3 adversarial loss (Ledig et al., 2017)",
+        builder_defaults={"factor": 4, "width": 32, "num_blocks": 4},
+        epochs=5,
+        batch_size=64,
+        grids=("translations",),
+        docs="docs/image_to_image.md",
+        data_options={"task": "superres"},
+    ),
+    Family(
+        "context_encoder",
+        "keras_gen.models.image_to_image:ContextEncoder",
+        "Context encoder: fills a hole, masked L2 x 0.999 + adversarial x 0.001 (Pathak et al., 2016)",
+        builder_defaults={"width": 32, "code_dim": 256},
+        epochs=5,
+        batch_size=64,
+        grids=("translations",),
+        docs="docs/image_to_image.md",
+        data_options={"task": "inpaint"},
+    ),
+    Family(
+        "cyclegan",
+        "keras_gen.models.cyclegan:CycleGAN",
+        "CycleGAN: two generators, cycle and identity losses, unpaired domains (Zhu et al., 2017)",
+        builder_defaults={"width": 16, "num_blocks": 4},
+        epochs=5,
+        batch_size=16,
+        grids=("translations",),
+        docs="docs/image_to_image.md",
+        # Classes 5 and 7: sandal and sneaker in Fashion-MNIST (the digits 5 and 7 elsewhere).
+        data_options={"domain_a": [5], "domain_b": [7]},
     ),
 )
 

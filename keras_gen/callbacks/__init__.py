@@ -1,4 +1,4 @@
-"""Callbacks: image snapshots, generative metrics, crash-safe checkpoints, a mode-collapse monitor, a NaN guard."""
+"""Callbacks: image snapshots, a learning-rate schedule, generative metrics, crash-safe checkpoints, a mode-collapse monitor, a NaN guard."""
 
 from keras_gen.callbacks.checkpoint import CheckpointError, RunCheckpoint, recover
 from keras_gen.callbacks.generative_metrics import GenerativeMetrics
@@ -11,7 +11,9 @@ from keras_gen.callbacks.image_snapshot import (
     save_grid,
     save_reconstructions,
     save_samples,
+    save_translations,
 )
+from keras_gen.callbacks.learning_rate import LinearLearningRateDecay
 from keras_gen.callbacks.mode_collapse import ModeCollapseMonitor, ModeCollapseWarning
 from keras_gen.callbacks.terminate_on_nan import TerminateOnNaNLoss, TrainingDiverged
 
@@ -19,6 +21,7 @@ __all__ = [
     "CheckpointError",
     "GenerativeMetrics",
     "ImageSnapshot",
+    "LinearLearningRateDecay",
     "ModeCollapseMonitor",
     "ModeCollapseWarning",
     "RunCheckpoint",
@@ -32,4 +35,5 @@ __all__ = [
     "save_grid",
     "save_reconstructions",
     "save_samples",
+    "save_translations",
 ]

@@ -106,6 +106,17 @@ def save_completions(model, images, path, seed=0, columns=None, labels=None):
     return save_grid(row_grid(rows, model.data_scale, columns), path)
 
 
+def save_translations(model, inputs, targets, path, columns=None, **options):
+    """Writes a grid of input | output | target rows (CycleGAN: A | A to B | A to B to A, and B's rows).
+
+    `inputs` of a context encoder is `(images with hole, masks)`; `options` go
+    to `translate` (`stochastic=True`, `direction="b_to_a"`).
+    """
+    if not isinstance(model, Translates):
+        raise TypeError(f"{type(model).__name__} does not translate images.")
+    return save_grid(row_grid(model.translation_rows(inputs, targets, **options), model.data_scale, columns), path)
+
+
 def save_reconstructions(model, images, path, seed=0, columns=None):
     """Writes a PNG grid of `images` beside the model's reconstructions of them.
 
@@ -193,8 +204,8 @@ class ImageSnapshot(keras.callbacks.Callback):
             rows = model.reconstruction_rows(self.reconstruction_images, seed=self.seed)
             grids["reconstructions"] = row_grid(rows, model.data_scale, self.columns)
         if self.translation_images is not None and isinstance(model, Translates):
-            inputs, targets = (np.asarray(part, "float32") for part in self.translation_images)
-            rows = {"input": inputs, "output": model.translate(inputs), "target": targets}
+            inputs, targets = self.translation_images
+            rows = model.translation_rows(inputs, targets)
             grids["translations"] = row_grid(rows, model.data_scale, self.columns)
         if self.completion_images is not None and isinstance(model, Completes):
             rows = model.completion_rows(self.completion_images, seed=self.seed, labels=self.completion_labels)

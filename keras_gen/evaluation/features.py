@@ -294,6 +294,31 @@ class FeatureExtractor:
         features = outputs[0] if self.has_classifier else outputs
         return keras.ops.reshape(features, (keras.ops.shape(features)[0], -1))
 
+    def as_model(self, data_scale: Sequence[float] = (-1.0, 1.0), name: str = "content_network") -> keras.Model:
+        """The feature part as one frozen, serializable `keras.Model` taking images in `data_scale`.
+
+        For losses inside a model (SRGAN's content loss): the rescaling to the
+        network's input scale is a layer of the returned model, which saves
+        with it. Grayscale images are repeated to 3 channels for RGB networks.
+
+        Example:
+        >>> features = domain_classifier("fashion_mnist").as_model((-1, 1))
+        >>> features(np.zeros((2, 28, 28, 1), "float32")).shape
+        TensorShape([2, 128])
+        """
+        low, high = _check_scale(data_scale)
+        target_low, target_high = self.input_scale
+        factor = (target_high - target_low) / (high - low)
+        feature_model = self.model
+        if self.feature_layer is not None:
+            feature_model = keras.Model(self.model.inputs, self.model.get_layer(self.feature_layer).output)
+        images = keras.Input(self.input_shape[:2] + (self.input_shape[2],), name="images")
+        x = keras.layers.Rescaling(factor, offset=target_low - low * factor, name="to_network_scale")(images)
+        features = keras.layers.Flatten(name="features")(feature_model(x))
+        model = keras.Model(images, features, name=name)
+        model.trainable = False
+        return model
+
     def _run(
         self, images: np.ndarray, data_scale: Sequence[float], batch_size: int
     ) -> tuple[np.ndarray, np.ndarray | None]:
@@ -541,6 +566,26 @@ def domain_classifier(
         name=stem,
         metadata=metadata,
     )
+
+
+def content_network(
+    dataset: str = "fashion_mnist", data_scale: Sequence[float] = (-1.0, 1.0), **options: Any
+) -> keras.Model:
+    """A frozen feature network for perceptual (content) losses, such as SRGAN's.
+
+    The data set's domain classifier (`domain_classifier`, trained once and
+    cached; works offline) up to its feature layer, taking images in
+    `data_scale`. Online users can pass VGG19 features to SRGAN instead.
+
+    Args:
+        dataset: the labelled data set whose classifier to use.
+        data_scale: the pixel range of the images it will be given.
+        **options: `domain_classifier` arguments (`cache_dir`, `data_dir`, `verbose`).
+
+    Example:
+    >>> model = keras_gen.models.SRGAN.for_images((7, 7, 1), content_network=content_network("fashion_mnist"))
+    """
+    return domain_classifier(dataset, **options).as_model(data_scale)
 
 
 def _read_cached(

@@ -20,7 +20,15 @@ from keras_gen.models.capabilities import (
 )
 from keras_gen.models.conditional_gan import ACGAN, ConditionalGAN
 from keras_gen.models.cvae import ConditionalVAE
+from keras_gen.models.cyclegan import CycleGAN
 from keras_gen.models.gan import DCGAN, GAN, AdversarialChain
+from keras_gen.models.image_to_image import (
+    SRGAN,
+    ContextEncoder,
+    PairedTranslator,
+    Pix2Pix,
+    SRResNet,
+)
 from keras_gen.models.infogan import InfoGAN
 from keras_gen.models.ssgan import SemiSupervisedGAN
 from keras_gen.models.vae import VAE
@@ -31,6 +39,7 @@ __all__ = [
     "BEGAN",
     "DCGAN",
     "GAN",
+    "SRGAN",
     "VAE",
     "WGAN",
     "WGANGP",
@@ -40,6 +49,8 @@ __all__ = [
     "Completes",
     "ConditionalGAN",
     "ConditionalVAE",
+    "ContextEncoder",
+    "CycleGAN",
     "DenoisingAutoencoder",
     "Encodes",
     "GatedPixelCNN",
@@ -47,8 +58,11 @@ __all__ = [
     "GenerativeModel",
     "HasLikelihood",
     "InfoGAN",
+    "PairedTranslator",
+    "Pix2Pix",
     "PixelCNN",
     "PixelRNN",
+    "SRResNet",
     "SamplesFromPrior",
     "SemiSupervisedGAN",
     "Translates",

@@ -285,8 +285,8 @@ class PixelCNN(Generates, HasLikelihood, Completes, GenerativeModel):
         return self._record(*self._negative_log_likelihood(data, training=False))
 
     # --- likelihood -----------------------------------------------------------------
-    def _check_image_array(self, data, role):
-        super()._check_image_array(data, role)
+    def _check_image_array(self, data, role, expected_shape=None):
+        super()._check_image_array(data, role, expected_shape)
         check_on_pixel_grid(data, self.data_scale, role, type(self).__name__)
 
     def log_prob(self, images, labels=None, batch_size=256):

@@ -21,6 +21,7 @@ from keras import ops
 
 from keras_gen.training import (
     DataError,
+    checked_equal_counts,
     checked_finite,
     checked_labels,
     data_errors_as_value_errors,
@@ -36,7 +37,7 @@ def _describe_data(data):
     spec = getattr(data, "element_spec", None)
     if spec is None:
         return None, None
-    if isinstance(spec, (tuple, list)):
+    while isinstance(spec, (tuple, list)):  # (x, y): x; ((images, masks), y): images
         spec = spec[0]
     if isinstance(spec, dict):
         return None, None
@@ -117,6 +118,12 @@ class GenerativeModel(keras.Model):
     num_classes: int | None = None
     # Training labels may be -1 for "no label" (the semi-supervised GAN).
     accepts_unlabelled = False
+
+    @property
+    def input_image_shape(self) -> tuple[int, int, int]:
+        """`(height, width, channels)` of the images the model takes: `image_shape`, except for
+        families that map one kind of image to another (super-resolution takes smaller ones)."""
+        return self.image_shape
 
     @property
     def label_conditional(self) -> bool:
@@ -246,9 +253,15 @@ class GenerativeModel(keras.Model):
                 "images": ops.cast(checked_finite(x), self.compute_dtype),
                 "labels": self.check_label_batch(y, x),
             }
-        for part in (x, y):
-            self.check_image_batch(part)
-        first, second = ("inputs", "targets") if self.batch_kind == "pairs" else ("images_a", "images_b")
+        if self.batch_kind == "pairs":
+            self.check_image_batch(x, self.input_image_shape, "input images")
+            self.check_image_batch(y, self.image_shape, "target images")
+            x = checked_equal_counts(x, y, "input and target images")
+            first, second = "inputs", "targets"
+        else:
+            self.check_image_batch(x, what="images of domain A")
+            self.check_image_batch(y, what="images of domain B")
+            first, second = "images_a", "images_b"
         return {
             first: ops.cast(checked_finite(x, f"{first} images"), self.compute_dtype),
             second: ops.cast(checked_finite(y, f"{second} images"), self.compute_dtype),
@@ -327,46 +340,52 @@ class GenerativeModel(keras.Model):
         lowest = -1 if self.accepts_unlabelled else 0
         return checked_labels(labels, ops.shape(images)[0], self.num_classes, lowest)
 
-    def check_image_batch(self, images):
+    def check_image_batch(self, images, expected_shape=None, what="images"):
         """Checks a batch's static shape and dtype; raises a clear error otherwise.
 
         Runs when a train/test step is traced, so a wrong data set fails before
         any weights change.
+
+        Args:
+            images: a tensor, `KerasTensor` or array.
+            expected_shape: `(H, W, C)` they must have (default `image_shape`).
+            what: what they are, for the messages ("input images", ...).
         """
+        expected = tuple(self.image_shape if expected_shape is None else expected_shape)
         shape = tuple(images.shape)
         dtype = keras.backend.standardize_dtype(images.dtype)
+        sentence_start = what[0].upper() + what[1:]
         if len(shape) != 4:
             hint = " Add a channel axis, e.g. x[..., None]." if len(shape) == 3 else ""
             raise ValueError(
-                f"{type(self).__name__} expects image batches of shape (batch, "
-                f"{', '.join(map(str, self.image_shape))}), got rank-{len(shape)} "
+                f"{type(self).__name__} expects {what} in batches of shape (batch, "
+                f"{', '.join(map(str, expected))}), got rank-{len(shape)} "
                 f"input of shape {shape}.{hint}"
             )
         if "int" in dtype or dtype == "bool":
             raise ValueError(
-                f"Images have integer dtype {dtype}; {type(self).__name__} needs float "
+                f"{sentence_start} have integer dtype {dtype}; {type(self).__name__} needs float "
                 f"images scaled to {self.data_scale}. Scale them first, e.g. "
                 "keras_gen.data.scale_images(x, to_range="
                 f"{self.data_scale}) or load with keras_gen.data.load(..., scale="
                 f"{self.data_scale})."
             )
-        if shape[-1] is not None and shape[-1] != self.image_shape[-1]:
+        if shape[-1] is not None and shape[-1] != expected[-1]:
             raise ValueError(
-                f"Channel mismatch: {type(self).__name__} was built for "
-                f"{self.image_shape[-1]} channel(s) (image_shape={self.image_shape}), "
-                f"got images with {shape[-1]}."
+                f"Channel mismatch: {type(self).__name__} was built for {what} with "
+                f"{expected[-1]} channel(s) (shape {expected}), got {shape[-1]}."
             )
-        if any(got is not None and got != want for got, want in zip(shape[1:3], self.image_shape[:2])):
+        if any(got is not None and got != want for got, want in zip(shape[1:3], expected[:2])):
             raise ValueError(
-                f"Image size mismatch: {type(self).__name__} was built for "
-                f"{self.image_shape[0]}x{self.image_shape[1]} images, got "
-                f"{shape[1]}x{shape[2]}. Resize the data or build the model for this size."
+                f"Image size mismatch: {type(self).__name__} was built for {what} of "
+                f"{expected[0]}x{expected[1]}, got {shape[1]}x{shape[2]}. Resize the data or build the "
+                "model for this size."
             )
 
-    def check_images(self, images, role="input"):
+    def check_images(self, images, role="input", expected_shape=None):
         """Converts user images to float32 after the checks of `fit` (shape, NaN, range)."""
         images = np.asarray(images)
-        self._check_image_array(images, role)
+        self._check_image_array(images, role, expected_shape)
         return images.astype("float32")
 
     def checked_user_images(self, images):
@@ -379,10 +398,10 @@ class GenerativeModel(keras.Model):
             return self.check_images(images)
         return images
 
-    def _check_image_array(self, data, role):
-        if data.shape[0] == 0:
+    def _check_image_array(self, data, role, expected_shape=None):
+        if data.ndim == 0 or data.shape[0] == 0:
             raise ValueError(f"The {role} data is empty (0 images).")
-        self.check_image_batch(data)
+        self.check_image_batch(data, expected_shape, role if role.endswith("images") else f"{role} images")
         bad = int(np.size(data) - np.count_nonzero(np.isfinite(data)))
         if bad:
             raise ValueError(
@@ -399,13 +418,15 @@ class GenerativeModel(keras.Model):
                 f"to_range={self.data_scale})."
             )
 
-    def _check_fit_data(self, data, role):
+    def _check_fit_data(self, data, role, expected_shape=None):
         """Eager checks of `fit` data that cannot happen inside a traced step."""
         if data is None:
             return
+        if expected_shape is None and self.batch_kind == "pairs":
+            expected_shape = self.input_image_shape
         shape, dtype = _describe_data(data)
         if isinstance(data, np.ndarray):
-            self._check_image_array(data, role)
+            self._check_image_array(data, role, expected_shape)
             return
         cardinality = getattr(data, "cardinality", None)
         if cardinality is not None and int(cardinality()) == 0:
@@ -415,12 +436,20 @@ class GenerativeModel(keras.Model):
                 "larger than the data set when drop_remainder=True."
             )
         if shape is not None:
-            self.check_image_batch(keras.KerasTensor(shape, dtype=dtype))
+            self.check_image_batch(keras.KerasTensor(shape, dtype=dtype), expected_shape, f"{role} images")
 
     def _check_second_part(self, x, y, role):
         """Checks `y` of `fit(x, y)` as the family's batch kind needs it."""
         if self.batch_kind in ("pairs", "unpaired") and isinstance(y, np.ndarray):
-            self._check_fit_data(y, role)
+            self._check_fit_data(y, f"{role} target" if self.batch_kind == "pairs" else role, self.image_shape)
+            first = x[0] if isinstance(x, (tuple, list)) else x
+            if isinstance(first, np.ndarray) and len(first) != len(y):
+                raise ValueError(
+                    f"fit(x, y) got {len(first)} input images and {len(y)} "
+                    f"{'targets' if self.batch_kind == 'pairs' else 'images of domain B'}; "
+                    + ("pass one target per input." if self.batch_kind == "pairs"
+                       else "pass as many images of each domain (or a tf.data set of (images_a, images_b)).")
+                )
         if self.batch_kind == "images_labels" and isinstance(x, np.ndarray):
             if y is None:
                 raise ValueError(

@@ -211,16 +211,44 @@ class Encodes:
 class Translates:
     """Capability: maps input images to output images (`translate(images)`).
 
-    A family implements `_translate_batch(images)`.
+    A family implements `_translate_batch(images, **options)`; its inputs have
+    `input_image_shape`, its outputs `image_shape`. `translation_rows` gives
+    the snapshot grid of input | output | target.
     """
 
-    def translate(self, images, batch_size=256):
-        """Translates a batch of input images; returns a numpy array in `data_scale`."""
-        images = self.check_images(images)
-        return _batched(self._translate_batch, [images], batch_size).astype("float32")
+    def translate(self, images, batch_size=256, **options):
+        """Translates input images; returns a numpy array in `data_scale`.
 
-    def _translate_batch(self, images):
+        Args:
+            images: `(n,) + input_image_shape` images in `data_scale`.
+            batch_size: how many images to compute at once.
+            **options: the family's own (`stochastic=True` for pix2pix,
+                `direction="b_to_a"` for CycleGAN).
+        """
+        images = self.check_images(images, expected_shape=self.input_image_shape)
+        return _batched(lambda x: self._translate_batch(x, **options), [images], batch_size).astype("float32")
+
+    def _translate_batch(self, images, **options):
         raise NotImplementedError
+
+    def translation_rows(self, inputs, targets=None, **options):
+        """The rows of a translation grid: `{"input", "output"}` and `"target"` when given.
+
+        Inputs smaller than the outputs (super-resolution) are shown enlarged
+        to the outputs' size (nearest neighbour), so the rows line up.
+        """
+        inputs = np.asarray(inputs, "float32")
+        outputs = self.translate(inputs, **options)
+        shown = inputs
+        if inputs.shape[1:3] != outputs.shape[1:3]:
+            repeat = outputs.shape[1] // inputs.shape[1]
+            shown = np.repeat(np.repeat(inputs, repeat, axis=1), repeat, axis=2)
+        if shown.shape[-1] != outputs.shape[-1]:
+            shown = np.repeat(shown.mean(axis=-1, keepdims=True), outputs.shape[-1], axis=-1)
+        rows = {"input": shown, "output": outputs}
+        if targets is not None:
+            rows["target"] = np.asarray(targets, "float32")
+        return rows
 
 
 class HasLikelihood:

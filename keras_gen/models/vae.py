@@ -261,8 +261,8 @@ class VAE(SamplesFromPrior, Encodes, HasLikelihood, PixelDecoder, GenerativeMode
         loss, (reconstruction_loss, kl_loss) = self._negative_elbo(images, labels, training=False)
         return self._record(loss, reconstruction_loss, kl_loss)
 
-    def _check_image_array(self, data, role):
-        super()._check_image_array(data, role)
+    def _check_image_array(self, data, role, expected_shape=None):
+        super()._check_image_array(data, role, expected_shape)
         if self.reconstruction == "discretized_logistic":
             check_on_pixel_grid(data, self.data_scale, role, f"{type(self).__name__}(reconstruction='discretized_logistic')")
 

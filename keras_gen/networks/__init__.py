@@ -20,6 +20,13 @@ from keras_gen.networks.dcgan import (
     keras_book_generator,
     upsampling_plan,
 )
+from keras_gen.networks.image_to_image import (
+    context_encoder_generator,
+    patchgan_discriminator,
+    resnet_generator,
+    srresnet_generator,
+    unet_generator,
+)
 from keras_gen.networks.mlp import mlp_discriminator, mlp_generator
 from keras_gen.networks.stages import (
     check_image_shape,
@@ -33,6 +40,7 @@ __all__ = [
     "check_image_shape",
     "check_layers_per_stage",
     "check_num_classes",
+    "context_encoder_generator",
     "conv_decoder",
     "conv_encoder",
     "conv_stage",
@@ -47,7 +55,11 @@ __all__ = [
     "label_input",
     "mlp_discriminator",
     "mlp_generator",
+    "patchgan_discriminator",
     "pixelcnn_network",
+    "resnet_generator",
     "row_lstm_network",
+    "srresnet_generator",
+    "unet_generator",
     "upsampling_plan",
 ]

@@ -23,7 +23,7 @@ import keras
 
 from keras_gen.training.distribution import global_batch_mean, unscaled
 
-__all__ = ["DataError", "checked_finite", "checked_labels", "checked_pixel_levels", "compiled", "data_errors_as_value_errors", "enable_determinism", "global_batch_mean", "input_gradients", "minimize", "stateless_loss", "unscaled"]
+__all__ = ["DataError", "checked_equal_counts", "checked_finite", "checked_labels", "checked_masks", "checked_pixel_levels", "compiled", "data_errors_as_value_errors", "enable_determinism", "global_batch_mean", "input_gradients", "minimize", "minimize_players", "stateless_loss", "unscaled"]
 
 _BACKENDS = {"tensorflow": "keras_gen.training.tensorflow"}
 
@@ -56,6 +56,23 @@ def minimize(loss_fn, variables, optimizer):
         `(loss, aux)` as returned by `loss_fn`.
     """
     return _backend_module().minimize(loss_fn, variables, optimizer)
+
+
+def minimize_players(loss_fn, players):
+    """One loss, several players: each `(variables, optimizer)` of `players` takes its own update.
+
+    For a loss that several networks share, each with its own optimizer
+    (CycleGAN's two generators, its two discriminators): the loss is computed
+    once and differentiated for each player.
+
+    Args:
+        loss_fn: a loss closure as for `minimize`.
+        players: `[(variables, optimizer), ...]`.
+
+    Returns:
+        `(loss, aux)` as returned by `loss_fn`.
+    """
+    return _backend_module().minimize_players(loss_fn, players)
 
 
 def input_gradients(fn, inputs):
@@ -128,6 +145,20 @@ def checked_finite(images, what="training images"):
     any update with an error that says so (numpy input is checked before `fit`).
     """
     return _backend_module().checked_finite(images, what)
+
+
+def checked_masks(masks, what="inpainting masks"):
+    """`masks` after checking in the step that they hold only 0 and 1 (1: a missing pixel).
+
+    Soft or rescaled masks stop the step before any update with an error that
+    says so, instead of blending the hole into the known pixels.
+    """
+    return _backend_module().checked_masks(masks, what)
+
+
+def checked_equal_counts(first, second, what="inputs and targets"):
+    """`first` after checking in the step that `first` and `second` hold as many examples."""
+    return _backend_module().checked_equal_counts(first, second, what)
 
 
 def checked_pixel_levels(values, levels, what="training images"):

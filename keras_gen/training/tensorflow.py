@@ -104,3 +104,35 @@ def compiled(function):
     """TensorFlow implementation of `keras_gen.training.compiled`."""
     # No autograph: these steps have no tensor-dependent Python control flow.
     return tf.function(function, reduce_retracing=True, autograph=False)
+
+
+def minimize_players(loss_fn, players):
+    """TensorFlow implementation of `keras_gen.training.minimize_players`."""
+    with tf.GradientTape(persistent=True) as tape:
+        loss, aux = loss_fn()
+        scaled = [optimizer.scale_loss(loss) for _, optimizer in players]
+    for (variables, optimizer), scaled_loss in zip(players, scaled):
+        optimizer.apply(tape.gradient(scaled_loss, variables), variables)
+    del tape
+    return loss, aux
+
+
+def checked_masks(masks, what):
+    """TensorFlow implementation of `keras_gen.training.checked_masks`."""
+    check = tf.debugging.assert_equal(
+        tf.reduce_all(tf.logical_or(tf.equal(masks, 0), tf.equal(masks, 1))), True,
+        message=DATA_ERROR_MARK + f"The {what} must hold only 0 (known pixel) and 1 (missing pixel); "
+        "binarize them, e.g. masks = (masks > 0.5)",
+    )
+    with tf.control_dependencies([check]):
+        return tf.identity(masks)
+
+
+def checked_equal_counts(first, second, what):
+    """TensorFlow implementation of `keras_gen.training.checked_equal_counts`."""
+    check = tf.debugging.assert_equal(
+        tf.shape(first)[0], tf.shape(second)[0],
+        message=DATA_ERROR_MARK + f"The batch holds different numbers of {what}; pass one of each per example",
+    )
+    with tf.control_dependencies([check]):
+        return tf.identity(first)
