@@ -21,7 +21,7 @@ from __future__ import annotations
 import argparse
 import sys
 
-from keras_gen.cli import complete, evaluate, latent, models, sample, train, tune
+from keras_gen.cli import complete, evaluate, latent, models, sample, train, translate, tune
 from keras_gen.cli.common import (
     CHECKPOINT_FILE,
     CHECKPOINT_STATE_FILE,
@@ -38,12 +38,13 @@ from keras_gen.cli.common import (
     RUN_CONFIG_FILE,
     SAMPLES_FILE,
     SNAPSHOT_DIR,
+    TRANSLATIONS_FILE,
     CommandError,
     load_generative_model,
 )
 from keras_gen.cli.train import build_model, plot_history
 
-SUBCOMMANDS = (models, train, sample, evaluate, tune, latent, complete)
+SUBCOMMANDS = (models, train, sample, evaluate, tune, latent, complete, translate)
 
 __all__ = [
     "CHECKPOINT_FILE",
@@ -61,6 +62,7 @@ __all__ = [
     "RUN_CONFIG_FILE",
     "SAMPLES_FILE",
     "SNAPSHOT_DIR",
+    "TRANSLATIONS_FILE",
     "CommandError",
     "build_model",
     "build_parser",

@@ -26,6 +26,7 @@ LOSS_PLOT_FILE = "losses.png"
 SAMPLES_FILE = "samples.png"
 RECONSTRUCTIONS_FILE = "reconstructions.png"
 COMPLETIONS_FILE = "completions.png"
+TRANSLATIONS_FILE = "translations.png"
 SNAPSHOT_DIR = "snapshots"
 RUN_CONFIG_FILE = "run.json"
 EVALUATION_FILE = "evaluation.json"
@@ -149,12 +150,14 @@ def load_generative_model(path: str):
     return model
 
 
-def read_images(path: str, model):
+def read_images(path: str, model, expected_shape=None):
     """Images from a .npy file or a folder of PNG/JPEG files, in the model's data scale.
 
     Integer pixels are taken as 0-255 and scaled; float pixels must already lie
-    in the model's `data_scale`.
+    in the model's `data_scale`. They must have `expected_shape` (default the
+    model's `image_shape`).
     """
+    expected_shape = tuple(model.image_shape if expected_shape is None else expected_shape)
     import numpy as np
 
     from keras_gen.data import scale_images
@@ -165,14 +168,14 @@ def read_images(path: str, model):
         names = sorted(n for n in os.listdir(path) if n.lower().endswith((".png", ".jpg", ".jpeg")))
         if not names:
             raise CommandError(f"--images: the folder {path} holds no .png or .jpg files.")
-        mode = "L" if model.image_shape[-1] == 1 else "RGB"
+        mode = "L" if expected_shape[-1] == 1 else "RGB"
         images = np.stack([np.asarray(Image.open(os.path.join(path, n)).convert(mode)) for n in names])
     elif path.endswith(".npy") and os.path.isfile(path):
         images = np.load(path, allow_pickle=False)
     else:
         raise CommandError(f"--images: {path} is neither a .npy file nor a folder of images.")
-    if images.ndim == 3 and model.image_shape[-1] == 1:
+    if images.ndim == 3 and expected_shape[-1] == 1:
         images = images[..., None]
     if images.dtype.kind in "iu":
         images = scale_images(images, from_range=(0, 255), to_range=model.data_scale)
-    return model.check_images(images, role="--images")
+    return model.check_images(images, role="--images", expected_shape=expected_shape)

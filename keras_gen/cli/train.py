@@ -31,6 +31,7 @@ from keras_gen.cli.common import (
     RUN_CONFIG_FILE,
     SAMPLES_FILE,
     SNAPSHOT_DIR,
+    TRANSLATIONS_FILE,
     CommandError,
     HelpFormatter,
     default_verbose,
@@ -155,6 +156,19 @@ def add_parser(commands) -> None:
         help="with --labelled: the share of each batch drawn from the labelled images (e.g. 0.5)",
     )
     parser.add_argument(
+        "--task", choices=("edges", "superres", "inpaint"), default=None,
+        help="image-to-image families: the paired task made from --data (edges -> image, low resolution "
+        "-> image, image with a hole -> image); default: the family's (see 'keras-gen models')",
+    )
+    parser.add_argument(
+        "--domain-a", default=None, metavar="CLASSES",
+        help="cyclegan: comma-separated class names or indices of domain A (default: 5, Fashion-MNIST's sandal)",
+    )
+    parser.add_argument(
+        "--domain-b", default=None, metavar="CLASSES",
+        help="cyclegan: comma-separated class names or indices of domain B (default: 7, Fashion-MNIST's sneaker)",
+    )
+    parser.add_argument(
         "--deterministic", action="store_true",
         help="make training repeat bit for bit in a fresh process (keras_gen.enable_determinism: "
         "deterministic TensorFlow ops; slower on GPUs); see docs/reproducibility.md",
@@ -253,7 +267,26 @@ def set_optimizer_options(model, lr=None, beta_1=None) -> None:
             inner.beta_1 = beta_1
 
 
-def build_model(family_name: str, image_shape, settings: dict, seed: int, num_classes: int | None = None):
+def content_network_for(family: families.Family, builder: dict, data: str | None, data_scale, data_dir=None):
+    """The content network a family with a perceptual loss (SRGAN) gets: the data set's feature network.
+
+    None when the family takes none, when `--option content_network=None`
+    chose the pixel loss, or when the data set has no labels to train one on.
+    """
+    if "content_network" in builder or data is None:
+        return builder.get("content_network")
+    if "content_network" not in accepted_arguments(family.model_class()):
+        return None
+    import keras_gen
+
+    if not keras_gen.data.info(data).num_classes:
+        say(f"'{data}' has no labels to train a feature network on; the content loss is the pixel MSE")
+        return None
+    return keras_gen.evaluation.content_network(data, data_scale, data_dir=data_dir)
+
+
+def build_model(family_name: str, image_shape, settings: dict, seed: int, num_classes: int | None = None,
+                data: str | None = None, data_dir: str | None = None):
     """A new, compiled model of the family for `image_shape` with the settings' builder arguments.
 
     A family that trains on labels (batch kind "images_labels") gets the data
@@ -270,6 +303,9 @@ def build_model(family_name: str, image_shape, settings: dict, seed: int, num_cl
                 "train it on a labelled data set such as fashion_mnist."
             )
         builder["num_classes"] = num_classes
+    content = content_network_for(family, builder, data, builder.get("data_scale", (-1.0, 1.0)), data_dir)
+    if content is not None:
+        builder["content_network"] = content
     try:
         model = family.build(image_shape, seed=seed, **builder)
     except (TypeError, ValueError) as err:
@@ -284,16 +320,44 @@ def build_model(family_name: str, image_shape, settings: dict, seed: int, num_cl
     return model
 
 
+def _classes(text: str) -> list:
+    """`--domain-a sandal,7` -> `["sandal", 7]`."""
+    return [int(part) if part.strip().isdigit() else part.strip() for part in text.split(",") if part.strip()]
+
+
+def data_options(args, family: families.Family, model) -> dict:
+    """How to make the family's batches from --data: the paired task and its options, or the two domains."""
+    options = dict(family.data_options)
+    if getattr(args, "task", None) is not None:
+        if model.batch_kind != "pairs":
+            raise CommandError(f"--task: '{args.model}' does not train on (input, target) pairs; drop --task.")
+        options["task"] = args.task
+    for flag in ("domain_a", "domain_b"):
+        if getattr(args, flag, None) is not None:
+            if model.batch_kind != "unpaired":
+                raise CommandError(f"--{flag.replace('_', '-')}: '{args.model}' does not train on two domains.")
+            options[flag] = _classes(getattr(args, flag))
+    if model.batch_kind == "pairs":
+        options.update(model.data_options())
+    return options
+
+
 def load_training_data(args, settings: dict, model):
     """The training split as a shuffled, batched `tf.data.Dataset` in the model's scale."""
     import keras_gen
 
     kind = model.batch_kind
-    if kind not in ("images", "images_labels"):
-        raise CommandError(
-            f"'{args.model}' trains on {families.BATCH_KINDS[kind]}; keras-gen train cannot load "
-            "such batches from --data yet. Train it from Python with model.fit()."
-        )
+    options = data_options(args, families.get(args.model), model)  # --task/--domain-* fit this family?
+    common = {"split": "train", "batch_size": settings["batch_size"], "scale": model.data_scale,
+              "seed": args.seed, "limit": args.limit, "data_dir": args.data_dir}
+    if kind in ("pairs", "unpaired"):
+        if args.labelled is not None or args.labelled_share is not None:
+            raise CommandError("--labelled/--labelled-share are for semi-supervised families (ssgan).")
+        loader = keras_gen.data.load_pairs if kind == "pairs" else keras_gen.data.load_unpaired
+        try:
+            return loader(args.data, **common, **options)
+        except ValueError as err:
+            raise CommandError(str(err)) from err
     few_labels = {}
     if args.labelled is not None or args.labelled_share is not None:
         if not getattr(model, "accepts_unlabelled", False):
@@ -313,6 +377,25 @@ def load_training_data(args, settings: dict, model):
         labels=kind == "images_labels",
         **few_labels,
     )
+
+
+def load_translation_examples(args, model, dataset_info, count=RECONSTRUCTION_IMAGES):
+    """Held-out `(inputs, targets)` for translation grids: a paired task's, or images of domains A and B."""
+    import numpy as np
+
+    import keras_gen
+
+    split = "test" if "test" in dataset_info.splits else "train"
+    options = data_options(args, families.get(args.model), model)
+    if model.batch_kind == "unpaired":
+        ds = keras_gen.data.load_unpaired(args.data, split=split, batch_size=count, scale=model.data_scale,
+                                          shuffle=False, data_dir=args.data_dir, **options)
+        images_a, images_b = next(iter(ds))
+        return np.asarray(images_a), np.asarray(images_b)
+    images, _ = keras_gen.data.load_numpy(args.data, split, scale=model.data_scale, limit=count,
+                                          data_dir=args.data_dir)
+    task = options.pop("task")
+    return keras_gen.data.make_pairs(images, task, scale=model.data_scale, seed=args.seed, **options)
 
 
 def load_held_out_images(args, model, dataset_info, count=RECONSTRUCTION_IMAGES):
@@ -410,9 +493,10 @@ def run(args) -> int:
         save_completions,
         save_reconstructions,
         save_samples,
+        save_translations,
     )
     from keras_gen.callbacks.checkpoint import save_atomically
-    from keras_gen.models import Completes, Encodes, Generates
+    from keras_gen.models import Completes, Encodes, Generates, Translates
     from keras_gen.training import DataError
 
     family = families.get(args.model)
@@ -449,7 +533,8 @@ def run(args) -> int:
     else:
         keras.utils.set_random_seed(args.seed)
         model = build_model(
-            args.model, dataset_info.image_shape, settings, args.seed, num_classes=dataset_info.num_classes
+            args.model, dataset_info.image_shape, settings, args.seed, num_classes=dataset_info.num_classes,
+            data=args.data, data_dir=args.data_dir,
         )
         epochs_done, steps_in_epoch = 0, 0
     dataset = load_training_data(args, settings, model)
@@ -458,7 +543,9 @@ def run(args) -> int:
     with open(os.path.join(out, RUN_CONFIG_FILE), "w") as file:
         run_config = {key: value for key, value in vars(args).items() if key != "handler"}
         json.dump({**run_config, **settings}, file, indent=2, default=str)
-    held_out = completion_images = completion_labels = None
+    held_out = completion_images = completion_labels = translation_examples = None
+    if "translations" in family.grids and isinstance(model, Translates):
+        translation_examples = load_translation_examples(args, model, dataset_info)
     if "reconstructions" in family.grids and isinstance(model, Encodes):
         held_out, _ = load_held_out_images(args, model, dataset_info)
     if "completions" in family.grids and isinstance(model, Completes):
@@ -475,6 +562,7 @@ def run(args) -> int:
             reconstruction_images=held_out,
             completion_images=completion_images,
             completion_labels=completion_labels,
+            translation_images=translation_examples,
         ),
     ]
     say(
@@ -522,6 +610,9 @@ def run(args) -> int:
     if held_out is not None:
         save_reconstructions(model, held_out, os.path.join(out, RECONSTRUCTIONS_FILE), seed=args.seed)
         written.append(RECONSTRUCTIONS_FILE)
+    if translation_examples is not None:
+        save_translations(model, *translation_examples, os.path.join(out, TRANSLATIONS_FILE))
+        written.append(TRANSLATIONS_FILE)
     if completion_images is not None:
         save_completions(
             model, completion_images, os.path.join(out, COMPLETIONS_FILE), seed=args.seed, labels=completion_labels
