@@ -42,32 +42,62 @@ REPO_ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
             ],
             ["denoising autoencoder: MSE"],
         ),
-        (
+        pytest.param(  # slow: run with -m slow
             "wgan_gp_fashion_mnist.py",
             None,
             ["model.keras", "samples.png", "snapshots/samples_epoch_0001.png"],
             [],
+            marks=pytest.mark.slow,
         ),
-        (
+        pytest.param(  # slow: run with -m slow
             "latent_fashion_mnist.py",
             None,
             ["cvae.keras", "cvae_classes.png", "cvae_styles.png", "walk.gif", "traversal.png", "vae_edit.png",
              "inversion.png", "dcgan_edit.png"],
             ["inversion pixel MSE"],
+            marks=pytest.mark.slow,
         ),
-        (
+        pytest.param(  # slow: run with -m slow
             "conditional_gans_fashion_mnist.py",
             None,
             [f"{name}/{file}" for name in ("cgan", "acgan", "infogan", "bigan", "ssgan")
              for file in ("model.keras", "samples.png")],
             ["acgan: test accuracy", "bigan: linear classifier", "classes covered"],
+            marks=pytest.mark.slow,
         ),
-        (
+        pytest.param(  # slow: run with -m slow
             "autoregressive_fashion_mnist.py",
             None,
             ["model.keras", "samples.png", "completions.png", "snapshots/completions_epoch_0001.png",
              "snapshots/samples_epoch_0001.png"],
             ["Test NLL", "bits/dim"],
+            marks=pytest.mark.slow,
+        ),
+        (
+            "pix2pix_edges_fashion_mnist.py",
+            None,
+            ["edges_to_clothes.png", "pix2pix.keras", "l1_only.keras", "snapshots/pix2pix/translations_epoch_0001.png"],
+            ["pix2pix: L1 to the originals"],
+        ),
+        pytest.param(  # slow: run with -m slow
+            "srgan_fashion_mnist.py",
+            None,
+            ["upscaled.png", "srresnet.keras", "srgan.keras"],
+            ["bicubic: PSNR", "SRGAN: PSNR"],
+            marks=pytest.mark.slow,
+        ),
+        pytest.param(  # slow: run with -m slow
+            "cyclegan_fashion_mnist.py",
+            None,
+            ["sandals_and_sneakers.png", "model.keras", "snapshots/translations_epoch_0001.png"],
+            ["cycle reconstruction L1"],
+            marks=pytest.mark.slow,
+        ),
+        (
+            "context_encoder_fashion_mnist.py",
+            None,
+            ["inpainted.png", "model.keras", "snapshots/translations_epoch_0001.png"],
+            ["PSNR inside the hole"],
         ),
         pytest.param(  # about a minute: two tiny searches
             "tune_vae_dcgan.py",

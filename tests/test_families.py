@@ -35,8 +35,8 @@ GRID_CAPABILITY = {"samples": Generates, "reconstructions": Encodes, "translatio
 
 def tiny_builder_arguments(family):
     """The family's builder defaults with every size shrunk, so one step takes milliseconds."""
-    return {key: 4 if isinstance(value, int) and not isinstance(value, bool) else value
-            for key, value in family.builder_defaults.items()}
+    return {key: (1 if key == "num_blocks" else 4) if isinstance(value, int) and not isinstance(value, bool)
+            else value for key, value in family.builder_defaults.items()}
 
 
 TINY_CLASSES = 3
@@ -58,11 +58,26 @@ def images_for(model, count=8, seed=0):
 
 
 def fit_data(model, images):
-    """`fit` arguments for the family's batch kind: `(images,)` or `(images, labels)`."""
+    """`fit` arguments for the family's batch kind: `(images,)`, `(images, labels)`, `(inputs, targets)`
+    made by the family's paired task, or `(images_a, images_b)`."""
     if model.batch_kind == "images_labels":
         return images, np.arange(len(images), dtype="int32") % model.num_classes
+    if model.batch_kind == "pairs":
+        task = families.family_of(model).data_options["task"]
+        return keras_gen.data.make_pairs(images, task, scale=model.data_scale, **model.data_options())
+    if model.batch_kind == "unpaired":
+        return images, images[::-1].copy()
     assert model.batch_kind == "images", f"add the {model.batch_kind} batch kind to these tests"
     return (images,)
+
+
+def first_input(x):
+    """The images of `fit`'s x: x itself, or the images of `(images with hole, masks)`."""
+    return x[0] if isinstance(x, tuple) else x
+
+
+def with_first_input(x, images):
+    return (images, *x[1:]) if isinstance(x, tuple) else images
 
 
 def test_registry_lists_the_first_families():
@@ -85,6 +100,7 @@ def test_entry_is_consistent(name):
     assert families.family_of(tiny_model(name)) is family
 
 
+@pytest.mark.graph  # every family's train step traced once, as fit does for users
 @pytest.mark.parametrize("name", NAMES)
 def test_one_step_updates_every_player_and_round_trips(name, tmp_path):
     keras.utils.set_random_seed(0)
@@ -113,6 +129,9 @@ def outputs(model):
         return model.generate(latent_points=latent)
     if isinstance(model, Completes):
         return model.complete(images_for(model, 3, seed=1), known_rows=4, seed=0)
+    if isinstance(model, Translates):
+        inputs = first_input(fit_data(model, images_for(model, 3, seed=1))[0])
+        return model.translate(inputs)
     return model.reconstruct(images_for(model, 3, seed=1))
 
 
@@ -120,18 +139,21 @@ def outputs(model):
 def test_bad_batches_get_clear_errors_before_any_update(name):
     model = tiny_model(name)
     start = weights_of(model)
-    good = images_for(model)
-    labels = fit_data(model, good)[1:]
+    x, *labels = fit_data(model, images_for(model))
+    good = first_input(x)
     with pytest.raises(ValueError, match="Channel mismatch"):
-        model.fit(np.concatenate([good, good], axis=-1), *labels, batch_size=8, verbose=0)
+        model.fit(with_first_input(x, np.concatenate([good, good], axis=-1)), *labels, batch_size=8, verbose=0)
     with pytest.raises(ValueError, match="data_scale"):
-        model.fit(good * 255.0 + 2.0, *labels, batch_size=8, verbose=0)
+        model.fit(with_first_input(x, good * 255.0 + 2.0), *labels, batch_size=8, verbose=0)
     poisoned = good.copy()
     poisoned[3, 0, 0, 0] = np.nan
-    pipeline = tf.data.Dataset.from_tensor_slices(fit_data(model, poisoned)).batch(8)
+    pipeline = tf.data.Dataset.from_tensor_slices((with_first_input(x, poisoned), *labels)).batch(8)
     with pytest.raises(ValueError, match=r"NaN or infinite values.*epoch 1, batch 1"):
         model.fit(pipeline, verbose=0)
-    if labels:
+    if model.batch_kind in ("pairs", "unpaired"):
+        with pytest.raises(ValueError, match="batches of"):
+            model.fit(good, batch_size=8, verbose=0)
+    elif labels:
         with pytest.raises(ValueError, match=r"\(images, labels\)"):
             model.fit(good, batch_size=8, verbose=0)
         with pytest.raises(ValueError, match=r"Labels must lie in \[0, 3\)"):
@@ -141,6 +163,7 @@ def test_bad_batches_get_clear_errors_before_any_update(name):
     assert changed(start, weights_of(model)) == 0
 
 
+@pytest.mark.graph  # many steps or a compiled loop: tracing pays off
 @pytest.mark.parametrize("name", NAMES)
 def test_keras_gen_train_runs_every_family(name, tmp_path):
     family = families.get(name)
@@ -150,13 +173,15 @@ def test_keras_gen_train_runs_every_family(name, tmp_path):
     for key, value in tiny_builder_arguments(family).items():
         flag = key.replace("_", "-")
         argv += [f"--{flag}", str(value)] if key in cli.train.BUILDER_FLAGS else ["--option", f"{key}={value}"]
+    if "content_network" in cli.train.accepted_arguments(family.model_class()):
+        argv += ["--option", "content_network=None"]  # the pixel loss: no feature network to train here
     assert cli.main(argv) == 0
     model = cli.load_generative_model(str(out / cli.MODEL_FILE))
     assert families.family_of(model) is family
     with open(out / cli.CHECKPOINT_STATE_FILE) as file:
         assert json.load(file)["model"] == name
     expected = {"samples": cli.SAMPLES_FILE, "reconstructions": cli.RECONSTRUCTIONS_FILE,
-                "completions": cli.COMPLETIONS_FILE}
+                "completions": cli.COMPLETIONS_FILE, "translations": cli.TRANSLATIONS_FILE}
     for grid in family.grids:
         assert (out / expected[grid]).exists(), grid
         assert (out / "snapshots" / f"{grid}_epoch_0001.png").exists(), grid

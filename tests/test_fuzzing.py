@@ -18,15 +18,22 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from keras_gen import families
-from keras_gen.models import Completes, Encodes, Generates, HasLikelihood, SamplesFromPrior
+from keras_gen.models import (
+    Completes,
+    ContextEncoder,
+    Encodes,
+    Generates,
+    HasLikelihood,
+    SamplesFromPrior,
+    Translates,
+)
 from tests.test_case import changed, weights_of
-from tests.test_families import TINY_CLASSES, images_for, tiny_model
+from tests.test_families import TINY_CLASSES, first_input, fit_data, images_for, tiny_model
 
 NAMES = families.names()
 EXAMPLES = 12
 FUZZ = settings(max_examples=EXAMPLES, deadline=None, derandomize=True, database=None,
                 suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture])
-SHAPE = (8, 8, 1)
 _MODELS = {}
 
 
@@ -39,23 +46,32 @@ def model_of(name):
 
 
 # --- what is wrong with an image array, and the words its error must contain -------------------
-def wrong_rank():
-    return st.sampled_from([(8,), (4, 8), (4, 8, 8), (2, 4, 8, 8, 1)]).map(
+# Images are wrong for the model's *input* (super-resolution models take 2x2 images here).
+def inputs_for(model, count=4):
+    """Good input images of the model: its training images, or a paired family's inputs."""
+    return first_input(fit_data(model, images_for(model, count))[0])
+
+
+def wrong_rank(model):
+    side = model.input_image_shape[0]
+    return st.sampled_from([(side,), (4, side), (4, side, side), (2, 4, side, side, 1)]).map(
         lambda shape: (np.zeros(shape, "float32"), r"rank|shape"))
 
 
-def wrong_channels():
-    return st.integers(2, 4).map(lambda c: (np.zeros((4, 8, 8, c), "float32"), "Channel mismatch"))
+def wrong_channels(model):
+    height, width, _ = model.input_image_shape
+    return st.integers(2, 4).map(lambda c: (np.zeros((4, height, width, c), "float32"), "Channel mismatch"))
 
 
-def wrong_size():
-    sizes = st.tuples(st.integers(1, 12), st.integers(1, 12)).filter(lambda hw: hw != (8, 8))
+def wrong_size(model):
+    good = tuple(model.input_image_shape[:2])
+    sizes = st.tuples(st.integers(1, 12), st.integers(1, 12)).filter(lambda hw: hw != good)
     return sizes.map(lambda hw: (np.zeros((4, *hw, 1), "float32"), "size mismatch"))
 
 
-def wrong_dtype():
+def wrong_dtype(model):
     return st.sampled_from(["uint8", "int32", "int64", "bool"]).map(
-        lambda dtype: (np.zeros((4, *SHAPE), dtype), "integer dtype"))
+        lambda dtype: (np.zeros((4, *model.input_image_shape), dtype), "integer dtype"))
 
 
 def out_of_range(model):
@@ -63,27 +79,28 @@ def out_of_range(model):
     beyond = st.floats(0.05, 1e6).flatmap(lambda margin: st.sampled_from([low - margin * (high - low),
                                                                           high + margin * (high - low)]))
     return st.tuples(beyond, st.integers(0, 3), st.integers(0, 7)).map(
-        lambda args: (_with_value(images_for(model, 4), args[1], args[2], args[0]), "data_scale"))
+        lambda args: (_with_value(inputs_for(model), args[1], args[2], args[0]), "data_scale"))
 
 
 def not_finite(model):
     return st.tuples(st.sampled_from([np.nan, np.inf, -np.inf]), st.integers(0, 3), st.integers(0, 7)).map(
-        lambda args: (_with_value(images_for(model, 4), args[1], args[2], args[0]), "NaN or infinite"))
+        lambda args: (_with_value(inputs_for(model), args[1], args[2], args[0]), "NaN or infinite"))
 
 
-def empty():
-    return st.just((np.zeros((0, *SHAPE), "float32"), "empty"))
+def empty(model):
+    return st.just((np.zeros((0, *model.input_image_shape), "float32"), "empty"))
 
 
 def _with_value(images, index, row, value):
     images = images.copy()
-    images[index, row, row % 8, 0] = value
+    row, column = row % images.shape[1], row % images.shape[2]
+    images[index, row, column, 0] = value
     return images
 
 
 def bad_images(model):
-    return st.one_of(wrong_rank(), wrong_channels(), wrong_size(), wrong_dtype(), out_of_range(model),
-                     not_finite(model), empty())
+    return st.one_of(wrong_rank(model), wrong_channels(model), wrong_size(model), wrong_dtype(model),
+                     out_of_range(model), not_finite(model), empty(model))
 
 
 def bad_labels(model, count=4):
@@ -154,6 +171,10 @@ def _entry_points(model):
         points["log_prob"] = lambda x: model.log_prob(x, labels=None if labels is None else labels[: len(x)])
     if isinstance(model, Completes):
         points["complete"] = lambda x: model.complete(x, labels=None if labels is None else labels[: len(x)])
+    if isinstance(model, Translates):
+        points["translate"] = model.translate
+    if isinstance(model, ContextEncoder):
+        points["inpaint"] = lambda x: model.inpaint(x, np.zeros((*np.shape(x)[:3], 1), "float32"))
     return points
 
 
@@ -220,7 +241,7 @@ def test_every_family_is_fuzzed_on_the_entry_points_it_has():
     """The registry-wide tests above reach every family; this names what each one gets."""
     for name in NAMES:
         model = model_of(name)
-        assert set(_entry_points(model)) <= {"encode", "reconstruct", "log_prob", "complete"}
+        assert set(_entry_points(model)) <= {"encode", "reconstruct", "log_prob", "complete", "translate", "inpaint"}
         if families.get(name).batch_kind == "images_labels":
             assert model.num_classes == TINY_CLASSES
 
@@ -247,5 +268,45 @@ def test_bad_numbers_on_the_command_line_are_one_line_usage_errors(command, caps
         assert exit_info.value.code == 2
         err = capsys.readouterr().err
         assert f"error: argument {flag}" in err and "Traceback" not in err
+
+    check()
+
+
+# --- the data loaders -----------------------------------------------------------------------------
+def _bad_loader_call():
+    """`(function name, keyword arguments, words of the error)`: each call wrong in one argument."""
+    bad_int = st.one_of(st.integers(-5, 0), st.sampled_from([2.5, "8", None, True, float("nan")]))
+    bad_scale = st.sampled_from([(1, 0), (0, 0), (0,), (0, 1, 2), "unit", (0, float("nan")), (float("inf"), 1)])
+    return st.one_of(
+        bad_int.map(lambda v: ("load", {"batch_size": v}, "batch_size")),
+        bad_scale.map(lambda v: ("load", {"scale": v}, "scale")),
+        st.sampled_from([-1, 2.5, "10", True]).map(lambda v: ("load_numpy", {"limit": v}, "limit")),
+        st.sampled_from(["colour", "", "Edges", None]).map(lambda v: ("load_pairs", {"task": v}, "Unknown paired task")),
+        st.sampled_from([0, 1, 3, 5, 2.0, "4", True]).map(
+            lambda v: ("load_pairs", {"task": "superres", "factor": v}, "factor")),
+        st.sampled_from([(0, 4), (9, 4), (4,), "big", (4, -1)]).map(
+            lambda v: ("load_pairs", {"task": "inpaint", "hole": v}, "hole")),
+        st.sampled_from([0.0, 1.0, -0.5, 3]).map(lambda v: ("load_pairs", {"task": "edges", "threshold": v},
+                                                              "threshold")),
+        st.sampled_from([0, -2, 1.5, "3", True]).map(
+            lambda v: ("load_pairs", {"task": "inpaint", "masks": "random", "num_boxes": v}, "num_boxes")),
+        st.sampled_from([{"noise": 1}, {"factor": 2}]).map(lambda v: ("load_pairs", {"task": "edges", **v},
+                                                                      "takes")),
+        st.sampled_from([(["cat"], [1]), ([1], [1]), ([10], [2]), ([-1], [2]), ([1], None)]).map(
+            lambda v: ("load_unpaired", {"domain_a": v[0], "domain_b": v[1]}, "domain|class")),
+        st.sampled_from([(4, 4), (0, 8)]).map(lambda v: ("load", {"image_size": v}, "image_size")),
+    )
+
+
+def test_data_loaders_reject_bad_arguments():
+    import keras_gen
+
+    @FUZZ
+    @given(call=_bad_loader_call())
+    def check(call):
+        function, arguments, pattern = call
+        with pytest.raises(ValueError) as err:
+            getattr(keras_gen.data, function)("digits", **arguments)
+        assert_clear(err, pattern)
 
     check()
