@@ -1,0 +1,200 @@
+"""Image-to-image families on Fashion-MNIST at a fixed wall-clock budget each.
+
+Each model trains for `--budget-minutes` at batch 64 (CycleGAN: 16) with its
+`keras-gen train` defaults and `compile()` defaults, is saved, and is measured
+on the 10,000 test images with keras_gen's Fashion-MNIST feature network and
+classifier:
+
+- pix2pix (edges -> clothes) against the same U-Net trained with L1 alone:
+  FID of the translated test edges against the test images, and L1;
+- 4x super-resolution (7 -> 28): PSNR and SSIM (`tf.image.psnr` / `ssim`) and
+  FID of bicubic upsampling, SRResNet, and SRGAN (started from the SRResNet,
+  content loss in the feature network; its budget comes on top);
+- CycleGAN sandal <-> sneaker: the share of translated test images the
+  classifier labels as the target class, each way, and the cycle L1;
+- inpainting (centre 14x14 hole): PSNR inside the hole of the context
+  encoder, the same network trained with L2 alone, and a mean-pixel fill.
+
+    python benchmarks/image_to_image.py --budget-minutes 15 --models pix2pix,superres --json benchmarks/results/image_to_image.json
+
+Run it alone on the machine. `--skip-training` reuses the saved models.
+"""
+
+import argparse
+import json
+import os
+import platform
+import sys
+
+os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+
+import keras
+import numpy as np
+import tensorflow as tf
+from quality import TimeBudget
+
+import keras_gen
+from keras_gen.callbacks import row_grid, save_grid, save_translations
+from keras_gen.evaluation import metrics as sample_metrics
+
+GROUPS = ("pix2pix", "superres", "cyclegan", "inpainting")
+SANDAL, SNEAKER = 5, 7
+
+
+def fit_for(model, data, budget_minutes, path, batch_size):
+    budget = TimeBudget(budget_minutes * 60, batch_size)
+    model.fit(data, epochs=10000, verbose=0, callbacks=[budget])
+    model.save(path)
+    row = {"train_seconds": round(budget.elapsed, 1), "steps": budget.steps,
+           "images_per_second": budget.steps * batch_size / budget.elapsed,
+           "load_average_during_training": budget.load_average}
+    print(f"{os.path.basename(path)}: trained {row}", flush=True)
+    return row
+
+
+def trained(path, build, data, args, batch_size=64):
+    """The model saved at `path`, or a new one trained for the budget (and saved)."""
+    if args.skip_training and os.path.exists(path):
+        return keras.saving.load_model(path), {}
+    keras.utils.set_random_seed(0)
+    model = build()
+    return model, fit_for(model, data, args.budget_minutes, path, batch_size)
+
+
+def fid(extractor, real_features, images):
+    return float(sample_metrics.fid(real_features, extractor.features(images, (-1.0, 1.0))))
+
+
+def pix2pix_rows(args, extractor, test_images, real_features):
+    edges, targets = keras_gen.data.make_pairs(test_images, "edges")
+    data = keras_gen.data.load_pairs("fashion_mnist", task="edges", batch_size=64, seed=0)
+    rows, outputs = {}, {}
+    for name, adversarial in (("l1_only", False), ("pix2pix", True)):
+        path = os.path.join(args.models_dir, f"{name}.keras")
+        model, row = trained(path, lambda a=adversarial: _compiled(keras_gen.models.Pix2Pix.for_images(
+            (28, 28, 1), width=32, adversarial=a, seed=0)), data, args)
+        outputs[name] = model.translate(edges)
+        row.update({"fid": fid(extractor, real_features, outputs[name]),
+                    "l1": float(np.abs(outputs[name] - targets).mean())})
+        rows[name] = row
+        print(f"{name}: {row}", flush=True)
+    figure = {"edges": edges[:8], "L1 only": outputs["l1_only"][:8], "pix2pix": outputs["pix2pix"][:8],
+              "real": targets[:8]}
+    save_grid(row_grid(figure, (-1, 1), columns=4), os.path.join(args.figures, "image_to_image_pix2pix.png"))
+    return rows
+
+
+def _compiled(model):
+    model.compile()
+    return model
+
+
+def superres_rows(args, extractor, test_images, real_features):
+    low, high = keras_gen.data.make_pairs(test_images, "superres", factor=4)
+    data = keras_gen.data.load_pairs("fashion_mnist", task="superres", factor=4, batch_size=64, seed=0)
+    srresnet_path = os.path.join(args.models_dir, "srresnet.keras")
+    srresnet, rows = trained(srresnet_path, lambda: _compiled(keras_gen.models.SRResNet.for_images(
+        (7, 7, 1), factor=4, width=32, num_blocks=4, seed=0)), data, args)
+    rows = {"srresnet": rows}
+    content = keras_gen.evaluation.content_network("fashion_mnist")
+    srgan, srgan_row = trained(os.path.join(args.models_dir, "srgan.keras"), lambda: _compiled(
+        keras_gen.models.SRGAN.from_srresnet(keras.saving.load_model(srresnet_path), content_network=content,
+                                             discriminator_width=32, seed=0)), data, args)
+    rows["srgan"] = srgan_row
+    outputs = {"bicubic": np.clip(tf.image.resize(low, (28, 28), method="bicubic").numpy(), -1, 1),
+               "srresnet": srresnet.upscale(low), "srgan": srgan.upscale(low)}
+    for name, images in outputs.items():
+        row = rows.setdefault(name, {})
+        row["psnr"] = float(tf.reduce_mean(tf.image.psnr(images, high, max_val=2.0)))
+        row["ssim"] = float(tf.reduce_mean(tf.image.ssim(tf.constant(images), tf.constant(high), max_val=2.0)))
+        row["fid"] = fid(extractor, real_features, images)
+        print(f"{name}: {row}", flush=True)
+    figure = {"input": np.repeat(np.repeat(low[:8], 4, axis=1), 4, axis=2),
+              **{name: images[:8] for name, images in outputs.items()}, "real": high[:8]}
+    save_grid(row_grid(figure, (-1, 1), columns=5), os.path.join(args.figures, "image_to_image_superres.png"))
+    return rows
+
+
+def cyclegan_rows(args, extractor, test_images, test_labels):
+    data = keras_gen.data.load_unpaired("fashion_mnist", domain_a=[SANDAL], domain_b=[SNEAKER], batch_size=16,
+                                        seed=0)
+    model, row = trained(os.path.join(args.models_dir, "cyclegan.keras"), lambda: _compiled(
+        keras_gen.models.CycleGAN.for_images((28, 28, 1), width=16, num_blocks=4, seed=0)), data, args,
+        batch_size=16)
+    sandals, sneakers = test_images[test_labels == SANDAL], test_images[test_labels == SNEAKER]
+    for name, images, direction, target in (("a_to_b", sandals, "a_to_b", SNEAKER),
+                                            ("b_to_a", sneakers, "b_to_a", SANDAL)):
+        translated = model.translate(images, direction=direction)
+        predicted = extractor.predict_proba(translated, data_scale=(-1, 1)).argmax(axis=1)
+        row[f"{name}_target_class_share"] = float(np.mean(predicted == target))
+        row[f"{name}_cycle_l1"] = float(np.abs(model.cycle(images, direction=direction) - images).mean())
+    print(f"cyclegan: {row}", flush=True)
+    save_translations(model, sandals[:8], sneakers[:8], os.path.join(args.figures, "image_to_image_cyclegan.png"))
+    return {"cyclegan": row}
+
+
+def hole_psnr(filled, originals, masks):
+    error = ((filled - originals) ** 2 * masks).reshape(len(masks), -1).sum(axis=1) / masks.reshape(
+        len(masks), -1).sum(axis=1)
+    return float(np.mean(10 * np.log10(4.0 / np.maximum(error, 1e-10))))
+
+
+def inpainting_rows(args, test_images):
+    (holed, masks), originals = keras_gen.data.make_pairs(test_images, "inpaint", hole=(14, 14))
+    data = keras_gen.data.load_pairs("fashion_mnist", task="inpaint", hole=(14, 14), batch_size=64, seed=0)
+    train_mean = keras_gen.data.load_numpy("fashion_mnist", "train")[0].mean()
+    rows = {"mean_fill": {"hole_psnr": hole_psnr(np.where(masks > 0, train_mean, originals), originals, masks)}}
+    filled = {}
+    for name, adversarial in (("l2_only", False), ("context_encoder", True)):
+        model, row = trained(os.path.join(args.models_dir, f"{name}.keras"), lambda a=adversarial: _compiled(
+            keras_gen.models.ContextEncoder.for_images((28, 28, 1), hole=(14, 14), adversarial=a, seed=0)),
+            data, args)
+        filled[name] = model.inpaint(originals, masks)
+        row["hole_psnr"] = hole_psnr(filled[name], originals, masks)
+        rows[name] = row
+        print(f"{name}: {row}", flush=True)
+    figure = {"with hole": holed[:8], "L2 only": filled["l2_only"][:8], "context encoder":
+              filled["context_encoder"][:8], "real": originals[:8]}
+    save_grid(row_grid(figure, (-1, 1), columns=4), os.path.join(args.figures, "image_to_image_inpainting.png"))
+    return rows
+
+
+def main(argv=None):
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--budget-minutes", type=float, default=15.0)
+    parser.add_argument("--models", default=",".join(GROUPS), help=f"comma-separated groups of {GROUPS}")
+    parser.add_argument("--models-dir", default="benchmarks/results/image_to_image_models")
+    parser.add_argument("--figures", default="docs/images")
+    parser.add_argument("--test-images", type=int, default=10000)
+    parser.add_argument("--skip-training", action="store_true")
+    parser.add_argument("--json")
+    args = parser.parse_args(argv)
+    print(f"TF {tf.__version__}, Keras {keras.__version__}, {os.cpu_count()} cores, "
+          f"{platform.processor() or platform.machine()}, load average {os.getloadavg()}", flush=True)
+    os.makedirs(args.models_dir, exist_ok=True)
+    os.makedirs(args.figures, exist_ok=True)
+    test_images, test_labels = keras_gen.data.load_numpy("fashion_mnist", "test", limit=args.test_images)
+    extractor = keras_gen.evaluation.domain_classifier("fashion_mnist")
+    real_features = extractor.features(test_images, (-1.0, 1.0))
+    results = {"budget_minutes": args.budget_minutes, "machine": platform.processor() or platform.machine(),
+               "cpus": os.cpu_count(), "test_images": len(test_images)}
+    for group in args.models.split(","):
+        if group == "pix2pix":
+            results["pix2pix"] = pix2pix_rows(args, extractor, test_images, real_features)
+        elif group == "superres":
+            results["superres"] = superres_rows(args, extractor, test_images, real_features)
+        elif group == "cyclegan":
+            results["cyclegan"] = cyclegan_rows(args, extractor, test_images, test_labels)
+        elif group == "inpainting":
+            results["inpainting"] = inpainting_rows(args, test_images)
+        else:
+            raise SystemExit(f"unknown group {group!r}; choose from {GROUPS}")
+        if args.json:
+            with open(args.json, "w") as file:
+                json.dump(results, file, indent=2)
+    print(json.dumps(results, indent=2))
+
+
+if __name__ == "__main__":
+    main()
