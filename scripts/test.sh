@@ -7,4 +7,4 @@ cd "$(dirname "${BASH_SOURCE[0]}")/.."
 source scripts/setup.sh
 
 export TF_CPP_MIN_LOG_LEVEL=${TF_CPP_MIN_LOG_LEVEL:-3}
-.venv/bin/python -m pytest -q -p no:cacheprovider -n auto "$@"
+.venv/bin/python -m pytest -q -p no:cacheprovider -n auto --durations=15 "$@"

@@ -52,6 +52,7 @@ def test_image_endpoints_are_encoded(name):
     np.testing.assert_allclose(walk[[0, -1]], model.reconstruct(images, labels=labels), atol=1e-5)
 
 
+@pytest.mark.graph  # many steps or a compiled loop: tracing pays off
 def test_gan_image_endpoints_are_inverted():
     gan = MODELS["dcgan"]
     targets = gan.generate(latent_points=np.array([[0.5, -1.0, 0.3], [-0.7, 0.2, 1.1]], "float32"))
@@ -124,6 +125,7 @@ def test_bad_inputs_get_clear_errors():
         latent.invert(gan, _images(gan, 2), steps=-1)
 
 
+@pytest.mark.graph  # many steps or a compiled loop: tracing pays off
 def test_concept_vector_moves_a_classifier_label():
     """On real digits: the '0 -> 1' vector of a trained VAE turns zeros into ones for a pixel classifier."""
     images, labels = keras_gen.data.load_numpy("digits", "train", scale=(0, 1))
@@ -166,6 +168,7 @@ def test_inversion_lowers_the_error_and_beats_random_points():
     np.testing.assert_array_equal(result.latent_points, again.latent_points)  # seeded: repeats exactly
 
 
+@pytest.mark.graph  # many steps or a compiled loop: tracing pays off
 def test_inversion_with_a_feature_model_and_an_encoder():
     gan = MODELS["dcgan"]
     features = keras.Sequential([keras.Input((8, 8, 1)), keras.layers.Flatten(), keras.layers.Dense(5)])

@@ -178,6 +178,7 @@ def test_logistic_mixture_likelihood_matches_scipy():
     np.testing.assert_allclose(model.log_prob(images), expected, rtol=1e-4)
 
 
+@pytest.mark.graph  # many steps or a compiled loop: tracing pays off
 def test_likelihood_of_a_trained_model_is_its_negative_loss_and_training_lowers_it():
     keras.utils.set_random_seed(0)
     model = GatedPixelCNN.for_images(SHAPE, filters=8, num_layers=2, seed=0)
@@ -205,6 +206,7 @@ def test_samples_follow_the_model_distribution():
     assert np.all(cold == 200)  # a low temperature picks the most likely value
 
 
+@pytest.mark.graph  # many steps or a compiled loop: tracing pays off
 @pytest.mark.parametrize("model_class", [PixelCNN, GatedPixelCNN, PixelRNN])
 def test_sampling_is_seeded(model_class):
     models = []
@@ -248,6 +250,7 @@ def test_completions_keep_the_known_rows_bit_exact():
     assert np.all(rows["known"][:, 4:] == 0.0)
 
 
+@pytest.mark.graph  # many steps or a compiled loop: tracing pays off
 def test_conditional_model_samples_each_class_from_its_own_distribution():
     model = GatedPixelCNN.for_images(SHAPE, filters=8, num_layers=2, num_classes=2, seed=0)
     model.compile(keras.optimizers.Adam(1e-2))

@@ -149,6 +149,7 @@ def test_discretized_decoder_likelihood_matches_scipy():
     np.testing.assert_allclose(keras.ops.convert_to_numpy(vae.log_px_given_z(images, z)), expected, rtol=1e-4)
 
 
+@pytest.mark.graph  # many steps or a compiled loop: tracing pays off
 def test_discretized_vae_learns_and_reports_bits_per_dim_of_8_bit_data():
     keras.utils.set_random_seed(0)
     vae = TestDiscretizedVAE().make_model()

@@ -100,6 +100,7 @@ class TestWGANGP(_WassersteinCase):
         history = model.fit(_tanh_images(20), batch_size=10, epochs=1, verbose=0)
         assert "gradient_penalty" in history.history
 
+    @pytest.mark.graph  # many steps or a compiled loop: tracing pays off
     def test_penalty_pulls_the_critic_gradient_norm_towards_one(self):
         model = self.make_model()
         model.compile(d_optimizer=keras.optimizers.Adam(1e-3, beta_1=0.0, beta_2=0.9))
