@@ -17,6 +17,10 @@ EXIT_USAGE = 2
 EXIT_FAILED = 1
 EXIT_INTERRUPTED = 130
 
+# The paired tasks of keras_gen.data.load_pairs (keras_gen.data.TASKS), named here so that
+# parsing the command line does not import TensorFlow; tests/cli checks the two agree.
+PAIRED_TASKS = ("edges", "superres", "inpaint")
+
 # Files a training run writes into its --out directory.
 MODEL_FILE = "model.keras"
 CHECKPOINT_FILE = "checkpoint.keras"

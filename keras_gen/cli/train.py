@@ -26,6 +26,7 @@ from keras_gen.cli.common import (
     HISTORY_FILE,
     LOSS_PLOT_FILE,
     MODEL_FILE,
+    PAIRED_TASKS,
     PROG,
     RECONSTRUCTIONS_FILE,
     RUN_CONFIG_FILE,
@@ -156,7 +157,7 @@ def add_parser(commands) -> None:
         help="with --labelled: the share of each batch drawn from the labelled images (e.g. 0.5)",
     )
     parser.add_argument(
-        "--task", choices=("edges", "superres", "inpaint"), default=None,
+        "--task", choices=PAIRED_TASKS, default=None,
         help="image-to-image families: the paired task made from --data (edges -> image, low resolution "
         "-> image, image with a hole -> image); default: the family's (see 'keras-gen models')",
     )

@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 
 from keras_gen.cli.common import (
+    PAIRED_TASKS,
     CommandError,
     HelpFormatter,
     import_tensorflow_quietly,
@@ -13,8 +14,6 @@ from keras_gen.cli.common import (
     read_images,
     say,
 )
-
-TASKS = ("edges", "superres", "inpaint")
 
 
 def add_parser(commands) -> None:
@@ -35,7 +34,7 @@ def add_parser(commands) -> None:
     parser.add_argument("--data", default="fashion_mnist", help="without --images: the data set whose test "
                         "images are turned into inputs")
     parser.add_argument("--data-dir", help="where the data set's files are")
-    parser.add_argument("--task", choices=TASKS, help="without --images: how inputs are made from --data "
+    parser.add_argument("--task", choices=PAIRED_TASKS, help="without --images: how inputs are made from --data "
                         "(default: edges for pix2pix, superres for SRResNet/SRGAN, inpaint for a context encoder)")
     parser.add_argument("--n", type=positive_int, default=16, help="number of images to translate")
     parser.add_argument("--direction", choices=("a_to_b", "b_to_a"), default="a_to_b",

@@ -15,7 +15,7 @@ import numpy as np
 from keras import ops
 
 from keras_gen import losses, networks
-from keras_gen.data.pairs import MASK_KINDS, centre_mask, check_hole
+from keras_gen.data.pairs import MASK_KINDS, apply_hole, centre_mask, check_hole
 from keras_gen.models.base import GenerativeModel
 from keras_gen.models.capabilities import Translates, _batched
 from keras_gen.training import checked_finite, checked_masks, global_batch_mean, minimize, unscaled
@@ -618,13 +618,9 @@ class ContextEncoder(PairedTranslator):
             )
         return masks.astype("float32")
 
-    def _fill(self, images, masks):
-        middle = 0.5 * (self.data_scale[0] + self.data_scale[1])
-        return images * (1.0 - masks) + middle * masks
-
     def generator_outputs(self, batch, training):
         masks = batch["masks"]
-        painted = self.generator([self._fill(batch["inputs"], masks), masks], training=training)
+        painted = self.generator([apply_hole(batch["inputs"], masks, self.data_scale), masks], training=training)
         return batch["inputs"] * (1.0 - masks) + painted * masks
 
     def reconstruction_loss(self, batch, outputs):
@@ -668,7 +664,7 @@ class ContextEncoder(PairedTranslator):
             holed = np.asarray(inputs, "float32")
             masks = self.centre_masks(len(holed))
         masks = self.check_masks(masks, len(holed))
-        rows = {"input": np.asarray(self._fill(holed, masks)), "output": self.inpaint(holed, masks)}
+        rows = {"input": np.asarray(apply_hole(holed, masks, self.data_scale)), "output": self.inpaint(holed, masks)}
         if targets is not None:
             rows["target"] = np.asarray(targets, "float32")
         return rows

@@ -110,3 +110,7 @@ def test_translate_needs_a_translating_model(tmp_path, capsys):
     assert cli.main(argv) == 0
     assert cli.main(["translate", str(out / cli.MODEL_FILE)]) == cli.EXIT_USAGE
     assert "does not translate images" in capsys.readouterr().err
+
+
+def test_the_command_line_knows_the_data_tasks():
+    assert cli.common.PAIRED_TASKS == keras_gen.data.TASKS
