@@ -22,16 +22,22 @@ def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--models-dir", default="benchmarks/results/latent_models")
     parser.add_argument("--out", default="docs/images")
+    parser.add_argument("--only-cvae", action="store_true", help="only the conditional VAE's two pictures")
     args = parser.parse_args(argv)
-    load = {name: keras.saving.load_model(os.path.join(args.models_dir, f"{name}.keras"))
-            for name in ("cvae", "vae", "dcgan")}
-    cvae, vae, gan = load["cvae"], load["vae"], load["dcgan"]
     out = lambda name: os.path.join(args.out, name)
 
+    cvae = keras.saving.load_model(os.path.join(args.models_dir, "cvae.keras"))
     save_samples(cvae, out("cvae_classes.png"), n=100, seed=0)
+    # Column j: the same standard-normal point j, mapped into each class's prior (row k).
     styles = np.random.default_rng(1).standard_normal((10, cvae.latent_dim)).astype("float32")
-    by_class = np.stack([cvae.generate(latent_points=styles, labels=np.full(10, k)) for k in range(10)])
+    by_class = np.stack([
+        cvae.generate(latent_points=cvae.prior_points(styles, np.full(10, k)), labels=np.full(10, k))
+        for k in range(10)
+    ])
     latent.save_image_grid(by_class, out("cvae_styles.png"), cvae.data_scale)
+    if args.only_cvae:
+        return
+    vae, gan = (keras.saving.load_model(os.path.join(args.models_dir, f"{name}.keras")) for name in ("vae", "dcgan"))
 
     x, y = keras_gen.data.load_numpy("fashion_mnist", "test", scale=(0, 1))
     train_x, train_y = keras_gen.data.load_numpy("fashion_mnist", "train", scale=(0, 1))

@@ -2,9 +2,10 @@
 
 Trains three small models on Fashion-MNIST with plain `fit()`:
 
-- a conditional VAE (Sohn et al., 2015) on `(images, labels)`: it generates a
-  chosen class, and one latent point decoded with each label shows the same
-  "style" in every class;
+- a conditional VAE (Sohn et al., 2015) on `(images, labels)`, with a learned
+  Gaussian prior per class: it generates a chosen class, and one
+  standard-normal point mapped into each class's prior shows a "style" in
+  every class;
 - a VAE, whose encoder maps images to latent points: we walk between two test
   images (slerp), traverse two latent dimensions, and compute the concept
   vector "sneaker -> ankle boot" (mean code of boots minus mean code of
@@ -56,7 +57,10 @@ def main(argv=None):
     cvae.save(os.path.join(args.out, "cvae.keras"))
     save_samples(cvae, os.path.join(args.out, "cvae_classes.png"), n=80)  # a row per class
     styles = np.random.default_rng(0).standard_normal((8, cvae.latent_dim)).astype("float32")
-    by_class = np.stack([cvae.generate(latent_points=styles, labels=np.full(8, k)) for k in range(cvae.num_classes)])
+    by_class = np.stack([
+        cvae.generate(latent_points=cvae.prior_points(styles, np.full(8, k)), labels=np.full(8, k))
+        for k in range(cvae.num_classes)
+    ])
     latent.save_image_grid(by_class, os.path.join(args.out, "cvae_styles.png"), cvae.data_scale)
 
     # 2. A VAE: walk, traverse, and a concept vector through its encoder.

@@ -81,6 +81,14 @@ def _labels_for(model, labels, count, what="images"):
     return model.check_labels(labels, count, required=True)
 
 
+def _prior_points(model, noise, labels=None) -> np.ndarray:
+    """Standard-normal points mapped to the model's prior (p(z | y) with labels); unchanged for N(0, I)."""
+    noise = np.asarray(noise, "float32")
+    if labels is None or not hasattr(model, "prior_points"):
+        return noise
+    return keras.ops.convert_to_numpy(model.prior_points(noise, np.asarray(labels, "int32"))).astype("float32")
+
+
 def _check_latent_points(model, points, what="latent points"):
     return ops.convert_to_numpy(check_latent_points(np.asarray(points), _latent_dim(model), what))
 
@@ -197,8 +205,10 @@ def perceptual_path_length(model, feature_model, num_pairs=2000, method="slerp",
     rng = np.random.default_rng(seed)
     start, end = (rng.standard_normal((num_pairs, model.latent_dim)) for _ in range(2))
     t = rng.uniform(0.0, 1.0 - epsilon, num_pairs)
-    first, second = blend(start, end, t, method), blend(start, end, t + epsilon, method)
     labels = None if labels is None else _labels_for(model, labels, num_pairs)
+    # The path runs between standard-normal points; a learned prior maps each path point into its own.
+    first, second = (_prior_points(model, blend(start, end, fraction, method), labels)
+                     for fraction in (t, t + epsilon))
     features = [
         feature_model.features(decode_points(model, points.astype("float32"), labels), model.data_scale, batch_size)
         for points in (first, second)
@@ -273,7 +283,7 @@ def traverse(model, dims=(0, 1), values=None, base=None, label=None) -> np.ndarr
                 f"{type(model).__name__} has no prior, so it has no mode to start from: pass base=, "
                 "one latent point, e.g. keras_gen.latent.to_latent(model, image[None])[0]."
             )
-        base = np.zeros(dim, "float32")
+        base = _prior_points(model, np.zeros((1, dim), "float32"), None if label is None else [label])[0]
     base = _check_latent_points(model, np.asarray(base, "float32").reshape(1, -1), "base")[0]
     points = np.repeat(base[None], len(dims) * len(values), axis=0).reshape(len(dims), len(values), dim)
     for row, d in enumerate(dims):
@@ -395,10 +405,11 @@ def best_random_latents(gan, images, candidates=1000, labels=None, seed=0, batch
     groups = [(np.ones(len(images), bool), None)] if labels is None else [(labels == k, k) for k in np.unique(labels)]
     for rows, label in groups:
         candidate_labels = None if label is None else np.full(len(points), label)
-        flat = decode_points(gan, points, candidate_labels, batch_size).reshape(len(points), -1)
+        candidates_of_label = _prior_points(gan, points, candidate_labels)
+        flat = decode_points(gan, candidates_of_label, candidate_labels, batch_size).reshape(len(points), -1)
         distances = _squared_distances(flat_images[rows], flat)
         index = distances.argmin(axis=1)
-        best_points[rows], best_errors[rows] = points[index], distances[np.arange(rows.sum()), index]
+        best_points[rows], best_errors[rows] = candidates_of_label[index], distances[np.arange(rows.sum()), index]
     return best_points, best_errors
 
 

@@ -6,6 +6,7 @@ average over the global batch, which keeps them correct under `tf.distribute`.
 Written with `keras.ops` only, so they run on every Keras backend.
 """
 
+import math
 from collections.abc import Callable
 from typing import Any, NamedTuple
 
@@ -20,20 +21,31 @@ def _sum_over_features(values):
     return ops.sum(ops.reshape(values, (ops.shape(values)[0], -1)), axis=-1)
 
 
-def gaussian_kl(mean, log_var):
-    """KL(N(mean, exp(log_var)) || N(0, I)) in closed form, per example.
+def gaussian_kl(mean, log_var, prior_mean=None, prior_log_var=None):
+    """KL(N(mean, exp(log_var)) || N(prior_mean, exp(prior_log_var))) in closed form, per example.
 
-    Kingma & Welling, "Auto-Encoding Variational Bayes" (2013), appendix B:
-    KL = -1/2 * sum_j (1 + log_var_j - mean_j^2 - exp(log_var_j)).
+    Both Gaussians are diagonal; without `prior_mean`/`prior_log_var` the
+    prior is N(0, I). Kingma & Welling, "Auto-Encoding Variational Bayes"
+    (2013), appendix B, for N(0, I): KL = -1/2 * sum_j (1 + log_var_j -
+    mean_j^2 - exp(log_var_j)); for a general prior,
+    KL = 1/2 * sum_j (prior_log_var_j - log_var_j
+    + (exp(log_var_j) + (mean_j - prior_mean_j)^2) / exp(prior_log_var_j) - 1).
 
     Args:
         mean: `(batch, latent_dim)` posterior means.
         log_var: `(batch, latent_dim)` posterior log-variances.
+        prior_mean: the prior's means, broadcastable to `mean` (default 0).
+        prior_log_var: the prior's log-variances, broadcastable to `mean` (default 0).
 
     Returns:
         `(batch,)` KL divergences in nats.
     """
-    return -0.5 * ops.sum(1.0 + log_var - ops.square(mean) - ops.exp(log_var), axis=-1)
+    if prior_mean is None and prior_log_var is None:
+        return -0.5 * ops.sum(1.0 + log_var - ops.square(mean) - ops.exp(log_var), axis=-1)
+    prior_mean = ops.zeros_like(mean) if prior_mean is None else prior_mean
+    prior_log_var = ops.zeros_like(log_var) if prior_log_var is None else prior_log_var
+    ratio = (ops.exp(log_var) + ops.square(mean - prior_mean)) * ops.exp(-prior_log_var)
+    return 0.5 * ops.sum(prior_log_var - log_var + ratio - 1.0, axis=-1)
 
 
 def bernoulli_log_likelihood(x, logits):
@@ -204,6 +216,38 @@ class AdversarialContext(NamedTuple):
 def _mean_over_features(values):
     """Averages every axis but the batch axis (one logit or a patch of them)."""
     return ops.mean(ops.reshape(values, (ops.shape(values)[0], -1)), axis=-1)
+
+
+def mean_absolute_error(targets, outputs):
+    """Per-example mean |target - output| over pixels (pix2pix's L1 term; Isola et al., 2017, eq. 3)."""
+    return _mean_over_features(ops.abs(targets - outputs))
+
+
+def mean_squared_error(targets, outputs):
+    """Per-example mean (target - output)^2 over pixels or features (SRResNet's MSE; Ledig et al., 2017, eq. 4)."""
+    return _mean_over_features(ops.square(targets - outputs))
+
+
+def masked_squared_error(targets, outputs, masks):
+    """Per-example mean squared error over the masked pixels only (Pathak et al., 2016, eq. 1).
+
+    `masks` is 1 on the missing pixels; an example without any contributes 0.
+    """
+    weights = ops.broadcast_to(masks, ops.shape(targets))
+    flat = lambda values: ops.reshape(values, (ops.shape(values)[0], -1))
+    total = ops.sum(flat(weights * ops.square(targets - outputs)), axis=-1)
+    return total / ops.maximum(ops.sum(flat(weights), axis=-1), 1.0)
+
+
+def peak_signal_to_noise_ratio(targets, outputs, value_range, masks=None):
+    """Per-example PSNR in dB: 10 log10(range^2 / MSE), `range` the width of the pixel range.
+
+    With `masks` (1 on the pixels to score, e.g. an inpainting hole), the MSE is
+    `masked_squared_error`'s: over those pixels only.
+    """
+    error = mean_squared_error(targets, outputs) if masks is None else masked_squared_error(targets, outputs, masks)
+    error = ops.maximum(error, 1e-10)
+    return 10.0 * ops.log(value_range**2 / error) / math.log(10.0)
 
 
 def least_squares_discriminator_loss(real_logits, fake_logits):

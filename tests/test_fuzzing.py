@@ -236,6 +236,16 @@ def test_generate_rejects_bad_counts_labels_and_latent_points(name):
 
         bad_points()
 
+        @FUZZ
+        @given(temperature=st.one_of(st.floats(max_value=-1e-6), st.sampled_from([float("nan"), float("inf"), "1", None,
+                                                                                 True, [1.0]])))
+        def bad_temperature(temperature):
+            with pytest.raises(ValueError) as err:
+                model.generate(2, temperature=temperature)
+            assert_clear(err, "temperature must be")
+
+        bad_temperature()
+
 
 def test_every_family_is_fuzzed_on_the_entry_points_it_has():
     """The registry-wide tests above reach every family; this names what each one gets."""

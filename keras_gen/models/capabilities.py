@@ -70,6 +70,21 @@ def check_count(num_images, what="num_images"):
     return int(num_images)
 
 
+def check_temperature(temperature, latent_points=None):
+    """`temperature` as a float after checking it: finite and >= 0, and 1 when `latent_points` are given."""
+    if isinstance(temperature, bool) or not isinstance(temperature, (int, float, np.integer, np.floating)):
+        # A ValueError like every other bad argument of generate(), so callers catch one type.
+        raise ValueError(f"temperature must be a number >= 0, got {temperature!r}.")  # noqa: TRY004
+    if not (math.isfinite(temperature) and temperature >= 0):
+        raise ValueError(f"temperature must be a finite number >= 0 (1 samples the prior), got {temperature}.")
+    if latent_points is not None and temperature != 1:
+        raise ValueError(
+            "temperature scales latent points the model draws; with latent_points= given, scale them "
+            "yourself (or pass num_images= and temperature=)."
+        )
+    return float(temperature)
+
+
 def fixed_latent_points(num_points, latent_dim, seed=0):
     """Latent points from N(0, I) that depend only on `seed`, for comparable grids."""
     rng = np.random.default_rng(seed)
@@ -106,15 +121,33 @@ class SamplesFromPrior(Generates):
 
     latent_dim: int
 
-    def sample_latent(self, num_points):
-        """Draws `num_points` latent points from N(0, I) with the model's seed generator."""
-        return keras.random.normal((num_points, self.latent_dim), seed=self.seed_generator)
+    def sample_latent(self, num_points, labels=None, temperature=1.0):
+        """Draws `num_points` latent points from the prior with the model's seed generator.
+
+        The prior is N(0, I) unless the family's `prior_points` moves it (a
+        class-conditional prior p(z | y) needs `labels`, one per point).
+        `temperature` scales the standard-normal noise before that (1: the prior).
+        """
+        noise = keras.random.normal((num_points, self.latent_dim), seed=self.seed_generator)
+        if temperature != 1.0:
+            noise = noise * temperature
+        return noise if labels is None else self.prior_points(noise, labels)
+
+    def prior_points(self, noise, labels=None):
+        """Maps standard-normal points `(n, latent_dim)` to points of the prior (of p(z | y) with labels).
+
+        N(0, I) priors return `noise` unchanged; a family with a learned
+        Gaussian prior returns `mean + exp(log_var / 2) * noise`. Zero noise
+        gives the prior's mode. Latent tools use it to draw, start from and
+        walk between prior points.
+        """
+        return noise
 
     def check_latent_points(self, latent_points):
         """Returns `latent_points` as float32 after checking their shape."""
         return check_latent_points(latent_points, self.latent_dim)
 
-    def generate(self, num_images=None, *, latent_points=None, labels=None, batch_size=256):
+    def generate(self, num_images=None, *, latent_points=None, labels=None, temperature=1.0, batch_size=256):
         """Generates images from the prior, in `data_scale`, as a numpy array.
 
         Args:
@@ -124,6 +157,10 @@ class SamplesFromPrior(Generates):
                 `(n, latent_dim)`; the same points give the same images.
             labels: for conditional models, one integer class per image (None:
                 the classes in turn); unconditional models take none.
+            temperature: scales the prior's standard-normal noise when points
+                are drawn: 1 samples the model; below 1 trades variety for
+                typical images (the "truncation" of Brock et al., 2019, in its
+                simplest form; Kingma & Dhariwal, 2018, call it temperature).
             batch_size: how many images to compute at once.
 
         Returns:
@@ -131,8 +168,12 @@ class SamplesFromPrior(Generates):
         """
         if (num_images is None) == (latent_points is None):
             raise ValueError("Pass either num_images or latent_points to generate(), not both.")
+        temperature = check_temperature(temperature, latent_points)
         if latent_points is None:
-            latent_points = self.sample_latent(check_count(num_images))
+            count = check_count(num_images)
+            labels = self.check_labels(labels, count)
+            labels_tensor = None if labels is None else ops.convert_to_tensor(labels, "int32")
+            latent_points = self.sample_latent(count, labels_tensor, temperature)
         latent_points = self.check_latent_points(latent_points)
         labels = self.check_labels(labels, latent_points.shape[0])
         if labels is None:
@@ -153,11 +194,15 @@ class SamplesFromPrior(Generates):
             columns = columns or max(1, -(-n // self.num_classes))
             labels = np.repeat(np.arange(self.num_classes, dtype="int32"), columns)
             n = len(labels)
-        return self.generate(latent_points=fixed_latent_points(n, self.latent_dim, seed), labels=labels), columns
+        points = fixed_latent_points(n, self.latent_dim, seed)
+        if labels is not None:
+            points = ops.convert_to_numpy(self.prior_points(points, ops.convert_to_tensor(labels, "int32")))
+        return self.generate(latent_points=points, labels=labels), columns
 
-    def sample(self, num_images=None, *, latent_points=None, labels=None, batch_size=256):
+    def sample(self, num_images=None, *, latent_points=None, labels=None, temperature=1.0, batch_size=256):
         """Same as `generate`: draws new images from the model."""
-        return self.generate(num_images, latent_points=latent_points, labels=labels, batch_size=batch_size)
+        return self.generate(num_images, latent_points=latent_points, labels=labels, temperature=temperature,
+                             batch_size=batch_size)
 
     def _generate_batch(self, latent_points, labels):
         raise NotImplementedError

@@ -1,9 +1,12 @@
 """The conditional variational autoencoder."""
 
 import keras
+from keras import ops
 
 from keras_gen import networks
 from keras_gen.models.vae import VAE
+
+PRIORS = ("learned", "standard")
 
 
 @keras.saving.register_keras_serializable(package="keras_gen")
@@ -15,11 +18,21 @@ class ConditionalVAE(VAE):
     Learning with Deep Generative Models" (2014), model M2 with every label
     observed. The loss is the VAE's negative ELBO, conditioned on the label:
 
-        loss = -log p(x | z, y) + beta * KL(q(z | x, y) || N(0, I)).
+        loss = -log p(x | z, y) + beta * KL(q(z | x, y) || p(z | y)).
 
-    Because the label carries the class, the latent code is free to hold what
-    the class does not (style, thickness, slant): the same latent point decoded
-    with different labels gives the same style in each class.
+    The prior p(z | y) is, by default (`prior="learned"`), a Gaussian with a
+    learned mean and log-variance per class: Sohn et al.'s prior network
+    p(z | y), which for a class label reduces to one mean and variance per
+    class (both start at N(0, I) and train with the rest). It follows where
+    each class's codes really lie, so `generate(n, labels=...)` draws latent
+    points from the class's own region; on Fashion-MNIST this raised the share
+    of samples a classifier assigns to the requested class from 0.56 to 0.83
+    after 4 minutes of training (see docs/latent.md). `prior="standard"` uses
+    N(0, I) for every class, as Kingma et al.'s M2 does; then the label
+    carries the class and the latent code holds what the class does not
+    (style, thickness, slant). Either way `encode`/`decode` work in the same
+    latent space, and `prior_points(noise, labels)` maps standard-normal
+    points to the prior's.
 
     Everything the `VAE` offers takes the labels beside the images:
     `encode(images, labels)`, `decode(latent_points, labels)`,
@@ -34,6 +47,7 @@ class ConditionalVAE(VAE):
         encoder: a model from `[images, labels]` to `[mean, log_var]`.
         decoder: a model from `[latent_points, labels]` to decoder outputs.
         num_classes: how many classes the labels index.
+        prior: `"learned"` (a Gaussian per class, learned) or `"standard"` (N(0, I)).
         **kwargs: the `VAE` arguments (`reconstruction`, `beta`, `seed`, ...).
 
     Example:
@@ -46,10 +60,36 @@ class ConditionalVAE(VAE):
 
     batch_kind = "images_labels"
 
-    def __init__(self, encoder, decoder, num_classes, **kwargs):
+    def __init__(self, encoder, decoder, num_classes, prior="learned", **kwargs):
         num_classes = networks.check_num_classes(num_classes)
+        if prior not in PRIORS:
+            raise ValueError(f"Unknown prior {prior!r}: use one of {PRIORS}.")
         super().__init__(encoder, decoder, **kwargs)
         self.num_classes = num_classes
+        self.prior = prior
+        if prior == "learned":
+            shape = (num_classes, self.latent_dim)
+            self.prior_mean = self.add_weight(shape=shape, initializer="zeros", name="prior_mean")
+            self.prior_log_var = self.add_weight(shape=shape, initializer="zeros", name="prior_log_var")
+
+    def _prior(self, labels):
+        if self.prior == "standard":
+            return None, None
+        labels = ops.convert_to_tensor(labels, "int32")
+        return ops.take(self.prior_mean, labels, axis=0), ops.take(self.prior_log_var, labels, axis=0)
+
+    def prior_points(self, noise, labels=None):
+        """Maps standard-normal points to points of p(z | y): `mean_y + exp(log_var_y / 2) * noise`.
+
+        `labels` (one per point) are required; zero noise gives each class's
+        prior mode. With `prior="standard"` the points come back unchanged.
+        """
+        noise = ops.convert_to_tensor(noise, "float32")
+        labels = self._user_labels(labels, ops.shape(noise)[0])
+        mean, log_var = self._prior(labels)
+        if mean is None:
+            return noise
+        return mean + ops.exp(0.5 * log_var) * noise
 
     @staticmethod
     def _network_shapes(encoder, decoder):
@@ -108,7 +148,7 @@ class ConditionalVAE(VAE):
             hidden_units: units of the dense hidden layers.
             layers_per_stage: convolutions per resolution in both networks.
             label_encoding: `"one_hot"` or `"embedding"`.
-            **kwargs: the `ConditionalVAE` arguments (`reconstruction`, `beta`, `seed`, ...).
+            **kwargs: the `ConditionalVAE` arguments (`prior`, `reconstruction`, `beta`, `seed`, ...).
         """
         num_classes = networks.check_num_classes(num_classes)
         common = {"layers_per_stage": layers_per_stage, "num_classes": num_classes, "label_encoding": label_encoding}
@@ -117,4 +157,9 @@ class ConditionalVAE(VAE):
         return cls(encoder, decoder, num_classes=num_classes, **kwargs)
 
     def get_config(self):
-        return {**super().get_config(), "num_classes": self.num_classes}
+        return {**super().get_config(), "num_classes": self.num_classes, "prior": self.prior}
+
+    @classmethod
+    def from_config(cls, config):
+        # Files saved before the learned prior existed used N(0, I).
+        return super().from_config({"prior": "standard", **config})

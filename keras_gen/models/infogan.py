@@ -5,7 +5,12 @@ import numpy as np
 from keras import ops
 
 from keras_gen import losses, networks
-from keras_gen.models.capabilities import _batched, check_count, fixed_latent_points
+from keras_gen.models.capabilities import (
+    _batched,
+    check_count,
+    check_temperature,
+    fixed_latent_points,
+)
 from keras_gen.models.gan import GAN
 
 
@@ -202,7 +207,8 @@ class InfoGAN(GAN):
             raise ValueError("The codes contain NaN or infinite values.")
         return codes
 
-    def generate(self, num_images=None, *, latent_points=None, codes=None, labels=None, batch_size=256):
+    def generate(self, num_images=None, *, latent_points=None, codes=None, labels=None, temperature=1.0,
+                 batch_size=256):
         """Generates images from z and codes c, in `data_scale`, as a numpy array.
 
         Args:
@@ -212,13 +218,16 @@ class InfoGAN(GAN):
             codes: the codes c, `(n, code_dim)` (see `codes_for`); sampled from
                 their prior when omitted. Given both, the output is deterministic.
             labels: an InfoGAN takes no labels (its categories are codes).
+            temperature: scales the drawn noise z (not the codes); see
+                `SamplesFromPrior.generate`.
             batch_size: how many images to compute at once.
         """
         self.check_labels(labels, 0)
         if (num_images is None) == (latent_points is None):
             raise ValueError("Pass either num_images or latent_points to generate(), not both.")
+        temperature = check_temperature(temperature, latent_points)
         if latent_points is None:
-            latent_points = self.sample_latent(check_count(num_images))
+            latent_points = self.sample_latent(check_count(num_images), temperature=temperature)
         latent_points = ops.convert_to_numpy(self.check_latent_points(latent_points))
         count = len(latent_points)
         codes = ops.convert_to_numpy(self.sample_codes(count)) if codes is None else self.check_codes(codes, count)

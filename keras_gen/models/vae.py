@@ -185,13 +185,23 @@ class VAE(SamplesFromPrior, Encodes, HasLikelihood, PixelDecoder, GenerativeMode
             )
         return losses.gaussian_log_likelihood(images, outputs, math.log(self.decoder_std))
 
+    def _prior(self, labels):
+        """`(mean, log_var)` of the prior p(z) (p(z | y)), broadcastable to `(batch, latent_dim)`.
+
+        `(None, None)` means N(0, I); a family with another prior overrides this.
+        """
+        return None, None
+
+    def _kl(self, mean, log_var, labels):
+        return losses.gaussian_kl(mean, log_var, *self._prior(labels))
+
     def elbo(self, images, labels=None):
         """One-sample ELBO estimate per image, in nats: `(batch,)`."""
         images = ops.convert_to_tensor(images, "float32")
         labels = self._user_labels(labels, ops.shape(images)[0])
         mean, log_var = self.encoder(self._inputs(images, labels))
         z = reparameterize(mean, log_var, self.seed_generator)
-        return self.log_px_given_z(images, z, labels) - losses.gaussian_kl(mean, log_var)
+        return self.log_px_given_z(images, z, labels) - self._kl(mean, log_var, labels)
 
     def log_prob(self, images, labels=None, num_samples=64, batch_size=64):
         """The importance-weighted lower bound on log p(x) per image, in nats.
@@ -213,7 +223,11 @@ class VAE(SamplesFromPrior, Encodes, HasLikelihood, PixelDecoder, GenerativeMode
         mean, log_var = ops.repeat(mean, samples, axis=0), ops.repeat(log_var, samples, axis=0)
         z = reparameterize(mean, log_var, self.seed_generator)
         log_q = losses.gaussian_log_likelihood(z, mean, 0.5 * log_var)
-        log_prior = losses.gaussian_log_likelihood(z, ops.zeros_like(z))
+        prior_mean, prior_log_var = self._prior(tiled_labels)
+        if prior_mean is None:
+            log_prior = losses.gaussian_log_likelihood(z, ops.zeros_like(z))
+        else:
+            log_prior = losses.gaussian_log_likelihood(z, prior_mean, 0.5 * prior_log_var)
         log_px = self.log_px_given_z(tiled, z, tiled_labels)
         log_weights = ops.reshape(log_px + log_prior - log_q, (count, samples))
         return ops.logsumexp(log_weights, axis=1) - math.log(samples)
@@ -235,7 +249,7 @@ class VAE(SamplesFromPrior, Encodes, HasLikelihood, PixelDecoder, GenerativeMode
         mean, log_var = self.encoder(self._inputs(images, labels), training=training)
         z = reparameterize(mean, log_var, self.seed_generator)
         reconstruction_loss = -self.log_px_given_z(images, z, labels, training=training)
-        kl_loss = losses.gaussian_kl(mean, log_var)
+        kl_loss = self._kl(mean, log_var, labels)
         loss = global_batch_mean(reconstruction_loss + self.beta * kl_loss)
         return loss, (reconstruction_loss, kl_loss)
 

@@ -125,7 +125,8 @@ class ConditionalVAEHyperModel(VAEHyperModel):
 
     Trains on `(images, labels)` and is scored by the validation negative ELBO
     of log p(x | y): pass `validation_data=(images, labels)`. Adds
-    `label_encoding` (`"one_hot"` or `"embedding"`) to the VAE's space.
+    `label_encoding` (`"one_hot"` or `"embedding"`) and `prior` (`"learned"`
+    or `"standard"`) to the VAE's space.
 
     Args:
         image_shape: `(height, width, channels)`, sides divisible by 4.
@@ -159,6 +160,7 @@ class ConditionalVAEHyperModel(VAEHyperModel):
             **super().model_kwargs(hp),
             "num_classes": self.num_classes,
             "label_encoding": hp.Choice("label_encoding", ["one_hot", "embedding"], default="one_hot"),
+            "prior": hp.Choice("prior", ["learned", "standard"], default="learned"),
         }
 
     def objective_hint(self) -> str:

@@ -7,6 +7,7 @@ import tensorflow as tf
 
 import keras_gen
 from keras_gen.models import ConditionalVAE
+from keras_gen.models.capabilities import fixed_latent_points
 from tests.test_case import GenerativeModelTestCase, changed, weights_of
 
 NUM_CLASSES = 4
@@ -142,4 +143,150 @@ class TestConditionalVAE(GenerativeModelTestCase):
         model = hypermodel.build(hp)
         assert isinstance(model, ConditionalVAE) and model.num_classes == NUM_CLASSES
         assert hp.get("label_encoding") in ("one_hot", "embedding")
+        assert model.prior == hp.get("prior") and hp.get("prior") in ("learned", "standard")
         assert hypermodel.objective.name == "val_negative_elbo"
+
+
+def _with_random_prior(model, seed=1):
+    rng = np.random.default_rng(seed)
+    model.prior_mean.assign(rng.normal(size=model.prior_mean.shape).astype("float32"))
+    model.prior_log_var.assign(rng.normal(scale=0.5, size=model.prior_log_var.shape).astype("float32"))
+    return model.prior_mean.numpy(), model.prior_log_var.numpy()
+
+
+def _small(**kwargs):
+    return ConditionalVAE.for_images((28, 28, 1), num_classes=NUM_CLASSES, latent_dim=3, width=4, hidden_units=16,
+                                     seed=0, **kwargs)
+
+
+def test_learned_prior_enters_the_elbo_against_numpy():
+    model = _small(beta=0.5)
+    model.compile()
+    prior_mean, prior_log_var = _with_random_prior(model)
+    x, y = _images(8), _labels(8)
+    state = model.seed_generator.state.numpy().copy()
+    logs = model.test_step((tf.constant(x), tf.constant(y)))
+    model.seed_generator.state.assign(state)
+    mean, log_var = (t.numpy() for t in model.encode(x, y))
+    eps = keras.random.normal(mean.shape, seed=model.seed_generator).numpy()
+    z = mean + np.exp(0.5 * log_var) * eps
+    p = 1 / (1 + np.exp(-model.decoder([z, y]).numpy()))
+    log_px = np.sum(x * np.log(p) + (1 - x) * np.log(1 - p), axis=(1, 2, 3))
+    # KL of two diagonal Gaussians, one dimension at a time: log(s2/s1) + (s1^2 + (m1-m2)^2) / (2 s2^2) - 1/2.
+    m2, s2 = prior_mean[y], np.exp(0.5 * prior_log_var[y])
+    s1 = np.exp(0.5 * log_var)
+    kl = np.sum(np.log(s2 / s1) + (s1**2 + (mean - m2) ** 2) / (2 * s2**2) - 0.5, axis=1)
+    np.testing.assert_allclose(float(logs["loss"]), np.mean(-log_px + 0.5 * kl), rtol=1e-4)
+    np.testing.assert_allclose(float(logs["kl_loss"]), np.mean(kl), rtol=1e-4)
+
+
+def test_log_prob_weighs_by_the_learned_prior():
+    from scipy.stats import norm
+
+    model = _small()
+    prior_mean, prior_log_var = _with_random_prior(model, seed=2)
+    x, y = _images(4), _labels(4)
+    state = model.seed_generator.state.numpy().copy()
+    bound = model._log_prob_batch(tf.constant(x), tf.constant(y), samples=1).numpy()
+    model.seed_generator.state.assign(state)
+    mean, log_var = (t.numpy() for t in model.encode(x, y))
+    eps = keras.random.normal(mean.shape, seed=model.seed_generator).numpy()
+    std = np.exp(0.5 * log_var)
+    z = mean + std * eps
+    log_px = model.log_px_given_z(x, z, tf.constant(y)).numpy()
+    log_prior = norm.logpdf(z, prior_mean[y], np.exp(0.5 * prior_log_var[y])).sum(1)
+    log_q = norm.logpdf(z, mean, std).sum(1)
+    np.testing.assert_allclose(bound, log_px + log_prior - log_q, rtol=1e-4)
+
+
+def test_generate_draws_from_each_class_prior():
+    model = _small()
+    prior_mean, prior_log_var = _with_random_prior(model, seed=3)
+    # prior_points maps noise through each class's Gaussian; zero noise is the mode.
+    noise = np.random.default_rng(0).normal(size=(8, 3)).astype("float32")
+    labels = _labels(8)
+    expected = prior_mean[labels] + np.exp(0.5 * prior_log_var[labels]) * noise
+    np.testing.assert_allclose(model.prior_points(noise, labels).numpy(), expected, rtol=1e-5)
+    np.testing.assert_allclose(model.prior_points(np.zeros((4, 3), "float32"), [0, 1, 2, 3]).numpy(),
+                               prior_mean, rtol=1e-6)
+    # Many draws of class 2 have its mean and spread.
+    points = model.sample_latent(20000, tf.constant(np.full(20000, 2, "int32"))).numpy()
+    np.testing.assert_allclose(points.mean(0), prior_mean[2], atol=0.05)
+    np.testing.assert_allclose(points.std(0), np.exp(0.5 * prior_log_var[2]), rtol=0.05)
+    # generate(n, labels) decodes those points: the same seed state gives decode(prior_points(noise)).
+    state = model.seed_generator.state.numpy().copy()
+    images = model.generate(4, labels=[2, 2, 3, 3])
+    model.seed_generator.state.assign(state)
+    noise = keras.random.normal((4, 3), seed=model.seed_generator).numpy()
+    points = prior_mean[[2, 2, 3, 3]] + np.exp(0.5 * prior_log_var[[2, 2, 3, 3]]) * noise
+    np.testing.assert_allclose(images, model.decode(points, [2, 2, 3, 3]).numpy(), atol=1e-5)
+    # prior_points needs the labels.
+    with pytest.raises(ValueError, match="class-conditional"):
+        model.prior_points(noise)
+
+
+def test_prior_weights_learn_only_when_learned():
+    learned, standard = _small(), _small(prior="standard")
+    assert len(learned.trainable_weights) == len(standard.trainable_weights) + 2
+    learned.compile()
+    before = learned.prior_mean.numpy().copy(), learned.prior_log_var.numpy().copy()
+    learned.fit(_images(), _labels(), batch_size=8, epochs=2, verbose=0)
+    assert not np.allclose(before[0], learned.prior_mean.numpy())
+    assert not np.allclose(before[1], learned.prior_log_var.numpy())
+    # The standard prior is N(0, I) for every class.
+    noise = np.ones((2, 3), "float32")
+    np.testing.assert_array_equal(standard.prior_points(noise, [0, 1]).numpy(), noise)
+    with pytest.raises(ValueError, match="Unknown prior 'flat'"):
+        _small(prior="flat")
+
+
+def test_prior_round_trips_and_old_files_load_with_the_standard_prior(tmp_path):
+    model = _small()
+    _with_random_prior(model, seed=4)
+    path = str(tmp_path / "cvae.keras")
+    model.save(path)
+    loaded = keras.saving.load_model(path)
+    assert loaded.prior == "learned"
+    np.testing.assert_array_equal(loaded.prior_mean.numpy(), model.prior_mean.numpy())
+    noise = np.zeros((2, 3), "float32")
+    np.testing.assert_allclose(loaded.prior_points(noise, [1, 3]).numpy(), model.prior_points(noise, [1, 3]).numpy())
+    config = model.get_config()
+    del config["prior"]  # as in files written before the learned prior existed
+    assert ConditionalVAE.from_config(config).prior == "standard"
+
+
+def test_latent_tools_start_from_the_class_prior():
+    from keras_gen import latent
+
+    model = _small()
+    prior_mean, _ = _with_random_prior(model, seed=5)
+    # traverse's default base is the class's prior mode, with one dimension moved.
+    row = latent.traverse(model, dims=[1], values=[0.7], label=2)[0, 0]
+    point = prior_mean[2].copy()
+    point[1] = 0.7
+    np.testing.assert_allclose(row, model.decode(point[None], [2]).numpy()[0], atol=1e-5)
+    # Snapshot grids decode the fixed points mapped into each class's prior.
+    images, columns = model.grid_samples(n=8, seed=0)
+    labels = np.repeat(np.arange(NUM_CLASSES), columns)
+    points = model.prior_points(fixed_latent_points(len(labels), 3, 0), labels)
+    np.testing.assert_allclose(images, model.decode(points, labels).numpy(), atol=1e-5)
+
+
+def test_temperature_scales_the_drawn_noise():
+    model = _small()
+    prior_mean, prior_log_var = _with_random_prior(model, seed=6)
+    labels = [0, 1, 2, 3]
+    state = model.seed_generator.state.numpy().copy()
+    images = model.generate(4, labels=labels, temperature=0.5)
+    model.seed_generator.state.assign(state)
+    noise = keras.random.normal((4, 3), seed=model.seed_generator).numpy()
+    points = prior_mean[labels] + np.exp(0.5 * prior_log_var[labels]) * 0.5 * noise
+    np.testing.assert_allclose(images, model.decode(points, labels).numpy(), atol=1e-5)
+    # Temperature 0: each class's prior mode.
+    np.testing.assert_allclose(model.generate(4, labels=labels, temperature=0), model.decode(prior_mean, labels).numpy(),
+                               atol=1e-5)
+    for bad in (-0.5, float("nan"), float("inf"), "hot", True):
+        with pytest.raises(ValueError, match="temperature must be"):
+            model.generate(2, labels=[0, 1], temperature=bad)
+    with pytest.raises(ValueError, match="scale them yourself"):
+        model.generate(latent_points=np.zeros((2, 3), "float32"), labels=[0, 1], temperature=0.5)

@@ -210,3 +210,21 @@ class TestDCGAN(GenerativeModelTestCase):
                 callbacks=[keras.callbacks.ModelCheckpoint(path)])
         restored = keras.models.load_model(path)
         assert int(restored.d_optimizer.iterations.numpy()) == 4
+
+
+def test_generate_temperature_scales_the_noise_of_every_prior_sampler():
+    gan = DCGAN.for_images((28, 28, 1), latent_dim=8, width=4, seed=0)
+    state = gan.seed_generator.state.numpy().copy()
+    images = gan.generate(3, temperature=0.3)
+    gan.seed_generator.state.assign(state)
+    noise = keras.random.normal((3, 8), seed=gan.seed_generator).numpy()
+    np.testing.assert_allclose(images, gan.generate(latent_points=0.3 * noise), atol=1e-5)
+    np.testing.assert_allclose(gan.generate(2, temperature=0.0), gan.generate(latent_points=np.zeros((2, 8))), atol=1e-6)
+    # InfoGAN: the temperature scales z, not the codes.
+    info = keras_gen.models.InfoGAN.for_images((8, 8, 1), latent_dim=4, width=4, categorical_codes=[3],
+                                               continuous_codes=2, seed=0)
+    codes = np.array([[0, 1, 0, 0.5, -0.5], [0, 0, 1, 0, 0]], "float32")  # one-hot of 3 values, 2 continuous
+    np.testing.assert_allclose(info.generate(2, codes=codes, temperature=0.0),
+                               info.generate(latent_points=np.zeros((2, 4)), codes=codes), atol=1e-6)
+    with pytest.raises(ValueError, match="temperature must be"):
+        info.generate(2, temperature=-1)
