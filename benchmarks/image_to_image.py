@@ -135,9 +135,9 @@ def cyclegan_rows(args, extractor, test_images, test_labels):
 
 
 def hole_psnr(filled, originals, masks):
-    error = ((filled - originals) ** 2 * masks).reshape(len(masks), -1).sum(axis=1) / masks.reshape(
-        len(masks), -1).sum(axis=1)
-    return float(np.mean(10 * np.log10(4.0 / np.maximum(error, 1e-10))))
+    """Mean PSNR (dB) over the images, of the pixels inside each hole; pixels in [-1, 1]."""
+    originals, filled, masks = (np.asarray(a, "float32") for a in (originals, filled, masks))
+    return float(np.mean(keras_gen.losses.peak_signal_to_noise_ratio(originals, filled, 2.0, masks)))
 
 
 def inpainting_rows(args, test_images):

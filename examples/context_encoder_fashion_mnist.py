@@ -25,8 +25,9 @@ from keras_gen.callbacks import ImageSnapshot, save_translations
 
 
 def hole_psnr(filled, originals, masks):
-    error = ((filled - originals) ** 2 * masks).sum() / masks.sum() / originals.shape[-1]
-    return 10 * np.log10(4.0 / error)
+    """Mean PSNR (dB) over the images, of the pixels inside each hole; pixels in [-1, 1]."""
+    originals, filled, masks = (np.asarray(a, "float32") for a in (originals, filled, masks))
+    return float(np.mean(keras_gen.losses.peak_signal_to_noise_ratio(originals, filled, 2.0, masks)))
 
 
 def main(argv=None):

@@ -26,9 +26,9 @@ import os
 
 import keras
 
-CHECKPOINT_FILE = "checkpoint.keras"
-STATE_FILE = "checkpoint.json"
-HISTORY_FILE = "history.csv"
+from keras_gen.run_files import CHECKPOINT_FILE, HISTORY_FILE
+from keras_gen.run_files import CHECKPOINT_STATE_FILE as STATE_FILE
+
 _MODEL_TMP = "checkpoint.tmp.keras"  # Keras saves only to names ending in .keras
 _STATE_TMP = STATE_FILE + ".tmp"
 

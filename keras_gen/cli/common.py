@@ -10,6 +10,21 @@ import sys
 import tempfile
 import zipfile
 
+from keras_gen.run_files import (  # noqa: F401 (the files a training run writes into --out, named once)
+    CHECKPOINT_FILE,
+    CHECKPOINT_STATE_FILE,
+    COMPLETIONS_FILE,
+    EVALUATION_FILE,
+    HISTORY_FILE,
+    LOSS_PLOT_FILE,
+    MODEL_FILE,
+    RECONSTRUCTIONS_FILE,
+    RUN_CONFIG_FILE,
+    SAMPLES_FILE,
+    SNAPSHOT_DIR,
+    TRANSLATIONS_FILE,
+)
+
 PROG = "keras-gen"
 
 # Exit codes: 2 for usage errors (what argparse uses too), 1 for a failed run.
@@ -20,20 +35,6 @@ EXIT_INTERRUPTED = 130
 # The paired tasks of keras_gen.data.load_pairs (keras_gen.data.TASKS), named here so that
 # parsing the command line does not import TensorFlow; tests/cli checks the two agree.
 PAIRED_TASKS = ("edges", "superres", "inpaint")
-
-# Files a training run writes into its --out directory.
-MODEL_FILE = "model.keras"
-CHECKPOINT_FILE = "checkpoint.keras"
-CHECKPOINT_STATE_FILE = "checkpoint.json"
-HISTORY_FILE = "history.csv"
-LOSS_PLOT_FILE = "losses.png"
-SAMPLES_FILE = "samples.png"
-RECONSTRUCTIONS_FILE = "reconstructions.png"
-COMPLETIONS_FILE = "completions.png"
-TRANSLATIONS_FILE = "translations.png"
-SNAPSHOT_DIR = "snapshots"
-RUN_CONFIG_FILE = "run.json"
-EVALUATION_FILE = "evaluation.json"
 
 # Lines TensorFlow's C++ runtime prints while it loads on a machine without a GPU.
 _STARTUP_NOISE = re.compile(

@@ -8,7 +8,6 @@ from keras_gen import losses, networks
 from keras_gen.layers.image_to_image import ImagePool
 from keras_gen.models.base import GenerativeModel
 from keras_gen.models.capabilities import Translates
-from keras_gen.models.image_to_image import mean_absolute_error
 from keras_gen.training import global_batch_mean, minimize_players, unscaled
 
 DIRECTIONS = ("a_to_b", "b_to_a")
@@ -147,8 +146,8 @@ class CycleGAN(Translates, GenerativeModel):
         """Per-example terms of the generators' loss: `(total, (fake_a, fake_b, adversarial, cycle, identity))`."""
         fake_b = self.generator_ab(images_a, training=training)
         fake_a = self.generator_ba(images_b, training=training)
-        cycle = (mean_absolute_error(images_a, self.generator_ba(fake_b, training=training))
-                 + mean_absolute_error(images_b, self.generator_ab(fake_a, training=training)))
+        cycle = (losses.mean_absolute_error(images_a, self.generator_ba(fake_b, training=training))
+                 + losses.mean_absolute_error(images_b, self.generator_ab(fake_a, training=training)))
         score = lambda discriminator, fake, real: self.objective.generator(
             losses.AdversarialContext(real, fake, None, discriminator(fake, training=training)))
         adversarial_b = score(self.discriminator_b, fake_b, images_b)
@@ -156,8 +155,8 @@ class CycleGAN(Translates, GenerativeModel):
         total_a = self.cycle_weight * cycle
         identity = ops.zeros_like(cycle)
         if self.identity_weight:
-            identity = (mean_absolute_error(images_b, self.generator_ab(images_b, training=training))
-                        + mean_absolute_error(images_a, self.generator_ba(images_a, training=training)))
+            identity = (losses.mean_absolute_error(images_b, self.generator_ab(images_b, training=training))
+                        + losses.mean_absolute_error(images_a, self.generator_ba(images_a, training=training)))
             total_a = total_a + self.identity_weight * identity
         # The two domains may come in batches of different sizes: each term is a per-domain mean.
         total = global_batch_mean(adversarial_b) + global_batch_mean(adversarial_a) + global_batch_mean(total_a)
@@ -233,14 +232,22 @@ class CycleGAN(Translates, GenerativeModel):
         back = "b_to_a" if direction == "a_to_b" else "a_to_b"
         return self.translate(there, batch_size=batch_size, direction=back)
 
-    def translation_rows(self, inputs, targets=None, **options):
-        """Rows A | A -> B | A -> B -> A, and B | B -> A | B -> A -> B when `targets` (images of B) are given."""
-        images_a = np.asarray(inputs, "float32")
-        rows = {"A": images_a, "A to B": self.translate(images_a), "A to B to A": self.cycle(images_a)}
+    def translation_rows(self, inputs, targets=None, direction="a_to_b"):
+        """Rows input | translated | translated back, in `direction`; the same the other way for `targets`.
+
+        With the default direction the rows are A | A -> B | A -> B -> A, then
+        (when `targets`, images of B, are given) B | B -> A | B -> A -> B;
+        `direction="b_to_a"` takes `inputs` from B and lists B's rows first.
+        """
+        back = "b_to_a" if direction == "a_to_b" else "a_to_b"
+        first, second = ("A", "B") if direction == "a_to_b" else ("B", "A")
+        images = np.asarray(inputs, "float32")
+        rows = {first: images, f"{first} to {second}": self.translate(images, direction=direction),
+                f"{first} to {second} to {first}": self.cycle(images, direction=direction)}
         if targets is not None:
-            images_b = np.asarray(targets, "float32")
-            rows.update({"B": images_b, "B to A": self.translate(images_b, direction="b_to_a"),
-                         "B to A to B": self.cycle(images_b, direction="b_to_a")})
+            others = np.asarray(targets, "float32")
+            rows.update({second: others, f"{second} to {first}": self.translate(others, direction=back),
+                         f"{second} to {first} to {second}": self.cycle(others, direction=back)})
         return rows
 
     def get_config(self):

@@ -8,7 +8,6 @@ term, each player with its own optimizer. A family chooses its networks, its
 reconstruction term and what the discriminator sees.
 """
 
-import math
 
 import keras
 import numpy as np
@@ -21,35 +20,6 @@ from keras_gen.models.capabilities import Translates, _batched
 from keras_gen.training import checked_finite, checked_masks, global_batch_mean, minimize, unscaled
 
 RECONSTRUCTIONS = ("l1", "l2")
-
-
-def mean_absolute_error(targets, outputs):
-    """Per-example mean |target - output| over pixels (pix2pix's L1 term; Isola et al., 2017, eq. 3)."""
-    values = ops.abs(targets - outputs)
-    return ops.mean(ops.reshape(values, (ops.shape(values)[0], -1)), axis=-1)
-
-
-def mean_squared_error(targets, outputs):
-    """Per-example mean (target - output)^2 over pixels or features (SRResNet's MSE; Ledig et al., 2017, eq. 4)."""
-    values = ops.square(targets - outputs)
-    return ops.mean(ops.reshape(values, (ops.shape(values)[0], -1)), axis=-1)
-
-
-def masked_squared_error(targets, outputs, masks):
-    """Per-example mean squared error over the masked pixels only (Pathak et al., 2016, eq. 1).
-
-    `masks` is 1 on the missing pixels; an example without any contributes 0.
-    """
-    weights = ops.broadcast_to(masks, ops.shape(targets))
-    flat = lambda values: ops.reshape(values, (ops.shape(values)[0], -1))
-    total = ops.sum(flat(weights * ops.square(targets - outputs)), axis=-1)
-    return total / ops.maximum(ops.sum(flat(weights), axis=-1), 1.0)
-
-
-def peak_signal_to_noise_ratio(targets, outputs, value_range):
-    """Per-example PSNR in dB: 10 log10(range^2 / MSE), `range` the width of the pixel range."""
-    error = ops.maximum(mean_squared_error(targets, outputs), 1e-10)
-    return 10.0 * ops.log(value_range**2 / error) / math.log(10.0)
 
 
 def _first_input_shape(network):
@@ -176,8 +146,8 @@ class PairedTranslator(Translates, GenerativeModel):
     def reconstruction_loss(self, batch, outputs):
         """Per-example reconstruction term of the outputs against the targets."""
         if self.reconstruction == "l1":
-            return mean_absolute_error(batch["targets"], outputs)
-        return mean_squared_error(batch["targets"], outputs)
+            return losses.mean_absolute_error(batch["targets"], outputs)
+        return losses.mean_squared_error(batch["targets"], outputs)
 
     def discriminated(self, batch, images, training):
         """The discriminator's logits on `images` (with the batch's inputs when it is conditional)."""
@@ -233,7 +203,7 @@ class PairedTranslator(Translates, GenerativeModel):
         if adversarial is not None:
             self.trackers["adversarial_loss"].update_state(ops.mean(adversarial))
         width = self.data_scale[1] - self.data_scale[0]
-        self.trackers["psnr"].update_state(ops.mean(peak_signal_to_noise_ratio(batch["targets"], outputs, width)))
+        self.trackers["psnr"].update_state(ops.mean(losses.peak_signal_to_noise_ratio(batch["targets"], outputs, width)))
         return {name: tracker.result() for name, tracker in self.trackers.items()}
 
     def train_step(self, data):
@@ -486,8 +456,8 @@ class SRGAN(SRResNet):
     def reconstruction_loss(self, batch, outputs):
         """The content loss: MSE of content-network features (pixel MSE without a content network)."""
         if self.content_network is None:
-            return mean_squared_error(batch["targets"], outputs)
-        return mean_squared_error(
+            return losses.mean_squared_error(batch["targets"], outputs)
+        return losses.mean_squared_error(
             self.content_network(batch["targets"], training=False), self.content_network(outputs, training=False)
         )
 
@@ -625,7 +595,7 @@ class ContextEncoder(PairedTranslator):
 
     def reconstruction_loss(self, batch, outputs):
         """L2 inside the hole only (Pathak et al., 2016, eq. 1)."""
-        return masked_squared_error(batch["targets"], outputs, batch["masks"])
+        return losses.masked_squared_error(batch["targets"], outputs, batch["masks"])
 
     def centre_masks(self, count):
         """`(count, H, W, 1)` masks of the model's centre hole."""

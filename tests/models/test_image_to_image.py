@@ -9,8 +9,8 @@ import tensorflow as tf
 
 import keras_gen
 from keras_gen import networks
+from keras_gen.losses import masked_squared_error, peak_signal_to_noise_ratio
 from keras_gen.models import SRGAN, ContextEncoder, CycleGAN, Pix2Pix, SRResNet
-from keras_gen.models.image_to_image import masked_squared_error, peak_signal_to_noise_ratio
 from tests.test_case import GenerativeModelTestCase, changed, weights_of
 
 SHAPE = (8, 8, 1)
@@ -278,6 +278,10 @@ class TestContextEncoder(PairedCase):
         outputs[1] = 5.0  # no hole in the second image: its error does not count
         values = keras.ops.convert_to_numpy(masked_squared_error(targets, outputs, masks))
         np.testing.assert_allclose(values, [1.0, 0.0])
+        # PSNR of the hole only: 10 log10(range^2 / MSE over the masked pixels).
+        outputs[0, 0, 0] = 3.0  # errors 9, 1, 1, 1 in the hole; the pixels outside do not count
+        psnr = keras.ops.convert_to_numpy(peak_signal_to_noise_ratio(targets, outputs, 2.0, masks))
+        assert psnr[0] == pytest.approx(10 * np.log10(4.0 / 3.0), rel=1e-5)
 
     def test_paper_weights(self):
         model = self.make_model()
@@ -338,6 +342,17 @@ class TestCycleGAN(GenerativeModelTestCase):
         assert not np.array_equal(model.translate(images), model.translate(images, direction="b_to_a"))
         with pytest.raises(ValueError, match="direction must be one of"):
             model.translate(images, direction="sideways")
+
+    def test_translation_rows_follow_the_direction(self):
+        model = self.make_model()
+        a, b = digits(2), digits(3)[1:]
+        rows = model.translation_rows(b, a, direction="b_to_a")
+        assert list(rows) == ["B", "B to A", "B to A to B", "A", "A to B", "A to B to A"]
+        np.testing.assert_array_equal(rows["B to A"], model.translate(b, direction="b_to_a"))
+        np.testing.assert_array_equal(rows["A to B"], model.translate(a))
+        assert list(model.translation_rows(a)) == ["A", "A to B", "A to B to A"]
+        with pytest.raises(ValueError, match="direction must be one of"):
+            model.translation_rows(a, direction="sideways")
 
     def test_image_pool_returns_past_images(self):
         pool = keras_gen.layers.ImagePool((1, 1, 1), size=4, seed=0)
