@@ -7,7 +7,8 @@ domain classifier and feature network:
 
 - CVAE: FID/KID/precision/recall of 10,000 samples (the classes in turn) vs
   the test set, and how often the classifier labels class-conditioned samples
-  as their class (1,000 per class);
+  as their class (1,000 per class), also at sampling temperatures below 1
+  (with the FID of those samples);
 - concept vector "sneaker -> ankle boot" (from 1,000 training images of each
   class) applied at several strengths to 1,000 test sneakers: the share the
   classifier then calls ankle boots (VAE: encoder; DCGAN: inversion);
@@ -40,6 +41,7 @@ from quality import METRICS, TimeBudget
 import keras_gen
 from keras_gen import families, latent
 from keras_gen.cli import build_model
+from keras_gen.evaluation import metrics as sample_metrics
 
 SNEAKER, ANKLE_BOOT = 7, 9
 BATCH_SIZES = {"cvae": 64, "vae": 128, "dcgan": 64}
@@ -68,17 +70,29 @@ def train(name, budget_seconds, path):
     return row
 
 
-def cvae_figures(cvae, extractor, num_samples):
+def cvae_figures(cvae, extractor, num_samples, temperatures=(0.8, 0.6, 0.4)):
     scores = keras_gen.evaluation.evaluate(
         cvae, "fashion_mnist", split="test", num_samples=num_samples, metrics=METRICS, feature_extractor=extractor
     )
-    per_class = {}
-    for label in range(cvae.num_classes):
-        samples = cvae.generate(1000, labels=np.full(1000, label))
-        predicted = extractor.predict_proba(samples, data_scale=cvae.data_scale).argmax(axis=1)
-        per_class[label] = float(np.mean(predicted == label))
-    return {**{k: float(v) for k, v in scores.items()}, "class_accuracy": float(np.mean(list(per_class.values()))),
-            "class_accuracy_per_class": per_class}
+    row = {k: float(v) for k, v in scores.items()}
+    real = None
+    for temperature in (1.0, *temperatures):
+        per_class, features = {}, []
+        for label in range(cvae.num_classes):
+            samples = cvae.generate(1000, labels=np.full(1000, label), temperature=temperature)
+            sample_features, probabilities = extractor.features_and_probabilities(samples, cvae.data_scale)
+            per_class[label] = float(np.mean(probabilities.argmax(axis=1) == label))
+            features.append(sample_features)
+        accuracy = {"class_accuracy": float(np.mean(list(per_class.values()))), "class_accuracy_per_class": per_class}
+        if temperature == 1.0:
+            row.update(accuracy)
+            continue
+        if real is None:
+            test_images, _ = keras_gen.data.load_numpy("fashion_mnist", "test", scale=cvae.data_scale)
+            real = extractor.features(test_images, cvae.data_scale)
+        accuracy["fid"] = float(sample_metrics.fid(real, np.concatenate(features)))
+        row.setdefault("temperature", {})[str(temperature)] = accuracy
+    return row
 
 
 def concept_figures(model, extractor, train_images, train_labels, test_images, test_labels, invert_options):
@@ -146,6 +160,8 @@ def main(argv=None):
     parser.add_argument("--budget-minutes", type=float, default=15.0)
     parser.add_argument("--models-dir", default="benchmarks/results/latent_models")
     parser.add_argument("--skip-training", action="store_true")
+    parser.add_argument("--train", default="cvae,vae,dcgan", help="the models to train (the others are loaded)")
+    parser.add_argument("--figures", default="cvae,path_length,concept,inversion", help="the figures to measure")
     parser.add_argument("--num-samples", type=int, default=10000)
     parser.add_argument("--encoder-epochs", type=int, default=3)
     parser.add_argument("--json")
@@ -155,37 +171,40 @@ def main(argv=None):
     os.makedirs(args.models_dir, exist_ok=True)
     results = {"budget_minutes": args.budget_minutes, "training": {}}
     paths = {name: os.path.join(args.models_dir, f"{name}.keras") for name in ("cvae", "vae", "dcgan")}
+    figures = set(args.figures.split(","))
+    needed = {"cvae": {"cvae"}, "path_length": {"vae", "dcgan"}, "concept": {"vae", "dcgan"}, "inversion": {"dcgan"}}
     if not args.skip_training:
-        for name, path in paths.items():
-            results["training"][name] = train(name, args.budget_minutes * 60, path)
-    models = {name: keras.saving.load_model(path) for name, path in paths.items()}
+        for name in args.train.split(","):
+            results["training"][name] = train(name, args.budget_minutes * 60, paths[name])
+    models = {name: keras.saving.load_model(paths[name]) for name in set().union(*(needed[f] for f in figures))}
     extractor = keras_gen.evaluation.domain_classifier("fashion_mnist")
     print(f"feature network test accuracy: {extractor.test_accuracy}", flush=True)
 
-    results["cvae"] = cvae_figures(models["cvae"], extractor, args.num_samples)
-    print(json.dumps(results["cvae"], indent=1), flush=True)
-
-    results["path_length"] = {
-        name: {method: latent.perceptual_path_length(models[name], extractor, 2000, method) for method in latent.METHODS}
-        for name in ("vae", "dcgan")
-    }
-    print(results["path_length"], flush=True)
-
-    concept = {}
-    for name, options in (("vae", {}), ("dcgan", {"steps": 200})):
-        scale = models[name].data_scale
-        train_images, train_labels = keras_gen.data.load_numpy("fashion_mnist", "train", scale=scale)
-        test_images, test_labels = keras_gen.data.load_numpy("fashion_mnist", "test", scale=scale)
-        concept[name] = concept_figures(models[name], extractor, train_images, train_labels, test_images,
-                                        test_labels, options)
-        print(name, concept[name], flush=True)
-    results["concept_vector"] = concept
-
-    scale = models["dcgan"].data_scale
-    train_images, _ = keras_gen.data.load_numpy("fashion_mnist", "train", scale=scale)
-    test_images, _ = keras_gen.data.load_numpy("fashion_mnist", "test", scale=scale)
-    results["inversion"] = inversion_figures(models["dcgan"], extractor, train_images, test_images,
-                                             args.encoder_epochs)
+    if "cvae" in figures:
+        results["cvae"] = cvae_figures(models["cvae"], extractor, args.num_samples)
+        print(json.dumps(results["cvae"], indent=1), flush=True)
+    if "path_length" in figures:
+        results["path_length"] = {
+            name: {method: latent.perceptual_path_length(models[name], extractor, 2000, method) for method in latent.METHODS}
+            for name in ("vae", "dcgan")
+        }
+        print(results["path_length"], flush=True)
+    if "concept" in figures:
+        concept = {}
+        for name, options in (("vae", {}), ("dcgan", {"steps": 200})):
+            scale = models[name].data_scale
+            train_images, train_labels = keras_gen.data.load_numpy("fashion_mnist", "train", scale=scale)
+            test_images, test_labels = keras_gen.data.load_numpy("fashion_mnist", "test", scale=scale)
+            concept[name] = concept_figures(models[name], extractor, train_images, train_labels, test_images,
+                                            test_labels, options)
+            print(name, concept[name], flush=True)
+        results["concept_vector"] = concept
+    if "inversion" in figures:
+        scale = models["dcgan"].data_scale
+        train_images, _ = keras_gen.data.load_numpy("fashion_mnist", "train", scale=scale)
+        test_images, _ = keras_gen.data.load_numpy("fashion_mnist", "test", scale=scale)
+        results["inversion"] = inversion_figures(models["dcgan"], extractor, train_images, test_images,
+                                                 args.encoder_epochs)
     results["load_average_at_end"] = os.getloadavg()
     if args.json:
         with open(args.json, "w") as file:
