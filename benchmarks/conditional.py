@@ -103,7 +103,8 @@ def infogan_figures(model, extractor):
         confusion[value] = np.bincount(predicted, minlength=10)
     rows, columns = linear_sum_assignment(-confusion)
     return {"matched_accuracy": float(confusion[rows, columns].sum() / confusion.sum()),
-            "matching": {int(r): int(c) for r, c in zip(rows, columns)}}
+            "matching": {int(r): int(c) for r, c in zip(rows, columns)},
+            "confusion": confusion.astype(int).tolist()}  # row: categorical value; column: classifier's class
 
 
 def linear_probe(train_features, train_labels, test_features, test_labels):

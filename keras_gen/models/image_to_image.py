@@ -8,7 +8,6 @@ term, each player with its own optimizer. A family chooses its networks, its
 reconstruction term and what the discriminator sees.
 """
 
-
 import keras
 import numpy as np
 from keras import ops
