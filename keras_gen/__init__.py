@@ -2,7 +2,8 @@
 
 Data flows one way: `data` -> `layers`/`networks` -> `models` -> `callbacks` /
 `evaluation` -> `tuning` -> `cli`. `families` (the registry of model families)
-sits below all of them and imports nothing heavy.
+and `run_files` (the names of a run folder's files) sit below all of them and
+import nothing heavy.
 
 Subpackages are imported on first use, so `import keras_gen` is fast and the
 `keras-gen` command answers `--help` without importing TensorFlow.

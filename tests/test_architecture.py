@@ -11,6 +11,7 @@ PACKAGE = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__)
 # layer or lower ones (lazy imports inside functions count too).
 LAYERS = {
     "families": 0,
+    "run_files": 0,
     "data": 0,
     "layers": 1,
     "losses": 1,
