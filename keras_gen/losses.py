@@ -95,8 +95,7 @@ def binary_cross_entropy_with_logits(targets, logits):
     Returns:
         `(batch,)` cross-entropies in nats.
     """
-    values = ops.softplus(logits) - targets * logits
-    return ops.mean(ops.reshape(values, (ops.shape(values)[0], -1)), axis=-1)
+    return _mean_over_features(ops.softplus(logits) - targets * logits)
 
 
 def discriminator_loss(real_logits, fake_logits, real_targets=None, fake_targets=None):
@@ -234,9 +233,8 @@ def masked_squared_error(targets, outputs, masks):
     `masks` is 1 on the missing pixels; an example without any contributes 0.
     """
     weights = ops.broadcast_to(masks, ops.shape(targets))
-    flat = lambda values: ops.reshape(values, (ops.shape(values)[0], -1))
-    total = ops.sum(flat(weights * ops.square(targets - outputs)), axis=-1)
-    return total / ops.maximum(ops.sum(flat(weights), axis=-1), 1.0)
+    total = _sum_over_features(weights * ops.square(targets - outputs))
+    return total / ops.maximum(_sum_over_features(weights), 1.0)
 
 
 def peak_signal_to_noise_ratio(targets, outputs, value_range, masks=None):

@@ -174,8 +174,9 @@ class SamplesFromPrior(Generates):
             labels = self.check_labels(labels, count)
             labels_tensor = None if labels is None else ops.convert_to_tensor(labels, "int32")
             latent_points = self.sample_latent(count, labels_tensor, temperature)
-        latent_points = self.check_latent_points(latent_points)
-        labels = self.check_labels(labels, latent_points.shape[0])
+        else:
+            latent_points = self.check_latent_points(latent_points)
+            labels = self.check_labels(labels, latent_points.shape[0])
         if labels is None:
             images = _batched(lambda z: self._generate_batch(z, None), [latent_points], batch_size)
         else:
