@@ -224,16 +224,35 @@ def keep_balanced_labels(labels: np.ndarray, labelled: int, seed: int = 0) -> np
 
 
 def _mixed_labelled_stream(images, labels, share, shuffle, seed):
-    """Labelled examples, repeated, mixed into the unlabelled ones at `share`; ends with the unlabelled."""
+    """Labelled examples, repeated, mixed into the unlabelled ones at `share`.
+
+    An epoch is every unlabelled example once plus round(n_u * share / (1 - share))
+    draws from the repeated labelled ones, in an order that a choice stream
+    fixes: shuffled (reshuffled every epoch) when `shuffle`, evenly spread
+    otherwise. Its length is known in advance, so `fit` sees epochs of one
+    size (a randomly sampled mix would end at a random step).
+    """
     parts = []
     for mask in (labels >= 0, labels < 0):
         part = tf.data.Dataset.from_tensor_slices((images[mask], labels[mask]))
         if shuffle:
             part = part.shuffle(int(mask.sum()), seed=seed, reshuffle_each_iteration=True)
         parts.append(part)
-    return tf.data.Dataset.sample_from_datasets(
-        [parts[0].repeat(), parts[1]], weights=[share, 1.0 - share], seed=seed, stop_on_empty_dataset=True
-    )
+    unlabelled = int(np.sum(labels < 0))
+    labelled_draws = max(1, round(unlabelled * share / (1.0 - share)))
+    # 0 picks the next labelled example, 1 the next unlabelled one.
+    choices = np.concatenate([np.zeros(labelled_draws, np.int64), np.ones(unlabelled, np.int64)])
+    if shuffle:
+        choice = tf.data.Dataset.from_tensor_slices(choices).shuffle(
+            len(choices), seed=seed, reshuffle_each_iteration=True
+        )
+    else:
+        position = np.concatenate([
+            (np.arange(labelled_draws) + 0.5) / labelled_draws, (np.arange(unlabelled) + 0.5) / max(unlabelled, 1)
+        ])
+        choice = tf.data.Dataset.from_tensor_slices(choices[np.argsort(position, kind="stable")])
+    mixed = tf.data.Dataset.choose_from_datasets([parts[0].repeat(), parts[1]], choice)
+    return mixed.apply(tf.data.experimental.assert_cardinality(len(choices))), len(choices)
 
 
 def load(
@@ -278,8 +297,9 @@ def load(
             (unlabelled), for semi-supervised training.
         labelled_share: with `labelled`, the expected share of labelled images
             in each batch (e.g. 0.5): the labelled images are repeated and
-            mixed into the stream of unlabelled ones, which sets the epoch's
-            length. None (the default) keeps the data set's own mix (1,000 of
+            mixed into the stream of unlabelled ones; an epoch is every
+            unlabelled image once plus the labelled draws that make the share,
+            a fixed length. None (the default) keeps the data set's own mix (1,000 of
             60,000: about one labelled image per batch of 64).
         image_size: `(height, width)` to resize TFDS images to (data sets of
             varying image size, such as `cycle_gan/*`); registered data sets
@@ -319,7 +339,7 @@ def load(
             label_array = keep_balanced_labels(label_array, labelled, seed=0 if seed is None else seed)
         num_examples = len(images)
         if labelled_share is not None:
-            ds = _mixed_labelled_stream(images, label_array, labelled_share, shuffle, seed)
+            ds, num_examples = _mixed_labelled_stream(images, label_array, labelled_share, shuffle, seed)
         else:
             ds = tf.data.Dataset.from_tensor_slices(
                 (images, label_array) if labels else images

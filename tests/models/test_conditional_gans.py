@@ -304,5 +304,11 @@ def test_keep_balanced_labels():
     # The epoch ends with the unlabelled images: each of them once.
     train_size = len(keras_gen.data.load_numpy("digits", "train")[0])
     assert int(np.sum(np.concatenate(batches) == -1)) == train_size - 100
+    # ... and has a length known in advance (fit sees epochs of one size).
+    assert int(mixed.cardinality()) == len(batches) == -(-round((train_size - 100) * 2) // 400)
+    evenly = keras_gen.data.load("digits", batch_size=50, labels=True, labelled=100, labelled_share=0.25,
+                                 shuffle=False)
+    even_shares = [np.mean(labels.numpy() >= 0) for _, labels in evenly][:-1]
+    assert all(0.2 <= share <= 0.3 for share in even_shares), even_shares
     with pytest.raises(ValueError, match="labelled_share"):
         keras_gen.data.load("digits", labels=True, labelled=100, labelled_share=1.5)
