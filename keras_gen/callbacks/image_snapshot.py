@@ -62,19 +62,20 @@ def save_grid(grid, path):
     return path
 
 
-def sample_grid(model, n=64, seed=0, columns=None):
+def sample_grid(model, n=64, seed=0, columns=None, temperature=1.0):
     """A uint8 grid of `n` samples of `model` from `fixed_latent_points(seed)`.
 
     What the grid shows is the model's `grid_samples`: class-conditional
     models get one row per class (`n` rounded up to fill whole rows), InfoGAN
-    a row per categorical code and a swept continuous code.
+    a row per categorical code and a swept continuous code. `temperature` is
+    `generate`'s (below 1: more typical, less varied samples).
     """
     if not isinstance(model, Generates):
         raise TypeError(
             f"{type(model).__name__} has no prior to sample from (it does not generate "
             "new images); show its reconstructions or translations instead."
         )
-    images, columns = model.grid_samples(n, seed, columns)
+    images, columns = model.grid_samples(n, seed, columns, temperature=temperature)
     return image_grid(images, model.data_scale, columns)
 
 
@@ -90,14 +91,16 @@ def row_grid(rows, data_scale, columns=None, per_row=8):
     return image_grid(stacked, data_scale, columns=columns or len(parts) * per_row)
 
 
-def save_samples(model, path, n=64, seed=0, columns=None):
+def save_samples(model, path, n=64, seed=0, columns=None, temperature=1.0):
     """Writes a PNG grid of `n` samples of `model` from `fixed_latent_points(seed)`.
 
     Example:
     >>> save_samples(gan, "samples.png", n=64)
     'samples.png'
+    >>> save_samples(cvae, "typical.png", n=64, temperature=0.6)
+    'typical.png'
     """
-    return save_grid(sample_grid(model, n, seed, columns), path)
+    return save_grid(sample_grid(model, n, seed, columns, temperature=temperature), path)
 
 
 def save_completions(model, images, path, seed=0, columns=None, labels=None):

@@ -6,6 +6,7 @@ from keras_gen.cli.common import (
     CommandError,
     HelpFormatter,
     load_generative_model,
+    non_negative_float,
     positive_int,
     say,
 )
@@ -24,6 +25,11 @@ def add_parser(commands) -> None:
     parser.add_argument("--out", default="samples.png", help="PNG file to write")
     parser.add_argument("--seed", type=int, default=0, help="seed of the latent points")
     parser.add_argument("--columns", type=positive_int, default=None, help="images per row (default: square)")
+    parser.add_argument(
+        "--temperature", type=non_negative_float, default=1.0,
+        help="sampling temperature: 1 samples the model; below 1 gives more typical, less varied images "
+        "(latent models scale the prior's noise, autoregressive ones the logits)",
+    )
     parser.set_defaults(handler=run)
 
 
@@ -37,6 +43,8 @@ def run(args) -> int:
             f"{args.model_path}: a {type(model).__name__} has no prior to sample new images from; "
             "it reconstructs or translates given images instead."
         )
-    path = save_samples(model, args.out, n=args.n, seed=args.seed, columns=args.columns)
-    say(f"wrote {args.n} samples to {path}")
+    path = save_samples(model, args.out, n=args.n, seed=args.seed, columns=args.columns,
+                        temperature=args.temperature)
+    at = "" if args.temperature == 1.0 else f" at temperature {args.temperature:g}"
+    say(f"wrote {args.n} samples{at} to {path}")
     return 0

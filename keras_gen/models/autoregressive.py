@@ -392,14 +392,17 @@ class PixelCNN(Generates, HasLikelihood, Completes, GenerativeModel):
         """Same as `generate`."""
         return self.generate(num_images, **options)
 
-    def grid_samples(self, n=64, seed=0, columns=None):
-        """`(images, columns)`: about `n` samples from `seed`; a row per class for a conditional model."""
+    def grid_samples(self, n=64, seed=0, columns=None, temperature=1.0):
+        """`(images, columns)`: about `n` samples from `seed`; a row per class for a conditional model.
+
+        `temperature` is `generate`'s.
+        """
         labels = None
         if self.label_conditional:
             columns = columns or max(1, -(-n // self.num_classes))
             labels = np.repeat(np.arange(self.num_classes, dtype="int32"), columns)
             n = len(labels)
-        return self.generate(n, labels=labels, seed=seed), columns
+        return self.generate(n, labels=labels, seed=seed, temperature=temperature), columns
 
     def complete(
         self, images, known_rows=None, num_samples=1, labels=None, temperature=1.0, seed=None, batch_size=64, verbose=0

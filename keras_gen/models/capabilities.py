@@ -106,8 +106,11 @@ class Generates:
     def generate(self, num_images=None, *, labels=None, batch_size=256):
         raise NotImplementedError
 
-    def grid_samples(self, n=64, seed=0, columns=None):
-        """`(images, columns)` of a snapshot grid of about `n` samples that depend only on `seed`."""
+    def grid_samples(self, n=64, seed=0, columns=None, temperature=1.0):
+        """`(images, columns)` of a snapshot grid of about `n` samples that depend only on `seed`.
+
+        `temperature` is `generate`'s: below 1, more typical and less varied samples.
+        """
         raise NotImplementedError
 
 
@@ -184,18 +187,20 @@ class SamplesFromPrior(Generates):
             images = _batched(self._generate_batch, [latent_points, labels], batch_size)
         return images.astype("float32")
 
-    def grid_samples(self, n=64, seed=0, columns=None):
+    def grid_samples(self, n=64, seed=0, columns=None, temperature=1.0):
         """`(images, columns)` of a snapshot grid of about `n` samples from `fixed_latent_points(seed)`.
 
         Class-conditional models get one row per class (`n` rounded up to
-        fill whole rows); families with codes override this.
+        fill whole rows); families with codes override this. `temperature`
+        scales the fixed standard-normal points before the prior maps them.
         """
+        temperature = check_temperature(temperature)
         labels = None
         if self.label_conditional:
             columns = columns or max(1, -(-n // self.num_classes))
             labels = np.repeat(np.arange(self.num_classes, dtype="int32"), columns)
             n = len(labels)
-        points = fixed_latent_points(n, self.latent_dim, seed)
+        points = fixed_latent_points(n, self.latent_dim, seed) * np.float32(temperature)
         if labels is not None:
             points = ops.convert_to_numpy(self.prior_points(points, ops.convert_to_tensor(labels, "int32")))
         return self.generate(latent_points=points, labels=labels), columns

@@ -254,11 +254,15 @@ class InfoGAN(GAN):
             result["continuous"] = heads[index].astype("float32")
         return result
 
-    def grid_samples(self, n=64, seed=0, columns=None):
-        """Rows: values of the first categorical code; columns: the first continuous code from -1 to 1."""
+    def grid_samples(self, n=64, seed=0, columns=None, temperature=1.0):
+        """Rows: values of the first categorical code; columns: the first continuous code from -1 to 1.
+
+        `temperature` scales the noise z (not the codes), as in `generate`.
+        """
+        temperature = check_temperature(temperature)
         rows = self.categorical_codes[0] if self.categorical_codes else 1
         columns = columns or max(2, -(-n // rows))
-        z = np.repeat(fixed_latent_points(1, self.latent_dim, seed), rows * columns, axis=0)
+        z = np.repeat(fixed_latent_points(1, self.latent_dim, seed) * np.float32(temperature), rows * columns, axis=0)
         categorical = None
         if self.categorical_codes:
             categorical = np.zeros((rows * columns, len(self.categorical_codes)), "int32")

@@ -264,6 +264,25 @@ def test_sample_is_reproducible_with_a_seed(vae_run, tmp_path):
     assert np.array_equal(np.asarray(Image.open(paths[0])), np.asarray(Image.open(paths[1])))
 
 
+def test_sample_temperature_scales_the_latent_points(vae_run, tmp_path):
+    from keras_gen.callbacks import sample_grid
+    from keras_gen.models.capabilities import fixed_latent_points
+
+    out = tmp_path / "cool.png"
+    command = ["sample", str(vae_run / "model.keras"), "--n", "4", "--seed", "3", "--out", str(out)]
+    assert cli.main([*command, "--temperature", "0"]) == 0
+    model = keras.saving.load_model(vae_run / "model.keras")
+    # Temperature 0 decodes the prior's mode four times: one image, repeated.
+    mode = model.generate(latent_points=np.zeros((4, model.latent_dim), "float32"))
+    expected = sample_grid(model, n=4, seed=3, temperature=0.0)
+    assert np.array_equal(np.asarray(Image.open(out)), expected.squeeze())
+    np.testing.assert_allclose(model.grid_samples(4, seed=3, temperature=0.0)[0], mode, atol=1e-6)
+    warm = model.grid_samples(4, seed=3, temperature=0.5)[0]
+    np.testing.assert_allclose(
+        warm, model.generate(latent_points=fixed_latent_points(4, model.latent_dim, 3) * 0.5), atol=1e-5
+    )
+
+
 def _text_file_named_keras(tmp_path):
     path = tmp_path / "notes.keras"
     path.write_text("not a model\n")

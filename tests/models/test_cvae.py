@@ -270,6 +270,13 @@ def test_latent_tools_start_from_the_class_prior():
     labels = np.repeat(np.arange(NUM_CLASSES), columns)
     points = model.prior_points(fixed_latent_points(len(labels), 3, 0), labels)
     np.testing.assert_allclose(images, model.decode(points, labels).numpy(), atol=1e-5)
+    # At a temperature, the fixed noise is scaled before the prior maps it (0: each class's mode).
+    for temperature in (0.5, 0.0):
+        cooled, _ = model.grid_samples(n=8, seed=0, temperature=temperature)
+        points = model.prior_points(fixed_latent_points(len(labels), 3, 0) * temperature, labels)
+        np.testing.assert_allclose(cooled, model.decode(points, labels).numpy(), atol=1e-5)
+    with pytest.raises(ValueError, match="temperature"):
+        model.grid_samples(n=8, temperature=-1.0)
 
 
 def test_temperature_scales_the_drawn_noise():
