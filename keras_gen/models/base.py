@@ -67,6 +67,18 @@ class _BatchPosition(keras.callbacks.Callback):
         return f"{self.phase} data, epoch {self.epoch + 1}, batch {self.batch + 1}"
 
 
+def primary_input_shape(network):
+    """The shape of a network's (first) input without the batch axis.
+
+    Conditional networks take `[primary, condition]` (latent points and labels,
+    or an image and its mask); the primary input is the first.
+    """
+    shape = network.input_shape
+    if isinstance(shape, list):
+        shape = shape[0]
+    return tuple(shape)[1:]
+
+
 def serialize_networks(owner, names):
     """`{name: serialized network}` for the sub-networks `names` of `owner`."""
     return {name: keras.saving.serialize_keras_object(getattr(owner, name)) for name in names}

@@ -14,18 +14,11 @@ from keras import ops
 
 from keras_gen import losses, networks
 from keras_gen.data.pairs import MASK_KINDS, apply_hole, centre_mask, check_hole
-from keras_gen.models.base import GenerativeModel
+from keras_gen.models.base import GenerativeModel, primary_input_shape
 from keras_gen.models.capabilities import Translates, _batched
 from keras_gen.training import checked_finite, checked_masks, global_batch_mean, minimize, unscaled
 
 RECONSTRUCTIONS = ("l1", "l2")
-
-
-def _first_input_shape(network):
-    shape = network.input_shape
-    if isinstance(shape, list):
-        shape = shape[0]
-    return tuple(shape)[1:]
 
 
 class PairedTranslator(Translates, GenerativeModel):
@@ -63,7 +56,7 @@ class PairedTranslator(Translates, GenerativeModel):
                  reconstruction_weight=1.0, adversarial_weight=1.0, data_scale=(-1.0, 1.0), seed=None, **kwargs):
         image_shape = tuple(generator.output_shape)[1:]
         super().__init__(image_shape, data_scale=data_scale, seed=seed, **kwargs)
-        self._input_image_shape = _first_input_shape(generator)
+        self._input_image_shape = primary_input_shape(generator)
         losses.adversarial_loss(loss)
         if reconstruction not in RECONSTRUCTIONS:
             raise ValueError(f"reconstruction must be one of {RECONSTRUCTIONS}, got {reconstruction!r}.")
@@ -397,7 +390,7 @@ class SRGAN(SRResNet):
                                   **kwargs)
         self._check_factor()
         if content_network is not None:
-            content_input = _first_input_shape(content_network)
+            content_input = primary_input_shape(content_network)
             if content_input != self.image_shape:
                 raise ValueError(
                     f"The content network takes {content_input} images, but the SRGAN makes {self.image_shape}; "

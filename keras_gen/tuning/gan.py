@@ -44,7 +44,7 @@ class GANHyperModel(GenerativeHyperModel):
     | `discriminator_steps` | 1, 2, 3 | 1 |
     | `loss` | non_saturating, least_squares, hinge | non_saturating |
     | `r1_weight` | 0, 0.1, 1 (R1 penalty gamma; 0 is off) | 0 |
-    | `ema` | False, True (a 0.999 moving average of the generator) | False |
+    | `ema` | False, True (a 0.999 moving average of the generator) | False (DCGAN: True) |
     | `d_learning_rate` | log-uniform in [5e-5, 1e-3] | 2e-4 |
     | `g_learning_rate` | log-uniform in [5e-5, 1e-3] | 2e-4 |
     | `beta_1` | 0.0, 0.5, 0.9 (both Adams' first-moment decay) | 0.5 |
@@ -69,6 +69,7 @@ class GANHyperModel(GenerativeHyperModel):
 
     objective_direction = "min"
     data_scale = (-1.0, 1.0)
+    ema_by_default = False  # the `ema` hyperparameter's default (the first trial's value)
 
     def __init__(
         self,
@@ -119,7 +120,7 @@ class GANHyperModel(GenerativeHyperModel):
             # The objective and the stabilizers of docs/objectives.md.
             "loss": hp.Choice("loss", ["non_saturating", "least_squares", "hinge"], default="non_saturating"),
             "r1_weight": hp.Choice("r1_weight", [0.0, 0.1, 1.0], default=0.0),
-            "ema": 0.999 if hp.Boolean("ema", default=False) else None,
+            "ema": 0.999 if hp.Boolean("ema", default=self.ema_by_default) else None,
         }
 
     def compile_kwargs(self, hp: keras_tuner.HyperParameters) -> dict[str, Any]:
@@ -196,7 +197,7 @@ class DCGANHyperModel(GANHyperModel):
 
     | name | values | default |
     | --- | --- | --- |
-    | `width` | 32, 64, 128 (filters of the generator's last stage) | 64 |
+    | `width` | 32, 64, 128 (filters of the generator's last stage) | 32 |
     | `batch_norm` | True, False (in the generator) | True |
     | `dropout` | 0 to 0.5, step 0.1 (in the discriminator) | 0.3 |
     | `layers_per_stage` | 1, 2 (convolutions per resolution in both networks) | 1 |
@@ -213,11 +214,12 @@ class DCGANHyperModel(GANHyperModel):
     """
 
     model_class = DCGAN
+    ema_by_default = True  # the first trial is DCGAN.for_images' defaults: width 32, EMA on
 
     def model_kwargs(self, hp: keras_tuner.HyperParameters) -> dict[str, Any]:
         return {
             **super().model_kwargs(hp),
-            "width": hp.Choice("width", [32, 64, 128], default=64),
+            "width": hp.Choice("width", [32, 64, 128], default=32),
             "batch_norm": hp.Boolean("batch_norm", default=True),
             "dropout": hp.Float("dropout", 0.0, 0.5, step=0.1, default=0.3),
             "layers_per_stage": hp.Int("layers_per_stage", 1, 2, default=1),

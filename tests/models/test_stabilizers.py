@@ -45,14 +45,20 @@ def test_ema_weights_follow_the_formula_and_are_used_by_generate(tmp_path):
     start = [w.numpy().copy() for w in model.generator.weights]
     for w0, average in zip(start, model.generator_ema.weights):
         np.testing.assert_array_equal(w0, average.numpy())
-    model.fit(_images(8), batch_size=8, epochs=1, verbose=0)  # one generator update
-    after = [w.numpy() for w in model.generator.weights]
+    # The decay warms up: min(0.9, (1 + t) / (10 + t)) after the t-th generator update.
+    averages = [w.astype(np.float64) for w in start]
+    for t in (1, 2):
+        model.fit(_images(8), batch_size=8, epochs=1, verbose=0)  # one generator update
+        after = [w.numpy() for w in model.generator.weights]
+        decay = min(0.9, (1 + t) / (10 + t))
+        averages = [decay * a + (1 - decay) * w1 if is_trainable else w1
+                    for a, w1, is_trainable in zip(averages, after, trainable)]
+        for expected, average, is_trainable in zip(averages, model.generator_ema.weights, trainable):
+            if is_trainable:
+                np.testing.assert_allclose(average.numpy(), expected, rtol=1e-5, atol=1e-6)
+            else:
+                np.testing.assert_array_equal(average.numpy(), expected)  # batch-norm statistics copied
     assert any(not np.array_equal(w0, w1) for w0, w1 in zip(start, after))
-    for w0, w1, average, is_trainable in zip(start, after, model.generator_ema.weights, trainable):
-        if is_trainable:
-            np.testing.assert_allclose(average.numpy(), 0.9 * w0 + 0.1 * w1, rtol=1e-5, atol=1e-7)
-        else:
-            np.testing.assert_array_equal(average.numpy(), w1)  # batch-norm statistics copied
     z = np.random.default_rng(1).standard_normal((3, 4)).astype("float32")
     np.testing.assert_allclose(model.generate(latent_points=z), model.generator_ema(z, training=False), atol=1e-6)
     assert not np.allclose(model.generate(latent_points=z), model.generator(z, training=False))
@@ -65,6 +71,18 @@ def test_ema_weights_follow_the_formula_and_are_used_by_generate(tmp_path):
         np.testing.assert_array_equal(a, b)
     with pytest.raises(ValueError, match="ema"):
         DCGAN.for_images((8, 8, 1), latent_dim=4, width=4, ema=1.5)
+
+
+def test_ema_decay_is_the_given_one_once_the_warm_up_passes_it():
+    # (1 + t) / (10 + t) is 0.18 after the first update: a decay of 0.15 applies from the start.
+    model = DCGAN.for_images((8, 8, 1), latent_dim=4, width=4, ema=0.15, dropout=0.0, seed=0)
+    model.compile()
+    kernel = next(i for i, w in enumerate(model.generator.weights) if w.trainable)
+    before = model.generator.weights[kernel].numpy().copy()
+    model.fit(_images(8), batch_size=8, epochs=1, verbose=0)
+    after = model.generator.weights[kernel].numpy()
+    np.testing.assert_allclose(model.generator_ema.weights[kernel].numpy(), 0.15 * before + 0.85 * after,
+                               rtol=1e-5, atol=1e-6)
 
 
 def test_diffaugment_is_seeded_differentiable_and_off_at_inference():
