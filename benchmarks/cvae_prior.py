@@ -8,6 +8,7 @@ Fashion-MNIST classifier how often 500 samples of each class, drawn with
 with N(0, I) as every class's prior.
 
     python benchmarks/cvae_prior.py --budget-minutes 4 --variants standard_16,learned_16,learned_8,learned_4
+    python benchmarks/cvae_prior.py --budget-minutes 15 --variants learned_4 --samples-per-class 1000 --fid
 
 Run it alone on the machine (training is budgeted by wall-clock time); only
 compare variants measured in the same run.
@@ -33,6 +34,9 @@ def main(argv=None):
     parser.add_argument("--budget-minutes", type=float, default=4.0)
     parser.add_argument("--variants", default="standard_16,learned_16,learned_8,learned_4")
     parser.add_argument("--samples-per-class", type=int, default=500)
+    parser.add_argument("--fid", action="store_true",
+                        help="also the FID of 10,000 samples (the classes in turn) against the test set")
+    parser.add_argument("--save-dir", help="save each trained model here as VARIANT.keras")
     parser.add_argument("--json")
     args = parser.parse_args(argv)
     extractor = keras_gen.evaluation.domain_classifier("fashion_mnist")
@@ -52,7 +56,15 @@ def main(argv=None):
             predicted = extractor.predict_proba(samples, data_scale=model.data_scale).argmax(axis=1)
             per_class.append(float(np.mean(predicted == label)))
         results[variant] = {"steps": budget.steps, "load_average": budget.load_average,
+                            "epochs": budget.steps * 64 / 60000,
                             "class_accuracy": float(np.mean(per_class)), "class_accuracy_per_class": per_class}
+        if args.fid:
+            scores = keras_gen.evaluation.evaluate(model, "fashion_mnist", split="test", num_samples=10000,
+                                                   metrics=("fid", "kid", "precision", "recall"))
+            results[variant].update({k: float(v) for k, v in scores.items()})
+        if args.save_dir:
+            os.makedirs(args.save_dir, exist_ok=True)
+            model.save(os.path.join(args.save_dir, f"cvae_{variant}.keras"))
         print(variant, json.dumps(results[variant]), flush=True)
     if args.json:
         with open(args.json, "w") as file:
