@@ -12,6 +12,7 @@ from keras_gen.models.base import (
     serialize_networks,
 )
 from keras_gen.models.capabilities import SamplesFromPrior
+from keras_gen.networks.stages import check_image_shape
 from keras_gen.training import global_batch_mean, input_gradients, minimize, unscaled
 
 
@@ -575,7 +576,8 @@ class DCGAN(GAN):
                 `augment`, `label_smoothing`, ...).
         """
         if width is None:
-            width = 32 if max(image_shape[:2]) <= 32 else 64
+            height, image_width, _ = check_image_shape(image_shape)
+            width = 32 if max(height, image_width) <= 32 else 64
         generator = networks.dcgan_generator(
             image_shape, latent_dim, width, batch_norm=batch_norm, layers_per_stage=layers_per_stage
         )
