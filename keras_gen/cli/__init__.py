@@ -23,26 +23,28 @@ import sys
 
 from keras_gen.cli import complete, evaluate, latent, models, sample, train, translate, tune
 from keras_gen.cli.common import (
+    EXIT_FAILED,
+    EXIT_INTERRUPTED,
+    EXIT_USAGE,
+    PROG,
+    CommandError,
+    load_generative_model,
+)
+from keras_gen.cli.train import build_model, plot_history
+from keras_gen.run_files import (
     CHECKPOINT_FILE,
     CHECKPOINT_STATE_FILE,
     COMPLETIONS_FILE,
     EVALUATION_FILE,
-    EXIT_FAILED,
-    EXIT_INTERRUPTED,
-    EXIT_USAGE,
     HISTORY_FILE,
     LOSS_PLOT_FILE,
     MODEL_FILE,
-    PROG,
     RECONSTRUCTIONS_FILE,
     RUN_CONFIG_FILE,
     SAMPLES_FILE,
     SNAPSHOT_DIR,
     TRANSLATIONS_FILE,
-    CommandError,
-    load_generative_model,
 )
-from keras_gen.cli.train import build_model, plot_history
 
 SUBCOMMANDS = (models, train, sample, evaluate, tune, latent, complete, translate)
 

@@ -10,21 +10,6 @@ import sys
 import tempfile
 import zipfile
 
-from keras_gen.run_files import (  # noqa: F401 (the files a training run writes into --out, named once)
-    CHECKPOINT_FILE,
-    CHECKPOINT_STATE_FILE,
-    COMPLETIONS_FILE,
-    EVALUATION_FILE,
-    HISTORY_FILE,
-    LOSS_PLOT_FILE,
-    MODEL_FILE,
-    RECONSTRUCTIONS_FILE,
-    RUN_CONFIG_FILE,
-    SAMPLES_FILE,
-    SNAPSHOT_DIR,
-    TRANSLATIONS_FILE,
-)
-
 PROG = "keras-gen"
 
 # Exit codes: 2 for usage errors (what argparse uses too), 1 for a failed run.

@@ -17,22 +17,10 @@ import sys
 
 from keras_gen import families
 from keras_gen.cli.common import (
-    CHECKPOINT_FILE,
-    CHECKPOINT_STATE_FILE,
-    COMPLETIONS_FILE,
-    EVALUATION_FILE,
     EXIT_FAILED,
     EXIT_INTERRUPTED,
-    HISTORY_FILE,
-    LOSS_PLOT_FILE,
-    MODEL_FILE,
     PAIRED_TASKS,
     PROG,
-    RECONSTRUCTIONS_FILE,
-    RUN_CONFIG_FILE,
-    SAMPLES_FILE,
-    SNAPSHOT_DIR,
-    TRANSLATIONS_FILE,
     CommandError,
     HelpFormatter,
     default_verbose,
@@ -42,6 +30,20 @@ from keras_gen.cli.common import (
     positive_int,
     say,
     unit_float,
+)
+from keras_gen.run_files import (
+    CHECKPOINT_FILE,
+    CHECKPOINT_STATE_FILE,
+    COMPLETIONS_FILE,
+    EVALUATION_FILE,
+    HISTORY_FILE,
+    LOSS_PLOT_FILE,
+    MODEL_FILE,
+    RECONSTRUCTIONS_FILE,
+    RUN_CONFIG_FILE,
+    SAMPLES_FILE,
+    SNAPSHOT_DIR,
+    TRANSLATIONS_FILE,
 )
 
 # Held-out images shown beside their reconstructions in the snapshot grids.
