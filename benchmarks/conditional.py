@@ -35,7 +35,7 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import keras
 import numpy as np
 import tensorflow as tf
-from quality import METRICS, TimeBudget
+from quality import METRICS, TimeBudget, class_accuracy
 from scipy.optimize import linear_sum_assignment
 from sklearn.linear_model import LogisticRegression
 
@@ -68,11 +68,9 @@ def train(name, budget_seconds, path):
 
 
 def class_figures(model, extractor, test_images, test_labels, temperatures=()):
-    accuracy, intra_fid = {}, {}
-    for label in range(10):
-        samples = model.generate(1000, labels=np.full(1000, label))
-        features, probabilities = extractor.features_and_probabilities(samples, model.data_scale)
-        accuracy[label] = float(np.mean(probabilities.argmax(axis=1) == label))
+    accuracy, features_by_class = class_accuracy(model, extractor)
+    intra_fid = {}
+    for label, features in enumerate(features_by_class):
         real = extractor.features(test_images[test_labels == label], model.data_scale)
         intra_fid[label] = float(sample_metrics.fid(real, features))
     row = {"class_accuracy": float(np.mean(list(accuracy.values()))), "class_accuracy_per_class": accuracy,
@@ -80,12 +78,7 @@ def class_figures(model, extractor, test_images, test_labels, temperatures=()):
     real = extractor.features(test_images, model.data_scale) if temperatures else None
     for temperature in temperatures:
         # generate(..., temperature=t): the latent noise scaled by t (variety traded for typical images).
-        per_class, features = {}, []
-        for label in range(10):
-            samples = model.generate(1000, labels=np.full(1000, label), temperature=temperature)
-            sample_features, probabilities = extractor.features_and_probabilities(samples, model.data_scale)
-            per_class[label] = float(np.mean(probabilities.argmax(axis=1) == label))
-            features.append(sample_features)
+        per_class, features = class_accuracy(model, extractor, temperature=temperature)
         row.setdefault("temperature", {})[str(temperature)] = {
             "class_accuracy": float(np.mean(list(per_class.values()))), "class_accuracy_per_class": per_class,
             "fid": float(sample_metrics.fid(real, np.concatenate(features)))}

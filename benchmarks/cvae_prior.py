@@ -24,7 +24,7 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
 import keras
 import numpy as np
-from quality import TimeBudget
+from quality import TimeBudget, class_accuracy
 
 import keras_gen
 
@@ -50,11 +50,7 @@ def main(argv=None):
         data = keras_gen.data.load("fashion_mnist", batch_size=64, scale=model.data_scale, seed=0, labels=True)
         budget = TimeBudget(args.budget_minutes * 60, 64)
         model.fit(data, epochs=1000, verbose=0, callbacks=[budget])
-        per_class = []
-        for label in range(10):
-            samples = model.generate(args.samples_per_class, labels=np.full(args.samples_per_class, label))
-            predicted = extractor.predict_proba(samples, data_scale=model.data_scale).argmax(axis=1)
-            per_class.append(float(np.mean(predicted == label)))
+        per_class = list(class_accuracy(model, extractor, args.samples_per_class)[0].values())
         results[variant] = {"steps": budget.steps, "load_average": budget.load_average,
                             "epochs": budget.steps * 64 / 60000,
                             "class_accuracy": float(np.mean(per_class)), "class_accuracy_per_class": per_class}

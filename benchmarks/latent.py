@@ -36,7 +36,7 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import keras
 import numpy as np
 import tensorflow as tf
-from quality import METRICS, TimeBudget
+from quality import METRICS, TimeBudget, class_accuracy
 
 import keras_gen
 from keras_gen import families, latent
@@ -77,12 +77,7 @@ def cvae_figures(cvae, extractor, num_samples, temperatures=(0.8, 0.6, 0.4)):
     row = {k: float(v) for k, v in scores.items()}
     real = None
     for temperature in (1.0, *temperatures):
-        per_class, features = {}, []
-        for label in range(cvae.num_classes):
-            samples = cvae.generate(1000, labels=np.full(1000, label), temperature=temperature)
-            sample_features, probabilities = extractor.features_and_probabilities(samples, cvae.data_scale)
-            per_class[label] = float(np.mean(probabilities.argmax(axis=1) == label))
-            features.append(sample_features)
+        per_class, features = class_accuracy(cvae, extractor, temperature=temperature)
         accuracy = {"class_accuracy": float(np.mean(list(per_class.values()))), "class_accuracy_per_class": per_class}
         if temperature == 1.0:
             row.update(accuracy)

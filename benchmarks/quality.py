@@ -55,13 +55,16 @@ class TimeBudget(keras.callbacks.Callback):
             self.model.stop_training = True
 
 
-class KerasIOSampler:
-    """Gives the keras-io GAN the `generate` / `data_scale` interface evaluation needs."""
+class GeneratorSampler:
+    """Gives a GAN's `generator` network the `generate` / `data_scale` interface evaluation needs.
 
-    data_scale = (0.0, 1.0)
+    For the keras-io GAN (pixels in [0, 1]), and for sampling a keras_gen GAN's
+    own generator rather than the moving average `generate` uses.
+    """
 
-    def __init__(self, gan, seed=0):
+    def __init__(self, gan, data_scale=(0.0, 1.0), seed=0):
         self.gan = gan
+        self.data_scale = data_scale
         self.rng = np.random.default_rng(seed)
 
     def generate(self, num_images, batch_size=256):
@@ -70,6 +73,22 @@ class KerasIOSampler:
             keras.ops.convert_to_numpy(self.gan.generator(z[i:i + batch_size], training=False))
             for i in range(0, num_images, batch_size)
         ])
+
+
+def class_accuracy(model, extractor, per_class=1000, temperature=1.0):
+    """`(accuracy by class, features by class)` of class-conditioned samples.
+
+    For each class, `per_class` samples drawn with `generate(labels=...)` at
+    `temperature`; the accuracy is the share the domain classifier assigns to
+    the requested class.
+    """
+    accuracy, features = {}, []
+    for label in range(model.num_classes):
+        samples = model.generate(per_class, labels=np.full(per_class, label), temperature=temperature)
+        sample_features, probabilities = extractor.features_and_probabilities(samples, model.data_scale)
+        accuracy[label] = float(np.mean(probabilities.argmax(axis=1) == label))
+        features.append(sample_features)
+    return accuracy, features
 
 
 def build(name):
@@ -81,7 +100,7 @@ def build(name):
         return model, model, model.data_scale, family.batch_size
     if name == "keras_io":
         gan = build_keras_io_gan()
-        return gan, KerasIOSampler(gan), (0.0, 1.0), 64
+        return gan, GeneratorSampler(gan), (0.0, 1.0), 64
     raise ValueError(f"Unknown model {name!r}; choose keras_io or one of {families.names()}.")
 
 
