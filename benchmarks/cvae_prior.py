@@ -4,11 +4,16 @@ Trains one conditional VAE per variant for `--budget-minutes` each on
 Fashion-MNIST (batch 64, `compile()` defaults), then asks keras_gen's
 Fashion-MNIST classifier how often 500 samples of each class, drawn with
 `generate(n, labels=...)`, are labelled as that class. A variant is
-`PRIOR_LATENTDIM`: `learned_16` is the default model, `standard_16` the same
-with N(0, I) as every class's prior.
+`PRIOR_LATENTDIM[_OPTION...]`: `learned_16_planes8` is the default model,
+`learned_16` the previous default (no label feature maps in the decoder),
+`standard_16` that with N(0, I) as every class's prior; options `planesK` (K
+learned label feature maps before every decoder stage,
+`for_images(label_planes=K)`; without it, `label_planes=0`) and `betaB` (the
+KL weight B).
 
     python benchmarks/cvae_prior.py --budget-minutes 4 --variants standard_16,learned_16,learned_8,learned_4
     python benchmarks/cvae_prior.py --budget-minutes 15 --variants learned_4 --samples-per-class 1000 --fid
+    python benchmarks/cvae_prior.py --budget-minutes 4 --variants learned_16,learned_16_planes8,learned_16_beta0.5
 
 Run it alone on the machine (training is budgeted by wall-clock time); only
 compare variants measured in the same run.
@@ -42,10 +47,18 @@ def main(argv=None):
     extractor = keras_gen.evaluation.domain_classifier("fashion_mnist")
     results = {}
     for variant in args.variants.split(","):
-        prior, latent_dim = variant.split("_")
+        prior, latent_dim, *options = variant.split("_")
+        kwargs = {"label_planes": 0}
+        for option in options:
+            if option.startswith("planes"):
+                kwargs["label_planes"] = int(option[len("planes"):])
+            elif option.startswith("beta"):
+                kwargs["beta"] = float(option[len("beta"):])
+            else:
+                parser.error(f"unknown variant option {option!r} in {variant!r}: use planesK or betaB")
         keras.utils.set_random_seed(0)
         model = keras_gen.models.ConditionalVAE.for_images((28, 28, 1), num_classes=10, latent_dim=int(latent_dim),
-                                                           prior=prior, seed=0)
+                                                           prior=prior, seed=0, **kwargs)
         model.compile()
         data = keras_gen.data.load("fashion_mnist", batch_size=64, scale=model.data_scale, seed=0, labels=True)
         budget = TimeBudget(args.budget_minutes * 60, 64)

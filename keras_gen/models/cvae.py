@@ -132,13 +132,15 @@ class ConditionalVAE(VAE):
         hidden_units=256,
         layers_per_stage=1,
         label_encoding="one_hot",
+        label_planes=8,
         **kwargs,
     ):
         """Builds a conditional VAE with `keras_gen.networks.conv_encoder` / `conv_decoder`.
 
         The label, one-hot or embedded (`label_encoding="embedding"`), joins the
         encoder's image features before its dense layer and the decoder's
-        latent input.
+        latent input; the decoder also gets `label_planes` learned feature maps
+        of the class before each of its stages.
 
         Args:
             image_shape: `(height, width, channels)`, sides divisible by 4.
@@ -148,12 +150,18 @@ class ConditionalVAE(VAE):
             hidden_units: units of the dense hidden layers.
             layers_per_stage: convolutions per resolution in both networks.
             label_encoding: `"one_hot"` or `"embedding"`.
+            label_planes: learned label feature maps joined before every
+                decoder stage and its output convolution (0: the label joins
+                the decoder's latent input only); see
+                `keras_gen.networks.join_label_planes`. The default, 8, raised
+                the class accuracy of Fashion-MNIST samples from 0.85 to 0.88
+                at equal FID (docs/benchmarks.md).
             **kwargs: the `ConditionalVAE` arguments (`prior`, `reconstruction`, `beta`, `seed`, ...).
         """
         num_classes = networks.check_num_classes(num_classes)
         common = {"layers_per_stage": layers_per_stage, "num_classes": num_classes, "label_encoding": label_encoding}
         encoder = networks.conv_encoder(image_shape, latent_dim, width, hidden_units, **common)
-        decoder = networks.conv_decoder(image_shape, latent_dim, width, hidden_units, **common)
+        decoder = networks.conv_decoder(image_shape, latent_dim, width, hidden_units, label_planes=label_planes, **common)
         return cls(encoder, decoder, num_classes=num_classes, **kwargs)
 
     def get_config(self):

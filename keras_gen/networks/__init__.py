@@ -8,8 +8,10 @@ from keras_gen.networks.autoregressive import (
 )
 from keras_gen.networks.conditioning import (
     LABEL_ENCODINGS,
+    check_label_planes,
     check_num_classes,
     encode_labels,
+    join_label_planes,
     label_input,
 )
 from keras_gen.networks.dcgan import (
@@ -38,6 +40,7 @@ from keras_gen.networks.stages import (
 __all__ = [
     "LABEL_ENCODINGS",
     "check_image_shape",
+    "check_label_planes",
     "check_layers_per_stage",
     "check_num_classes",
     "context_encoder_generator",
@@ -49,6 +52,7 @@ __all__ = [
     "dense_block",
     "encode_labels",
     "gated_pixelcnn_network",
+    "join_label_planes",
     "joint_discriminator",
     "keras_book_discriminator",
     "keras_book_generator",

@@ -3,7 +3,12 @@
 import keras
 from keras import layers
 
-from keras_gen.networks.conditioning import encode_labels, label_input
+from keras_gen.networks.conditioning import (
+    check_label_planes,
+    encode_labels,
+    join_label_planes,
+    label_input,
+)
 from keras_gen.networks.stages import check_image_shape, check_layers_per_stage, conv_stage
 
 
@@ -82,6 +87,7 @@ def conv_decoder(
     layers_per_stage: int = 1,
     num_classes: int | None = None,
     label_encoding: str = "one_hot",
+    label_planes: int = 0,
     name: str = "decoder",
 ) -> keras.Model:
     """Builds a VAE decoder: latent vector -> the parameters of p(x|z).
@@ -102,6 +108,11 @@ def conv_decoder(
         num_classes: when set, the decoder is conditional, p(x|z, y): it takes
             `[latent, label]` and joins the encoded label to the latent vector.
         label_encoding: `"one_hot"` or `"embedding"`.
+        label_planes: with `num_classes`, also join `label_planes` learned
+            feature maps per class before every stage and the output
+            convolution (see `keras_gen.networks.join_label_planes`), so that
+            the label shapes every resolution; 0 (the default) joins the label
+            to the latent vector only.
         name: the model's name.
 
     Example:
@@ -111,8 +122,10 @@ def conv_decoder(
     """
     height, image_width, channels = _check_divisible_by_4(image_shape)
     layers_per_stage = check_layers_per_stage(layers_per_stage)
+    label_planes = check_label_planes(label_planes, num_classes)
     inputs = keras.Input((latent_dim,), name="latent")
     x = inputs
+    label = None
     if num_classes is not None:
         label = label_input()
         x = layers.Concatenate()([x, encode_labels(label, num_classes, label_encoding)])
@@ -121,6 +134,8 @@ def conv_decoder(
     x = layers.Dense((height // 4) * (image_width // 4) * 2 * width, activation="relu")(x)
     x = layers.Reshape((height // 4, image_width // 4, 2 * width))(x)
     for filters in (2 * width, width):
+        x = join_label_planes(x, label, num_classes, label_planes)
         x = conv_stage(x, filters, layers_per_stage, upsample=True, activation="relu")
+    x = join_label_planes(x, label, num_classes, label_planes)
     outputs = layers.Conv2D(channels, 3, padding="same", activation=output_activation)(x)
     return keras.Model(inputs, outputs, name=name)

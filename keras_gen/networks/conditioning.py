@@ -38,3 +38,34 @@ def encode_labels(labels, num_classes: int, encoding: str = "one_hot", embedding
     if encoding == "embedding":
         return layers.Embedding(num_classes, embedding_dim or num_classes, name="label_embedding")(labels)
     raise ValueError(f"Unknown label encoding {encoding!r}; choose one of {LABEL_ENCODINGS}.")
+
+
+def check_label_planes(label_planes, num_classes) -> int:
+    """`label_planes` as an int >= 0 (and 0 without `num_classes`), or a ValueError naming the fix."""
+    if isinstance(label_planes, bool) or not isinstance(label_planes, int) or label_planes < 0:
+        raise ValueError(f"label_planes must be an integer >= 0 (feature maps per class), got {label_planes!r}.")
+    if label_planes and num_classes is None:
+        raise ValueError("label_planes needs num_classes: only a conditional network has labels to join.")
+    return label_planes
+
+
+def join_label_planes(x, labels, num_classes: int | None, label_planes: int):
+    """Joins `label_planes` learned feature maps of each example's class to the feature grid `x`.
+
+    Each class owns `label_planes` maps of `x`'s height and width (a
+    `keras.layers.Embedding` reshaped to the grid), concatenated to `x`'s
+    channels, so the label can shape every resolution of a generator or
+    decoder, not only its latent input. With `label_planes=0`, `x` comes back
+    unchanged.
+
+    Example:
+    >>> y = label_input()
+    >>> x = keras.Input((7, 7, 16))
+    >>> tuple(join_label_planes(x, y, 10, 4).shape)
+    (None, 7, 7, 20)
+    """
+    if not label_planes:
+        return x
+    height, width = int(x.shape[1]), int(x.shape[2])
+    plane = layers.Embedding(num_classes, height * width * label_planes, name=f"label_planes_{height}x{width}")(labels)
+    return layers.Concatenate()([x, layers.Reshape((height, width, label_planes))(plane)])

@@ -11,7 +11,13 @@ transposed convolutions do not leave checkerboard artefacts (Odena et al.,
 import keras
 from keras import layers
 
-from keras_gen.networks.conditioning import check_num_classes, encode_labels, label_input
+from keras_gen.networks.conditioning import (
+    check_label_planes,
+    check_num_classes,
+    encode_labels,
+    join_label_planes,
+    label_input,
+)
 from keras_gen.networks.stages import check_image_shape, check_layers_per_stage, conv_stage
 
 DISCRIMINATOR_CONDITIONING = ("concat", "projection")
@@ -51,6 +57,7 @@ def dcgan_generator(
     num_classes: int | None = None,
     code_dim: int | None = None,
     label_encoding: str = "embedding",
+    label_planes: int = 0,
     name: str = "generator",
 ) -> keras.Model:
     """Builds a DCGAN generator: latent vector -> image in [-1, 1].
@@ -76,6 +83,10 @@ def dcgan_generator(
         code_dim: when set, it takes `[latent, codes]`, codes a float vector of
             this size joined to the latent vector (InfoGAN's c).
         label_encoding: `"embedding"` or `"one_hot"`, for `num_classes`.
+        label_planes: with `num_classes`, also join `label_planes` learned
+            feature maps per class before every stage and the output
+            convolution (see `keras_gen.networks.join_label_planes`); 0 (the
+            default) joins the label to the latent vector only.
         name: the model's name.
 
     Example:
@@ -91,6 +102,8 @@ def dcgan_generator(
     x = inputs
     if num_classes is not None and code_dim is not None:
         raise ValueError("Pass num_classes (class labels) or code_dim (InfoGAN codes), not both.")
+    label_planes = check_label_planes(label_planes, num_classes)
+    label = None
     if num_classes is not None:
         label = label_input()
         x = layers.Concatenate()([x, encode_labels(label, check_num_classes(num_classes), label_encoding)])
@@ -105,10 +118,12 @@ def dcgan_generator(
     x = layers.LeakyReLU(0.2)(x)
     x = layers.Reshape((start_h, start_w, filters))(x)
     for stage in range(stages):
+        x = join_label_planes(x, label, num_classes, label_planes)
         x = conv_stage(
             x, width * 2 ** (stages - 1 - stage), layers_per_stage,
             upsample=True, batch_norm=batch_norm, name=f"up_{stage}",
         )
+    x = join_label_planes(x, label, num_classes, label_planes)
     # float32 output keeps images exact under mixed precision.
     outputs = layers.Conv2D(
         channels, 5, padding="same", activation="tanh", dtype="float32", name="to_image"

@@ -125,7 +125,8 @@ class ConditionalVAEHyperModel(VAEHyperModel):
 
     Trains on `(images, labels)` and is scored by the validation negative ELBO
     of log p(x | y): pass `validation_data=(images, labels)`. Adds
-    `label_encoding` (`"one_hot"` or `"embedding"`) and `prior` (`"learned"`
+    `label_encoding` (`"one_hot"` or `"embedding"`), `label_planes` (8 or 0
+    label feature maps before every decoder stage) and `prior` (`"learned"`
     or `"standard"`) to the VAE's space.
 
     Args:
@@ -160,6 +161,7 @@ class ConditionalVAEHyperModel(VAEHyperModel):
             **super().model_kwargs(hp),
             "num_classes": self.num_classes,
             "label_encoding": hp.Choice("label_encoding", ["one_hot", "embedding"], default="one_hot"),
+            "label_planes": hp.Choice("label_planes", [8, 0], default=8),
             "prior": hp.Choice("prior", ["learned", "standard"], default="learned"),
         }
 

@@ -144,6 +144,8 @@ class TestConditionalVAE(GenerativeModelTestCase):
         assert isinstance(model, ConditionalVAE) and model.num_classes == NUM_CLASSES
         assert hp.get("label_encoding") in ("one_hot", "embedding")
         assert model.prior == hp.get("prior") and hp.get("prior") in ("learned", "standard")
+        has_planes = any(layer.name.startswith("label_planes_") for layer in model.decoder.layers)
+        assert has_planes == (hp.get("label_planes") == 8)
         assert hypermodel.objective.name == "val_negative_elbo"
 
 
@@ -297,3 +299,38 @@ def test_temperature_scales_the_drawn_noise():
             model.generate(2, labels=[0, 1], temperature=bad)
     with pytest.raises(ValueError, match="scale them yourself"):
         model.generate(latent_points=np.zeros((2, 3), "float32"), labels=[0, 1], temperature=0.5)
+
+
+def test_label_planes_reach_every_decoder_stage_and_round_trip(tmp_path):
+    model = _small(label_planes=2)
+    planes = {layer.name: layer for layer in model.decoder.layers if layer.name.startswith("label_planes_")}
+    # One learned plane set per resolution: 7x7, 14x14 and 28x28, two maps each.
+    assert {name: layer.output_dim for name, layer in planes.items()} == {
+        "label_planes_7x7": 7 * 7 * 2, "label_planes_14x14": 14 * 14 * 2, "label_planes_28x28": 28 * 28 * 2}
+    z = np.zeros((2, 3), "float32")
+    before = keras.ops.convert_to_numpy(model.decode(z, [1, 2]))
+    # Changing only class 2's full-resolution planes changes class 2's images, not class 1's.
+    table = planes["label_planes_28x28"].embeddings
+    values = table.numpy()
+    values[2] += 1.0
+    table.assign(values)
+    after = keras.ops.convert_to_numpy(model.decode(z, [1, 2]))
+    np.testing.assert_allclose(after[0], before[0], atol=1e-6)
+    assert np.abs(after[1] - before[1]).max() > 1e-3
+    # The planes learn in training.
+    model.compile()
+    weights = [layer.embeddings.numpy().copy() for layer in planes.values()]
+    model.fit(_images(), _labels(), batch_size=8, verbose=0)
+    assert all(not np.allclose(w, layer.embeddings.numpy()) for w, layer in zip(weights, planes.values()))
+    path = str(tmp_path / "planes.keras")
+    model.save(path)
+    loaded = keras.saving.load_model(path)
+    np.testing.assert_allclose(loaded.decode(z, [0, 3]).numpy(), model.decode(z, [0, 3]).numpy(), atol=1e-6)
+
+
+@pytest.mark.parametrize("value", [-1, 1.5, True, "8"])
+def test_label_planes_must_be_a_count(value):
+    with pytest.raises(ValueError, match="label_planes must be an integer >= 0"):
+        _small(label_planes=value)
+    with pytest.raises(ValueError, match="label_planes needs num_classes"):
+        keras_gen.networks.conv_decoder((28, 28, 1), 3, 4, label_planes=2)
