@@ -20,6 +20,11 @@ Fashion-MNIST classifier and feature network:
     python benchmarks/conditional.py --budget-minutes 15 --models cgan,acgan --json benchmarks/results/conditional.json
 
 Run it alone on the machine. `--skip-training` reuses the saved models.
+`--option KEY=VALUE` (as for `keras-gen train`) changes one `for_images`
+argument of every model trained, and `--tag` names such a variant's saved file
+and JSON row, e.g.
+
+    python benchmarks/conditional.py --models cgan --option conditioning=projection --tag projection
 """
 
 import argparse
@@ -42,17 +47,18 @@ from sklearn.linear_model import LogisticRegression
 import keras_gen
 from keras_gen import families
 from keras_gen.cli import build_model
+from keras_gen.cli.train import option
 from keras_gen.evaluation import metrics as sample_metrics
 
 LABELLED = 1000
 LABELLED_SHARE = 0.5  # half of each SSGAN batch labelled (the 1,000 images, repeated)
 
 
-def train(name, budget_seconds, path):
+def train(name, budget_seconds, path, options=()):
     keras.utils.set_random_seed(0)
     family = families.get(name)
     info = keras_gen.data.info("fashion_mnist")
-    model = build_model(name, info.image_shape, {"builder": dict(family.builder_defaults)}, seed=0,
+    model = build_model(name, info.image_shape, {"builder": {**family.builder_defaults, **dict(options)}}, seed=0,
                         num_classes=info.num_classes)
     mix = {"labelled": LABELLED, "labelled_share": LABELLED_SHARE} if name == "ssgan" else {}
     data = keras_gen.data.load("fashion_mnist", batch_size=family.batch_size, scale=model.data_scale, seed=0,
@@ -140,17 +146,21 @@ def main(argv=None):
     parser.add_argument("--num-samples", type=int, default=10000)
     parser.add_argument("--temperatures", type=lambda text: [float(t) for t in text.split(",") if t], default=[],
                         help="cgan/acgan: also class accuracy and FID at these sampling temperatures, e.g. 0.8,0.6")
+    parser.add_argument("--option", type=option, action="append", default=[], metavar="KEY=VALUE",
+                        help="a for_images argument for every model trained (repeatable)")
+    parser.add_argument("--tag", default="", help="suffix of the saved files' and the JSON rows' names")
     parser.add_argument("--json")
     args = parser.parse_args(argv)
     print(f"TF {tf.__version__}, Keras {keras.__version__}, {os.cpu_count()} cores, "
           f"{platform.processor() or platform.machine()}, load average {os.getloadavg()}", flush=True)
     os.makedirs(args.models_dir, exist_ok=True)
     names = args.models.split(",")
-    results = {"budget_minutes": args.budget_minutes, "training": {}}
-    paths = {name: os.path.join(args.models_dir, f"{name}.keras") for name in names}
+    results = {"budget_minutes": args.budget_minutes, "options": dict(args.option), "training": {}}
+    suffix = f"_{args.tag}" if args.tag else ""
+    paths = {name: os.path.join(args.models_dir, f"{name}{suffix}.keras") for name in names}
     if not args.skip_training:
         for name in names:
-            results["training"][name] = train(name, args.budget_minutes * 60, paths[name])
+            results["training"][name + suffix] = train(name, args.budget_minutes * 60, paths[name], args.option)
     extractor = keras_gen.evaluation.domain_classifier("fashion_mnist")
     test_images, test_labels = keras_gen.data.load_numpy("fashion_mnist", "test", scale=(-1, 1))
     train_images, train_labels = keras_gen.data.load_numpy("fashion_mnist", "train", scale=(-1, 1))
@@ -177,8 +187,8 @@ def main(argv=None):
             row["supervised_only_test_accuracy"] = supervised_baseline(model, train_images, kept, test_images,
                                                                        test_labels)
         row["eval_seconds"] = time.perf_counter() - start
-        results[name] = row
-        print(name, json.dumps(row, indent=1), flush=True)
+        results[name + suffix] = row
+        print(name + suffix, json.dumps(row, indent=1), flush=True)
     if args.json:
         with open(args.json, "w") as file:
             json.dump(results, file, indent=2)

@@ -32,11 +32,11 @@ class ConditionalGAN(GAN):
     rejects a good image of the wrong class. Training data is `(images,
     labels)`: `fit(images, labels)` on numpy arrays or a data set such as
     `keras_gen.data.load(..., labels=True)`; the fakes of each discriminator
-    update take the labels of its real images. With
-    `conditioning="projection"` the discriminator's logit gets the inner product
-    of a label embedding with its image features instead of reading the label
-    as an extra image channel (Miyato & Koyama, "cGANs with Projection
-    Discriminator", 2018).
+    update take the labels of its real images. `for_images` builds a projection
+    discriminator (`conditioning="projection"`, the default): its logit gets the
+    inner product of a label embedding with its image features (Miyato &
+    Koyama, "cGANs with Projection Discriminator", 2018);
+    `conditioning="concat"` reads the label as an extra image channel instead.
 
     Everything else is the GAN's: `loss=`, `ema=`, `r1_weight=`, `augment=`,
     `compile(d_optimizer=..., g_optimizer=...)` (Adam(2e-4, beta_1=0.5) each).
@@ -87,12 +87,13 @@ class ConditionalGAN(GAN):
         num_classes,
         latent_dim=128,
         width=32,
-        conditioning="concat",
+        conditioning="projection",
         label_encoding="embedding",
         batch_norm=True,
         dropout=0.3,
         layers_per_stage=1,
         spectral_norm=False,
+        label_planes=0,
         **kwargs,
     ):
         """Builds a conditional GAN with DCGAN-recipe networks.
@@ -102,16 +103,22 @@ class ConditionalGAN(GAN):
             num_classes: how many classes the labels index.
             latent_dim: size of the latent vector.
             width: filters of the generator's last and the discriminator's first stage.
-            conditioning: `"concat"` (the label as an extra image channel) or
-                `"projection"` (Miyato & Koyama, 2018) in the discriminator.
+            conditioning: `"projection"` (Miyato & Koyama, 2018; the default)
+                or `"concat"` (the label as an extra image channel) in the
+                discriminator. On Fashion-MNIST at a 15-minute budget the
+                projection discriminator gave FID 8.8 and class accuracy 0.90
+                against 10.2 and 0.84 (docs/benchmarks.md).
             label_encoding: `"embedding"` or `"one_hot"` in the generator.
             batch_norm, dropout, layers_per_stage, spectral_norm: as for `DCGAN.for_images`.
+            label_planes: learned label feature maps joined before every
+                generator stage (0: the label joins the latent input only); see
+                `keras_gen.networks.join_label_planes`.
             **kwargs: the `GAN` arguments.
         """
         num_classes = _checked_class_count(num_classes)
         generator = networks.dcgan_generator(
             image_shape, latent_dim, width, batch_norm=batch_norm, layers_per_stage=layers_per_stage,
-            num_classes=num_classes, label_encoding=label_encoding,
+            num_classes=num_classes, label_encoding=label_encoding, label_planes=label_planes,
         )
         discriminator = networks.dcgan_discriminator(
             image_shape, width, dropout=dropout, layers_per_stage=layers_per_stage, spectral_norm=spectral_norm,
@@ -181,6 +188,7 @@ class ACGAN(ClassifierHead, ConditionalGAN):
         dropout=0.3,
         layers_per_stage=1,
         spectral_norm=False,
+        label_planes=0,
         **kwargs,
     ):
         """Builds an AC-GAN with DCGAN-recipe networks; the discriminator gets a class head.
@@ -191,7 +199,7 @@ class ACGAN(ClassifierHead, ConditionalGAN):
         num_classes = _checked_class_count(num_classes)
         generator = networks.dcgan_generator(
             image_shape, latent_dim, width, batch_norm=batch_norm, layers_per_stage=layers_per_stage,
-            num_classes=num_classes, label_encoding=label_encoding,
+            num_classes=num_classes, label_encoding=label_encoding, label_planes=label_planes,
         )
         discriminator = networks.dcgan_discriminator(
             image_shape, width, dropout=dropout, layers_per_stage=layers_per_stage, spectral_norm=spectral_norm,

@@ -103,6 +103,30 @@ class TestConditionalGAN(LabelledCase):
         with pytest.raises(ValueError, match="Unknown conditioning"):
             self.make_model(conditioning="bilinear")
 
+    def test_label_planes_reach_every_generator_stage(self):
+        model = self.make_model(label_planes=2)
+        planes = {layer.name: layer for layer in model.generator.layers if layer.name.startswith("label_planes_")}
+        # 8x8 images: the generator starts at 4x4 and has one upsampling stage, then the output convolution.
+        assert {name: layer.output_dim for name, layer in planes.items()} == {
+            "label_planes_4x4": 4 * 4 * 2, "label_planes_8x8": 8 * 8 * 2}
+        z = np.zeros((2, 4), "float32")
+        before = model.generate(latent_points=z, labels=[0, 1])
+        table = planes["label_planes_8x8"].embeddings
+        values = table.numpy()
+        values[1] += 1.0
+        table.assign(values)
+        after = model.generate(latent_points=z, labels=[0, 1])
+        np.testing.assert_allclose(after[0], before[0], atol=1e-6)  # class 0 untouched
+        assert np.abs(after[1] - before[1]).max() > 1e-3
+        model.compile()
+        weights = [layer.embeddings.numpy().copy() for layer in planes.values()]
+        model.fit(_images(), _labels(), batch_size=8, verbose=0)
+        assert all(not np.allclose(w, layer.embeddings.numpy()) for w, layer in zip(weights, planes.values()))
+        with pytest.raises(ValueError, match="label_planes must be an integer >= 0"):
+            self.make_model(label_planes=-2)
+        with pytest.raises(ValueError, match="label_planes needs num_classes"):
+            keras_gen.networks.dcgan_generator((8, 8, 1), 4, 4, label_planes=2)
+
     def test_needs_conditional_networks(self):
         plain = keras_gen.networks
         with pytest.raises(ValueError, match=r"takes \[latent_points, labels\]"):
