@@ -130,7 +130,8 @@ def cyclegan_rows(args, extractor, test_images, test_labels):
         row[f"{name}_target_class_share"] = float(np.mean(predicted == target))
         row[f"{name}_cycle_l1"] = float(np.abs(model.cycle(images, direction=direction) - images).mean())
     print(f"cyclegan: {row}", flush=True)
-    save_translations(model, sandals[:8], sneakers[:8], os.path.join(args.figures, "image_to_image_cyclegan.png"))
+    save_translations(model, sandals[:8], sneakers[:8], os.path.join(args.figures, "image_to_image_cyclegan.png"),
+                      columns=6)
     return {"cyclegan": row}
 
 
