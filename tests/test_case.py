@@ -25,6 +25,33 @@ def changed(before, after):
     return sum(not np.array_equal(a, b) for a, b in zip(before, after))
 
 
+def label_plane_layers(network):
+    """`{name: Embedding}` of the label feature maps `keras_gen.networks.join_label_planes` added to a network."""
+    return {layer.name: layer for layer in network.layers if layer.name.startswith("label_planes_")}
+
+
+def assert_planes_shape_only_their_class(planes, render, changed_class):
+    """Shifting one class's maps in `planes` changes that class's image and leaves the other's.
+
+    `render()` returns two images: the first of another class, the second of
+    `changed_class`.
+    """
+    before = keras.ops.convert_to_numpy(render())
+    values = planes.embeddings.numpy()
+    values[changed_class] += 1.0
+    planes.embeddings.assign(values)
+    after = keras.ops.convert_to_numpy(render())
+    np.testing.assert_allclose(after[0], before[0], atol=1e-6)
+    assert np.abs(after[1] - before[1]).max() > 1e-3
+
+
+def assert_planes_learn(planes, train):
+    """Every label-plane table in `planes` (a `label_plane_layers` dict) changes when `train()` runs."""
+    before = [layer.embeddings.numpy().copy() for layer in planes.values()]
+    train()
+    assert all(not np.allclose(w, layer.embeddings.numpy()) for w, layer in zip(before, planes.values()))
+
+
 def optimizer_state(optimizer):
     """The optimizer's variables (iterations, moments) as numpy arrays."""
     return [np.array(keras.ops.convert_to_numpy(v)) for v in optimizer.variables]
