@@ -66,22 +66,38 @@ def fid(extractor, real_features, images):
     return float(sample_metrics.fid(real_features, extractor.features(images, (-1.0, 1.0))))
 
 
+# pix2pix variants: `Pix2Pix.for_images` arguments beside (28, 28, 1), width=32, seed=0.
+# "pix2pix" is the defaults (a PatchGAN of half the U-Net's width, 16); "pix2pix_d32"
+# the first default (as wide as the U-Net), "pix2pix_d16" the same as today's default.
+PIX2PIX_VARIANTS = {
+    "l1_only": {"adversarial": False},
+    "pix2pix": {},
+    "pix2pix_d16": {"discriminator_width": 16},
+    "pix2pix_d32": {"discriminator_width": 32},
+}
+PIX2PIX_LABELS = {"l1_only": "L1 only", "pix2pix": "pix2pix", "pix2pix_d16": "pix2pix, D width 16",
+                  "pix2pix_d32": "pix2pix, D width 32"}
+
+
 def pix2pix_rows(args, extractor, test_images, real_features):
     edges, targets = keras_gen.data.make_pairs(test_images, "edges")
     data = keras_gen.data.load_pairs("fashion_mnist", task="edges", batch_size=64, seed=0)
     rows, outputs = {}, {}
-    for name, adversarial in (("l1_only", False), ("pix2pix", True)):
+    for name in args.pix2pix_variants.split(","):
+        if name not in PIX2PIX_VARIANTS:
+            raise SystemExit(f"unknown pix2pix variant {name!r}; choose from {sorted(PIX2PIX_VARIANTS)}")
         path = os.path.join(args.models_dir, f"{name}.keras")
-        model, row = trained(path, lambda a=adversarial: _compiled(keras_gen.models.Pix2Pix.for_images(
-            (28, 28, 1), width=32, adversarial=a, seed=0)), data, args)
+        model, row = trained(path, lambda options=PIX2PIX_VARIANTS[name]: _compiled(keras_gen.models.Pix2Pix.for_images(
+            (28, 28, 1), width=32, seed=0, **options)), data, args)
         outputs[name] = model.translate(edges)
         row.update({"fid": fid(extractor, real_features, outputs[name]),
                     "l1": float(np.abs(outputs[name] - targets).mean())})
         rows[name] = row
         print(f"{name}: {row}", flush=True)
-    figure = {"edges": edges[:8], "L1 only": outputs["l1_only"][:8], "pix2pix": outputs["pix2pix"][:8],
+    figure = {"edges": edges[:8], **{PIX2PIX_LABELS[name]: images[:8] for name, images in outputs.items()},
               "real": targets[:8]}
-    save_grid(row_grid(figure, (-1, 1), columns=4), os.path.join(args.figures, "image_to_image_pix2pix.png"))
+    save_grid(row_grid(figure, (-1, 1), columns=len(figure)),
+              os.path.join(args.figures, "image_to_image_pix2pix.png"))
     return rows
 
 
@@ -169,6 +185,8 @@ def main(argv=None):
     parser.add_argument("--figures", default="docs/images")
     parser.add_argument("--test-images", type=int, default=10000)
     parser.add_argument("--skip-training", action="store_true")
+    parser.add_argument("--pix2pix-variants", default="l1_only,pix2pix",
+                        help=f"comma-separated pix2pix rows of {sorted(PIX2PIX_VARIANTS)}")
     parser.add_argument("--json")
     args = parser.parse_args(argv)
     print(f"TF {tf.__version__}, Keras {keras.__version__}, {os.cpu_count()} cores, "

@@ -81,6 +81,10 @@ class TestPix2Pix(PairedCase):
         model.compile()
         assert model.reconstruction_weight == 100.0 and model.reconstruction == "l1"
         assert model.conditional_discriminator and model.discriminator.output_shape == (None, 2, 2, 1)
+        # A PatchGAN half as wide as the U-Net by default (width 4 -> 2 filters), or as asked.
+        assert model.discriminator.get_layer("down_0").filters == 2
+        wide = Pix2Pix.for_images(SHAPE, width=4, discriminator_width=4, seed=0)
+        assert wide.discriminator.get_layer("down_0").filters == 4
         for optimizer in model.players().values():
             assert math.isclose(float(optimizer.learning_rate), 2e-4, rel_tol=1e-6)
             assert math.isclose(optimizer.beta_1, 0.5)
