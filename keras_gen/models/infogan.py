@@ -116,6 +116,7 @@ class InfoGAN(GAN):
         dropout=0.3,
         layers_per_stage=1,
         spectral_norm=False,
+        q_hidden=0,
         **kwargs,
     ):
         """Builds an InfoGAN with DCGAN-recipe networks; Q shares the discriminator's body.
@@ -126,6 +127,8 @@ class InfoGAN(GAN):
             categorical_codes: category counts, e.g. `[10]`.
             continuous_codes: how many continuous codes.
             width, batch_norm, dropout, layers_per_stage, spectral_norm: as for `DCGAN.for_images`.
+            q_hidden: units of a hidden layer of the Q head (the paper's FC 128);
+                0 (the default): Q is linear on the discriminator's features.
             **kwargs: the `InfoGAN` and `GAN` arguments.
         """
         categorical, continuous = _check_code_spec(categorical_codes, continuous_codes)
@@ -140,7 +143,7 @@ class InfoGAN(GAN):
         )
         discriminator = networks.dcgan_discriminator(
             image_shape, width, dropout=dropout, layers_per_stage=layers_per_stage, spectral_norm=spectral_norm,
-            heads=heads,
+            heads=heads, head_hidden=q_hidden,
         )
         return cls(generator, discriminator, categorical_codes=categorical, continuous_codes=continuous, **kwargs)
 

@@ -142,6 +142,7 @@ def dcgan_discriminator(
     num_classes: int | None = None,
     conditioning: str = "concat",
     heads: dict | None = None,
+    head_hidden: int = 0,
     logit_units: int = 1,
     return_features: bool = False,
     name: str = "discriminator",
@@ -174,6 +175,10 @@ def dcgan_discriminator(
         heads: extra outputs from the shared features, `{name: units}` (an
             auxiliary classifier, InfoGAN's Q head); the model then returns
             `[logit, head, ...]` in that order.
+        head_hidden: when > 0, the heads share a hidden layer of this many
+            units with LeakyReLU(0.2) between the features and their outputs
+            (InfoGAN's Q network: FC 128 then the codes; Chen et al., 2016,
+            appendix C); 0 (the default): linear heads on the features.
         logit_units: units of the first output (1: a real/fake logit; the
             semi-supervised GAN's K class logits).
         return_features: also return the flattened features the logit is
@@ -215,8 +220,14 @@ def dcgan_discriminator(
         embedded = layers.Embedding(num_classes, int(features.shape[-1]), name="label_projection")(label)
         outputs = layers.Add(dtype="float32")([outputs, layers.Dot(axes=1, dtype="float32")([embedded, features])])
     outputs = [outputs]
+    if int(head_hidden) < 0 or int(head_hidden) != head_hidden:
+        raise ValueError(f"head_hidden must be an integer >= 0 (0: linear heads), got {head_hidden!r}.")
+    head_features = features
+    if heads and head_hidden:
+        head_features = layers.Dense(int(head_hidden), name="heads_hidden")(features)
+        head_features = layers.LeakyReLU(0.2, name="heads_hidden_activation")(head_features)
     for head, units in (heads or {}).items():
-        outputs.append(layers.Dense(int(units), dtype="float32", name=head)(features))
+        outputs.append(layers.Dense(int(units), dtype="float32", name=head)(head_features))
     if return_features:
         outputs.append(features)
     return keras.Model([inputs, label] if label is not None else inputs,

@@ -196,6 +196,19 @@ class TestInfoGAN(GenerativeModelTestCase):
         images, columns = model.grid_samples(n=12)
         assert images.shape == (3 * 4, 8, 8, 1) and columns == 4
 
+    def test_q_hidden_layer_feeds_the_heads_and_learns(self):
+        model = self.make_model(q_hidden=6)
+        hidden = model.discriminator.get_layer("heads_hidden")
+        assert hidden.kernel.shape[-1] == 6
+        assert model.discriminator.get_layer("q_categorical").kernel.shape == (6, 3)
+        assert model.discriminator.get_layer("q_continuous").kernel.shape == (6, 2)
+        model.compile()
+        before = keras.ops.convert_to_numpy(hidden.kernel).copy()
+        model.fit(_images(), batch_size=8, verbose=0)
+        assert not np.allclose(before, keras.ops.convert_to_numpy(hidden.kernel))
+        with pytest.raises(ValueError, match="head_hidden must be an integer >= 0"):
+            self.make_model(q_hidden=-1)
+
     def test_information_loss_matches_the_formula(self):
         codes = np.array([[0, 1, 0, 0.5], [1, 0, 0, -0.5]], "float32")
         logits = np.array([[1.0, 2.0, 0.0], [0.0, 0.0, 3.0]], "float32")
