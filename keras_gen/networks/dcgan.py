@@ -8,6 +8,8 @@ transposed convolutions do not leave checkerboard artefacts (Odena et al.,
 "Deconvolution and Checkerboard Artifacts", 2016). The discriminator uses dropout.
 """
 
+import numbers
+
 import keras
 from keras import layers
 
@@ -220,7 +222,7 @@ def dcgan_discriminator(
         embedded = layers.Embedding(num_classes, int(features.shape[-1]), name="label_projection")(label)
         outputs = layers.Add(dtype="float32")([outputs, layers.Dot(axes=1, dtype="float32")([embedded, features])])
     outputs = [outputs]
-    if int(head_hidden) < 0 or int(head_hidden) != head_hidden:
+    if isinstance(head_hidden, bool) or not isinstance(head_hidden, numbers.Integral) or head_hidden < 0:
         raise ValueError(f"head_hidden must be an integer >= 0 (0: linear heads), got {head_hidden!r}.")
     head_features = features
     if heads and head_hidden:

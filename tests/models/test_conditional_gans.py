@@ -206,8 +206,9 @@ class TestInfoGAN(GenerativeModelTestCase):
         before = keras.ops.convert_to_numpy(hidden.kernel).copy()
         model.fit(_images(), batch_size=8, verbose=0)
         assert not np.allclose(before, keras.ops.convert_to_numpy(hidden.kernel))
-        with pytest.raises(ValueError, match="head_hidden must be an integer >= 0"):
-            self.make_model(q_hidden=-1)
+        for bad in (-1, 1.5, "128"):
+            with pytest.raises(ValueError, match="head_hidden must be an integer >= 0"):
+                self.make_model(q_hidden=bad)
 
     def test_information_loss_matches_the_formula(self):
         codes = np.array([[0, 1, 0, 0.5], [1, 0, 0, -0.5]], "float32")
