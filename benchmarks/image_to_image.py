@@ -66,17 +66,16 @@ def fid(extractor, real_features, images):
     return float(sample_metrics.fid(real_features, extractor.features(images, (-1.0, 1.0))))
 
 
-# pix2pix variants: `Pix2Pix.for_images` arguments beside (28, 28, 1), width=32, seed=0.
-# "pix2pix" is the defaults (a PatchGAN of half the U-Net's width, 16); "pix2pix_d32"
-# the first default (as wide as the U-Net), "pix2pix_d16" the same as today's default.
+# pix2pix variants: name -> (figure label, `Pix2Pix.for_images` arguments beside
+# (28, 28, 1), width=32, seed=0). "pix2pix" is the defaults (a PatchGAN of half the
+# U-Net's width, 16); "pix2pix_d32" the first default (as wide as the U-Net),
+# "pix2pix_d16" the same as today's default.
 PIX2PIX_VARIANTS = {
-    "l1_only": {"adversarial": False},
-    "pix2pix": {},
-    "pix2pix_d16": {"discriminator_width": 16},
-    "pix2pix_d32": {"discriminator_width": 32},
+    "l1_only": ("L1 only", {"adversarial": False}),
+    "pix2pix": ("pix2pix", {}),
+    "pix2pix_d16": ("pix2pix, D width 16", {"discriminator_width": 16}),
+    "pix2pix_d32": ("pix2pix, D width 32", {"discriminator_width": 32}),
 }
-PIX2PIX_LABELS = {"l1_only": "L1 only", "pix2pix": "pix2pix", "pix2pix_d16": "pix2pix, D width 16",
-                  "pix2pix_d32": "pix2pix, D width 32"}
 
 
 def pix2pix_rows(args, extractor, test_images, real_features):
@@ -87,14 +86,14 @@ def pix2pix_rows(args, extractor, test_images, real_features):
         if name not in PIX2PIX_VARIANTS:
             raise SystemExit(f"unknown pix2pix variant {name!r}; choose from {sorted(PIX2PIX_VARIANTS)}")
         path = os.path.join(args.models_dir, f"{name}.keras")
-        model, row = trained(path, lambda options=PIX2PIX_VARIANTS[name]: _compiled(keras_gen.models.Pix2Pix.for_images(
+        model, row = trained(path, lambda options=PIX2PIX_VARIANTS[name][1]: _compiled(keras_gen.models.Pix2Pix.for_images(
             (28, 28, 1), width=32, seed=0, **options)), data, args)
         outputs[name] = model.translate(edges)
         row.update({"fid": fid(extractor, real_features, outputs[name]),
                     "l1": float(np.abs(outputs[name] - targets).mean())})
         rows[name] = row
         print(f"{name}: {row}", flush=True)
-    figure = {"edges": edges[:8], **{PIX2PIX_LABELS[name]: images[:8] for name, images in outputs.items()},
+    figure = {"edges": edges[:8], **{PIX2PIX_VARIANTS[name][0]: images[:8] for name, images in outputs.items()},
               "real": targets[:8]}
     save_grid(row_grid(figure, (-1, 1), columns=len(figure)),
               os.path.join(args.figures, "image_to_image_pix2pix.png"))

@@ -3,6 +3,8 @@
 import keras
 from keras import layers
 
+from keras_gen.networks.stages import check_count
+
 LABEL_ENCODINGS = ("one_hot", "embedding")
 
 
@@ -42,8 +44,7 @@ def encode_labels(labels, num_classes: int, encoding: str = "one_hot", embedding
 
 def check_label_planes(label_planes, num_classes) -> int:
     """`label_planes` as an int >= 0 (and 0 without `num_classes`), or a ValueError naming the fix."""
-    if isinstance(label_planes, bool) or not isinstance(label_planes, int) or label_planes < 0:
-        raise ValueError(f"label_planes must be an integer >= 0 (feature maps per class), got {label_planes!r}.")
+    check_count(label_planes, "label_planes", "feature maps per class")
     if label_planes and num_classes is None:
         raise ValueError("label_planes needs num_classes: only a conditional network has labels to join.")
     return label_planes

@@ -8,8 +8,6 @@ transposed convolutions do not leave checkerboard artefacts (Odena et al.,
 "Deconvolution and Checkerboard Artifacts", 2016). The discriminator uses dropout.
 """
 
-import numbers
-
 import keras
 from keras import layers
 
@@ -20,7 +18,12 @@ from keras_gen.networks.conditioning import (
     join_label_planes,
     label_input,
 )
-from keras_gen.networks.stages import check_image_shape, check_layers_per_stage, conv_stage
+from keras_gen.networks.stages import (
+    check_count,
+    check_image_shape,
+    check_layers_per_stage,
+    conv_stage,
+)
 
 DISCRIMINATOR_CONDITIONING = ("concat", "projection")
 
@@ -222,11 +225,10 @@ def dcgan_discriminator(
         embedded = layers.Embedding(num_classes, int(features.shape[-1]), name="label_projection")(label)
         outputs = layers.Add(dtype="float32")([outputs, layers.Dot(axes=1, dtype="float32")([embedded, features])])
     outputs = [outputs]
-    if isinstance(head_hidden, bool) or not isinstance(head_hidden, numbers.Integral) or head_hidden < 0:
-        raise ValueError(f"head_hidden must be an integer >= 0 (0: linear heads), got {head_hidden!r}.")
+    head_hidden = check_count(head_hidden, "head_hidden", "0: linear heads")
     head_features = features
     if heads and head_hidden:
-        head_features = layers.Dense(int(head_hidden), name="heads_hidden")(features)
+        head_features = layers.Dense(head_hidden, name="heads_hidden")(features)
         head_features = layers.LeakyReLU(0.2, name="heads_hidden_activation")(head_features)
     for head, units in (heads or {}).items():
         outputs.append(layers.Dense(int(units), dtype="float32", name=head)(head_features))

@@ -13,6 +13,18 @@ def check_image_shape(image_shape) -> tuple[int, int, int]:
     return tuple(int(side) for side in image_shape)
 
 
+def check_count(value, name: str, meaning: str) -> int:
+    """`value` as a Python int >= 0, or a ValueError naming `name` and what it counts.
+
+    Example:
+    >>> check_count(8, "label_planes", "feature maps per class")
+    8
+    """
+    if isinstance(value, bool) or not isinstance(value, int) or value < 0:
+        raise ValueError(f"{name} must be an integer >= 0 ({meaning}), got {value!r}.")
+    return value
+
+
 def check_layers_per_stage(layers_per_stage: int) -> int:
     """Validates the depth argument shared by the network builders."""
     if int(layers_per_stage) != layers_per_stage or layers_per_stage < 1:

@@ -203,9 +203,9 @@ class TestInfoGAN(GenerativeModelTestCase):
         assert model.discriminator.get_layer("q_categorical").kernel.shape == (6, 3)
         assert model.discriminator.get_layer("q_continuous").kernel.shape == (6, 2)
         model.compile()
-        before = keras.ops.convert_to_numpy(hidden.kernel).copy()
+        before = weights_of(hidden)
         model.fit(_images(), batch_size=8, verbose=0)
-        assert not np.allclose(before, keras.ops.convert_to_numpy(hidden.kernel))
+        assert changed(before, weights_of(hidden)) == len(before)  # kernel and bias
         for bad in (-1, 1.5, "128"):
             with pytest.raises(ValueError, match="head_hidden must be an integer >= 0"):
                 self.make_model(q_hidden=bad)
