@@ -55,6 +55,9 @@ class ClassifierRecipe:
         train_limit: train on only the first `train_limit` images (for fast
             tests); `None` uses the whole train split.
         seed: seed of weight initialization, dropout and shuffling.
+        convs_per_stage: 3x3 convolutions per stage; all but the last keep
+            the resolution, the last is strided. 1 (the default) is the
+            original two-layer network; `accurate()` uses 2.
 
     Example:
     >>> fast = ClassifierRecipe(epochs=1, train_limit=2000)
@@ -70,6 +73,7 @@ class ClassifierRecipe:
     dropout: float = 0.3
     train_limit: int | None = None
     seed: int = 0
+    convs_per_stage: int = 1
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "filters", tuple(int(f) for f in self.filters))
@@ -79,8 +83,30 @@ class ClassifierRecipe:
             raise ValueError(
                 f"ClassifierRecipe.train_limit must be >= 1 or None, got {self.train_limit}."
             )
+        if isinstance(self.convs_per_stage, bool) or not isinstance(self.convs_per_stage, int) \
+                or self.convs_per_stage < 1:
+            raise ValueError(
+                f"ClassifierRecipe.convs_per_stage must be an integer >= 1, got {self.convs_per_stage!r}."
+            )
         if not 0.0 <= self.dropout < 1.0:
             raise ValueError(f"ClassifierRecipe.dropout must be in [0, 1), got {self.dropout}.")
+
+    @classmethod
+    def accurate(cls) -> ClassifierRecipe:
+        """A deeper classifier trained longer: for judging class accuracy, not for features.
+
+        Two 3x3 convolutions per stage (the second strided), dropout 0.4, 15
+        epochs: on Fashion-MNIST it labels 0.923 of the test images correctly
+        where the default feature network labels 0.900, in about 7 minutes on
+        two CPU cores instead of one. The default recipe stays the feature
+        network behind every published FID (changing it would change them
+        all); use this one where the question is "is the sample recognisably
+        of its class", whose ceiling is the judge's own accuracy on real images.
+
+        Example:
+        >>> judge = domain_classifier("fashion_mnist", recipe=ClassifierRecipe.accurate())
+        """
+        return cls(filters=(32, 64), convs_per_stage=2, epochs=15, dropout=0.4)
 
     def resolved_epochs(self, dataset: str) -> int:
         """The number of epochs used for `dataset` (fills in the default)."""
@@ -394,6 +420,16 @@ def build_classifier(
     inputs = keras.Input(tuple(image_shape), name="images")
     x = inputs
     for index, filters in enumerate(recipe.filters):
+        for extra in range(recipe.convs_per_stage - 1):
+            x = keras.layers.Conv2D(
+                filters,
+                3,
+                padding="same",
+                activation="relu",
+                kernel_initializer=he_normal(),
+                dtype="float32",
+                name=f"conv{index + 1}_{extra + 1}",
+            )(x)
         x = keras.layers.Conv2D(
             filters,
             3,

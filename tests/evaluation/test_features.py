@@ -37,6 +37,25 @@ class TestRecipeAndCache:
     def test_bad_recipe_is_explained(self):
         with pytest.raises(ValueError, match="epochs must be >= 1"):
             F.ClassifierRecipe(epochs=0)
+        for bad in (0, -1, 1.5, "2", True):
+            with pytest.raises(ValueError, match="convs_per_stage must be an integer >= 1"):
+                F.ClassifierRecipe(convs_per_stage=bad)
+
+    def test_accurate_recipe_is_deeper_and_cached_apart(self):
+        accurate = F.ClassifierRecipe.accurate()
+        assert accurate.convs_per_stage == 2 and accurate.resolved_epochs("fashion_mnist") > 5
+        # Its own cache entry: the default feature network (and every FID) is untouched.
+        assert accurate.cache_stem("fashion_mnist") != F.ClassifierRecipe().cache_stem("fashion_mnist")
+        deep = F.build_classifier((28, 28, 1), 10, accurate)
+        default = F.build_classifier((28, 28, 1), 10)
+        convs = lambda model: [l for l in model.layers if isinstance(l, keras.layers.Conv2D)]
+        assert [(l.strides, l.filters) for l in convs(deep)] == [
+            ((1, 1), 32), ((2, 2), 32), ((1, 1), 64), ((2, 2), 64)
+        ]
+        assert [l.strides for l in convs(default)] == [(2, 2), (2, 2)]
+        # Same resolution at the feature layer: only the extra convolutions differ.
+        assert deep.get_layer("flatten").output.shape == default.get_layer("flatten").output.shape
+        assert deep.get_layer(F.FEATURE_LAYER).output.shape[-1] == 128
 
     def test_trained_once_then_loaded_from_cache(
         self, fashion_extractor, feature_cache_dir, fashion_test_images, monkeypatch
