@@ -40,7 +40,7 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import keras
 import numpy as np
 import tensorflow as tf
-from quality import METRICS, TimeBudget, class_accuracy
+from quality import METRICS, TimeBudget, accuracy_row, class_accuracy, judge_classifier
 from scipy.optimize import linear_sum_assignment
 from sklearn.linear_model import LogisticRegression
 
@@ -54,14 +54,14 @@ LABELLED = 1000
 LABELLED_SHARE = 0.5  # half of each SSGAN batch labelled (the 1,000 images, repeated)
 
 
-def train(name, budget_seconds, path, options=()):
-    keras.utils.set_random_seed(0)
+def train(name, budget_seconds, path, options=(), seed=0):
+    keras.utils.set_random_seed(seed)
     family = families.get(name)
     info = keras_gen.data.info("fashion_mnist")
-    model = build_model(name, info.image_shape, {"builder": {**family.builder_defaults, **dict(options)}}, seed=0,
+    model = build_model(name, info.image_shape, {"builder": {**family.builder_defaults, **dict(options)}}, seed=seed,
                         num_classes=info.num_classes)
     mix = {"labelled": LABELLED, "labelled_share": LABELLED_SHARE} if name == "ssgan" else {}
-    data = keras_gen.data.load("fashion_mnist", batch_size=family.batch_size, scale=model.data_scale, seed=0,
+    data = keras_gen.data.load("fashion_mnist", batch_size=family.batch_size, scale=model.data_scale, seed=seed,
                                labels=model.batch_kind == "images_labels", **mix)
     budget = TimeBudget(budget_seconds, family.batch_size)
     model.fit(data, epochs=1000, verbose=0, callbacks=[budget])
@@ -73,37 +73,44 @@ def train(name, budget_seconds, path, options=()):
     return row
 
 
-def class_figures(model, extractor, test_images, test_labels, temperatures=()):
-    accuracy, features_by_class = class_accuracy(model, extractor)
+def class_figures(model, extractor, judge, test_images, test_labels, temperatures=()):
+    accuracy, features_by_class, judged = class_accuracy(model, extractor, judge=judge)
     intra_fid = {}
     for label, features in enumerate(features_by_class):
         real = extractor.features(test_images[test_labels == label], model.data_scale)
         intra_fid[label] = float(sample_metrics.fid(real, features))
-    row = {"class_accuracy": float(np.mean(list(accuracy.values()))), "class_accuracy_per_class": accuracy,
+    row = {**accuracy_row(accuracy, judged),
            "intra_class_fid": float(np.mean(list(intra_fid.values()))), "intra_class_fid_per_class": intra_fid}
     real = extractor.features(test_images, model.data_scale) if temperatures else None
     for temperature in temperatures:
         # generate(..., temperature=t): the latent noise scaled by t (variety traded for typical images).
-        per_class, features = class_accuracy(model, extractor, temperature=temperature)
+        per_class, features, judged = class_accuracy(model, extractor, temperature=temperature, judge=judge)
         row.setdefault("temperature", {})[str(temperature)] = {
-            "class_accuracy": float(np.mean(list(per_class.values()))), "class_accuracy_per_class": per_class,
-            "fid": float(sample_metrics.fid(real, np.concatenate(features)))}
+            **accuracy_row(per_class, judged), "fid": float(sample_metrics.fid(real, np.concatenate(features)))}
     return row
 
 
-def infogan_figures(model, extractor):
-    confusion = np.zeros((10, 10))
+def infogan_figures(model, classifiers):
+    """Matched accuracy of the categorical code under each classifier (`{name: extractor}`)."""
+    samples = []
     for value in range(10):
         codes = np.zeros((1000, model.code_dim), "float32")
         codes[:, value] = 1.0
         codes[:, 10:] = np.random.default_rng(value).uniform(-1, 1, (1000, model.continuous_codes))
-        samples = model.generate(1000, codes=codes)
-        predicted = extractor.predict_proba(samples, data_scale=model.data_scale).argmax(axis=1)
-        confusion[value] = np.bincount(predicted, minlength=10)
-    rows, columns = linear_sum_assignment(-confusion)
-    return {"matched_accuracy": float(confusion[rows, columns].sum() / confusion.sum()),
-            "matching": {int(r): int(c) for r, c in zip(rows, columns)},
-            "confusion": confusion.astype(int).tolist()}  # row: categorical value; column: classifier's class
+        samples.append(model.generate(1000, codes=codes))
+    row = {}
+    for name, classifier in classifiers.items():
+        confusion = np.zeros((10, 10))
+        for value, images in enumerate(samples):
+            predicted = classifier.predict_proba(images, data_scale=model.data_scale).argmax(axis=1)
+            confusion[value] = np.bincount(predicted, minlength=10)
+        rows, columns = linear_sum_assignment(-confusion)
+        suffix = "" if name == "feature network" else f"_{name}"
+        row.update({f"matched_accuracy{suffix}": float(confusion[rows, columns].sum() / confusion.sum()),
+                    f"matching{suffix}": {int(r): int(c) for r, c in zip(rows, columns)},
+                    # row: categorical value; column: classifier's class
+                    f"confusion{suffix}": confusion.astype(int).tolist()})
+    return row
 
 
 def linear_probe(train_features, train_labels, test_features, test_labels):
@@ -148,6 +155,8 @@ def main(argv=None):
                         help="cgan/acgan: also class accuracy and FID at these sampling temperatures, e.g. 0.8,0.6")
     parser.add_argument("--option", type=option, action="append", default=[], metavar="KEY=VALUE",
                         help="a for_images argument for every model trained (repeatable)")
+    parser.add_argument("--seed", type=int, default=0,
+                        help="seed of the weights, the model's sampling and the data's shuffling (a replicate)")
     parser.add_argument("--tag", default="", help="suffix of the saved files' and the JSON rows' names")
     parser.add_argument("--json")
     args = parser.parse_args(argv)
@@ -155,13 +164,17 @@ def main(argv=None):
           f"{platform.processor() or platform.machine()}, load average {os.getloadavg()}", flush=True)
     os.makedirs(args.models_dir, exist_ok=True)
     names = args.models.split(",")
-    results = {"budget_minutes": args.budget_minutes, "options": dict(args.option), "training": {}}
+    results = {"budget_minutes": args.budget_minutes, "options": dict(args.option), "seed": args.seed,
+               "training": {}}
     suffix = f"_{args.tag}" if args.tag else ""
     paths = {name: os.path.join(args.models_dir, f"{name}{suffix}.keras") for name in names}
     if not args.skip_training:
         for name in names:
-            results["training"][name + suffix] = train(name, args.budget_minutes * 60, paths[name], args.option)
+            results["training"][name + suffix] = train(name, args.budget_minutes * 60, paths[name], args.option,
+                                                      args.seed)
     extractor = keras_gen.evaluation.domain_classifier("fashion_mnist")
+    judge = judge_classifier()
+    results["classifier_test_accuracy"] = {"feature network": extractor.test_accuracy, "judge": judge.test_accuracy}
     test_images, test_labels = keras_gen.data.load_numpy("fashion_mnist", "test", scale=(-1, 1))
     train_images, train_labels = keras_gen.data.load_numpy("fashion_mnist", "train", scale=(-1, 1))
     for name in names:
@@ -173,11 +186,11 @@ def main(argv=None):
                                                    metrics=METRICS, feature_extractor=extractor)
             row.update({k: float(v) for k, v in scores.items()})
         if name in ("cgan", "acgan"):
-            row.update(class_figures(model, extractor, test_images, test_labels, args.temperatures))
+            row.update(class_figures(model, extractor, judge, test_images, test_labels, args.temperatures))
         if name == "acgan":
             row["classify_test_accuracy"] = float(np.mean(model.classify(test_images).argmax(1) == test_labels))
         if name == "infogan":
-            row.update(infogan_figures(model, extractor))
+            row.update(infogan_figures(model, {"feature network": extractor, "judge": judge}))
         if name == "bigan":
             row["linear_probe"] = bigan_figures(model, args.vae, train_images[:20000], train_labels[:20000],
                                                 test_images, test_labels)

@@ -28,8 +28,7 @@ os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
 import keras
-import numpy as np
-from quality import TimeBudget, class_accuracy
+from quality import TimeBudget, accuracy_row, class_accuracy, judge_classifier
 
 import keras_gen
 
@@ -45,7 +44,8 @@ def main(argv=None):
     parser.add_argument("--json")
     args = parser.parse_args(argv)
     extractor = keras_gen.evaluation.domain_classifier("fashion_mnist")
-    results = {}
+    judge = judge_classifier()
+    results = {"classifier_test_accuracy": {"feature network": extractor.test_accuracy, "judge": judge.test_accuracy}}
     for variant in args.variants.split(","):
         prior, latent_dim, *options = variant.split("_")
         kwargs = {"label_planes": 0}
@@ -63,10 +63,9 @@ def main(argv=None):
         data = keras_gen.data.load("fashion_mnist", batch_size=64, scale=model.data_scale, seed=0, labels=True)
         budget = TimeBudget(args.budget_minutes * 60, 64)
         model.fit(data, epochs=1000, verbose=0, callbacks=[budget])
-        per_class = list(class_accuracy(model, extractor, args.samples_per_class)[0].values())
+        per_class, _, judged = class_accuracy(model, extractor, args.samples_per_class, judge=judge)
         results[variant] = {"steps": budget.steps, "load_average": budget.load_average,
-                            "epochs": budget.steps * 64 / 60000,
-                            "class_accuracy": float(np.mean(per_class)), "class_accuracy_per_class": per_class}
+                            "epochs": budget.steps * 64 / 60000, **accuracy_row(per_class, judged)}
         if args.fid:
             scores = keras_gen.evaluation.evaluate(model, "fashion_mnist", split="test", num_samples=10000,
                                                    metrics=("fid", "kid", "precision", "recall"))

@@ -36,7 +36,7 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import keras
 import numpy as np
 import tensorflow as tf
-from quality import METRICS, TimeBudget, class_accuracy
+from quality import METRICS, TimeBudget, accuracy_row, class_accuracy, judge_classifier
 
 import keras_gen
 from keras_gen import families, latent
@@ -70,15 +70,15 @@ def train(name, budget_seconds, path):
     return row
 
 
-def cvae_figures(cvae, extractor, num_samples, temperatures=(0.8, 0.6, 0.4)):
+def cvae_figures(cvae, extractor, judge, num_samples, temperatures=(0.8, 0.6, 0.4)):
     scores = keras_gen.evaluation.evaluate(
         cvae, "fashion_mnist", split="test", num_samples=num_samples, metrics=METRICS, feature_extractor=extractor
     )
     row = {k: float(v) for k, v in scores.items()}
     real = None
     for temperature in (1.0, *temperatures):
-        per_class, features = class_accuracy(cvae, extractor, temperature=temperature)
-        accuracy = {"class_accuracy": float(np.mean(list(per_class.values()))), "class_accuracy_per_class": per_class}
+        per_class, features, judged = class_accuracy(cvae, extractor, temperature=temperature, judge=judge)
+        accuracy = accuracy_row(per_class, judged)
         if temperature == 1.0:
             row.update(accuracy)
             continue
@@ -176,7 +176,9 @@ def main(argv=None):
     print(f"feature network test accuracy: {extractor.test_accuracy}", flush=True)
 
     if "cvae" in figures:
-        results["cvae"] = cvae_figures(models["cvae"], extractor, args.num_samples)
+        judge = judge_classifier()
+        results["judge_test_accuracy"] = judge.test_accuracy
+        results["cvae"] = cvae_figures(models["cvae"], extractor, judge, args.num_samples)
         print(json.dumps(results["cvae"], indent=1), flush=True)
     if "path_length" in figures:
         results["path_length"] = {

@@ -75,20 +75,43 @@ class GeneratorSampler:
         ])
 
 
-def class_accuracy(model, extractor, per_class=1000, temperature=1.0):
-    """`(accuracy by class, features by class)` of class-conditioned samples.
+def class_accuracy(model, extractor, per_class=1000, temperature=1.0, judge=None):
+    """`(accuracy by class, features by class, judge's accuracy by class)` of class-conditioned samples.
 
     For each class, `per_class` samples drawn with `generate(labels=...)` at
-    `temperature`; the accuracy is the share the domain classifier assigns to
-    the requested class.
+    `temperature`; the accuracy is the share the domain classifier (the
+    feature network, `extractor`) assigns to the requested class. `judge`, a
+    second classifier such as `judge_classifier()`, labels the same samples
+    (its accuracy is None without one).
     """
-    accuracy, features = {}, []
+    accuracy, features, judged = {}, [], ({} if judge is not None else None)
     for label in range(model.num_classes):
         samples = model.generate(per_class, labels=np.full(per_class, label), temperature=temperature)
         sample_features, probabilities = extractor.features_and_probabilities(samples, model.data_scale)
         accuracy[label] = float(np.mean(probabilities.argmax(axis=1) == label))
         features.append(sample_features)
-    return accuracy, features
+        if judge is not None:
+            judged[label] = float(np.mean(judge.predict_proba(samples, model.data_scale).argmax(axis=1) == label))
+    return accuracy, features, judged
+
+
+def judge_classifier():
+    """The accurate Fashion-MNIST classifier (`ClassifierRecipe.accurate()`), for class accuracy only.
+
+    The feature network behind every FID stays the default recipe; this larger,
+    longer-trained classifier labels real test images more often correctly, so a
+    class-accuracy figure measured with it is less bounded by the judge's own errors.
+    """
+    recipe = keras_gen.evaluation.ClassifierRecipe.accurate()
+    return keras_gen.evaluation.domain_classifier("fashion_mnist", recipe=recipe)
+
+
+def accuracy_row(accuracy, judged, prefix="class_accuracy"):
+    """JSON fields for the two classifiers' per-class accuracies (mean and per class)."""
+    row = {prefix: float(np.mean(list(accuracy.values()))), f"{prefix}_per_class": accuracy}
+    if judged is not None:
+        row.update({f"{prefix}_judge": float(np.mean(list(judged.values()))), f"{prefix}_judge_per_class": judged})
+    return row
 
 
 def build(name):
