@@ -25,6 +25,11 @@ argument of every model trained, and `--tag` names such a variant's saved file
 and JSON row, e.g.
 
     python benchmarks/conditional.py --models cgan --option conditioning=projection --tag projection
+
+Class accuracies are measured twice on the same samples: with the feature
+network and with the accurate classifier (`ClassifierRecipe.accurate()`,
+fields `..._judge`). `--seed N` trains a replicate (weights, sampling and data
+order from seed N; name it with `--tag`).
 """
 
 import argparse
