@@ -96,7 +96,7 @@ def class_figures(model, extractor, judge, test_images, test_labels, temperature
 
 
 def infogan_figures(model, classifiers):
-    """Matched accuracy of the categorical code under each classifier (`{name: extractor}`)."""
+    """Matched accuracy of the categorical code under each classifier (`{field suffix: extractor}`)."""
     samples = []
     for value in range(10):
         codes = np.zeros((1000, model.code_dim), "float32")
@@ -104,13 +104,12 @@ def infogan_figures(model, classifiers):
         codes[:, 10:] = np.random.default_rng(value).uniform(-1, 1, (1000, model.continuous_codes))
         samples.append(model.generate(1000, codes=codes))
     row = {}
-    for name, classifier in classifiers.items():
+    for suffix, classifier in classifiers.items():
         confusion = np.zeros((10, 10))
         for value, images in enumerate(samples):
             predicted = classifier.predict_proba(images, data_scale=model.data_scale).argmax(axis=1)
             confusion[value] = np.bincount(predicted, minlength=10)
         rows, columns = linear_sum_assignment(-confusion)
-        suffix = "" if name == "feature network" else f"_{name}"
         row.update({f"matched_accuracy{suffix}": float(confusion[rows, columns].sum() / confusion.sum()),
                     f"matching{suffix}": {int(r): int(c) for r, c in zip(rows, columns)},
                     # row: categorical value; column: classifier's class
@@ -195,7 +194,7 @@ def main(argv=None):
         if name == "acgan":
             row["classify_test_accuracy"] = float(np.mean(model.classify(test_images).argmax(1) == test_labels))
         if name == "infogan":
-            row.update(infogan_figures(model, {"feature network": extractor, "judge": judge}))
+            row.update(infogan_figures(model, {"": extractor, "_judge": judge}))
         if name == "bigan":
             row["linear_probe"] = bigan_figures(model, args.vae, train_images[:20000], train_labels[:20000],
                                                 test_images, test_labels)

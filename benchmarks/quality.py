@@ -106,11 +106,12 @@ def judge_classifier():
     return keras_gen.evaluation.domain_classifier("fashion_mnist", recipe=recipe)
 
 
-def accuracy_row(accuracy, judged, prefix="class_accuracy"):
+def accuracy_row(accuracy, judged):
     """JSON fields for the two classifiers' per-class accuracies (mean and per class)."""
-    row = {prefix: float(np.mean(list(accuracy.values()))), f"{prefix}_per_class": accuracy}
+    row = {"class_accuracy": float(np.mean(list(accuracy.values()))), "class_accuracy_per_class": accuracy}
     if judged is not None:
-        row.update({f"{prefix}_judge": float(np.mean(list(judged.values()))), f"{prefix}_judge_per_class": judged})
+        row.update({"class_accuracy_judge": float(np.mean(list(judged.values()))),
+                    "class_accuracy_judge_per_class": judged})
     return row
 
 

@@ -22,6 +22,8 @@ from typing import Any
 import keras
 import numpy as np
 
+from keras_gen.networks.stages import check_count
+
 # The classifier always sees images in [-1, 1]; callers' data is rescaled to it.
 CLASSIFIER_INPUT_SCALE = (-1.0, 1.0)
 # Keras' InceptionV3 expects `x / 127.5 - 1`, i.e. [-1, 1].
@@ -83,11 +85,9 @@ class ClassifierRecipe:
             raise ValueError(
                 f"ClassifierRecipe.train_limit must be >= 1 or None, got {self.train_limit}."
             )
-        if isinstance(self.convs_per_stage, bool) or not isinstance(self.convs_per_stage, int) \
-                or self.convs_per_stage < 1:
-            raise ValueError(
-                f"ClassifierRecipe.convs_per_stage must be an integer >= 1, got {self.convs_per_stage!r}."
-            )
+        check_count(
+            self.convs_per_stage, "ClassifierRecipe.convs_per_stage", "3x3 convolutions per stage", minimum=1
+        )
         if not 0.0 <= self.dropout < 1.0:
             raise ValueError(f"ClassifierRecipe.dropout must be in [0, 1), got {self.dropout}.")
 

@@ -13,15 +13,15 @@ def check_image_shape(image_shape) -> tuple[int, int, int]:
     return tuple(int(side) for side in image_shape)
 
 
-def check_count(value, name: str, meaning: str) -> int:
-    """`value` as a Python int >= 0, or a ValueError naming `name` and what it counts.
+def check_count(value, name: str, meaning: str, minimum: int = 0) -> int:
+    """`value` as a Python int >= `minimum`, or a ValueError naming `name` and what it counts.
 
     Example:
     >>> check_count(8, "label_planes", "feature maps per class")
     8
     """
-    if isinstance(value, bool) or not isinstance(value, int) or value < 0:
-        raise ValueError(f"{name} must be an integer >= 0 ({meaning}), got {value!r}.")
+    if isinstance(value, bool) or not isinstance(value, int) or value < minimum:
+        raise ValueError(f"{name} must be an integer >= {minimum} ({meaning}), got {value!r}.")
     return value
 
 
