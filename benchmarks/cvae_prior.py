@@ -4,12 +4,13 @@ Trains one conditional VAE per variant for `--budget-minutes` each on
 Fashion-MNIST (batch 64, `compile()` defaults), then asks keras_gen's
 Fashion-MNIST classifier how often 500 samples of each class, drawn with
 `generate(n, labels=...)`, are labelled as that class. A variant is
-`PRIOR_LATENTDIM[_OPTION...]`: `learned_16_planes8` is the default model,
-`learned_16` the previous default (no label feature maps in the decoder),
+`PRIOR_LATENTDIM[_OPTION...]`: `learned_16_planes8_beta2` is the default
+model, `learned_16_planes8` the one before (KL weight 1), `learned_16` the one
+before that (no label feature maps in the decoder),
 `standard_16` that with N(0, I) as every class's prior; options `planesK` (K
 learned label feature maps before every decoder stage,
-`for_images(label_planes=K)`; without it, `label_planes=0`) and `betaB` (the
-KL weight B).
+`for_images(label_planes=K)`; without it, `label_planes=0`), `betaB` (the
+KL weight B; without it, 1), `widthW` (`width=W`) and `layersL` (`layers_per_stage=L`).
 
     python benchmarks/cvae_prior.py --budget-minutes 4 --variants standard_16,learned_16,learned_8,learned_4
     python benchmarks/cvae_prior.py --budget-minutes 15 --variants learned_4 --samples-per-class 1000 --fid
@@ -41,6 +42,7 @@ def main(argv=None):
     parser.add_argument("--fid", action="store_true",
                         help="also the FID of 10,000 samples (the classes in turn) against the test set")
     parser.add_argument("--save-dir", help="save each trained model here as VARIANT.keras")
+    parser.add_argument("--seed", type=int, default=0, help="seed of the weights, the data order and the samples")
     parser.add_argument("--json")
     args = parser.parse_args(argv)
     extractor = keras_gen.evaluation.domain_classifier("fashion_mnist")
@@ -48,19 +50,23 @@ def main(argv=None):
     results = {"classifier_test_accuracy": {"feature network": extractor.test_accuracy, "judge": judge.test_accuracy}}
     for variant in args.variants.split(","):
         prior, latent_dim, *options = variant.split("_")
-        kwargs = {"label_planes": 0}
+        kwargs = {"label_planes": 0, "beta": 1.0}
         for option in options:
             if option.startswith("planes"):
                 kwargs["label_planes"] = int(option[len("planes"):])
             elif option.startswith("beta"):
                 kwargs["beta"] = float(option[len("beta"):])
+            elif option.startswith("width"):
+                kwargs["width"] = int(option[len("width"):])
+            elif option.startswith("layers"):
+                kwargs["layers_per_stage"] = int(option[len("layers"):])
             else:
-                parser.error(f"unknown variant option {option!r} in {variant!r}: use planesK or betaB")
-        keras.utils.set_random_seed(0)
+                parser.error(f"unknown variant option {option!r} in {variant!r}: use planesK, betaB, widthW or layersL")
+        keras.utils.set_random_seed(args.seed)
         model = keras_gen.models.ConditionalVAE.for_images((28, 28, 1), num_classes=10, latent_dim=int(latent_dim),
-                                                           prior=prior, seed=0, **kwargs)
+                                                           prior=prior, seed=args.seed, **kwargs)
         model.compile()
-        data = keras_gen.data.load("fashion_mnist", batch_size=64, scale=model.data_scale, seed=0, labels=True)
+        data = keras_gen.data.load("fashion_mnist", batch_size=64, scale=model.data_scale, seed=args.seed, labels=True)
         budget = TimeBudget(args.budget_minutes * 60, 64)
         model.fit(data, epochs=1000, verbose=0, callbacks=[budget])
         per_class, _, judged = class_accuracy(model, extractor, args.samples_per_class, judge=judge)

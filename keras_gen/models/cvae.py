@@ -133,6 +133,7 @@ class ConditionalVAE(VAE):
         layers_per_stage=1,
         label_encoding="one_hot",
         label_planes=8,
+        beta=2.0,
         **kwargs,
     ):
         """Builds a conditional VAE with `keras_gen.networks.conv_encoder` / `conv_decoder`.
@@ -156,13 +157,20 @@ class ConditionalVAE(VAE):
                 `keras_gen.networks.join_label_planes`. The default, 8, raised
                 the class accuracy of Fashion-MNIST samples from 0.85 to 0.88
                 at equal FID (docs/benchmarks.md).
-            **kwargs: the `ConditionalVAE` arguments (`prior`, `reconstruction`, `beta`, `seed`, ...).
+            beta: the weight of the KL term (a beta-VAE, Higgins et al. 2017).
+                The default, 2, pulls each class's codes closer to its learned
+                prior, so that samples are typical of their class: on
+                Fashion-MNIST the share a classifier labels as the requested
+                class rose from 0.88-0.89 (beta 1) to 0.92, at equal FID but
+                with less variety (recall 0.13 against 0.33; docs/latent.md).
+                `beta=1` trains on the plain negative ELBO.
+            **kwargs: the `ConditionalVAE` arguments (`prior`, `reconstruction`, `seed`, ...).
         """
         num_classes = networks.check_num_classes(num_classes)
         common = {"layers_per_stage": layers_per_stage, "num_classes": num_classes, "label_encoding": label_encoding}
         encoder = networks.conv_encoder(image_shape, latent_dim, width, hidden_units, **common)
         decoder = networks.conv_decoder(image_shape, latent_dim, width, hidden_units, label_planes=label_planes, **common)
-        return cls(encoder, decoder, num_classes=num_classes, **kwargs)
+        return cls(encoder, decoder, num_classes=num_classes, beta=beta, **kwargs)
 
     def get_config(self):
         return {**super().get_config(), "num_classes": self.num_classes, "prior": self.prior}

@@ -82,6 +82,16 @@ class TestConditionalVAE(GenerativeModelTestCase):
         kl = 0.5 * np.sum(mean**2 + np.exp(log_var) - 1 - log_var, axis=1)
         np.testing.assert_allclose(float(logs["loss"]), np.mean(-log_px + 0.5 * kl), rtol=1e-4)
 
+    def test_for_images_weighs_the_kl_term_twice_by_default(self):
+        model = self.make_model(seed=4)
+        assert model.beta == 2.0 and self.make_model(beta=1.0).beta == 1.0
+        model.compile()
+        logs = model.test_step((tf.constant(_images(8)), tf.constant(_labels(8))))
+        expected = float(logs["reconstruction_loss"]) + 2.0 * float(logs["kl_loss"])
+        np.testing.assert_allclose(float(logs["loss"]), expected, rtol=1e-4)
+        # The saved model keeps the weight.
+        assert ConditionalVAE.from_config(model.get_config()).beta == 2.0
+
     def test_trains_on_a_labelled_data_set(self):
         data = keras_gen.data.load("digits", batch_size=16, scale=(0, 1), labels=True, limit=64, seed=0)
         digits = ConditionalVAE.for_images((8, 8, 1), num_classes=10, latent_dim=2, width=4, hidden_units=8, seed=0)
