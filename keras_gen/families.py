@@ -225,7 +225,7 @@ FAMILIES: tuple[Family, ...] = (
         "infogan",
         "keras_gen.models.infogan:InfoGAN",
         "InfoGAN: latent codes that learn meaning without labels (Chen et al., 2016)",
-        builder_defaults={"latent_dim": 62, "width": 32},
+        builder_defaults={"latent_dim": 16, "width": 32},
         batch_size=64,
         docs="docs/conditional_gans.md",
     ),
