@@ -33,6 +33,14 @@ from quality import TimeBudget, accuracy_row, class_accuracy, judge_classifier
 
 import keras_gen
 
+# Variant option prefix -> (for_images argument, how to read the number after the prefix).
+VARIANT_OPTIONS = {
+    "planes": ("label_planes", int),
+    "beta": ("beta", float),
+    "width": ("width", int),
+    "layers": ("layers_per_stage", int),
+}
+
 
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
@@ -52,16 +60,11 @@ def main(argv=None):
         prior, latent_dim, *options = variant.split("_")
         kwargs = {"label_planes": 0, "beta": 1.0}
         for option in options:
-            if option.startswith("planes"):
-                kwargs["label_planes"] = int(option[len("planes"):])
-            elif option.startswith("beta"):
-                kwargs["beta"] = float(option[len("beta"):])
-            elif option.startswith("width"):
-                kwargs["width"] = int(option[len("width"):])
-            elif option.startswith("layers"):
-                kwargs["layers_per_stage"] = int(option[len("layers"):])
-            else:
+            prefix = next((prefix for prefix in VARIANT_OPTIONS if option.startswith(prefix)), None)
+            if prefix is None:
                 parser.error(f"unknown variant option {option!r} in {variant!r}: use planesK, betaB, widthW or layersL")
+            argument, convert = VARIANT_OPTIONS[prefix]
+            kwargs[argument] = convert(option[len(prefix):])
         keras.utils.set_random_seed(args.seed)
         model = keras_gen.models.ConditionalVAE.for_images((28, 28, 1), num_classes=10, latent_dim=int(latent_dim),
                                                            prior=prior, seed=args.seed, **kwargs)
