@@ -5,8 +5,9 @@ BEGAN) and per stabilizer (+spectral norm, +R1, +DiffAugment with 10 % of the
 data, against the same DCGAN on that 10 %), plus the ablation rows of the
 default DCGAN. Every DCGAN-type row uses the networks `keras-gen train dcgan`
 builds (width 32, latent 128) unless the row says otherwise; each family runs
-with its `compile()` defaults, 64 real images per discriminator update (WGAN
-and WGAN-GP: `fit` batches of 320 = 5 critic updates of 64).
+with its `compile()` defaults, 64 real images per discriminator update (WGAN,
+and WGAN-GP with the paper's 5 critic steps: `fit` batches of 320 = 5 critic
+updates of 64).
 
 Every row trains with `ema=0.999` as well, which does not change training (the
 moving average only watches the generator), so each row reports both its
@@ -39,6 +40,7 @@ import tensorflow as tf
 from quality import GeneratorSampler, TimeBudget
 
 import keras_gen
+from keras_gen import networks
 from keras_gen.models import BEGAN, DCGAN, WGAN, WGANGP
 
 SHAPE = (28, 28, 1)
@@ -51,6 +53,25 @@ def dcgan(**kwargs):
     return DCGAN.for_images(SHAPE, latent_dim=128, width=32, seed=0, ema=EMA, **kwargs)
 
 
+def dcgan_wide_discriminator(width=64):
+    """The default generator (width 32) against a discriminator of `width` filters in its first stage."""
+    generator = networks.dcgan_generator(SHAPE, 128, 32)
+    discriminator = networks.dcgan_discriminator(SHAPE, width, dropout=0.3)
+    return DCGAN(generator, discriminator, seed=0, ema=EMA)
+
+
+def wgan_gp(**kwargs):
+    return WGANGP.for_images(SHAPE, latent_dim=128, width=32, seed=0, ema=EMA, **kwargs)
+
+
+def adam(d_rate, g_rate, beta_1=0.5, beta_2=0.999):
+    """`compile()` arguments: Adam for each player at its own learning rate."""
+    return {
+        "d_optimizer": keras.optimizers.Adam(d_rate, beta_1=beta_1, beta_2=beta_2),
+        "g_optimizer": keras.optimizers.Adam(g_rate, beta_1=beta_1, beta_2=beta_2),
+    }
+
+
 # name -> (builder, fit batch size, training images kept (None: all 60,000), what the row is)
 ROWS = {
     "non_saturating": (lambda: dcgan(), 64, None, "DCGAN, loss non_saturating (the default)"),
@@ -59,8 +80,11 @@ ROWS = {
     "hinge": (lambda: dcgan(loss="hinge"), 64, None, "DCGAN, loss hinge"),
     "wgan": (lambda: WGAN.for_images(SHAPE, latent_dim=128, width=32, seed=0, ema=EMA), 320, None,
              "WGAN (clipping 0.01, RMSprop 5e-5, 5 critic steps)"),
-    "wgan_gp": (lambda: WGANGP.for_images(SHAPE, latent_dim=128, width=32, seed=0, ema=EMA), 320, None,
-                "WGAN-GP (lambda 10, Adam(1e-4, 0, 0.9), 5 critic steps)"),
+    # WGANGP's defaults: 1 critic step, critic Adam(3e-4, 0, 0.9), generator Adam(1e-4, 0, 0.9).
+    "wgan_gp": (lambda: wgan_gp(), 64, None, "WGAN-GP defaults (lambda 10, 1 critic step, TTUR Adam 3e-4 / 1e-4)"),
+    # Until 2026-11-27 the defaults, and the rows named "wgan_gp" in earlier JSON files: the paper's settings.
+    "wgan_gp_paper": (lambda: wgan_gp(critic_steps=5), 320, None,
+                      "WGAN-GP as in the paper (lambda 10, Adam(1e-4, 0, 0.9), 5 critic steps)"),
     "began": (lambda: BEGAN.for_images(SHAPE, latent_dim=64, width=32, seed=0, ema=EMA), 64, None,
               "BEGAN (gamma 0.5)"),
     "spectral_norm": (lambda: dcgan(spectral_norm=True), 64, None, "DCGAN + spectral norm"),
@@ -71,8 +95,30 @@ ROWS = {
     "width64": (lambda: DCGAN.for_images(SHAPE, latent_dim=128, width=64, seed=0, ema=EMA), 64, None,
                 "DCGAN width 64"),
     "hinge_sn": (lambda: dcgan(loss="hinge", spectral_norm=True), 64, None, "DCGAN, hinge + spectral norm"),
+    # Ablations of the default DCGAN (each changes one thing; `compile()` arguments in COMPILE below).
+    "d_lr4e-4": (lambda: dcgan(), 64, None, "DCGAN, discriminator Adam(4e-4, 0.5), generator Adam(2e-4, 0.5)"),
+    "ttur": (lambda: dcgan(), 64, None, "DCGAN, discriminator Adam(4e-4, 0.5), generator Adam(1e-4, 0.5)"),
+    "d_width64": (dcgan_wide_discriminator, 64, None, "DCGAN, generator width 32, discriminator width 64"),
+    "dropout0.1": (lambda: dcgan(dropout=0.1), 64, None, "DCGAN, discriminator dropout 0.1 (instead of 0.3)"),
+    # WGAN-GP with fewer critic updates per generator update (each of 64 new real images).
+    "wgan_gp_critic2": (lambda: wgan_gp(critic_steps=2), 128, None, "WGAN-GP, 2 critic steps, Adam(1e-4, 0, 0.9)"),
+    "wgan_gp_critic1": (lambda: wgan_gp(critic_steps=1), 64, None, "WGAN-GP, 1 critic step, Adam(1e-4, 0, 0.9)"),
+    # The same as "wgan_gp" (the defaults), spelled out; the name of the row that chose them.
+    "wgan_gp_critic1_ttur": (lambda: wgan_gp(critic_steps=1), 64, None,
+                             "WGAN-GP, 1 critic step, critic Adam(3e-4, 0, 0.9), generator Adam(1e-4, 0, 0.9)"),
     # `DCGAN.for_images((28, 28, 1))` and `compile()` with no other arguments: the issue's default.
     "default": (lambda: DCGAN.for_images(SHAPE), 64, None, "DCGAN.for_images((28, 28, 1)), compile()"),
+}
+
+
+# row -> a function giving its `compile()` arguments (rows not named here: `compile()`).
+COMPILE = {
+    "d_lr4e-4": lambda: adam(4e-4, 2e-4),
+    "ttur": lambda: adam(4e-4, 1e-4),
+    "wgan_gp_paper": lambda: adam(1e-4, 1e-4, beta_1=0.0, beta_2=0.9),
+    "wgan_gp_critic2": lambda: adam(1e-4, 1e-4, beta_1=0.0, beta_2=0.9),
+    "wgan_gp_critic1": lambda: adam(1e-4, 1e-4, beta_1=0.0, beta_2=0.9),
+    "wgan_gp_critic1_ttur": lambda: adam(3e-4, 1e-4, beta_1=0.0, beta_2=0.9),
 }
 
 
@@ -88,13 +134,14 @@ def run(name, budget_seconds, num_samples, save_dir=None):
     builder, batch_size, limit, description = ROWS[name]
     keras.utils.set_random_seed(0)
     model = builder()
-    model.compile()
+    model.compile(**COMPILE.get(name, dict)())
     data = keras_gen.data.load("fashion_mnist", batch_size=batch_size, scale=model.data_scale, seed=0,
                                limit=limit)
     budget = TimeBudget(budget_seconds, batch_size)
     model.fit(data, epochs=100000, verbose=0, callbacks=[budget])
     row = {
         "description": description,
+        "compile": {k: keras.optimizers.serialize(v)["config"] for k, v in COMPILE.get(name, dict)().items()},
         "train_seconds": budget.elapsed,
         "steps": budget.steps,
         "images_per_second": budget.steps * batch_size / budget.elapsed,
