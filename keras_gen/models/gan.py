@@ -520,6 +520,19 @@ class GAN(SamplesFromPrior, GenerativeModel):
         }
 
 
+def default_width(image_shape, width=None):
+    """`width`, or when None the recipe networks' default for `image_shape`.
+
+    32 filters for images up to 32 pixels a side, 64 for larger ones: at 28x28,
+    width 64 trains 3x slower on a CPU and scored worse at equal time
+    (docs/benchmarks.md, GAN objectives and stabilizers).
+    """
+    if width is not None:
+        return width
+    height, image_width, _ = check_image_shape(image_shape)
+    return 32 if max(height, image_width) <= 32 else 64
+
+
 @keras.saving.register_keras_serializable(package="keras_gen")
 class DCGAN(GAN):
     """A deep convolutional GAN (Radford et al., 2015) with the practical recipe.
@@ -575,9 +588,7 @@ class DCGAN(GAN):
             **kwargs: the `GAN` arguments (`seed`, `loss`, `r1_weight`,
                 `augment`, `label_smoothing`, ...).
         """
-        if width is None:
-            height, image_width, _ = check_image_shape(image_shape)
-            width = 32 if max(height, image_width) <= 32 else 64
+        width = default_width(image_shape, width)
         generator = networks.dcgan_generator(
             image_shape, latent_dim, width, batch_norm=batch_norm, layers_per_stage=layers_per_stage
         )

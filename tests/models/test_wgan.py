@@ -66,17 +66,36 @@ class TestWGAN(_WassersteinCase):
 class TestWGANGP(_WassersteinCase):
     model_class = WGANGP
 
-    def test_defaults_follow_the_paper(self):
+    def test_defaults_one_critic_step_and_a_faster_critic(self):
+        """The paper's penalty and Adam betas; 1 critic step and TTUR rates (3e-4 critic, 1e-4 generator)."""
         model = self.make_model()
         model.compile()
+        rates = {name: float(optimizer.learning_rate) for name, optimizer in model.players().items()}
+        assert rates == {"d_optimizer": pytest.approx(3e-4), "g_optimizer": pytest.approx(1e-4)}
         for optimizer in model.players().values():
             assert isinstance(optimizer, keras.optimizers.Adam)
-            assert float(optimizer.learning_rate) == pytest.approx(1e-4)
             assert optimizer.beta_1 == 0.0 and optimizer.beta_2 == 0.9
-        assert model.discriminator_steps == 5 and model.gradient_penalty_weight == 10.0
+        assert model.discriminator_steps == model.critic_steps == 1 and model.gradient_penalty_weight == 10.0
+        model.fit(_tanh_images(20), batch_size=10, epochs=1, verbose=0)
+        assert int(model.d_optimizer.iterations.numpy()) == int(model.g_optimizer.iterations.numpy()) == 2
         critic = WGANGP.for_images((16, 16, 1), latent_dim=8, width=4).critic  # two stages: one normalized
         names = {type(layer).__name__ for layer in critic.layers}
         assert "LayerNormalization" in names and "BatchNormalization" not in names
+
+    def test_the_papers_five_critic_steps_remain_an_option_and_are_saved(self):
+        model = self.make_model(critic_steps=5)
+        model.compile()
+        model.fit(_tanh_images(20), batch_size=10, epochs=1, verbose=0)
+        assert int(model.d_optimizer.iterations.numpy()) == 5 * int(model.g_optimizer.iterations.numpy()) == 10
+        assert WGANGP.from_config(model.get_config()).critic_steps == 5
+
+    def test_default_width_follows_the_image_size(self):
+        """Like DCGAN.for_images: 32 filters up to 32 pixels a side, 64 above (both WGANs)."""
+        for cls in (WGAN, WGANGP):
+            small = cls.for_images((28, 28, 1), latent_dim=8)
+            large = cls.for_images((64, 64, 3), latent_dim=8)
+            assert small.critic.layers[1].filters == 32 and large.critic.layers[1].filters == 64
+            assert small.generator.get_layer("to_image").input.shape[-1] == 32
 
     def test_critic_steps_alias_and_errors(self):
         assert self.make_model(critic_steps=3).discriminator_steps == 3
