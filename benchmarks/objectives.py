@@ -100,6 +100,12 @@ ROWS = {
     "ttur": (lambda: dcgan(), 64, None, "DCGAN, discriminator Adam(4e-4, 0.5), generator Adam(1e-4, 0.5)"),
     "d_width64": (dcgan_wide_discriminator, 64, None, "DCGAN, generator width 32, discriminator width 64"),
     "dropout0.1": (lambda: dcgan(dropout=0.1), 64, None, "DCGAN, discriminator dropout 0.1 (instead of 0.3)"),
+    "adam_beta0": (lambda: dcgan(), 64, None, "DCGAN, both players Adam(2e-4, 0, 0.9)"),
+    "lr4e-4": (lambda: dcgan(), 64, None, "DCGAN, both players Adam(4e-4, 0.5)"),
+    "lr6e-4": (lambda: dcgan(), 64, None, "DCGAN, both players Adam(6e-4, 0.5)"),
+    "lr8e-4": (lambda: dcgan(), 64, None, "DCGAN, both players Adam(8e-4, 0.5)"),
+    "no_label_noise": (lambda: dcgan(label_smoothing=0.0, label_noise=0.0), 64, None,
+                       "DCGAN, no label smoothing or label noise"),
     # WGAN-GP with fewer critic updates per generator update (each of 64 new real images).
     "wgan_gp_critic2": (lambda: wgan_gp(critic_steps=2), 128, None, "WGAN-GP, 2 critic steps, Adam(1e-4, 0, 0.9)"),
     "wgan_gp_critic1": (lambda: wgan_gp(critic_steps=1), 64, None, "WGAN-GP, 1 critic step, Adam(1e-4, 0, 0.9)"),
@@ -120,6 +126,10 @@ def wgan_gp_adam(critic_rate=1e-4):
 COMPILE = {
     "d_lr4e-4": lambda: adam(4e-4, 2e-4),
     "ttur": lambda: adam(4e-4, 1e-4),
+    "adam_beta0": lambda: adam(2e-4, 2e-4, beta_1=0.0, beta_2=0.9),
+    "lr4e-4": lambda: adam(4e-4, 4e-4),
+    "lr6e-4": lambda: adam(6e-4, 6e-4),
+    "lr8e-4": lambda: adam(8e-4, 8e-4),
     "wgan_gp_paper": wgan_gp_adam,
     "wgan_gp_critic2": wgan_gp_adam,
     "wgan_gp_critic1": wgan_gp_adam,
