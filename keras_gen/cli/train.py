@@ -134,8 +134,8 @@ def add_parser(commands) -> None:
     )
     parser.add_argument(
         "--lr", type=positive_float, default=None,
-        help="learning rate of every optimizer (default: the family's paper settings, which "
-        "compile() uses); with --resume, replaces the checkpoint's rate only when given",
+        help="learning rate of every optimizer (default: the family's compile() defaults, "
+        "see docs/cli.md); with --resume, replaces the checkpoint's rate only when given",
     )
     parser.add_argument(
         "--beta-1", type=unit_float, default=None,

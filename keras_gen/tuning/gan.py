@@ -45,8 +45,8 @@ class GANHyperModel(GenerativeHyperModel):
     | `loss` | non_saturating, least_squares, hinge | non_saturating |
     | `r1_weight` | 0, 0.1, 1 (R1 penalty gamma; 0 is off) | 0 |
     | `ema` | False, True (a 0.999 moving average of the generator) | False (DCGAN: True) |
-    | `d_learning_rate` | log-uniform in [5e-5, 1e-3] | 2e-4 |
-    | `g_learning_rate` | log-uniform in [5e-5, 1e-3] | 2e-4 |
+    | `d_learning_rate` | log-uniform in [5e-5, 1e-3] | 2e-4 (DCGAN: 4e-4) |
+    | `g_learning_rate` | log-uniform in [5e-5, 1e-3] | 2e-4 (DCGAN: 4e-4) |
     | `beta_1` | 0.0, 0.5, 0.9 (both Adams' first-moment decay) | 0.5 |
 
     Args:
@@ -70,6 +70,7 @@ class GANHyperModel(GenerativeHyperModel):
     objective_direction = "min"
     data_scale = (-1.0, 1.0)
     ema_by_default = False  # the `ema` hyperparameter's default (the first trial's value)
+    default_learning_rate = 2e-4  # both rates' defaults: the model's `compile()` default
 
     def __init__(
         self,
@@ -124,8 +125,9 @@ class GANHyperModel(GenerativeHyperModel):
         }
 
     def compile_kwargs(self, hp: keras_tuner.HyperParameters) -> dict[str, Any]:
-        d_rate = hp.Float("d_learning_rate", 5e-5, 1e-3, sampling="log", default=2e-4)
-        g_rate = hp.Float("g_learning_rate", 5e-5, 1e-3, sampling="log", default=2e-4)
+        rate = self.default_learning_rate
+        d_rate = hp.Float("d_learning_rate", 5e-5, 1e-3, sampling="log", default=rate)
+        g_rate = hp.Float("g_learning_rate", 5e-5, 1e-3, sampling="log", default=rate)
         beta_1 = hp.Choice("beta_1", [0.0, 0.5, 0.9], default=0.5)
         return {
             "d_optimizer": keras.optimizers.Adam(d_rate, beta_1=beta_1),
@@ -215,6 +217,7 @@ class DCGANHyperModel(GANHyperModel):
 
     model_class = DCGAN
     ema_by_default = True  # the first trial is DCGAN.for_images' defaults: width 32, EMA on
+    default_learning_rate = DCGAN.default_learning_rate  # and compile()'s Adam rate
 
     def model_kwargs(self, hp: keras_tuner.HyperParameters) -> dict[str, Any]:
         return {
