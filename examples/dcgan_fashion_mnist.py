@@ -8,8 +8,9 @@ step, so this script is just data, model, `fit`, samples.
 
 The recipe follows the paper: strided (transposed) convolutions, batch
 normalization in the generator, LeakyReLU, a tanh output and Adam with
-learning rate 2e-4 and beta_1 = 0.5 for both networks. Images are scaled to
-(-1, 1) to match the tanh.
+learning rate 2e-4 and beta_1 = 0.5 for both networks (passed explicitly here:
+`gan.compile()` alone gives Adam(4e-4, beta_1=0.5), which reached a lower FID
+within our 15-minute CPU benchmark). Images are scaled to (-1, 1) to match the tanh.
 
 On 2 CPU cores one epoch over the 60,000 training images takes about 1.5
 minutes with the default width of 32 (about three times as long with width
