@@ -58,6 +58,8 @@ class BEGAN(GAN):
     True
     """
 
+    default_learning_rate = 1e-4  # `compile()`: Adam(1e-4, beta_1=0.5) for both players
+
     def __init__(self, generator, discriminator, gamma=0.5, k_learning_rate=0.001, **kwargs):
         if not 0.0 < gamma <= 1.0:
             raise ValueError(f"gamma must lie in (0, 1] (the paper uses 0.3 to 0.7), got {gamma}.")
@@ -90,9 +92,6 @@ class BEGAN(GAN):
             lambda context: ops.mean(context.fake_logits, axis=-1),
             score=lambda values: values,
         )
-
-    def default_optimizer(self, name):
-        return keras.optimizers.Adam(1e-4, beta_1=0.5)
 
     @property
     def metrics(self):

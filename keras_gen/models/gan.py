@@ -289,8 +289,12 @@ class GAN(SamplesFromPrior, GenerativeModel):
         """
         self._compile_players({"d_optimizer": d_optimizer, "g_optimizer": g_optimizer}, kwargs)
 
+    # The rate of `default_optimizer`'s Adam (DCGAN 4e-4, BEGAN 1e-4); WGAN and
+    # WGAN-GP override `default_optimizer` itself (other optimizers and betas).
+    default_learning_rate = 2e-4
+
     def default_optimizer(self, name):
-        return keras.optimizers.Adam(2e-4, beta_1=0.5)
+        return keras.optimizers.Adam(self.default_learning_rate, beta_1=0.5)
 
     def optimizer_variables(self, name):
         if name == "d_optimizer":
@@ -559,7 +563,7 @@ class DCGAN(GAN):
     0.0004
     """
 
-    # Both players' Adam rate when `compile()` gets no optimizer (the paper: 2e-4).
+    # Both players' Adam rate when `compile()` gets no optimizer (the paper, and `GAN`: 2e-4).
     default_learning_rate = 4e-4
 
     @classmethod
@@ -605,6 +609,3 @@ class DCGAN(GAN):
             spectral_norm=spectral_norm,
         )
         return cls(generator, discriminator, ema=ema, **kwargs)
-
-    def default_optimizer(self, name):
-        return keras.optimizers.Adam(self.default_learning_rate, beta_1=0.5)

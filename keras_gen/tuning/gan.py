@@ -10,7 +10,7 @@ import keras_tuner
 import numpy as np
 
 from keras_gen.callbacks.generative_metrics import GenerativeMetrics
-from keras_gen.models.gan import DCGAN
+from keras_gen.models.gan import DCGAN, GAN
 from keras_gen.tuning.base import GenerativeHyperModel
 
 # Generative metrics a GAN search can minimize (lower is better for both).
@@ -70,7 +70,7 @@ class GANHyperModel(GenerativeHyperModel):
     objective_direction = "min"
     data_scale = (-1.0, 1.0)
     ema_by_default = False  # the `ema` hyperparameter's default (the first trial's value)
-    default_learning_rate = 2e-4  # both rates' defaults: the model's `compile()` default
+    default_learning_rate = GAN.default_learning_rate  # both rates' defaults: `compile()`'s
 
     def __init__(
         self,
