@@ -149,14 +149,15 @@ def run(name, budget_seconds, num_samples, save_dir=None):
     builder, batch_size, limit, description = ROWS[name]
     keras.utils.set_random_seed(0)
     model = builder()
-    model.compile(**COMPILE.get(name, dict)())
+    compile_args = COMPILE.get(name, dict)()
+    model.compile(**compile_args)
     data = keras_gen.data.load("fashion_mnist", batch_size=batch_size, scale=model.data_scale, seed=0,
                                limit=limit)
     budget = TimeBudget(budget_seconds, batch_size)
     model.fit(data, epochs=100000, verbose=0, callbacks=[budget])
     row = {
         "description": description,
-        "compile": {k: keras.optimizers.serialize(v)["config"] for k, v in COMPILE.get(name, dict)().items()},
+        "compile": {k: keras.optimizers.serialize(v)["config"] for k, v in compile_args.items()},
         "train_seconds": budget.elapsed,
         "steps": budget.steps,
         "images_per_second": budget.steps * batch_size / budget.elapsed,
