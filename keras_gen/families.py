@@ -6,7 +6,7 @@ it has one) and which sample grids its snapshots show. The CLI (`train`, `sample
 `evaluate`, `tune`, `models`), the tuning layer and the docs read this registry;
 none of them names a family in code.
 
-Classes are named by import path (`"keras_gen.models.vae:VAE"`) and imported only
+Classes are named by import path (`"keras_gen.models.autoencoders.vae:VAE"`) and imported only
 when used, so reading the registry (`keras-gen models`, `--help`) does not
 import TensorFlow.
 
@@ -152,7 +152,7 @@ class Family:
 FAMILIES: tuple[Family, ...] = (
     Family(
         "autoencoder",
-        "keras_gen.models.autoencoder:Autoencoder",
+        "keras_gen.models.autoencoders.autoencoder:Autoencoder",
         "Undercomplete convolutional autoencoder: encode, decode, reconstruct",
         builder_defaults={"latent_dim": 32, "width": 32},
         batch_size=128,
@@ -161,7 +161,7 @@ FAMILIES: tuple[Family, ...] = (
     ),
     Family(
         "denoising_autoencoder",
-        "keras_gen.models.autoencoder:DenoisingAutoencoder",
+        "keras_gen.models.autoencoders.autoencoder:DenoisingAutoencoder",
         "Denoising autoencoder trained on corrupted inputs (Vincent et al., 2008)",
         builder_defaults={"latent_dim": 32, "width": 32},
         batch_size=128,
@@ -170,7 +170,7 @@ FAMILIES: tuple[Family, ...] = (
     ),
     Family(
         "vae",
-        "keras_gen.models.vae:VAE",
+        "keras_gen.models.autoencoders.vae:VAE",
         "Variational autoencoder with a Bernoulli decoder (Kingma & Welling, 2013)",
         builder_defaults={"latent_dim": 16, "width": 32},
         batch_size=128,
@@ -180,7 +180,7 @@ FAMILIES: tuple[Family, ...] = (
     ),
     Family(
         "cvae",
-        "keras_gen.models.cvae:ConditionalVAE",
+        "keras_gen.models.autoencoders.cvae:ConditionalVAE",
         "Conditional VAE: q(z|x,y), p(x|z,y), generate by class (Sohn et al., 2015)",
         builder_defaults={"latent_dim": 16, "width": 32},
         batch_size=64,
@@ -190,7 +190,7 @@ FAMILIES: tuple[Family, ...] = (
     ),
     Family(
         "gan",
-        "keras_gen.models.gan:GAN",
+        "keras_gen.models.adversarial.gan:GAN",
         "GAN with fully connected networks (Goodfellow et al., 2014)",
         builder_defaults={"latent_dim": 64, "units": 256},
         batch_size=64,
@@ -198,7 +198,7 @@ FAMILIES: tuple[Family, ...] = (
     ),
     Family(
         "dcgan",
-        "keras_gen.models.gan:DCGAN",
+        "keras_gen.models.adversarial.gan:DCGAN",
         "Deep convolutional GAN with the practical recipe (Radford et al., 2015)",
         builder_defaults={"latent_dim": 128, "width": 32},
         batch_size=64,
@@ -207,7 +207,7 @@ FAMILIES: tuple[Family, ...] = (
     ),
     Family(
         "cgan",
-        "keras_gen.models.conditional_gan:ConditionalGAN",
+        "keras_gen.models.conditional.conditional_gan:ConditionalGAN",
         "Conditional GAN: both players see the label (Mirza & Osindero, 2014)",
         builder_defaults={"latent_dim": 128, "width": 32},
         batch_size=64,
@@ -215,7 +215,7 @@ FAMILIES: tuple[Family, ...] = (
     ),
     Family(
         "acgan",
-        "keras_gen.models.conditional_gan:ACGAN",
+        "keras_gen.models.conditional.conditional_gan:ACGAN",
         "AC-GAN: a discriminator that also classifies (Odena et al., 2017)",
         builder_defaults={"latent_dim": 128, "width": 32},
         batch_size=64,
@@ -223,7 +223,7 @@ FAMILIES: tuple[Family, ...] = (
     ),
     Family(
         "infogan",
-        "keras_gen.models.infogan:InfoGAN",
+        "keras_gen.models.conditional.infogan:InfoGAN",
         "InfoGAN: latent codes that learn meaning without labels (Chen et al., 2016)",
         builder_defaults={"latent_dim": 16, "width": 32},
         batch_size=64,
@@ -231,7 +231,7 @@ FAMILIES: tuple[Family, ...] = (
     ),
     Family(
         "bigan",
-        "keras_gen.models.bigan:BiGAN",
+        "keras_gen.models.adversarial.bigan:BiGAN",
         "BiGAN / ALI: a GAN with an encoder, judged on (image, code) pairs (Donahue et al., 2017)",
         builder_defaults={"latent_dim": 64, "width": 32},
         batch_size=64,
@@ -240,7 +240,7 @@ FAMILIES: tuple[Family, ...] = (
     ),
     Family(
         "ssgan",
-        "keras_gen.models.ssgan:SemiSupervisedGAN",
+        "keras_gen.models.conditional.ssgan:SemiSupervisedGAN",
         "Semi-supervised GAN: a K-class discriminator, feature matching (Salimans et al., 2016)",
         builder_defaults={"latent_dim": 100, "width": 32},
         batch_size=64,
@@ -248,7 +248,7 @@ FAMILIES: tuple[Family, ...] = (
     ),
     Family(
         "wgan",
-        "keras_gen.models.wgan:WGAN",
+        "keras_gen.models.adversarial.wgan:WGAN",
         "Wasserstein GAN with a weight-clipped critic (Arjovsky et al., 2017)",
         builder_defaults={"latent_dim": 128, "width": 32},
         batch_size=320,  # 5 critic updates of 64 real images each per step
@@ -256,7 +256,7 @@ FAMILIES: tuple[Family, ...] = (
     ),
     Family(
         "wgan_gp",
-        "keras_gen.models.wgan:WGANGP",
+        "keras_gen.models.adversarial.wgan:WGANGP",
         "Wasserstein GAN with a gradient penalty (Gulrajani et al., 2017)",
         builder_defaults={"latent_dim": 128, "width": 32},
         batch_size=64,  # one critic update of 64 real images per step (WGANGP's default)
@@ -264,7 +264,7 @@ FAMILIES: tuple[Family, ...] = (
     ),
     Family(
         "began",
-        "keras_gen.models.began:BEGAN",
+        "keras_gen.models.adversarial.began:BEGAN",
         "Boundary equilibrium GAN with an autoencoder discriminator (Berthelot et al., 2017)",
         builder_defaults={"latent_dim": 64, "width": 32},
         batch_size=64,
@@ -272,7 +272,7 @@ FAMILIES: tuple[Family, ...] = (
     ),
     Family(
         "pixelcnn",
-        "keras_gen.models.autoregressive:PixelCNN",
+        "keras_gen.models.autoregressive.pixelcnn:PixelCNN",
         "PixelCNN: masked convolutions, exact likelihood, pixel-by-pixel sampling (van den Oord et al., 2016)",
         builder_defaults={"filters": 32, "num_layers": 5},
         epochs=3,
@@ -282,7 +282,7 @@ FAMILIES: tuple[Family, ...] = (
     ),
     Family(
         "gated_pixelcnn",
-        "keras_gen.models.autoregressive:GatedPixelCNN",
+        "keras_gen.models.autoregressive.pixelcnn:GatedPixelCNN",
         "Gated PixelCNN: gated vertical and horizontal stacks, no blind spot (van den Oord et al., 2016)",
         # The discretized logistic mixture learns faster than the 256-way softmax at a CPU budget
         # (docs/benchmarks.md: 3.13 vs 3.24 bits/dim after 15 minutes).
@@ -294,7 +294,7 @@ FAMILIES: tuple[Family, ...] = (
     ),
     Family(
         "pixelrnn",
-        "keras_gen.models.autoregressive:PixelRNN",
+        "keras_gen.models.autoregressive.pixelrnn:PixelRNN",
         "PixelRNN with Row LSTM layers (van den Oord, Kalchbrenner & Kavukcuoglu, 2016)",
         builder_defaults={"filters": 32, "num_layers": 2},
         epochs=3,
@@ -304,7 +304,7 @@ FAMILIES: tuple[Family, ...] = (
     ),
     Family(
         "pix2pix",
-        "keras_gen.models.image_to_image:Pix2Pix",
+        "keras_gen.models.image_to_image.pix2pix:Pix2Pix",
         "pix2pix: U-Net and PatchGAN on (input, output) pairs, L1 x 100 (Isola et al., 2017)",
         builder_defaults={"width": 32},
         epochs=5,
@@ -315,7 +315,7 @@ FAMILIES: tuple[Family, ...] = (
     ),
     Family(
         "srresnet",
-        "keras_gen.models.image_to_image:SRResNet",
+        "keras_gen.models.image_to_image.srgan:SRResNet",
         "SRResNet: residual super-resolution network trained with MSE (Ledig et al., 2017)",
         builder_defaults={"factor": 4, "width": 32, "num_blocks": 4},
         epochs=5,
@@ -326,7 +326,7 @@ FAMILIES: tuple[Family, ...] = (
     ),
     Family(
         "srgan",
-        "keras_gen.models.image_to_image:SRGAN",
+        "keras_gen.models.image_to_image.srgan:SRGAN",
         "SRGAN: SRResNet + content loss in a feature network + 1e-3 adversarial loss (Ledig et al., 2017)",
         builder_defaults={"factor": 4, "width": 32, "num_blocks": 4},
         epochs=5,
@@ -337,7 +337,7 @@ FAMILIES: tuple[Family, ...] = (
     ),
     Family(
         "context_encoder",
-        "keras_gen.models.image_to_image:ContextEncoder",
+        "keras_gen.models.image_to_image.context_encoder:ContextEncoder",
         "Context encoder: fills a hole, masked L2 x 0.999 + adversarial x 0.001 (Pathak et al., 2016)",
         builder_defaults={"width": 32, "code_dim": 256},
         epochs=5,
@@ -348,7 +348,7 @@ FAMILIES: tuple[Family, ...] = (
     ),
     Family(
         "cyclegan",
-        "keras_gen.models.cyclegan:CycleGAN",
+        "keras_gen.models.image_to_image.cyclegan:CycleGAN",
         "CycleGAN: two generators, cycle and identity losses, unpaired domains (Zhu et al., 2017)",
         builder_defaults={"width": 16, "num_blocks": 4},
         epochs=5,

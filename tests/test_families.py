@@ -208,7 +208,7 @@ def test_help_and_models_answer_without_tensorflow():
 
 def test_register_family_reaches_the_cli(tmp_path):
     family = families.Family(
-        "tiny_autoencoder", "keras_gen.models.autoencoder:Autoencoder", "for this test",
+        "tiny_autoencoder", "keras_gen.models.autoencoders.autoencoder:Autoencoder", "for this test",
         builder_defaults={"latent_dim": 4, "width": 4}, grids=("reconstructions",), docs="docs/autoencoder.md",
     )
     families.register_family(family)

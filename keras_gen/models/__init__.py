@@ -1,14 +1,15 @@
 """Generative models: `keras.Model` subclasses with their own train steps.
 
 Each family is listed in `keras_gen.families` (the registry that `keras-gen`
-reads); its class is here.
+reads). The classes live in one subpackage per kind (`autoencoders`,
+`adversarial`, `conditional`, `image_to_image`, `autoregressive`) and are all
+importable from here.
 """
 
-from keras_gen.models.autoencoder import Autoencoder, DenoisingAutoencoder
+from keras_gen.models.adversarial import BEGAN, DCGAN, GAN, WGAN, WGANGP, AdversarialChain, BiGAN
+from keras_gen.models.autoencoders import VAE, Autoencoder, ConditionalVAE, DenoisingAutoencoder
 from keras_gen.models.autoregressive import GatedPixelCNN, PixelCNN, PixelRNN
 from keras_gen.models.base import GenerativeModel
-from keras_gen.models.began import BEGAN
-from keras_gen.models.bigan import BiGAN
 from keras_gen.models.capabilities import (
     Completes,
     Encodes,
@@ -18,21 +19,15 @@ from keras_gen.models.capabilities import (
     Translates,
     capabilities,
 )
-from keras_gen.models.conditional_gan import ACGAN, ConditionalGAN
-from keras_gen.models.cvae import ConditionalVAE
-from keras_gen.models.cyclegan import CycleGAN
-from keras_gen.models.gan import DCGAN, GAN, AdversarialChain
+from keras_gen.models.conditional import ACGAN, ConditionalGAN, InfoGAN, SemiSupervisedGAN
 from keras_gen.models.image_to_image import (
     SRGAN,
     ContextEncoder,
+    CycleGAN,
     PairedTranslator,
     Pix2Pix,
     SRResNet,
 )
-from keras_gen.models.infogan import InfoGAN
-from keras_gen.models.ssgan import SemiSupervisedGAN
-from keras_gen.models.vae import VAE
-from keras_gen.models.wgan import WGAN, WGANGP
 
 __all__ = [
     "ACGAN",

@@ -10,7 +10,7 @@ import keras_tuner
 import numpy as np
 
 from keras_gen.callbacks.generative_metrics import GenerativeMetrics
-from keras_gen.models.gan import DCGAN, GAN
+from keras_gen.models.adversarial.gan import DCGAN, GAN
 from keras_gen.tuning.base import GenerativeHyperModel
 
 # Generative metrics a GAN search can minimize (lower is better for both).

@@ -8,8 +8,8 @@ import keras
 import keras_tuner
 
 from keras_gen import data as gen_data
-from keras_gen.models.cvae import ConditionalVAE
-from keras_gen.models.vae import VAE
+from keras_gen.models.autoencoders.cvae import ConditionalVAE
+from keras_gen.models.autoencoders.vae import VAE
 from keras_gen.tuning.base import GenerativeHyperModel
 
 

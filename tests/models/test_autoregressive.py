@@ -18,7 +18,7 @@ from keras_gen.models import (
     PixelRNN,
     capabilities,
 )
-from keras_gen.models.autoregressive import parameters_per_sub_pixel
+from keras_gen.models.autoregressive.pixelcnn import parameters_per_sub_pixel
 from tests.test_case import GenerativeModelTestCase, changed, weights_of
 
 SHAPE = (8, 8, 1)

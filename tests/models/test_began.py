@@ -6,7 +6,7 @@ import pytest
 
 from keras_gen import losses
 from keras_gen.models import BEGAN
-from keras_gen.models.began import autoencoder_discriminator
+from keras_gen.models.adversarial.began import autoencoder_discriminator
 from tests.test_case import GenerativeModelTestCase
 
 

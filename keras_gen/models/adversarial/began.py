@@ -5,7 +5,7 @@ from keras import ops
 
 from keras_gen import losses, networks
 from keras_gen.layers import ReconstructionError
-from keras_gen.models.gan import GAN
+from keras_gen.models.adversarial.gan import GAN
 from keras_gen.training import unscaled
 
 

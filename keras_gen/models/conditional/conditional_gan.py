@@ -4,8 +4,8 @@ import keras
 from keras import ops
 
 from keras_gen import losses, networks
+from keras_gen.models.adversarial.gan import GAN
 from keras_gen.models.capabilities import _batched
-from keras_gen.models.gan import GAN
 
 
 def _checked_class_count(num_classes):

@@ -4,8 +4,8 @@ import keras
 from keras import ops
 
 from keras_gen import losses, networks
+from keras_gen.models.adversarial.gan import GAN
 from keras_gen.models.capabilities import Encodes, check_latent_points
-from keras_gen.models.gan import GAN
 from keras_gen.training import global_batch_mean, minimize
 
 # Losses for which "the encoder's pair should look generated" is the generator loss of the

@@ -7,7 +7,7 @@ WGAN adds weight clipping after each critic update, WGAN-GP a gradient penalty.
 import keras
 
 from keras_gen import losses, networks
-from keras_gen.models.gan import GAN, default_width
+from keras_gen.models.adversarial.gan import GAN, default_width
 from keras_gen.training import input_gradients
 
 

@@ -4,7 +4,7 @@ import keras
 from keras import ops
 
 from keras_gen import networks
-from keras_gen.models.vae import VAE
+from keras_gen.models.autoencoders.vae import VAE
 
 PRIORS = ("learned", "standard")
 

@@ -4,8 +4,8 @@ import keras
 from keras import ops
 
 from keras_gen import losses, networks
-from keras_gen.models.conditional_gan import ClassifierHead
-from keras_gen.models.gan import GAN
+from keras_gen.models.adversarial.gan import GAN
+from keras_gen.models.conditional.conditional_gan import ClassifierHead
 
 
 @keras.saving.register_keras_serializable(package="keras_gen")

@@ -5,13 +5,13 @@ import numpy as np
 from keras import ops
 
 from keras_gen import losses, networks
+from keras_gen.models.adversarial.gan import GAN
 from keras_gen.models.capabilities import (
     _batched,
     check_count,
     check_temperature,
     fixed_latent_points,
 )
-from keras_gen.models.gan import GAN
 
 
 def _check_code_spec(categorical_codes, continuous_codes):
