@@ -4,11 +4,8 @@ from keras_gen.callbacks.checkpoint import CheckpointError, RunCheckpoint, recov
 from keras_gen.callbacks.generative_metrics import GenerativeMetrics
 from keras_gen.callbacks.image_snapshot import (
     ImageSnapshot,
-    image_grid,
-    row_grid,
     sample_grid,
     save_completions,
-    save_grid,
     save_reconstructions,
     save_samples,
     save_translations,
@@ -16,6 +13,7 @@ from keras_gen.callbacks.image_snapshot import (
 from keras_gen.callbacks.learning_rate import LinearLearningRateDecay
 from keras_gen.callbacks.mode_collapse import ModeCollapseMonitor, ModeCollapseWarning
 from keras_gen.callbacks.terminate_on_nan import TerminateOnNaNLoss, TrainingDiverged
+from keras_gen.visualization import image_grid, row_grid, save_grid
 
 __all__ = [
     "CheckpointError",

@@ -26,7 +26,15 @@ import os
 
 import keras
 
-from keras_gen.run_files import CHECKPOINT_FILE, HISTORY_FILE
+from keras_gen.run_files import (
+    CHECKPOINT_FILE,
+    HISTORY_FILE,
+    fsync_directory,
+    fsync_file,
+    remove_file,
+    save_atomically,
+    write_json,
+)
 from keras_gen.run_files import CHECKPOINT_STATE_FILE as STATE_FILE
 
 _MODEL_TMP = "checkpoint.tmp.keras"  # Keras saves only to names ending in .keras
@@ -35,54 +43,6 @@ _STATE_TMP = STATE_FILE + ".tmp"
 
 class CheckpointError(OSError):
     """A checkpoint could not be written (full disk, no permission); the previous one is intact."""
-
-
-def _fsync_file(path: str) -> None:
-    descriptor = os.open(path, os.O_RDONLY)
-    try:
-        os.fsync(descriptor)
-    finally:
-        os.close(descriptor)
-
-
-def _fsync_directory(directory: str) -> None:
-    try:
-        _fsync_file(directory)
-    except OSError:  # some file systems cannot fsync a directory; the renames stay atomic
-        pass
-
-
-def save_atomically(write, path: str, temporary: str | None = None) -> str:
-    """Calls `write(temporary)`, flushes it to disk and renames it to `path`; `path` is never half-written.
-
-    Example:
-    >>> save_atomically(model.save, "runs/x/model.keras", "runs/x/model.tmp.keras")
-    'runs/x/model.keras'
-    """
-    temporary = temporary or path + ".tmp"
-    try:
-        write(temporary)
-        _fsync_file(temporary)
-        os.replace(temporary, path)
-    except OSError:
-        _remove(temporary)
-        raise
-    _fsync_directory(os.path.dirname(os.path.abspath(path)))
-    return path
-
-
-def _remove(path: str) -> None:
-    try:
-        os.remove(path)
-    except OSError:
-        pass
-
-
-def _write_json(state: dict, path: str) -> None:
-    with open(path, "w") as file:
-        json.dump(state, file, indent=2)
-        file.flush()
-        os.fsync(file.fileno())
 
 
 def history_csv(rows: list[dict]) -> str:
@@ -124,8 +84,8 @@ def recover(directory: str) -> dict | None:
     checkpoint, state_path = (os.path.join(directory, name) for name in (CHECKPOINT_FILE, STATE_FILE))
     if os.path.exists(state_tmp) and not os.path.exists(model_tmp) and os.path.exists(checkpoint):
         os.replace(state_tmp, state_path)  # the model was renamed into place: its state follows it
-    _remove(model_tmp)
-    _remove(state_tmp)
+    remove_file(model_tmp)
+    remove_file(state_tmp)
     if not (os.path.exists(checkpoint) and os.path.exists(state_path)):
         return None
     with open(state_path) as file:
@@ -216,15 +176,15 @@ class RunCheckpoint(keras.callbacks.Callback):
         try:
             os.makedirs(self.directory, exist_ok=True)
             self.model.save(model_tmp)
-            _fsync_file(model_tmp)
-            _write_json(state, state_tmp)
+            fsync_file(model_tmp)
+            write_json(state, state_tmp)
             os.replace(model_tmp, os.path.join(self.directory, CHECKPOINT_FILE))
             os.replace(state_tmp, os.path.join(self.directory, STATE_FILE))
-            _fsync_directory(self.directory)
+            fsync_directory(self.directory)
             write_history(self.history, os.path.join(self.directory, HISTORY_FILE))
         except OSError as err:
-            _remove(model_tmp)
-            _remove(state_tmp)
+            remove_file(model_tmp)
+            remove_file(state_tmp)
             raise CheckpointError(
                 f"Could not write the checkpoint in {self.directory} ({err.strerror or err}); the previous "
                 "checkpoint there is intact. Free disk space or make the folder writable, then resume."

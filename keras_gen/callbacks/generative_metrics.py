@@ -11,7 +11,8 @@ from typing import Any
 import keras
 import numpy as np
 
-from keras_gen.evaluation.features import FeatureExtractor, domain_classifier
+from keras_gen.evaluation.classifiers import domain_classifier
+from keras_gen.evaluation.features import FeatureExtractor
 from keras_gen.evaluation.report import (
     SAMPLE_METRICS,
     check_metric_names,

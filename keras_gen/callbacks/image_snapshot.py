@@ -1,17 +1,15 @@
 """`ImageSnapshot`: grids of samples, reconstructions or translations during training.
 
 Which grids a model gets depends on its capabilities
-(`keras_gen.models.capabilities`), never on its class.
+(`keras_gen.models.capabilities`), never on its class. The grids are tiled and
+written by `keras_gen.visualization` (`image_grid`, `row_grid`, `save_grid`,
+re-exported here).
 """
 
-import math
 import os
 
 import keras
-import numpy as np
-from PIL import Image
 
-from keras_gen.data.preprocessing import unscale_images
 from keras_gen.models.capabilities import (
     Completes,
     Encodes,
@@ -19,47 +17,7 @@ from keras_gen.models.capabilities import (
     Translates,
     fixed_latent_points,
 )
-
-
-def image_grid(images, data_scale=(-1.0, 1.0), columns=None, padding=2):
-    """Tiles a batch of images into one uint8 image.
-
-    Args:
-        images: `(n, height, width, channels)` floats in `data_scale`.
-        data_scale: the `(low, high)` range of `images`.
-        columns: images per row (default: a square-ish grid).
-        padding: pixels between tiles.
-
-    Returns:
-        A uint8 array `(rows * (h + p) - p, columns * (w + p) - p, channels)`.
-
-    Example:
-    >>> image_grid(np.zeros((6, 8, 8, 1)), columns=3).shape
-    (18, 28, 1)
-    """
-    images = np.asarray(images)
-    if images.ndim != 4:
-        raise ValueError(f"image_grid expects (n, height, width, channels), got shape {images.shape}.")
-    count, height, width, channels = images.shape
-    columns = columns or math.ceil(math.sqrt(count))
-    rows = math.ceil(count / columns)
-    grid = np.full(
-        (rows * (height + padding) - padding, columns * (width + padding) - padding, channels),
-        255,
-        dtype=np.uint8,
-    )
-    pixels = unscale_images(images, from_range=data_scale)
-    for index in range(count):
-        top, left = (index // columns) * (height + padding), (index % columns) * (width + padding)
-        grid[top : top + height, left : left + width] = pixels[index]
-    return grid
-
-
-def save_grid(grid, path):
-    """Writes a uint8 grid from `image_grid` as a PNG file (creating folders)."""
-    os.makedirs(os.path.dirname(os.path.abspath(path)), exist_ok=True)
-    Image.fromarray(grid[..., 0] if grid.shape[-1] == 1 else grid).save(path)
-    return path
+from keras_gen.visualization import image_grid, row_grid, save_grid
 
 
 def sample_grid(model, n=64, seed=0, columns=None, temperature=1.0):
@@ -77,18 +35,6 @@ def sample_grid(model, n=64, seed=0, columns=None, temperature=1.0):
         )
     images, columns = model.grid_samples(n, seed, columns, temperature=temperature)
     return image_grid(images, model.data_scale, columns)
-
-
-def row_grid(rows, data_scale, columns=None, per_row=8):
-    """Interleaves named rows of images: each image's versions side by side.
-
-    `rows` maps a row name (e.g. "input", "reconstruction") to `(m, h, w, c)`
-    images; the grid shows, for each of the m images, its versions in order,
-    `per_row` images to a grid row.
-    """
-    parts = list(rows.values())
-    stacked = np.stack(parts, axis=1).reshape((-1,) + parts[0].shape[1:])
-    return image_grid(stacked, data_scale, columns=columns or len(parts) * per_row)
 
 
 def save_samples(model, path, n=64, seed=0, columns=None, temperature=1.0):

@@ -1,22 +1,25 @@
 """Evaluation: feature networks, sample-quality metrics (FID, KID, precision/recall,
 density/coverage, classifier score) and VAE likelihoods (ELBO, IWAE).
 
+Modules: `features` (`FeatureExtractor`, InceptionV3), `classifiers` (the
+cached domain classifier and its recipes), `metrics`, `likelihood`, and
+`report` (`evaluate`, which picks metrics by the model's capabilities).
+
 Example:
 >>> import keras_gen
 >>> results = keras_gen.evaluation.evaluate(model, "fashion_mnist", num_samples=5000)
 >>> print(keras_gen.evaluation.format_table(results))
 """
 
-from keras_gen.evaluation.features import (
+from keras_gen.evaluation.classifiers import (
     ClassifierRecipe,
-    FeatureExtractor,
     build_classifier,
     content_network,
     default_cache_dir,
     domain_classifier,
-    inception_features,
     train_domain_classifier,
 )
+from keras_gen.evaluation.features import FeatureExtractor, inception_features
 from keras_gen.evaluation.likelihood import (
     LikelihoodBounds,
     iwae_bound,

@@ -8,7 +8,8 @@ from typing import Any
 import numpy as np
 
 from keras_gen.evaluation import metrics as M
-from keras_gen.evaluation.features import FeatureExtractor, domain_classifier
+from keras_gen.evaluation.classifiers import domain_classifier
+from keras_gen.evaluation.features import FeatureExtractor
 from keras_gen.evaluation.likelihood import likelihood_metrics
 from keras_gen.models.base import GenerativeModel
 from keras_gen.models.capabilities import Encodes, Generates, HasLikelihood

@@ -113,7 +113,7 @@ def test_a_full_disk_stops_training_and_keeps_the_previous_checkpoint(one_epoch,
     def full(path):
         raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC), path)
 
-    monkeypatch.setattr(run_checkpoint, "_fsync_file", full)
+    monkeypatch.setattr(run_checkpoint, "fsync_file", full)
     assert cli.main([*command(epochs=2), "--out", str(out), "--resume"]) == cli.EXIT_FAILED
     err = capsys.readouterr().err
     assert "Could not write the checkpoint" in err and "No space left on device" in err and "intact" in err

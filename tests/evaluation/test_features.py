@@ -8,46 +8,47 @@ import keras
 import numpy as np
 import pytest
 
+from keras_gen.evaluation import classifiers as C
 from keras_gen.evaluation import features as F
 
 from .conftest import TEST_RECIPE
 
-TINY_RECIPE = F.ClassifierRecipe(epochs=1, train_limit=1000, feature_dim=32)
+TINY_RECIPE = C.ClassifierRecipe(epochs=1, train_limit=1000, feature_dim=32)
 
 
 class TestRecipeAndCache:
     def test_cache_names(self):
-        assert F.ClassifierRecipe().cache_stem("fashion_mnist") == "fashion_mnist-v1"
-        assert F.ClassifierRecipe(version=2).cache_stem("mnist") == "mnist-v2"
+        assert C.ClassifierRecipe().cache_stem("fashion_mnist") == "fashion_mnist-v1"
+        assert C.ClassifierRecipe(version=2).cache_stem("mnist") == "mnist-v2"
         custom = TINY_RECIPE.cache_stem("mnist")
         assert custom.startswith("mnist-v1-") and custom != TEST_RECIPE.cache_stem("mnist")
 
     def test_default_epochs_depend_on_data_set_size(self):
-        assert F.ClassifierRecipe().resolved_epochs("fashion_mnist") == 5
-        assert F.ClassifierRecipe().resolved_epochs("digits") > 5
-        assert F.ClassifierRecipe(epochs=2).resolved_epochs("digits") == 2
+        assert C.ClassifierRecipe().resolved_epochs("fashion_mnist") == 5
+        assert C.ClassifierRecipe().resolved_epochs("digits") > 5
+        assert C.ClassifierRecipe(epochs=2).resolved_epochs("digits") == 2
 
     def test_default_cache_dir_follows_keras_home(self, monkeypatch, tmp_path):
-        monkeypatch.delenv(F.CACHE_DIR_ENV_VAR, raising=False)
+        monkeypatch.delenv(C.CACHE_DIR_ENV_VAR, raising=False)
         monkeypatch.setenv("KERAS_HOME", str(tmp_path))
-        assert F.default_cache_dir() == os.path.join(str(tmp_path), "keras_gen", "feature_networks")
-        monkeypatch.setenv(F.CACHE_DIR_ENV_VAR, str(tmp_path / "elsewhere"))
-        assert F.default_cache_dir() == str(tmp_path / "elsewhere")
+        assert C.default_cache_dir() == os.path.join(str(tmp_path), "keras_gen", "feature_networks")
+        monkeypatch.setenv(C.CACHE_DIR_ENV_VAR, str(tmp_path / "elsewhere"))
+        assert C.default_cache_dir() == str(tmp_path / "elsewhere")
 
     def test_bad_recipe_is_explained(self):
         with pytest.raises(ValueError, match="epochs must be >= 1"):
-            F.ClassifierRecipe(epochs=0)
+            C.ClassifierRecipe(epochs=0)
         for bad in (0, -1, 1.5, "2", True):
             with pytest.raises(ValueError, match="convs_per_stage must be an integer >= 1"):
-                F.ClassifierRecipe(convs_per_stage=bad)
+                C.ClassifierRecipe(convs_per_stage=bad)
 
     def test_accurate_recipe_is_deeper_and_cached_apart(self):
-        accurate = F.ClassifierRecipe.accurate()
+        accurate = C.ClassifierRecipe.accurate()
         assert accurate.convs_per_stage == 2 and accurate.resolved_epochs("fashion_mnist") > 5
         # Its own cache entry: the default feature network (and every FID) is untouched.
-        assert accurate.cache_stem("fashion_mnist") != F.ClassifierRecipe().cache_stem("fashion_mnist")
-        deep = F.build_classifier((28, 28, 1), 10, accurate)
-        default = F.build_classifier((28, 28, 1), 10)
+        assert accurate.cache_stem("fashion_mnist") != C.ClassifierRecipe().cache_stem("fashion_mnist")
+        deep = C.build_classifier((28, 28, 1), 10, accurate)
+        default = C.build_classifier((28, 28, 1), 10)
         convs = lambda model: [l for l in model.layers if isinstance(l, keras.layers.Conv2D)]
         assert [(l.strides, l.filters) for l in convs(deep)] == [
             ((1, 1), 32), ((2, 2), 32), ((1, 1), 64), ((2, 2), 64)
@@ -70,8 +71,8 @@ class TestRecipeAndCache:
         def no_training(*args, **kwargs):
             raise AssertionError("should have been loaded from the cache")
 
-        monkeypatch.setattr(F, "train_domain_classifier", no_training)
-        cached = F.domain_classifier(
+        monkeypatch.setattr(C, "train_domain_classifier", no_training)
+        cached = C.domain_classifier(
             "fashion_mnist", cache_dir=feature_cache_dir, recipe=TEST_RECIPE, verbose=0
         )
         images = fashion_test_images[0][:64]
@@ -80,21 +81,21 @@ class TestRecipeAndCache:
 
     def test_stale_metadata_means_retraining(self, tmp_path, monkeypatch):
         trainings = []
-        real_training = F.train_domain_classifier
+        real_training = C.train_domain_classifier
 
         def counted_training(*args, **kwargs):
             trainings.append(args)
             return real_training(*args, **kwargs)
 
-        monkeypatch.setattr(F, "train_domain_classifier", counted_training)
-        F.domain_classifier("digits", cache_dir=str(tmp_path), recipe=TINY_RECIPE, verbose=0)
-        F.domain_classifier("digits", cache_dir=str(tmp_path), recipe=TINY_RECIPE, verbose=0)
+        monkeypatch.setattr(C, "train_domain_classifier", counted_training)
+        C.domain_classifier("digits", cache_dir=str(tmp_path), recipe=TINY_RECIPE, verbose=0)
+        C.domain_classifier("digits", cache_dir=str(tmp_path), recipe=TINY_RECIPE, verbose=0)
         assert len(trainings) == 1  # the second call loads the cache
         json_path = tmp_path / (TINY_RECIPE.cache_stem("digits") + ".json")
         metadata = json.loads(json_path.read_text())
         metadata["recipe"]["seed"] = 123  # as if written by another recipe
         json_path.write_text(json.dumps(metadata))
-        again = F.domain_classifier(
+        again = C.domain_classifier(
             "digits", cache_dir=str(tmp_path), recipe=TINY_RECIPE, verbose=0
         )
         assert len(trainings) == 2  # stale metadata: trained anew
@@ -106,8 +107,8 @@ def test_training_is_repeatable(fashion_test_images):
     """Same recipe, same features; within a tolerance, since retrainings on other machines or
     thread counts may round differently (bit-exact repeats are not promised here)."""
     images = fashion_test_images[0][:200]
-    first, _ = F.train_domain_classifier("fashion_mnist", TINY_RECIPE)
-    second, _ = F.train_domain_classifier("fashion_mnist", TINY_RECIPE)
+    first, _ = C.train_domain_classifier("fashion_mnist", TINY_RECIPE)
+    second, _ = C.train_domain_classifier("fashion_mnist", TINY_RECIPE)
     for a, b in zip(first.get_weights(), second.get_weights()):
         np.testing.assert_allclose(a, b, rtol=1e-3, atol=1e-4)
     np.testing.assert_allclose(
@@ -116,9 +117,9 @@ def test_training_is_repeatable(fashion_test_images):
         rtol=1e-3,
         atol=1e-3,
     )
-    other_seed = F.build_classifier((28, 28, 1), 10, F.ClassifierRecipe(seed=1))
-    same_seed = F.build_classifier((28, 28, 1), 10, F.ClassifierRecipe(seed=0))
-    initial = F.build_classifier((28, 28, 1), 10, F.ClassifierRecipe(seed=0))
+    other_seed = C.build_classifier((28, 28, 1), 10, C.ClassifierRecipe(seed=1))
+    same_seed = C.build_classifier((28, 28, 1), 10, C.ClassifierRecipe(seed=0))
+    initial = C.build_classifier((28, 28, 1), 10, C.ClassifierRecipe(seed=0))
     np.testing.assert_array_equal(same_seed.get_weights()[0], initial.get_weights()[0])
     assert not np.array_equal(other_seed.get_weights()[0], initial.get_weights()[0])
 
@@ -163,7 +164,7 @@ class TestFeatureExtractor:
         assert copy.deepcopy(fashion_extractor) is fashion_extractor
 
     def test_unknown_feature_layer(self):
-        model = F.build_classifier((8, 8, 1), 3, TINY_RECIPE)
+        model = C.build_classifier((8, 8, 1), 3, TINY_RECIPE)
         with pytest.raises(ValueError, match="no layer named 'pool5'"):
             F.FeatureExtractor(model, feature_layer="pool5")
 
