@@ -27,10 +27,11 @@ import importlib
 from collections.abc import Mapping
 from typing import Any
 
-# What one element of a family's training data holds.
+# What one element of a family's training data holds (`GenerativeModel.batch_kind`), as
+# error messages describe it.
 BATCH_KINDS = {
     "images": "images alone",
-    "images_labels": "(images, integer labels)",
+    "images_labels": "(images, labels)",
     "pairs": "(input images, target images)",
     "unpaired": "(images of domain A, images of domain B)",
 }

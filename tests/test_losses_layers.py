@@ -118,3 +118,65 @@ def test_network_depth_must_be_positive():
 
     with pytest.raises(ValueError, match="layers_per_stage"):
         networks.dcgan_generator((28, 28, 1), 8, layers_per_stage=0)
+
+
+def test_every_loss_is_importable_from_the_package_and_its_module():
+    from keras_gen.losses import adversarial, auxiliary, likelihood, penalties, reconstruction
+
+    homes = {
+        adversarial: ["ADVERSARIAL_LOSSES", "AdversarialContext", "AdversarialLoss", "adversarial_loss",
+                      "discriminator_loss", "smoothed_noisy_targets", "began_discriminator_loss"],
+        auxiliary: ["class_cross_entropy", "masked_class_cross_entropy", "feature_matching_loss",
+                    "softmax_logit_of_real", "mutual_information_loss"],
+        likelihood: ["gaussian_kl", "bernoulli_log_likelihood", "gaussian_log_likelihood", "MIN_LOG_SCALE",
+                     "categorical_pixel_log_likelihood", "discretized_logistic_mixture_log_likelihood"],
+        penalties: ["random_interpolates", "gradient_penalty", "r1_penalty"],
+        reconstruction: ["mean_absolute_error", "mean_squared_error", "masked_squared_error",
+                         "peak_signal_to_noise_ratio"],
+    }
+    for module, names in homes.items():
+        for name in names:
+            assert getattr(losses, name) is getattr(module, name), name
+    assert set(losses.__all__) == {name for name in dir(losses) if not name.startswith("_")} - {
+        "adversarial", "auxiliary", "likelihood", "penalties", "reconstruction", "reduction"}
+    assert not hasattr(losses, "GENERATOR_LOSSES")  # unused, removed
+
+
+def test_unet_and_patchgan_share_the_downsampling_stages():
+    from keras_gen import networks
+    from keras_gen.networks.image_to_image import downsampling_stages
+
+    def stages(model):
+        return [(layer.name, type(layer).__name__, [tuple(w.shape) for w in layer.weights])
+                for layer in model.layers if layer.name.startswith("down_")]
+
+    unet = networks.unet_generator((16, 16, 1), width=4, depth=3)
+    patchgan = networks.patchgan_discriminator((16, 16, 1), width=4, depth=3)
+    # The saved weights of both live under these names: C4 without a norm, then C8, C16 with one.
+    expected = [("down_0", "Conv2D", [(4, 4, 1, 4), (4,)]),
+                ("down_1", "Conv2D", [(4, 4, 4, 8)]), ("down_1_norm", "GroupNormalization", [(8,), (8,)]),
+                ("down_2", "Conv2D", [(4, 4, 8, 16)]), ("down_2_norm", "GroupNormalization", [(16,), (16,)])]
+    assert stages(unet) == stages(patchgan) == expected
+    last, outputs = downsampling_stages(keras.Input((16, 16, 1)), 4, 0)
+    assert outputs == [] and tuple(last.shape) == (None, 16, 16, 1)
+    # Images that cannot be halved get a PatchGAN without stride-2 stages, as before.
+    assert tuple(networks.patchgan_discriminator((5, 5, 1), width=4).output_shape) == (None, 5, 5, 1)
+
+
+@pytest.mark.parametrize("value", [-1, 1.5, 2.0, True, "8", None, float("nan")])
+def test_check_count_rejects_what_is_not_a_whole_count(value):
+    from keras_gen.networks.stages import check_count
+
+    with pytest.raises(ValueError, match=r"planes must be an integer >= 0 \(feature maps\), got"):
+        check_count(value, "planes", "feature maps")
+
+
+def test_check_count_takes_numpy_integers_and_whole_floats_when_asked():
+    from keras_gen.networks.stages import check_count
+
+    assert check_count(np.int64(3), "planes", "feature maps") == 3
+    assert type(check_count(np.int64(3), "planes", "feature maps")) is int
+    assert check_count(2.0, "num_images", "images", minimum=1, whole_floats=True) == 2
+    for bad in (0, 2.5, float("inf"), "2", True):
+        with pytest.raises(ValueError, match=r"num_images must be a whole number >= 1 \(images\)"):
+            check_count(bad, "num_images", "images", minimum=1, whole_floats=True)

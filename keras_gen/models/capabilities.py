@@ -20,6 +20,8 @@ import keras
 import numpy as np
 from keras import ops
 
+from keras_gen.networks.stages import check_count
+
 
 def _batched(function, arrays, batch_size):
     """Applies `function` to aligned slices of `arrays` and concatenates numpy results."""
@@ -60,14 +62,14 @@ def check_latent_points(latent_points, latent_dim, what="latent points"):
     return latent_points
 
 
-def check_count(num_images, what="num_images"):
-    """`num_images` as an int after checking it is a whole number >= 1 (2.5 is an error, not 2)."""
-    if isinstance(num_images, bool) or not isinstance(num_images, (int, np.integer, float, np.floating)):
-        # A ValueError like every other bad argument of generate(), so callers catch one type.
-        raise ValueError(f"{what} must be a whole number of images >= 1, got {num_images!r}.")  # noqa: TRY004
-    if not np.isfinite(num_images) or int(num_images) != num_images or num_images < 1:
-        raise ValueError(f"{what} must be a whole number of images >= 1, got {num_images!r}.")
-    return int(num_images)
+def check_num_images(num_images) -> int:
+    """The `num_images` of `generate` as an int: a whole number >= 1 (2.0 is taken as 2, 2.5 is an error).
+
+    Example:
+    >>> check_num_images(4.0)
+    4
+    """
+    return check_count(num_images, "num_images", "images to make", minimum=1, whole_floats=True)
 
 
 def check_temperature(temperature, latent_points=None):
@@ -173,7 +175,7 @@ class SamplesFromPrior(Generates):
             raise ValueError("Pass either num_images or latent_points to generate(), not both.")
         temperature = check_temperature(temperature, latent_points)
         if latent_points is None:
-            count = check_count(num_images)
+            count = check_num_images(num_images)
             labels = self.check_labels(labels, count)
             labels_tensor = None if labels is None else ops.convert_to_tensor(labels, "int32")
             latent_points = self.sample_latent(count, labels_tensor, temperature)

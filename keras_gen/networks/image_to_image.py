@@ -41,6 +41,41 @@ def check_depth(image_shape, depth, what="depth"):
     return int(depth)
 
 
+def downsampling_stages(x, width: int, depth: int) -> tuple:
+    """pix2pix's encoder C{w}-C{2w}-C{4w}-C{8w}-C{8w}...: `depth` stride-2 stages applied to `x`.
+
+    Isola et al. (2017), appendix 6.1: each stage is a 4x4 stride-2
+    convolution, instance normalization (none on the first stage) and
+    LeakyReLU(0.2); the filters double per stage up to 8x `width`. The U-Net
+    keeps every output for its skip connections, the PatchGAN the last. The
+    layers are named `down_{stage}` and `down_{stage}_norm`, the names saved
+    weights are stored under.
+
+    Args:
+        x: the input tensor (a Keras functional tensor).
+        width: filters of the first stage.
+        depth: how many stages.
+
+    Returns:
+        `(last, outputs)`: the last stage's output (`x` itself when `depth` is
+        0) and the list of every stage's output, highest resolution first.
+
+    Example:
+    >>> last, outputs = downsampling_stages(keras.Input((28, 28, 1)), 8, 2)
+    >>> tuple(last.shape), [tuple(y.shape) for y in outputs]
+    ((None, 7, 7, 16), [(None, 14, 14, 8), (None, 7, 7, 16)])
+    """
+    outputs = []
+    for stage in range(depth):
+        x = layers.Conv2D(width * 2 ** min(stage, 3), 4, strides=2, padding="same", use_bias=stage == 0,
+                          name=f"down_{stage}")(x)
+        if stage > 0:
+            x = instance_norm(name=f"down_{stage}_norm")(x)
+        x = layers.LeakyReLU(0.2)(x)
+        outputs.append(x)
+    return x, outputs
+
+
 def unet_generator(image_shape, output_channels=None, width=64, depth=None, dropout=0.5,
                    bottleneck_layers=2, name="unet_generator"):
     """The pix2pix U-Net: an encoder-decoder whose mirrored stages are joined by skip connections.
@@ -70,14 +105,7 @@ def unet_generator(image_shape, output_channels=None, width=64, depth=None, drop
     output_channels = output_channels or image_shape[-1]
     depth = check_depth(image_shape, depth)
     inputs = keras.Input(image_shape, name="input_images")
-    x, skips = inputs, []
-    for stage in range(depth):
-        x = layers.Conv2D(width * 2 ** min(stage, 3), 4, strides=2, padding="same", use_bias=stage == 0,
-                          name=f"down_{stage}")(x)
-        if stage > 0:
-            x = instance_norm(name=f"down_{stage}_norm")(x)
-        x = layers.LeakyReLU(0.2)(x)
-        skips.append(x)
+    x, skips = downsampling_stages(inputs, width, depth)
     filters = width * 2 ** min(depth - 1, 3)
     for index in range(bottleneck_layers):
         x = layers.Conv2D(filters, 3, padding="same", use_bias=False, name=f"bottleneck_{index}")(x)
@@ -137,12 +165,7 @@ def patchgan_discriminator(image_shape, condition_shape=None, width=64, depth=No
         conditions = keras.Input(condition_shape, name="conditions")
         inputs = [conditions, images]
         x = layers.Concatenate(name="pair")([conditions, images])
-    for stage in range(depth):
-        x = layers.Conv2D(width * 2 ** min(stage, 3), 4, strides=2, padding="same", use_bias=stage == 0,
-                          name=f"down_{stage}")(x)
-        if stage > 0:
-            x = instance_norm(name=f"down_{stage}_norm")(x)
-        x = layers.LeakyReLU(0.2)(x)
+    x, _ = downsampling_stages(x, width, depth)
     x = layers.Conv2D(width * 2 ** min(depth, 3), 4, padding="same", use_bias=False, name="patch")(x)
     x = instance_norm(name="patch_norm")(x)
     x = layers.LeakyReLU(0.2)(x)

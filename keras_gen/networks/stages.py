@@ -1,5 +1,6 @@
 """The building blocks every network builder shares: shape checks and the strided stage."""
 
+import numpy as np
 from keras import layers
 
 
@@ -13,16 +14,42 @@ def check_image_shape(image_shape) -> tuple[int, int, int]:
     return tuple(int(side) for side in image_shape)
 
 
-def check_count(value, name: str, meaning: str, minimum: int = 0) -> int:
+def check_count(value, name: str, meaning: str, minimum: int = 0, *, whole_floats: bool = False) -> int:
     """`value` as a Python int >= `minimum`, or a ValueError naming `name` and what it counts.
+
+    The one check of counts in keras_gen: network sizes (filters, label
+    planes, hidden units) and the number of images a model is asked for. A
+    size must be an integer, since a float there is a mistake in a config;
+    with `whole_floats`, a whole float such as `2.0` (what `n / 2` gives) is
+    taken as 2, and `2.5` is still an error. Booleans and strings are errors.
+
+    Args:
+        value: the count to check.
+        name: the argument's name, for the message.
+        meaning: what it counts, for the message.
+        minimum: the smallest allowed value.
+        whole_floats: accept floats with a whole value.
+
+    Returns:
+        `value` as a Python int.
 
     Example:
     >>> check_count(8, "label_planes", "feature maps per class")
     8
+    >>> check_count(2.0, "num_images", "images to make", minimum=1, whole_floats=True)
+    2
     """
-    if isinstance(value, bool) or not isinstance(value, int) or value < minimum:
-        raise ValueError(f"{name} must be an integer >= {minimum} ({meaning}), got {value!r}.")
-    return value
+    kind = "a whole number" if whole_floats else "an integer"
+    numbers = (int, np.integer, float, np.floating) if whole_floats else (int, np.integer)
+    if (
+        isinstance(value, bool)
+        or not isinstance(value, numbers)
+        or not np.isfinite(value)
+        or int(value) != value
+        or value < minimum
+    ):
+        raise ValueError(f"{name} must be {kind} >= {minimum} ({meaning}), got {value!r}.")
+    return int(value)
 
 
 def check_layers_per_stage(layers_per_stage: int) -> int:

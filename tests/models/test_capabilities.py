@@ -142,3 +142,31 @@ def test_conditional_labels_are_checked():
     unconditional = GAN.for_images((8, 8, 1), latent_dim=4, units=4, seed=0)
     with pytest.raises(ValueError, match="not conditional"):
         unconditional.generate(2, labels=[0, 1])
+
+
+def test_image_counts_use_the_networks_count_check():
+    import importlib
+
+    from keras_gen.networks import stages
+
+    # `keras_gen.models.capabilities` is also the name of a function, hence importlib.
+    capability_module = importlib.import_module("keras_gen.models.capabilities")
+    assert capability_module.check_count is stages.check_count  # one check of counts, in the lower layer
+    model = GAN.for_images((8, 8, 1), latent_dim=4, units=4, seed=0)
+    assert model.generate(2.0).shape == model.generate(np.int64(2)).shape == (2, 8, 8, 1)
+    for bad in (0, 2.5, "2", True, float("nan")):
+        with pytest.raises(ValueError, match=r"num_images must be a whole number >= 1"):
+            model.generate(bad)
+
+
+def test_batch_kinds_have_one_home_readable_without_tensorflow():
+    import subprocess
+    import sys
+
+    from keras_gen import families
+    from keras_gen.models import base
+
+    assert base.BATCH_KINDS is families.BATCH_KINDS
+    code = "import sys, keras_gen.families as f; print(sorted(f.BATCH_KINDS), 'tensorflow' in sys.modules)"
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
+    assert out.split()[-1] == "False" and "images_labels" in out

@@ -4,6 +4,7 @@ import keras
 from keras import ops
 
 from keras_gen import losses, networks
+from keras_gen.models.autoencoders.encoder_decoder import check_encoder_decoder
 from keras_gen.models.base import GenerativeModel
 from keras_gen.models.capabilities import Encodes, check_latent_points
 from keras_gen.models.pixel_decoder import PixelDecoder, reconstruction_data_scale
@@ -49,25 +50,9 @@ class Autoencoder(Encodes, PixelDecoder, GenerativeModel):
 
     def __init__(self, encoder, decoder, reconstruction="bernoulli", data_scale=None, seed=None, **kwargs):
         data_scale = reconstruction_data_scale(reconstruction, data_scale, allowed=("bernoulli", "gaussian"))
-        image_shape = tuple(encoder.input_shape)[1:]
-        code_shape, decoder_in = tuple(encoder.output_shape), tuple(decoder.input_shape)
-        if isinstance(encoder.output_shape, list) or len(code_shape) != 2:
-            raise ValueError(
-                f"The encoder must return one code of shape (batch, latent_dim); its output shape "
-                f"is {encoder.output_shape}. (Encoders of [mean, log_var] belong to a VAE.)"
-            )
-        if decoder_in[-1] != code_shape[-1]:
-            raise ValueError(
-                f"Code size mismatch: the encoder gives {code_shape[-1]}-d codes but the decoder "
-                f"takes input of shape {decoder_in}."
-            )
-        if tuple(decoder.output_shape)[1:] != image_shape:
-            raise ValueError(
-                f"The decoder outputs shape {tuple(decoder.output_shape)[1:]} but the encoder takes "
-                f"images of shape {image_shape}; they must match."
-            )
+        latent_dim, image_shape = check_encoder_decoder(encoder, decoder, variational=False)
         super().__init__(image_shape, data_scale=data_scale, seed=seed, **kwargs)
-        self.latent_dim = int(code_shape[-1])
+        self.latent_dim = latent_dim
         self.encoder = encoder
         self.decoder = decoder
         self.reconstruction = reconstruction

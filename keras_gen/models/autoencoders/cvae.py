@@ -59,6 +59,7 @@ class ConditionalVAE(VAE):
     """
 
     batch_kind = "images_labels"
+    _conditional_networks = True
 
     def __init__(self, encoder, decoder, num_classes, prior="learned", **kwargs):
         num_classes = networks.check_num_classes(num_classes)
@@ -90,37 +91,6 @@ class ConditionalVAE(VAE):
         if mean is None:
             return noise
         return mean + ops.exp(0.5 * log_var) * noise
-
-    @staticmethod
-    def _network_shapes(encoder, decoder):
-        def two_inputs(network, first):
-            shapes = network.input_shape
-            if not (isinstance(shapes, (list, tuple)) and len(shapes) == 2 and isinstance(shapes[0], (list, tuple))):
-                raise ValueError(
-                    f"A conditional {network.name} takes two inputs [{first}, labels]; its input shape "
-                    f"is {shapes}. Build it with keras_gen.networks.conv_{network.name}(..., num_classes=...)."
-                )
-            return tuple(shapes[0])
-
-        image_shape, latent_shape = two_inputs(encoder, "images")[1:], two_inputs(decoder, "latent points")
-        outputs = encoder.output_shape
-        if not (isinstance(outputs, (list, tuple)) and len(outputs) == 2 and isinstance(outputs[0], (list, tuple))):
-            raise ValueError(
-                "The encoder must return two tensors [mean, log_var], each of shape "
-                f"(batch, latent_dim); its output shape is {outputs}."
-            )
-        latent_dim = outputs[0][-1]
-        if latent_shape[-1] != latent_dim:
-            raise ValueError(
-                f"Latent size mismatch: the encoder gives {latent_dim}-d latents but the "
-                f"decoder takes latent points of shape {latent_shape}."
-            )
-        if tuple(decoder.output_shape)[1:] != image_shape:
-            raise ValueError(
-                f"The decoder outputs shape {tuple(decoder.output_shape)[1:]} but the encoder takes "
-                f"images of shape {image_shape}; they must match."
-            )
-        return latent_dim, image_shape
 
     @classmethod
     def for_images(

@@ -7,6 +7,7 @@ from keras import ops
 
 from keras_gen import losses, networks
 from keras_gen.layers.sampling import reparameterize
+from keras_gen.models.autoencoders.encoder_decoder import check_encoder_decoder
 from keras_gen.models.base import GenerativeModel
 from keras_gen.models.capabilities import Encodes, HasLikelihood, SamplesFromPrior
 from keras_gen.models.pixel_decoder import (
@@ -65,6 +66,8 @@ class VAE(SamplesFromPrior, Encodes, HasLikelihood, PixelDecoder, GenerativeMode
 
     network_names = ("encoder", "decoder")
     likelihood_report = ("elbo", "iwae")
+    # Whether the encoder and decoder also take labels (the conditional VAE).
+    _conditional_networks = False
 
     def __init__(
         self,
@@ -78,7 +81,9 @@ class VAE(SamplesFromPrior, Encodes, HasLikelihood, PixelDecoder, GenerativeMode
         **kwargs,
     ):
         data_scale = reconstruction_data_scale(reconstruction, data_scale)
-        latent_dim, image_shape = self._network_shapes(encoder, decoder)
+        latent_dim, image_shape = check_encoder_decoder(
+            encoder, decoder, variational=True, conditional=self._conditional_networks
+        )
         super().__init__(image_shape, data_scale=data_scale, seed=seed, **kwargs)
         self.latent_dim = latent_dim
         if beta < 0 or decoder_std <= 0:
@@ -96,29 +101,6 @@ class VAE(SamplesFromPrior, Encodes, HasLikelihood, PixelDecoder, GenerativeMode
         self.reconstruction_loss_tracker = keras.metrics.Mean(name="reconstruction_loss")
         self.kl_loss_tracker = keras.metrics.Mean(name="kl_loss")
         self.built = True
-
-    @staticmethod
-    def _network_shapes(encoder, decoder):
-        outputs = encoder.output_shape
-        if not (isinstance(outputs, (list, tuple)) and len(outputs) == 2 and isinstance(outputs[0], (list, tuple))):
-            raise ValueError(
-                "The encoder must return two tensors [mean, log_var], each of shape "
-                f"(batch, latent_dim); its output shape is {outputs}."
-            )
-        latent_dim = outputs[0][-1]
-        image_shape = tuple(encoder.input_shape)[1:]
-        decoder_in, decoder_out = tuple(decoder.input_shape), tuple(decoder.output_shape)[1:]
-        if decoder_in[-1] != latent_dim:
-            raise ValueError(
-                f"Latent size mismatch: the encoder gives {latent_dim}-d latents but the "
-                f"decoder takes input of shape {decoder_in}."
-            )
-        if decoder_out != image_shape:
-            raise ValueError(
-                f"The decoder outputs shape {decoder_out} but the encoder takes images "
-                f"of shape {image_shape}; they must match."
-            )
-        return latent_dim, image_shape
 
     @classmethod
     def for_images(

@@ -13,7 +13,7 @@ from keras import ops
 
 from keras_gen import losses, networks
 from keras_gen.models.base import GenerativeModel
-from keras_gen.models.capabilities import Completes, Generates, HasLikelihood, check_count
+from keras_gen.models.capabilities import Completes, Generates, HasLikelihood, check_num_images
 from keras_gen.models.pixel_decoder import (
     LEVELS,
     check_on_pixel_grid,
@@ -383,7 +383,7 @@ class PixelCNN(Generates, HasLikelihood, Completes, GenerativeModel):
         Returns:
             A float32 array `(num_images, height, width, channels)` on the 8-bit grid.
         """
-        num_images = check_count(num_images)
+        num_images = check_num_images(num_images)
         labels = self.check_labels(labels, num_images)
         start = np.full((num_images, *self.image_shape), self.data_scale[0], "float32")
         return self._sample_from(start, labels, 0, temperature, seed, int(batch_size), verbose)

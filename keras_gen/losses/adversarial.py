@@ -1,0 +1,272 @@
+"""The adversarial game as pairs of loss functions: `AdversarialLoss`, `ADVERSARIAL_LOSSES`, the objectives.
+
+Every objective is a discriminator loss and a generator loss, each a pure
+function of an `AdversarialContext` that returns one value per example.
+"""
+
+from collections.abc import Callable
+from typing import Any, NamedTuple
+
+import keras
+from keras import ops
+
+from keras_gen.losses.reduction import mean_over_features
+
+
+def binary_cross_entropy_with_logits(targets, logits):
+    """Binary cross-entropy between `targets` in [0, 1] and `sigmoid(logits)`.
+
+    Computed stably as softplus(logits) - targets * logits, averaged over every
+    axis but the batch axis.
+
+    Returns:
+        `(batch,)` cross-entropies in nats.
+    """
+    return mean_over_features(ops.softplus(logits) - targets * logits)
+
+
+def discriminator_loss(real_logits, fake_logits, real_targets=None, fake_targets=None):
+    """The GAN discriminator's loss: -log D(x) - log(1 - D(G(z))).
+
+    Goodfellow et al., "Generative Adversarial Nets" (2014), Algorithm 1. With
+    `real_targets` below 1 this is one-sided label smoothing (Salimans et al.,
+    "Improved Techniques for Training GANs", 2016, section 3.4).
+
+    Args:
+        real_logits: `(batch, 1)` discriminator logits on real images.
+        fake_logits: `(batch, 1)` discriminator logits on generated images.
+        real_targets: targets for the real images (default 1).
+        fake_targets: targets for the generated images (default 0).
+
+    Returns:
+        `(batch,)` losses: cross-entropy on a real and a generated example.
+    """
+    if real_targets is None:
+        real_targets = ops.ones_like(real_logits)
+    if fake_targets is None:
+        fake_targets = ops.zeros_like(fake_logits)
+    return binary_cross_entropy_with_logits(
+        real_targets, real_logits
+    ) + binary_cross_entropy_with_logits(fake_targets, fake_logits)
+
+
+def generator_loss_non_saturating(fake_logits):
+    """The non-saturating generator loss: -log D(G(z)).
+
+    Goodfellow et al. (2014), section 3: maximizing log D(G(z)) instead of
+    minimizing log(1 - D(G(z))) gives strong gradients early in training.
+
+    Returns:
+        `(batch,)` losses.
+    """
+    return binary_cross_entropy_with_logits(ops.ones_like(fake_logits), fake_logits)
+
+
+def generator_loss_minimax(fake_logits):
+    """The original minimax generator loss: log(1 - D(G(z))).
+
+    Goodfellow et al. (2014), equation 1; it saturates when the discriminator
+    rejects generated samples confidently. log(1 - sigmoid(l)) = -softplus(l).
+
+    Returns:
+        `(batch,)` losses (negative numbers; lower is better for the generator).
+    """
+    return -binary_cross_entropy_with_logits(ops.zeros_like(fake_logits), fake_logits)
+
+
+def smoothed_noisy_targets(shape, target, smoothing, noise, seed, dtype="float32"):
+    """Discriminator targets with one-sided label smoothing and label noise.
+
+    Salimans et al. (2016), section 3.4, smooth only the real targets
+    (1 -> 1 - smoothing). Label noise (the "noisy labels" of the practical
+    DCGAN recipe) moves every target towards the other class by U(0, noise),
+    so targets stay in [0, 1].
+
+    Args:
+        shape: the targets' shape, e.g. `(batch, 1)`.
+        target: 1 for real images, 0 for generated ones.
+        smoothing: how much to lower real targets (ignored when `target` is 0).
+        noise: the largest random move towards the other class.
+        seed: a `keras.random.SeedGenerator` or integer seed.
+
+    Returns:
+        A tensor of targets of the given shape.
+    """
+    jitter = keras.random.uniform(shape, 0.0, noise, dtype=dtype, seed=seed) if noise else 0.0
+    if target:
+        return ops.ones(shape, dtype=dtype) * (1.0 - smoothing) - jitter
+    return ops.zeros(shape, dtype=dtype) + jitter
+
+
+class AdversarialContext(NamedTuple):
+    """What one adversarial step knows when a loss function is called.
+
+    Every loss function of an `AdversarialLoss` receives this context and picks
+    what it needs, so losses that look at real images (feature matching),
+    conditions (class labels) or targets (smoothed labels) share one signature.
+
+    Attributes:
+        real: the real images of the batch.
+        fake: the generated images.
+        real_logits: the discriminator's outputs on `real` (None in the generator step).
+        fake_logits: its outputs on `fake`.
+        real_targets: targets for real images (smoothing/noise applied), or None.
+        fake_targets: targets for generated images, or None.
+        conditions: what the real images come with (class labels), or None.
+        fake_conditions: what the generator was given beside the latent points
+            (the same labels for a conditional GAN, sampled codes for InfoGAN), or None.
+        real_heads: the discriminator's extra outputs on `real` (an auxiliary
+            classifier, a Q head, features), or None.
+        fake_heads: its extra outputs on `fake`, or None.
+    """
+
+    real: Any
+    fake: Any
+    real_logits: Any
+    fake_logits: Any
+    real_targets: Any = None
+    fake_targets: Any = None
+    conditions: Any = None
+    fake_conditions: Any = None
+    real_heads: Any = None
+    fake_heads: Any = None
+
+
+def least_squares_discriminator_loss(real_logits, fake_logits):
+    """LSGAN discriminator loss: 1/2 (D(x) - 1)^2 + 1/2 D(G(z))^2.
+
+    Mao et al., "Least Squares Generative Adversarial Networks" (2017), eq. 9
+    with a = 0, b = c = 1.
+
+    Returns:
+        `(batch,)` losses.
+    """
+    return 0.5 * mean_over_features(ops.square(real_logits - 1.0)) + 0.5 * mean_over_features(
+        ops.square(fake_logits)
+    )
+
+
+def least_squares_generator_loss(fake_logits):
+    """LSGAN generator loss: 1/2 (D(G(z)) - 1)^2 (Mao et al., 2017, eq. 9).
+
+    Returns:
+        `(batch,)` losses.
+    """
+    return 0.5 * mean_over_features(ops.square(fake_logits - 1.0))
+
+
+def hinge_discriminator_loss(real_logits, fake_logits):
+    """Hinge discriminator loss: max(0, 1 - D(x)) + max(0, 1 + D(G(z))).
+
+    Lim & Ye, "Geometric GAN" (2017); Miyato et al., "Spectral Normalization
+    for Generative Adversarial Networks" (2018), eq. 16.
+
+    Returns:
+        `(batch,)` losses.
+    """
+    return mean_over_features(ops.relu(1.0 - real_logits)) + mean_over_features(
+        ops.relu(1.0 + fake_logits)
+    )
+
+
+def wasserstein_discriminator_loss(real_logits, fake_logits):
+    """The critic's loss: D(G(z)) - D(x), the negative Wasserstein estimate.
+
+    Arjovsky, Chintala & Bottou, "Wasserstein GAN" (2017), Algorithm 1.
+
+    Returns:
+        `(batch,)` losses.
+    """
+    return mean_over_features(fake_logits) - mean_over_features(real_logits)
+
+
+def negated_score_generator_loss(fake_logits):
+    """-D(G(z)): the generator loss of WGAN (Arjovsky et al., 2017) and of the hinge GAN.
+
+    Returns:
+        `(batch,)` losses.
+    """
+    return -mean_over_features(fake_logits)
+
+
+def began_discriminator_loss(real_errors, fake_errors, k_t):
+    """BEGAN's discriminator loss L(x) - k_t L(G(z)) per example.
+
+    Berthelot, Schumm & Metz, "BEGAN" (2017), eq. 4; the "logits" are the
+    autoencoder discriminator's reconstruction errors L(v).
+
+    Returns:
+        `(batch,)` losses.
+    """
+    return mean_over_features(real_errors) - k_t * mean_over_features(fake_errors)
+
+
+class AdversarialLoss(NamedTuple):
+    """One adversarial objective: a discriminator loss and a generator loss.
+
+    Each function takes an `AdversarialContext` and returns per-example losses.
+
+    Attributes:
+        discriminator: `fn(context) -> (batch,)` for the discriminator (critic).
+        generator: `fn(context) -> (batch,)` for the generator.
+        uses_targets: whether the discriminator loss reads the (smoothed,
+            noisy) targets; label smoothing and noise apply only then.
+        score: maps the discriminator's raw outputs to the logged
+            `real_score`/`fake_score` (the sigmoid for cross-entropy losses).
+    """
+
+    discriminator: Callable
+    generator: Callable
+    uses_targets: bool = False
+    score: Callable = ops.sigmoid
+
+
+def _cross_entropy_discriminator(context):
+    return discriminator_loss(
+        context.real_logits, context.fake_logits, context.real_targets, context.fake_targets
+    )
+
+
+def _identity(values):
+    return values
+
+
+ADVERSARIAL_LOSSES = {
+    "non_saturating": AdversarialLoss(
+        _cross_entropy_discriminator,
+        lambda context: generator_loss_non_saturating(context.fake_logits),
+        uses_targets=True,
+    ),
+    "minimax": AdversarialLoss(
+        _cross_entropy_discriminator,
+        lambda context: generator_loss_minimax(context.fake_logits),
+        uses_targets=True,
+    ),
+    "least_squares": AdversarialLoss(
+        lambda context: least_squares_discriminator_loss(context.real_logits, context.fake_logits),
+        lambda context: least_squares_generator_loss(context.fake_logits),
+        score=_identity,
+    ),
+    "hinge": AdversarialLoss(
+        lambda context: hinge_discriminator_loss(context.real_logits, context.fake_logits),
+        lambda context: negated_score_generator_loss(context.fake_logits),
+        score=_identity,
+    ),
+    "wasserstein": AdversarialLoss(
+        lambda context: wasserstein_discriminator_loss(context.real_logits, context.fake_logits),
+        lambda context: negated_score_generator_loss(context.fake_logits),
+        score=_identity,
+    ),
+}
+
+
+def adversarial_loss(name):
+    """The `AdversarialLoss` registered as `name`; a clear error for unknown names.
+
+    Example:
+    >>> adversarial_loss("hinge").uses_targets
+    False
+    """
+    if name not in ADVERSARIAL_LOSSES:
+        raise ValueError(f"Unknown adversarial loss {name!r}; choose one of {sorted(ADVERSARIAL_LOSSES)}.")
+    return ADVERSARIAL_LOSSES[name]
