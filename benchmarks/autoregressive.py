@@ -28,10 +28,10 @@ import numpy as np
 from quality import TimeBudget
 
 import keras_gen
-from keras_gen import families, latent
+from keras_gen import latent
 from keras_gen.callbacks import row_grid, save_grid
-from keras_gen.cli import build_model
 from keras_gen.models import Completes
+from keras_gen.recipes import build_model
 
 MODELS = ("gated_pixelcnn", "vae", "pixelcnn", "pixelrnn")
 # Rows that change one builder argument of a family: name -> (family, arguments).
@@ -48,8 +48,7 @@ def build(name):
         model.compile()
         return model
     name, changes = VARIANTS.get(name, (name, {}))
-    family = families.get(name)
-    return build_model(name, info.image_shape, {"builder": {**family.builder_defaults, **changes}}, seed=0)
+    return build_model(name, info.image_shape, seed=0, **changes)
 
 
 def train(model, budget_seconds, path):

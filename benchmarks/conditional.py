@@ -51,9 +51,9 @@ from sklearn.linear_model import LogisticRegression
 
 import keras_gen
 from keras_gen import families
-from keras_gen.cli import build_model
-from keras_gen.cli.train import option
 from keras_gen.evaluation import metrics as sample_metrics
+from keras_gen.recipes import build_model
+from keras_gen.recipes import parse_option as option
 
 LABELLED = 1000
 LABELLED_SHARE = 0.5  # half of each SSGAN batch labelled (the 1,000 images, repeated)
@@ -63,11 +63,10 @@ def train(name, budget_seconds, path, options=(), seed=0):
     keras.utils.set_random_seed(seed)
     family = families.get(name)
     info = keras_gen.data.info("fashion_mnist")
-    model = build_model(name, info.image_shape, {"builder": {**family.builder_defaults, **dict(options)}}, seed=seed,
-                        num_classes=info.num_classes)
+    model = build_model(name, info.image_shape, seed=seed, data="fashion_mnist", **dict(options))
     mix = {"labelled": LABELLED, "labelled_share": LABELLED_SHARE} if name == "ssgan" else {}
-    data = keras_gen.data.load("fashion_mnist", batch_size=family.batch_size, scale=model.data_scale, seed=seed,
-                               labels=model.batch_kind == "images_labels", **mix)
+    data = keras_gen.data.load_batches("fashion_mnist", model.batch_kind, batch_size=family.batch_size,
+                                       scale=model.data_scale, seed=seed, **mix)
     budget = TimeBudget(budget_seconds, family.batch_size)
     model.fit(data, epochs=1000, verbose=0, callbacks=[budget])
     model.save(path)

@@ -23,15 +23,14 @@ import os, sys, time
 os.environ["TF_CPP_MIN_LOG_LEVEL"] = "3"
 import keras, numpy as np
 import keras_gen
-from keras_gen import families
+from keras_gen import recipes
 if sys.argv[2] == "1":
     keras_gen.enable_determinism()
 keras.utils.set_random_seed(0)
-family = families.get(sys.argv[1])
-model = family.build((28, 28, 1), seed=0, **(dict(num_classes=10) if family.batch_kind == "images_labels" else {}))
+model = recipes.build_model(sys.argv[1], (28, 28, 1), seed=0, data="fashion_mnist")
 steps = int(sys.argv[3])
-data = keras_gen.data.load("fashion_mnist", batch_size=64, scale=model.data_scale, repeat=True, seed=0,
-                           labels=model.batch_kind == "images_labels")
+data = keras_gen.data.load_batches("fashion_mnist", model.batch_kind, batch_size=64, scale=model.data_scale,
+                                   repeat=True, seed=0)
 model.fit(data, steps_per_epoch=20, epochs=1, verbose=0)
 start = time.perf_counter()
 model.fit(data, steps_per_epoch=steps, epochs=1, verbose=0)

@@ -39,9 +39,9 @@ import tensorflow as tf
 from quality import METRICS, TimeBudget, accuracy_row, class_accuracy, judge_classifier
 
 import keras_gen
-from keras_gen import families, latent
-from keras_gen.cli import build_model
+from keras_gen import latent
 from keras_gen.evaluation import metrics as sample_metrics
+from keras_gen.recipes import build_model
 
 SNEAKER, ANKLE_BOOT = 7, 9
 BATCH_SIZES = {"cvae": 64, "vae": 128, "dcgan": 64}
@@ -49,13 +49,10 @@ BATCH_SIZES = {"cvae": 64, "vae": 128, "dcgan": 64}
 
 def train(name, budget_seconds, path):
     keras.utils.set_random_seed(0)
-    family = families.get(name)
     info = keras_gen.data.info("fashion_mnist")
-    settings = {"builder": dict(family.builder_defaults)}
-    model = build_model(name, info.image_shape, settings, seed=0, num_classes=info.num_classes)
-    labelled = model.batch_kind == "images_labels"
-    data = keras_gen.data.load("fashion_mnist", batch_size=BATCH_SIZES[name], scale=model.data_scale, seed=0,
-                               labels=labelled)
+    model = build_model(name, info.image_shape, seed=0, data="fashion_mnist")
+    data = keras_gen.data.load_batches("fashion_mnist", model.batch_kind, batch_size=BATCH_SIZES[name],
+                                       scale=model.data_scale, seed=0)
     budget = TimeBudget(budget_seconds, BATCH_SIZES[name])
     model.fit(data, epochs=1000, verbose=0, callbacks=[budget])
     model.save(path)

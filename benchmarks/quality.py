@@ -26,7 +26,7 @@ from keras_io_baseline import build_keras_io_gan
 
 import keras_gen
 from keras_gen import families
-from keras_gen.cli import build_model
+from keras_gen.recipes import build_model
 
 METRICS = ("fid", "kid", "precision", "recall", "density", "coverage",
            "classifier_score", "class_coverage")
@@ -120,7 +120,7 @@ def build(name):
     # keras_gen's entries are built exactly as `keras-gen train` builds them.
     if name in families.names():
         family = families.get(name)
-        model = build_model(name, (28, 28, 1), {"builder": dict(family.builder_defaults)}, seed=0, num_classes=10)
+        model = build_model(name, (28, 28, 1), seed=0, data="fashion_mnist")
         return model, model, model.data_scale, family.batch_size
     if name == "keras_io":
         gan = build_keras_io_gan()
@@ -131,8 +131,8 @@ def build(name):
 def run(name, budget_seconds, num_samples, max_epochs=1000):
     keras.utils.set_random_seed(0)
     model, sampler, scale, batch_size = build(name)
-    labelled = getattr(model, "batch_kind", "images") == "images_labels"
-    data = keras_gen.data.load("fashion_mnist", batch_size=batch_size, scale=scale, seed=0, labels=labelled)
+    data = keras_gen.data.load_batches("fashion_mnist", getattr(model, "batch_kind", "images"), batch_size=batch_size,
+                                       scale=scale, seed=0)
     budget = TimeBudget(budget_seconds, batch_size)
     model.fit(data, epochs=max_epochs, verbose=0, callbacks=[budget])
     train_seconds = budget.elapsed

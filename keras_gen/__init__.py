@@ -14,20 +14,6 @@ import sys
 
 __version__ = "0.1.0"
 
-_SUBMODULES = (
-    "callbacks",
-    "data",
-    "evaluation",
-    "families",
-    "latent",
-    "layers",
-    "losses",
-    "models",
-    "networks",
-    "training",
-    "tuning",
-)
-
 __all__ = [
     "__version__",
     "callbacks",
@@ -40,9 +26,14 @@ __all__ = [
     "losses",
     "models",
     "networks",
+    "recipes",
     "training",
     "tuning",
+    "visualization",
 ]
+
+# The subpackages and modules `__getattr__` imports on first use.
+_SUBMODULES = tuple(name for name in __all__ if name not in ("__version__", "enable_determinism"))
 
 
 def enable_determinism(seed: int | None = None) -> None:

@@ -30,7 +30,8 @@ from keras_gen.cli.common import (
     CommandError,
     load_generative_model,
 )
-from keras_gen.cli.train import build_model, plot_history
+from keras_gen.cli.plots import plot_history
+from keras_gen.recipes import build_from_settings as build_model  # kept importable from here
 from keras_gen.run_files import (
     CHECKPOINT_FILE,
     CHECKPOINT_STATE_FILE,

@@ -53,9 +53,9 @@ def run_complete(args) -> int:
     import_tensorflow_quietly()
     import numpy as np
 
-    from keras_gen import data
-    from keras_gen.callbacks import row_grid, save_grid
+    from keras_gen import recipes
     from keras_gen.models import Completes
+    from keras_gen.visualization import row_grid, save_grid
 
     if not args.out.lower().endswith(".png"):
         raise CommandError(f"--out must be a .png file, got {args.out!r}.")
@@ -73,9 +73,7 @@ def run_complete(args) -> int:
     if args.images:
         images = read_images(args.images, model)[: args.n]
     else:
-        images, dataset_labels = data.load_numpy(
-            args.data, "test", scale=model.data_scale, limit=args.n, data_dir=args.data_dir
-        )
+        images, dataset_labels = recipes.load_held_out_images(model, args.data, args.n, args.data_dir, split="test")
         if model.label_conditional:
             labels = dataset_labels
     if args.labels is not None:

@@ -154,7 +154,7 @@ def run_edit(args) -> int:
     import numpy as np
 
     import keras_gen
-    from keras_gen import latent
+    from keras_gen import latent, recipes
 
     from_text, _, to_text = args.vector.partition(":")
     if not from_text or not to_text:
@@ -177,15 +177,14 @@ def run_edit(args) -> int:
             "edit": latent.decode_points(model, points, np.full(len(images), target)),
         }
     else:
-        split = "test" if "test" in info.splits else "train"
-        pool, pool_labels = keras_gen.data.load_numpy(args.data, split, scale=model.data_scale, data_dir=args.data_dir)
+        pool, pool_labels = recipes.load_held_out_images(model, args.data, count=None, data_dir=args.data_dir)
         with_concept = pool[pool_labels == target][: args.vector_images]
         without = pool[pool_labels == source][: args.vector_images]
         say(f"computing the vector {from_text} -> {to_text} from {len(without)} + {len(with_concept)} images")
         vector = latent.concept_vector(model, with_concept, without, **options)
         moved = latent.apply_vector(model, images, vector, [0.0, args.strength], **options)
         rows = {"input": images, "reconstruction": moved[:, 0], "edit": moved[:, 1]}
-    from keras_gen.callbacks.image_snapshot import row_grid, save_grid
+    from keras_gen.visualization import row_grid, save_grid
 
     path = save_grid(row_grid(rows, model.data_scale, per_row=1), args.out)
     say(f"wrote {len(images)} edited images to {path} (input | reconstruction | edit)")

@@ -46,56 +46,47 @@ def add_parser(commands) -> None:
     parser.set_defaults(handler=run_translate)
 
 
-def _default_task(model) -> str:
-    from keras_gen.models import ContextEncoder, SRResNet
+def _options(args, model) -> dict:
+    """`translate()` options from --direction and --stochastic, where the model's translate takes them."""
+    from keras_gen import recipes
 
-    if isinstance(model, SRResNet):
-        return "superres"
-    if isinstance(model, ContextEncoder):
-        return "inpaint"
-    return "edges"
+    accepted = recipes.translation_options(model)
+    options = {}
+    if "direction" in accepted:
+        options["direction"] = args.direction
+    elif args.direction != "a_to_b":
+        raise CommandError(f"--direction: a {type(model).__name__} translates one way only; drop --direction.")
+    if args.stochastic:
+        if "stochastic" not in accepted:
+            raise CommandError("--stochastic keeps pix2pix's dropout on; this model has none.")
+        options["stochastic"] = True
+    if args.masks and "masks" not in accepted:
+        raise CommandError("--masks: only a context encoder takes masks.")
+    return options
 
 
 def _inputs(args, model):
     """`(inputs, targets, options)`: what to translate, the targets when known, translate() options."""
     import numpy as np
 
-    from keras_gen import data
-    from keras_gen.models import ContextEncoder, CycleGAN, Pix2Pix
+    from keras_gen import recipes
 
-    options = {}
-    if isinstance(model, CycleGAN):
-        options["direction"] = args.direction
-    elif args.direction != "a_to_b":
-        raise CommandError(f"--direction: a {type(model).__name__} translates one way only; drop --direction.")
-    if args.stochastic:
-        if not isinstance(model, Pix2Pix):
-            raise CommandError("--stochastic keeps pix2pix's dropout on; this model has none.")
-        options["stochastic"] = True
-    if args.masks and not isinstance(model, ContextEncoder):
-        raise CommandError("--masks: only a context encoder takes masks.")
+    options = _options(args, model)
     if args.images:
         if args.task:
             raise CommandError("--task makes inputs from --data; with --images the inputs are given. Drop --task.")
         inputs = read_images(args.images, model, expected_shape=model.input_image_shape)[: args.n]
-        if isinstance(model, ContextEncoder):
-            masks = model.centre_masks(len(inputs)) if not args.masks else np.load(args.masks, allow_pickle=False)
+        if args.masks:
             try:
-                masks = model.check_masks(masks[: len(inputs)], len(inputs))
+                masks = model.check_masks(np.load(args.masks, allow_pickle=False)[: len(inputs)], len(inputs))
             except ValueError as err:
                 raise CommandError(f"--masks: {err}") from err
             return (inputs, masks), None, options
         return inputs, None, options
     if args.masks:
         raise CommandError("--masks goes with --images; without them the task makes the masks.")
-    images, _ = data.load_numpy(args.data, "test", scale=model.data_scale, limit=args.n, data_dir=args.data_dir)
-    if isinstance(model, CycleGAN):
-        return images, None, options
-    task = args.task or _default_task(model)
-    try:
-        inputs, targets = data.make_pairs(images, task, scale=model.data_scale, seed=args.seed, **model.data_options())
-    except ValueError as err:
-        raise CommandError(f"--task {task}: {err}") from err
+    inputs, targets = recipes.load_translation_inputs(model, args.data, task=args.task, count=args.n, seed=args.seed,
+                                                      data_dir=args.data_dir)
     return inputs, targets, options
 
 
@@ -107,7 +98,7 @@ def run_translate(args) -> int:
 
     from keras_gen.callbacks import save_translations
     from keras_gen.data import unscale_images
-    from keras_gen.models import ContextEncoder, Translates
+    from keras_gen.models import Translates
 
     model = load_generative_model(args.model_path)
     if not isinstance(model, Translates):
@@ -122,9 +113,9 @@ def run_translate(args) -> int:
             path = save_translations(model, inputs, targets, args.out, **options)
             say(f"wrote the translation grid (input | output{' | target' if targets is not None else ''}) to {path}")
             return 0
-        if isinstance(model, ContextEncoder):
+        if isinstance(inputs, tuple):  # (images with holes, their masks)
             holed, masks = inputs
-            outputs = model.inpaint(holed, masks)
+            outputs = model.translate(holed, masks=masks, **options)
         else:
             outputs = model.translate(inputs, **options)
     except ValueError as err:

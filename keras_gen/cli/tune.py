@@ -39,7 +39,10 @@ def add_parser(commands) -> None:
     )
     parser.add_argument("--max-trials", type=positive_int, default=10, help="most trials to run")
     parser.add_argument("--epochs", type=positive_int, default=3, help="epochs per trial (hyperband: the most)")
-    parser.add_argument("--batch-size", type=positive_int, default=64, help="images per training batch")
+    parser.add_argument(
+        "--batch-size", type=positive_int, default=None,
+        help="images per training batch (default: the family's, as for 'train'; see 'keras-gen models')",
+    )
     parser.add_argument("--limit", type=positive_int, default=None, help="train on the first N images only")
     parser.add_argument(
         "--num-eval-samples", type=positive_int, default=1000,
@@ -73,7 +76,7 @@ def run(args) -> int:
             tuner=args.tuner,
             limit=args.limit,
             seed=args.seed,
-            batch_size=args.batch_size,
+            batch_size=args.batch_size or families.get(args.model).batch_size,
             num_eval_samples=args.num_eval_samples,
             verbose=default_verbose(args.verbose),
             overwrite=not args.resume,

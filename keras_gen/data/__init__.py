@@ -4,8 +4,10 @@ Example:
 >>> import keras_gen
 >>> ds = keras_gen.data.load("fashion_mnist", batch_size=128)  # images in (-1, 1)
 >>> x, y = keras_gen.data.load_numpy("digits", scale=(0, 1))
+>>> ds = keras_gen.data.load_batches("digits", model.batch_kind, scale=model.data_scale)
 """
 
+from keras_gen.data.batches import batch_arrays, load_batches
 from keras_gen.data.builtin import DATA_ENV_VAR, register_builtins
 from keras_gen.data.idx import IdxFormatError, read_idx, write_idx
 from keras_gen.data.pairs import TASKS, load_pairs, load_unpaired, make_pairs
@@ -35,10 +37,12 @@ __all__ = [
     "DatasetNotFoundError",
     "IdxFormatError",
     "available",
+    "batch_arrays",
     "check_images",
     "info",
     "keep_balanced_labels",
     "load",
+    "load_batches",
     "load_numpy",
     "load_pairs",
     "load_unpaired",

@@ -26,7 +26,7 @@ import keras_tuner
 
 from keras_gen import data as gen_data
 from keras_gen import families
-from keras_gen.callbacks.image_snapshot import save_samples
+from keras_gen.callbacks import save_samples
 from keras_gen.tuning.base import GenerativeHyperModel
 
 TUNERS = ("random", "bayesian", "hyperband")
@@ -187,14 +187,11 @@ def _search_inputs(family, data, limit, seed, batch_size, num_eval_samples, metr
         metrics_options=metrics_options,
         seed=seed,
     )
-    scale = hypermodel.data_scale
-    labelled = hypermodel.model_class.batch_kind == "images_labels"
-    train = gen_data.load(
-        data, "train", batch_size=batch_size, scale=scale, seed=seed, limit=limit, labels=labelled
-    )
-    images, labels = gen_data.load_numpy(data, "test", scale=scale, limit=num_eval_samples)
-    held_out = (images, labels) if labelled else images
-    return hypermodel, (train,), hypermodel.search_kwargs(held_out)
+    kind, scale = hypermodel.model_class.batch_kind, hypermodel.data_scale
+    train = gen_data.load_batches(data, kind, "train", batch_size=batch_size, scale=scale, seed=seed, limit=limit)
+    held_out = gen_data.load_batches(data, kind, "test", scale=scale, limit=num_eval_samples, as_numpy=True)
+    # `search_kwargs` takes what `fit` would: the images alone, or the tuple of the batch kind.
+    return hypermodel, (train,), hypermodel.search_kwargs(held_out if len(held_out) > 1 else held_out[0])
 
 
 def run_search(

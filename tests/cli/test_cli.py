@@ -18,7 +18,7 @@ import tensorflow as tf
 from PIL import Image
 
 import keras_gen
-from keras_gen import cli
+from keras_gen import cli, families, recipes
 from tests.cli import training_data_name
 
 REPO_ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
@@ -164,7 +164,7 @@ def test_bad_flags_exit_with_usage_errors(argv, capsys):
 
 # --- NaN and resume -------------------------------------------------------------------
 def _poisoned_from_the_second_epoch(value):
-    """A `load_training_data` stand-in: real images in epoch 1, images full of `value` from epoch 2 on."""
+    """A `recipes.load_training_data` stand-in: real images in epoch 1, images full of `value` from epoch 2 on."""
     epochs_started = []
 
     def images():
@@ -176,7 +176,7 @@ def _poisoned_from_the_second_epoch(value):
         for _ in range(3):
             yield batch
 
-    def load(args, settings, model):
+    def load(model, data, **options):
         dataset = tf.data.Dataset.from_generator(
             images, output_signature=tf.TensorSpec((None, *IMAGE_SHAPE), tf.float32)
         )
@@ -195,7 +195,7 @@ def _last_good_checkpoint_is_intact(run_dir):
 
 def test_nan_loss_stops_training_and_keeps_the_last_good_checkpoint(tmp_path, monkeypatch, capsys):
     """Finite but enormous images from epoch 2 on: the losses overflow to NaN or infinity."""
-    monkeypatch.setattr(cli.train, "load_training_data", _poisoned_from_the_second_epoch(3e38))
+    monkeypatch.setattr(recipes, "load_training_data", _poisoned_from_the_second_epoch(3e38))
     code = train("dcgan", tmp_path, "--epochs", "3")
 
     assert code == cli.EXIT_FAILED
@@ -207,7 +207,7 @@ def test_nan_loss_stops_training_and_keeps_the_last_good_checkpoint(tmp_path, mo
 
 def test_nan_in_a_data_pipeline_stops_training_with_a_data_error(tmp_path, monkeypatch, capsys):
     """NaN images inside a tf.data pipeline: a data error naming the batch, before any update."""
-    monkeypatch.setattr(cli.train, "load_training_data", _poisoned_from_the_second_epoch(np.nan))
+    monkeypatch.setattr(recipes, "load_training_data", _poisoned_from_the_second_epoch(np.nan))
     code = train("dcgan", tmp_path, "--epochs", "3")
 
     assert code == cli.EXIT_FAILED
@@ -373,6 +373,22 @@ def test_evaluate_unknown_metric_is_a_clear_error(dcgan_run, capsys):
     assert err.startswith("keras-gen: error: ") and "sharpness" in err
 
 
+# --- tune -----------------------------------------------------------------------------
+@pytest.mark.parametrize("family", [family.name for family in families.families() if family.hypermodel])
+def test_tune_batch_size_defaults_to_the_familys_as_train_does(family, monkeypatch):
+    import keras_gen.tuning
+
+    calls = []
+    monkeypatch.setattr(keras_gen.tuning, "run_search", lambda *args, **kwargs: calls.append(kwargs))
+    assert cli.main(["tune", family, "--data", DATA, "--verbose", "0"]) == 0
+    assert calls[-1]["batch_size"] == families.get(family).batch_size
+    assert cli.main(["tune", family, "--data", DATA, "--batch-size", "7", "--verbose", "0"]) == 0
+    assert calls[-1]["batch_size"] == 7
+    parser = cli.build_parser()
+    assert parser.parse_args(["tune", family]).batch_size is None  # filled in from the registry
+    assert parser.parse_args(["train", family]).batch_size is None
+
+
 # --- slow: the full data set ----------------------------------------------------------
 @pytest.mark.slow
 @pytest.mark.skipif(DATA != "fashion_mnist", reason="needs the Fashion-MNIST files")
@@ -411,3 +427,4 @@ def test_semi_supervised_training_keeps_few_labels(tmp_path, capsys):
     assert "semi-supervised families" in capsys.readouterr().err
     assert cli.main([*argv[:-4], "--labelled", "3", "--out", str(tmp_path / "few")]) == cli.EXIT_USAGE
     assert "at least one label per class" in capsys.readouterr().err
+

@@ -1,0 +1,452 @@
+"""Recipes: a registered family's model and data, built as `keras-gen train` builds them.
+
+The command line, the benchmarks and user scripts share one way to turn a
+family name and a data set into a compiled model and its training batches:
+
+- `build_model(family_name, image_shape, **overrides)`: the family's
+  `for_images` with its registry defaults, the overrides, the data set's number
+  of classes for families that train on labels, and a content network for
+  families with a perceptual loss (SRGAN); then `compile()`;
+- `data_options(model)`: how to make the model's batches from a data set (the
+  paired task and its options, or the two domains), and `load_training_data`,
+  `load_translation_examples`, `load_held_out_images`, `snapshot_examples`,
+  which load them through `keras_gen.data.load_batches`.
+
+Nothing here names a family: what differs between families is read from the
+registry (`keras_gen.families`) and the model (`batch_kind`, `data_options()`,
+its capabilities). TensorFlow is imported on first use, not with this module.
+
+Example:
+>>> from keras_gen import recipes
+>>> model = recipes.build_model("dcgan", (28, 28, 1), seed=0, latent_dim=64)
+>>> ds = recipes.load_training_data(model, "fashion_mnist", batch_size=64)
+>>> model.fit(ds, epochs=1)
+"""
+
+from __future__ import annotations
+
+import ast
+import inspect
+from collections.abc import Iterable, Mapping, Sequence
+from typing import Any
+
+from keras_gen import families
+
+# Held-out images shown beside their reconstructions (or translations) in snapshot grids.
+RECONSTRUCTION_IMAGES = 16
+# Held-out images completed from their top half in the grids of autoregressive models.
+COMPLETION_IMAGES = 8
+
+
+# --- building a model -----------------------------------------------------------------
+def parse_option(text: str) -> tuple[str, Any]:
+    """Parses a builder option `KEY=VALUE`; VALUE is a Python literal, or else a string.
+
+    Example:
+    >>> parse_option("hole=(4, 4)"), parse_option("noise=masking")
+    (('hole', (4, 4)), ('noise', 'masking'))
+    """
+    key, sep, value = text.partition("=")
+    if not sep or not key.isidentifier():
+        raise ValueError(f"expected KEY=VALUE with KEY an argument name, got {text!r}")
+    try:
+        return key, ast.literal_eval(value)
+    except (ValueError, SyntaxError):
+        return key, value
+
+
+def accepted_arguments(model_class: type) -> set[str]:
+    """Names that `model_class.for_images` passes on: its own and every constructor's in the MRO.
+
+    Example:
+    >>> "content_network" in accepted_arguments(keras_gen.models.SRGAN)
+    True
+    """
+    names = set(inspect.signature(model_class.for_images).parameters)
+    for cls in model_class.__mro__:
+        if "__init__" in vars(cls):
+            names |= set(inspect.signature(cls.__init__).parameters)
+    return names - {"self", "args", "kwargs"}
+
+
+def unaccepted_arguments(family_name: str, names: Iterable[str]) -> list[str]:
+    """The `names` that the family's builder takes neither as a default nor as an argument.
+
+    Example:
+    >>> unaccepted_arguments("gan", ["latent_dim", "width"])  # the dense GAN has `units`
+    ['width']
+    """
+    family = families.get(family_name)
+    unknown = [name for name in names if name not in family.builder_defaults]
+    if not unknown:
+        return []
+    accepted = accepted_arguments(family.model_class())
+    return [name for name in unknown if name not in accepted]
+
+
+def builder_arguments(
+    family_name: str, overrides: Mapping[str, Any] | None = None, options: Mapping[str, Any] | None = None
+) -> dict[str, Any]:
+    """`for_images` arguments of a family: its `builder_defaults`, then `overrides`, then `options`.
+
+    `overrides` must be arguments the family's builder takes (a ValueError
+    names the first that is not); `options` are passed on as given, for the
+    builder to accept or reject.
+
+    Example:
+    >>> builder_arguments("dcgan", {"latent_dim": 8})
+    {'latent_dim': 8, 'width': 32}
+    """
+    family = families.get(family_name)
+    overrides = dict(overrides or {})
+    unknown = unaccepted_arguments(family_name, overrides)
+    if unknown:
+        raise ValueError(
+            f"The '{family_name}' family takes no {unknown[0]!r}; its builder takes {sorted(family.builder_defaults)} "
+            f"and the other arguments of {family.model_class().__name__}.for_images."
+        )
+    return {**family.builder_defaults, **overrides, **dict(options or {})}
+
+
+def set_optimizer_options(model, lr: float | None = None, beta_1: float | None = None) -> None:
+    """Sets the learning rate and Adam's `beta_1` of every optimizer of a compiled model.
+
+    Example:
+    >>> set_optimizer_options(model, lr=1e-4)
+    """
+    for name, optimizer in model.players().items():
+        inner = getattr(optimizer, "inner_optimizer", optimizer)
+        if lr is not None:
+            inner.learning_rate = lr
+        if beta_1 is not None:
+            if not hasattr(inner, "beta_1"):
+                raise ValueError(f"beta_1: {name} is {type(inner).__name__}, which has no beta_1.")
+            inner.beta_1 = beta_1
+
+
+def content_network_for(
+    family: families.Family, builder: Mapping[str, Any], data: str | None, data_scale, data_dir: str | None = None
+):
+    """The content network a family with a perceptual loss (SRGAN) gets: the data set's feature network.
+
+    None when the family takes none, when `builder` sets `content_network=None`
+    (the pixel loss), or when the data set has no labels to train one on.
+
+    Example:
+    >>> network = content_network_for(families.get("srgan"), {}, "digits", (-1.0, 1.0))
+    """
+    if "content_network" in builder or data is None:
+        return builder.get("content_network")
+    if "content_network" not in accepted_arguments(family.model_class()):
+        return None
+    from keras_gen import data as gen_data
+    from keras_gen import evaluation
+
+    if not gen_data.info(data).num_classes:
+        print(f"'{data}' has no labels to train a feature network on; the content loss is the pixel MSE", flush=True)
+        return None
+    return evaluation.content_network(data, data_scale, data_dir=data_dir)
+
+
+def _data_classes(family_name: str, data: str | None) -> int:
+    """The number of classes of `data`, for a family that trains on labels."""
+    from keras_gen import data as gen_data
+
+    num_classes = gen_data.info(data).num_classes if data is not None else None
+    if not num_classes:
+        raise ValueError(
+            f"'{family_name}' is class-conditional, but the data set has no class labels; train it on a "
+            "labelled data set such as fashion_mnist (or pass num_classes=)."
+        )
+    return num_classes
+
+
+def build_model(
+    family_name: str,
+    image_shape: Sequence[int],
+    *,
+    seed: int | None = None,
+    data: str | None = None,
+    data_dir: str | None = None,
+    lr: float | None = None,
+    beta_1: float | None = None,
+    **overrides: Any,
+):
+    """A new, compiled model of a registered family for a data set of `image_shape` images.
+
+    The family's `for_images` gets its registry `builder_defaults` replaced by
+    `overrides`. With `data`, a family that trains on labels gets the data
+    set's number of classes (unless `num_classes` is given), and a family with
+    a perceptual content loss (SRGAN) gets a feature network trained on the
+    data set's labels (unless `content_network` is given; None chooses the
+    pixel loss). This is how `keras-gen train` builds its models.
+
+    Args:
+        family_name: a registered family (`keras_gen.families.names()`).
+        image_shape: `(height, width, channels)` of the data set's images.
+        seed: the model's seed.
+        data: the data set the model will train on (a `keras_gen.data` name).
+        data_dir: where that data set's files are.
+        lr: the learning rate of every optimizer (default: the family's).
+        beta_1: Adam's `beta_1` of every optimizer (default: the family's).
+        **overrides: `for_images` arguments, e.g. `latent_dim=64`, `loss="hinge"`.
+
+    Returns:
+        The compiled model.
+
+    Example:
+    >>> model = keras_gen.recipes.build_model("cgan", (28, 28, 1), seed=0, data="fashion_mnist")
+    >>> model.num_classes
+    10
+    """
+    family = families.get(family_name)
+    builder = {**family.builder_defaults, **overrides}
+    if family.batch_kind == "images_labels" and builder.get("num_classes") is None:
+        builder["num_classes"] = _data_classes(family_name, data)
+    content = content_network_for(family, builder, data, builder.get("data_scale", (-1.0, 1.0)), data_dir)
+    if content is not None:
+        builder["content_network"] = content
+    try:
+        model = family.build(image_shape, seed=seed, **builder)
+    except (TypeError, ValueError) as err:
+        if "keyword argument" not in str(err):
+            raise
+        # An argument that neither for_images nor the model's constructor takes.
+        raise ValueError(
+            f"{err}. See help({family.model_class().__name__}.for_images) for the arguments of the "
+            f"'{family_name}' family."
+        ) from err
+    set_optimizer_options(model, lr, beta_1)
+    return model
+
+
+def build_from_settings(
+    family_name: str,
+    image_shape: Sequence[int],
+    settings: Mapping[str, Any],
+    seed: int | None,
+    num_classes: int | None = None,
+    data: str | None = None,
+    data_dir: str | None = None,
+):
+    """`build_model` from a `keras-gen train` settings dict (`builder`, `lr`, `beta_1`).
+
+    A family that trains on labels gets `num_classes` unless the builder names
+    one; other families ignore it (PixelCNN becomes conditional only with a
+    `num_classes` builder argument).
+
+    Example:
+    >>> model = build_from_settings("cvae", (28, 28, 1), {"builder": {"latent_dim": 8}}, seed=0, num_classes=10)
+    """
+    family = families.get(family_name)
+    builder = dict(settings["builder"])
+    if num_classes and family.batch_kind == "images_labels" and builder.get("num_classes") is None:
+        builder["num_classes"] = num_classes
+    return build_model(family_name, image_shape, seed=seed, data=data, data_dir=data_dir,
+                       lr=settings.get("lr"), beta_1=settings.get("beta_1"), **builder)
+
+
+# --- feeding it data ------------------------------------------------------------------
+def held_out_split(data: str) -> str:
+    """The split held-out examples come from: `"test"`, or `"train"` for a data set without one."""
+    from keras_gen import data as gen_data
+
+    return "test" if "test" in gen_data.info(data).splits else "train"
+
+
+def data_options(
+    model, family_name: str | None = None, *, task: str | None = None, domain_a=None, domain_b=None
+) -> dict[str, Any]:
+    """How to make the model's batches from a data set: `keras_gen.data.load_batches` options.
+
+    For a model that trains on pairs, the paired task (the family's, or
+    `task`) and the task options the model needs (its `data_options()`: a
+    factor, a hole); for one that trains on two domains, the family's domains
+    or `domain_a` / `domain_b`; for the others, none.
+
+    Args:
+        model: a built model.
+        family_name: its registered family (default: `families.family_of(model)`).
+        task: a paired task that replaces the family's.
+        domain_a, domain_b: classes (names or indices) that replace the family's domains.
+
+    Example:
+    >>> data_options(srgan)
+    {'task': 'superres', 'factor': 4}
+    """
+    family = families.get(family_name) if family_name else families.family_of(model)
+    name = family.name if family is not None else type(model).__name__
+    kind = model.batch_kind
+    if task is not None and kind != "pairs":
+        raise ValueError(f"task={task!r}: '{name}' does not train on (input, target) pairs; drop the task.")
+    domains = {key: value for key, value in (("domain_a", domain_a), ("domain_b", domain_b)) if value is not None}
+    if domains and kind != "unpaired":
+        raise ValueError(f"{' and '.join(domains)}: '{name}' does not train on two domains.")
+    if kind not in ("pairs", "unpaired"):
+        return {}
+    options = dict(family.data_options) if family is not None else {}
+    if kind == "unpaired":
+        return {**options, **domains}
+    return {**options, **({"task": task} if task is not None else {}), **model.data_options()}
+
+
+def task_options(model, task: str | None = None) -> dict[str, Any]:
+    """The paired task and its options for a model that trains on pairs; `{}` for any other model.
+
+    Example:
+    >>> task_options(context_encoder)
+    {'task': 'inpaint', 'hole': (14, 14), 'masks': 'centre'}
+    """
+    if model.batch_kind != "pairs" and task is None:
+        return {}
+    return data_options(model, task=task)
+
+
+def load_training_data(
+    model,
+    data: str,
+    *,
+    batch_size: int,
+    seed: int | None = 0,
+    limit: int | None = None,
+    data_dir: str | None = None,
+    labelled: int | None = None,
+    labelled_share: float | None = None,
+    **options: Any,
+):
+    """The training split of `data` as shuffled batches of the model's batch kind, in its scale.
+
+    Args:
+        model: a built model (its `batch_kind` and `data_scale` decide the batches).
+        data: a data set name.
+        batch_size, seed, limit, data_dir: as for `keras_gen.data.load`.
+        labelled, labelled_share: for semi-supervised models (those that accept
+            unlabelled images): keep `labelled` labels, mixed at `labelled_share`.
+        **options: `data_options(model)` (the default when none are given).
+
+    Example:
+    >>> ds = load_training_data(model, "fashion_mnist", batch_size=64, limit=1024)
+    """
+    from keras_gen import data as gen_data
+
+    if (labelled is not None or labelled_share is not None) and not model.accepts_unlabelled:
+        raise ValueError(
+            f"labelled/labelled_share are for semi-supervised families (models that accept unlabelled images); "
+            f"a {type(model).__name__} trains on fully labelled data or on no labels at all."
+        )
+    options = options or data_options(model)
+    return gen_data.load_batches(
+        data, model.batch_kind, "train", batch_size=batch_size, scale=model.data_scale, seed=seed, limit=limit,
+        data_dir=data_dir, labelled=labelled, labelled_share=labelled_share, **options,
+    )
+
+
+def load_held_out_images(
+    model, data: str, count: int | None = RECONSTRUCTION_IMAGES, data_dir: str | None = None, split: str | None = None
+):
+    """`(images, labels)`: the first `count` (None: all) held-out images of `data` in the model's scale.
+
+    `split` defaults to `held_out_split(data)`.
+
+    Example:
+    >>> images, labels = load_held_out_images(vae, "digits", count=8)
+    """
+    from keras_gen import data as gen_data
+
+    split = split or held_out_split(data)
+    return gen_data.load_numpy(data, split, scale=model.data_scale, limit=count, data_dir=data_dir)
+
+
+def load_translation_examples(
+    model,
+    data: str,
+    *,
+    count: int = RECONSTRUCTION_IMAGES,
+    split: str | None = None,
+    seed: int = 0,
+    data_dir: str | None = None,
+    **options: Any,
+):
+    """`(inputs, targets)` for a translating model's grids: a paired task's, or images of domains A and B.
+
+    Args:
+        model: a built model that trains on pairs or on two domains.
+        data: a data set name.
+        count: examples (of each domain).
+        split: default the held-out split (`held_out_split(data)`).
+        seed: seed of a task's random masks.
+        data_dir: where the data set's files are.
+        **options: `data_options(model)` (the default when none are given).
+
+    Example:
+    >>> inputs, targets = load_translation_examples(pix2pix, "digits", count=8)
+    """
+    from keras_gen import data as gen_data
+
+    options = options or data_options(model)
+    return gen_data.load_batches(
+        data, model.batch_kind, split or held_out_split(data), scale=model.data_scale, seed=seed, limit=count,
+        data_dir=data_dir, as_numpy=True, **options,
+    )
+
+
+def load_translation_inputs(
+    model, data: str, *, task: str | None = None, count: int = 16, seed: int = 0, data_dir: str | None = None
+):
+    """`(inputs, targets)` made from the test images of `data` for `model.translate` (`keras-gen translate`).
+
+    A model that trains on pairs gets its task's inputs (the family's task, or
+    `task`) and the images as targets; a model of two domains gets the images
+    themselves and no targets.
+
+    Example:
+    >>> edges, images = load_translation_inputs(pix2pix, "digits", count=4)
+    """
+    from keras_gen import data as gen_data
+
+    if model.batch_kind == "unpaired":
+        (images,) = gen_data.load_batches(data, "images", "test", scale=model.data_scale, limit=count,
+                                          data_dir=data_dir, as_numpy=True)
+        return images, None
+    return load_translation_examples(model, data, count=count, split="test", seed=seed, data_dir=data_dir,
+                                     **task_options(model, task))
+
+
+def translation_options(model) -> set[str]:
+    """The options `model.translate` takes besides the images: `{"direction"}`, `{"stochastic"}`, `{"masks"}`, ...
+
+    Example:
+    >>> translation_options(cyclegan)
+    {'direction'}
+    """
+    named = (inspect.Parameter.POSITIONAL_OR_KEYWORD, inspect.Parameter.KEYWORD_ONLY)
+    parameters = inspect.signature(model.translate).parameters.values()
+    return {p.name for p in parameters if p.kind in named} - {"images", "batch_size"}
+
+
+def snapshot_examples(
+    model, data: str, grids: Iterable[str], *, seed: int = 0, data_dir: str | None = None, **options: Any
+) -> dict[str, Any]:
+    """Held-out examples for the snapshot `grids` a model can show: `ImageSnapshot` arguments.
+
+    `translation_images` (`load_translation_examples`), `reconstruction_images`
+    and `completion_images` / `completion_labels` (`load_held_out_images`), for
+    the grids named in `grids` (a family's `grids`) that the model's
+    capabilities allow.
+
+    Example:
+    >>> snapshot = ImageSnapshot("runs/vae/snapshots", **snapshot_examples(vae, "digits", ["reconstructions"]))
+    """
+    from keras_gen.models import Completes, Encodes, Translates
+
+    examples = {}
+    if "translations" in grids and isinstance(model, Translates):
+        examples["translation_images"] = load_translation_examples(model, data, seed=seed, data_dir=data_dir,
+                                                                   **options)
+    if "reconstructions" in grids and isinstance(model, Encodes):
+        examples["reconstruction_images"] = load_held_out_images(model, data, data_dir=data_dir)[0]
+    if "completions" in grids and isinstance(model, Completes):
+        images, labels = load_held_out_images(model, data, COMPLETION_IMAGES, data_dir)
+        examples["completion_images"] = images
+        examples["completion_labels"] = labels if model.label_conditional else None
+    return examples
