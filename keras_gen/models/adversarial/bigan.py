@@ -6,7 +6,7 @@ from keras import ops
 from keras_gen import losses, networks
 from keras_gen.models.adversarial.gan import GAN
 from keras_gen.models.capabilities import Encodes, check_latent_points
-from keras_gen.training import global_batch_mean, minimize
+from keras_gen.training import global_batch_mean
 
 # Losses for which "the encoder's pair should look generated" is the generator loss of the
 # negated logit: f(-l) (non-saturating: softplus(l); hinge/wasserstein: l).
@@ -109,61 +109,32 @@ class BiGAN(Encodes, GAN):
         self.check_labels(labels, latent_points.shape[0])
         return self._generate_batch(latent_points, None)
 
-    # --- the step -------------------------------------------------------------------
+    # --- the step: GAN's, with (image, latent point) pairs -------------------------
     def discriminate(self, images, conditions, training):
         # `conditions` are the latent points paired with the images.
         return self.discriminator([images, conditions], training=training), None
 
+    def conditions_of_real(self, real, conditions, training):
+        """The pair of a real image: (x, E(x))."""
+        return self.encoder(real, training=training)
+
+    def conditions_of_fakes(self, latent_points, fake_conditions):
+        """The pair of a generated image: (G(z), z)."""
+        return latent_points
+
     def penalty_names(self):
         return (*super().penalty_names(), "e_loss")
 
-    def _discriminator_step(self, real, conditions, update):
-        batch_size = ops.shape(real)[0]
-        latent_points = self.sample_latent(batch_size)
-        fake = self.generator(latent_points, training=update)
-        codes = ops.stop_gradient(self.encoder(real, training=update))
-        real_targets, fake_targets = self._discriminator_targets(batch_size)
-
-        def loss_fn():
-            both = self._augmented(ops.concatenate([real, fake], axis=0), training=update)
-            logits, _ = self.discriminate(both, ops.concatenate([codes, latent_points], axis=0), update)
-            context = losses.AdversarialContext(
-                real, fake, logits[:batch_size], logits[batch_size:], real_targets, fake_targets,
-                conditions=codes, fake_conditions=latent_points,
-            )
-            per_example = self.objective.discriminator(context)
-            penalties = self.discriminator_regularization(context, update)
-            for penalty in penalties.values():
-                per_example = per_example + penalty
-            return global_batch_mean(per_example), (context, penalties)
-
-        if update:
-            return minimize(loss_fn, self.optimizer_variables("d_optimizer"), self.d_optimizer)
-        return loss_fn()
-
-    def _scorer(self, conditions, training):
-        return lambda images: self.discriminate(images, conditions, training)[0]
-
     def _generator_step(self, real, conditions, update):
-        count = ops.shape(real)[0]
-        latent_points = self.sample_latent(count)
-
-        def generator_loss():
-            fake = self.generator(latent_points, training=update)
-            fake_logits, _ = self.discriminate(self._augmented(fake, update), latent_points, update)
-            context = losses.AdversarialContext(real, fake, None, fake_logits, fake_conditions=latent_points)
-            return global_batch_mean(self.objective.generator(context)), context
+        """GAN's generator update, then the encoder's: it wants its pairs (x, E(x)) judged generated."""
+        g_loss, (context, terms) = super()._generator_step(real, conditions, update)
 
         def encoder_loss():
-            codes = self.encoder(real, training=update)
+            codes = self.conditions_of_real(real, conditions, update)
             real_logits, _ = self.discriminate(self._augmented(real, update), codes, update)
-            # The encoder wants its pairs judged generated: the generator loss of the negated logit.
-            context = losses.AdversarialContext(real, None, None, -real_logits, conditions=codes)
-            return global_batch_mean(self.objective.generator(context)), context
+            # The generator loss of the negated logit: "generated" is what the encoder aims at.
+            pairs = losses.AdversarialContext(real, None, None, -real_logits, conditions=codes)
+            return global_batch_mean(self.objective.generator(pairs)), pairs
 
-        if update:
-            g_loss, context = minimize(generator_loss, self.optimizer_variables("g_optimizer"), self.g_optimizer)
-            e_loss, _ = minimize(encoder_loss, self.optimizer_variables("e_optimizer"), self.e_optimizer)
-        else:
-            (g_loss, context), (e_loss, _) = generator_loss(), encoder_loss()
-        return g_loss, (context, {"e_loss": ops.reshape(e_loss, (1,))})
+        e_loss, _ = self.update_players(encoder_loss, ("e_optimizer",), update)
+        return g_loss, (context, {**terms, "e_loss": ops.reshape(e_loss, (1,))})

@@ -1,116 +1,30 @@
-"""The GAN base class, which owns the adversarial train step, and DCGAN on it."""
+"""The GAN base class, whose train step all GAN families share, and DCGAN on it.
+
+The discriminator update itself, the objective and the default optimizer are
+`keras_gen.models.adversarial.update`'s, shared with the image-to-image families.
+"""
 
 import keras
 from keras import ops
 
 from keras_gen import losses, networks
 from keras_gen.layers import DiffAugment
-from keras_gen.models.base import (
-    GenerativeModel,
-    deserialize_networks,
-    primary_input_shape,
-    serialize_networks,
+from keras_gen.models.adversarial.update import (
+    Adversarial,
+    AdversarialChain,
+    Judgement,
+    discriminator_targets,
+    interleaved_part,
+    network_inputs,
 )
+from keras_gen.models.base import GenerativeModel, primary_input_shape
 from keras_gen.models.capabilities import SamplesFromPrior
 from keras_gen.networks.stages import check_image_shape
-from keras_gen.training import global_batch_mean, input_gradients, minimize, unscaled
-
-
-def _network_inputs(primary, conditions):
-    """A network's input: the tensor alone, or `[tensor, conditions]` for conditional networks."""
-    return primary if conditions is None else [primary, conditions]
-
-
-def _interleaved_part(step, steps, real, conditions):
-    """The real images (and their conditions) the `step`-th of `steps` discriminator updates sees.
-
-    Every `steps`-th image starting at `step`: the k updates of one train step see
-    different real images (WGAN's critic steps each take a new real batch), and a
-    batch smaller than `steps` wraps around instead of leaving an update empty.
-    """
-    if steps == 1:
-        return real, conditions
-    count = ops.shape(real)[0]
-    size = (count + steps - 1) // steps
-    part = (step + steps * ops.arange(size)) % count
-    return ops.take(real, part, axis=0), None if conditions is None else ops.take(conditions, part, axis=0)
+from keras_gen.training import global_batch_mean, input_gradients, unscaled
 
 
 @keras.saving.register_keras_serializable(package="keras_gen")
-class AdversarialChain(keras.Model):
-    """The chained model `discriminator(generator(z))` with the discriminator frozen.
-
-    The generator learns through this chain: its `trainable_weights` are the
-    generator's only, so gradients and the generator's optimizer never touch
-    the discriminator. The discriminator itself stays trainable for its own
-    step; only inside this chain are its weights non-trainable (the Keras
-    book's `discriminator.trainable = False` without the global switch).
-
-    Args:
-        generator: a model mapping latent points to images.
-        discriminator: a model mapping images to logits.
-
-    Example:
-    >>> g = keras_gen.networks.dcgan_generator((28, 28, 1), latent_dim=8, width=8)
-    >>> d = keras_gen.networks.dcgan_discriminator((28, 28, 1), width=8)
-    >>> chain = AdversarialChain(g, d)
-    >>> len(chain.trainable_weights) == len(g.trainable_weights)
-    True
-    """
-
-    network_names = ("generator", "discriminator")
-
-    def __init__(self, generator, discriminator, **kwargs):
-        super().__init__(**kwargs)
-        self.generator = generator
-        self.discriminator = discriminator
-        self.built = True
-
-    @property
-    def trainable_weights(self):
-        return self.generator.trainable_weights if self.trainable else []
-
-    @property
-    def trainable_variables(self):
-        return self.trainable_weights
-
-    @property
-    def non_trainable_weights(self):
-        learning = {id(v) for v in self.trainable_weights}
-        return [v for v in self.weights if id(v) not in learning]
-
-    @property
-    def non_trainable_variables(self):
-        learning = {id(v) for v in self.trainable_weights}
-        return [v for v in self.variables if id(v) not in learning]
-
-    def generate_and_score(self, latent_points, conditions=None, training=None, augment=None, discriminate=None):
-        """`(G(z), D(G(z)))`, with the conditions fed to both networks when given.
-
-        `augment`, a layer such as `keras_gen.layers.DiffAugment`, transforms the
-        images between the two networks (differentiably). `discriminate`, a
-        function `(images, training) -> scores`, replaces the plain call of the
-        discriminator (families whose discriminator has extra heads or inputs).
-        """
-        images = self.generator(_network_inputs(latent_points, conditions), training=training)
-        seen = images if augment is None else augment(images, training=training)
-        if discriminate is not None:
-            return images, discriminate(seen, training)
-        return images, self.discriminator(_network_inputs(seen, conditions), training=training)
-
-    def call(self, latent_points, training=None):
-        return self.generate_and_score(latent_points, training=training)[1]
-
-    def get_config(self):
-        return {**serialize_networks(self, self.network_names), "name": self.name}
-
-    @classmethod
-    def from_config(cls, config):
-        return cls(**deserialize_networks(config, cls.network_names))
-
-
-@keras.saving.register_keras_serializable(package="keras_gen")
-class GAN(SamplesFromPrior, GenerativeModel):
+class GAN(Adversarial, SamplesFromPrior, GenerativeModel):
     """A generative adversarial network that trains with `model.fit()`.
 
     Goodfellow et al., "Generative Adversarial Nets" (2014), Algorithm 1. Each
@@ -234,11 +148,6 @@ class GAN(SamplesFromPrior, GenerativeModel):
         self.built = True
 
     @property
-    def objective(self):
-        """The `keras_gen.losses.AdversarialLoss` named by `loss`."""
-        return losses.adversarial_loss(self.loss_name)
-
-    @property
     def generator_loss(self):
         """The former name of `loss_name` (keras_gen 0.1)."""
         return self.loss_name
@@ -289,13 +198,6 @@ class GAN(SamplesFromPrior, GenerativeModel):
         """
         self._compile_players({"d_optimizer": d_optimizer, "g_optimizer": g_optimizer}, kwargs)
 
-    # The rate of `default_optimizer`'s Adam (DCGAN 4e-4, BEGAN 1e-4); WGAN and
-    # WGAN-GP override `default_optimizer` itself (other optimizers and betas).
-    default_learning_rate = 2e-4
-
-    def default_optimizer(self, name):
-        return keras.optimizers.Adam(self.default_learning_rate, beta_1=0.5)
-
     def optimizer_variables(self, name):
         if name == "d_optimizer":
             return self.discriminator.trainable_variables
@@ -304,20 +206,15 @@ class GAN(SamplesFromPrior, GenerativeModel):
     # --- the adversarial step -------------------------------------------------------
     @property
     def metrics(self):
-        return [
-            self.d_loss_tracker,
-            self.g_loss_tracker,
-            self.real_score_tracker,
-            self.fake_score_tracker,
-            *self.penalty_trackers.values(),
-        ]
+        trackers = (self.d_loss_tracker, self.g_loss_tracker, self.real_score_tracker, self.fake_score_tracker)
+        return [*trackers, *self.penalty_trackers.values()]
 
     def call(self, latent_points, training=None):
         return self.generator(latent_points, training=training)
 
     def _generate_batch(self, latent_points, labels):
         generator = self.generator if self.generator_ema is None else self.generator_ema
-        return generator(_network_inputs(latent_points, labels), training=False)
+        return generator(network_inputs(latent_points, labels), training=False)
 
     def conditions_of(self, batch):
         """What the real images of this batch come with (class labels), or None."""
@@ -346,10 +243,19 @@ class GAN(SamplesFromPrior, GenerativeModel):
         """
         if not self.discriminator_sees_conditions:
             conditions = None
-        outputs = self.discriminator(_network_inputs(images, conditions), training=training)
+        outputs = self.discriminator(network_inputs(images, conditions), training=training)
         if isinstance(outputs, (list, tuple)):
             return outputs[0], list(outputs[1:])
         return outputs, None
+
+    def conditions_of_real(self, real, conditions, training):
+        """What the discriminator judges real images with: the batch's conditions (BiGAN: E(x))."""
+        return conditions
+
+    def conditions_of_fakes(self, latent_points, fake_conditions):
+        """What the discriminator judges generated images with: what the generator was given
+        beside the latent points (BiGAN: the latent points themselves)."""
+        return fake_conditions
 
     def generator_objective(self, context):
         """The generator's per-example adversarial loss (the objective's; SSGAN: feature matching)."""
@@ -358,16 +264,6 @@ class GAN(SamplesFromPrior, GenerativeModel):
     def generator_regularization(self, context, training):
         """Named, weighted per-example terms added to the generator's loss (AC-GAN's class loss, ...)."""
         return {}
-
-    def _discriminator_targets(self, batch_size):
-        if not self.objective.uses_targets:
-            return None, None
-        shape = (batch_size, 1)
-        real = losses.smoothed_noisy_targets(
-            shape, 1, self.label_smoothing, self.label_noise, self.seed_generator
-        )
-        fake = losses.smoothed_noisy_targets(shape, 0, 0.0, self.label_noise, self.seed_generator)
-        return real, fake
 
     def after_discriminator_update(self):
         """Runs after each discriminator update (WGAN clips the critic's weights here)."""
@@ -423,54 +319,37 @@ class GAN(SamplesFromPrior, GenerativeModel):
         return images if self.augmenter is None else self.augmenter(images, training=training)
 
     def _discriminator_step(self, real, conditions, update):
-        batch_size = ops.shape(real)[0]
-        fake_conditions = self.fake_conditions(conditions, batch_size)
-        fake = self.generator(
-            _network_inputs(self.sample_latent(batch_size), fake_conditions), training=update
+        count = ops.shape(real)[0]
+        fake_conditions = self.fake_conditions(conditions, count)
+        latent_points = self.sample_latent(count)
+        fake = self.generator(network_inputs(latent_points, fake_conditions), training=update)
+        real_targets, fake_targets = discriminator_targets(
+            self.objective, count, self.label_smoothing, self.label_noise, self.seed_generator)
+        judgement = Judgement(
+            self.discriminate, real, fake, conditions=self.conditions_of_real(real, conditions, update),
+            fake_conditions=self.conditions_of_fakes(latent_points, fake_conditions), real_targets=real_targets,
+            fake_targets=fake_targets, sees_conditions=self.discriminator_sees_conditions, augment=self.augmenter,
+            regularization=self.discriminator_regularization,
         )
-        real_targets, fake_targets = self._discriminator_targets(batch_size)
-        seen_conditions = None
-        if self.discriminator_sees_conditions and conditions is not None:
-            seen_conditions = ops.concatenate([conditions, fake_conditions], axis=0)
-
-        def loss_fn():
-            both = self._augmented(ops.concatenate([real, fake], axis=0), training=update)
-            logits, heads = self.discriminate(both, seen_conditions, update)
-            split = lambda values: (None, None) if values is None else (
-                [v[:batch_size] for v in values], [v[batch_size:] for v in values])
-            real_heads, fake_heads = split(heads)
-            context = losses.AdversarialContext(
-                real, fake, logits[:batch_size], logits[batch_size:], real_targets, fake_targets, conditions,
-                fake_conditions, real_heads, fake_heads,
-            )
-            per_example = self.objective.discriminator(context)
-            penalties = self.discriminator_regularization(context, update)
-            for penalty in penalties.values():
-                per_example = per_example + penalty
-            return global_batch_mean(per_example), (context, penalties)
-
-        if update:
-            return minimize(loss_fn, self.optimizer_variables("d_optimizer"), self.d_optimizer)
-        return loss_fn()
+        d_loss, [(_, outcome)] = self.discriminator_update([judgement], ("d_optimizer",), update)
+        return d_loss, outcome
 
     def _generator_step(self, real, conditions, update):
         count = ops.shape(real)[0]
         latent_points = self.sample_latent(count)
         fake_conditions = self.fake_conditions(conditions, count)
-        seen = self.discriminator_sees_conditions and conditions is not None
+        judged_conditions = self.conditions_of_fakes(latent_points, fake_conditions)
 
         def loss_fn():
             fake, (fake_logits, fake_heads) = self.adversarial.generate_and_score(
                 latent_points, fake_conditions, training=update, augment=self.augmenter,
-                discriminate=lambda images, training: self.discriminate(
-                    images, fake_conditions if seen else None, training),
+                discriminate=lambda images, training: self.discriminate(images, judged_conditions, training),
             )
             real_logits, real_heads = None, None
             if self.generator_scores_real:
-                real_logits, real_heads = self.discriminate(
-                    self._augmented(real, update), conditions if seen else None, update)
+                real_logits, real_heads = self.discriminate(self._augmented(real, update), conditions, update)
             context = losses.AdversarialContext(
-                real, fake, real_logits, fake_logits, conditions=conditions, fake_conditions=fake_conditions,
+                real, fake, real_logits, fake_logits, conditions=conditions, fake_conditions=judged_conditions,
                 real_heads=real_heads, fake_heads=fake_heads,
             )
             terms = self.generator_regularization(context, update)
@@ -479,16 +358,14 @@ class GAN(SamplesFromPrior, GenerativeModel):
                 per_example = per_example + term
             return global_batch_mean(per_example), (context, terms)
 
-        if update:
-            return minimize(loss_fn, self.optimizer_variables("g_optimizer"), self.g_optimizer)
-        return loss_fn()
+        return self.update_players(loss_fn, ("g_optimizer",), update)
 
     def _step(self, data, update):
         batch = self.unpack_batch(data)
         real, conditions = batch["images"], self.conditions_of(batch)
         steps = self.discriminator_steps if update else 1
         for step in range(steps):
-            part_real, part_conditions = _interleaved_part(step, steps, real, conditions)
+            part_real, part_conditions = interleaved_part(step, steps, real, conditions)
             d_loss, (context, penalties) = self._discriminator_step(part_real, part_conditions, update)
             if update:
                 self.after_discriminator_update()
@@ -500,8 +377,9 @@ class GAN(SamplesFromPrior, GenerativeModel):
         self.end_of_step(context, g_context, update)
         self.d_loss_tracker.update_state(unscaled(d_loss))
         self.g_loss_tracker.update_state(unscaled(g_loss))
-        self.real_score_tracker.update_state(ops.mean(self.objective.score(context.real_logits)))
-        self.fake_score_tracker.update_state(ops.mean(self.objective.score(context.fake_logits)))
+        real_score, fake_score = self.mean_scores(context)
+        self.real_score_tracker.update_state(real_score)
+        self.fake_score_tracker.update_state(fake_score)
         return {metric.name: metric.result() for metric in self.metrics}
 
     def train_step(self, data):

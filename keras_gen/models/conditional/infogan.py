@@ -8,7 +8,7 @@ from keras_gen import losses, networks
 from keras_gen.models.adversarial.gan import GAN
 from keras_gen.models.capabilities import (
     _batched,
-    check_count,
+    check_num_images,
     check_temperature,
     fixed_latent_points,
 )
@@ -233,7 +233,7 @@ class InfoGAN(GAN):
             raise ValueError("Pass either num_images or latent_points to generate(), not both.")
         temperature = check_temperature(temperature, latent_points)
         if latent_points is None:
-            latent_points = self.sample_latent(check_count(num_images), temperature=temperature)
+            latent_points = self.sample_latent(check_num_images(num_images), temperature=temperature)
         latent_points = ops.convert_to_numpy(self.check_latent_points(latent_points))
         count = len(latent_points)
         codes = ops.convert_to_numpy(self.sample_codes(count)) if codes is None else self.check_codes(codes, count)

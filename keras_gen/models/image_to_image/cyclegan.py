@@ -6,15 +6,16 @@ from keras import ops
 
 from keras_gen import losses, networks
 from keras_gen.layers.image_to_image import ImagePool
+from keras_gen.models.adversarial.update import Adversarial, Judgement
 from keras_gen.models.base import GenerativeModel
 from keras_gen.models.capabilities import Translates
-from keras_gen.training import global_batch_mean, minimize_players, unscaled
+from keras_gen.training import global_batch_mean, unscaled
 
 DIRECTIONS = ("a_to_b", "b_to_a")
 
 
 @keras.saving.register_keras_serializable(package="keras_gen")
-class CycleGAN(Translates, GenerativeModel):
+class CycleGAN(Adversarial, Translates, GenerativeModel):
     """CycleGAN: two generators (A -> B, B -> A) and two discriminators, trained on unpaired domains.
 
     Zhu et al., "Unpaired Image-to-Image Translation using Cycle-Consistent
@@ -113,11 +114,6 @@ class CycleGAN(Translates, GenerativeModel):
         return cls(generator("generator_ab"), generator("generator_ba"), discriminator("discriminator_a"),
                    discriminator("discriminator_b"), **kwargs)
 
-    @property
-    def objective(self):
-        """The `keras_gen.losses.AdversarialLoss` named by `loss`."""
-        return losses.adversarial_loss(self.loss_name)
-
     # --- players --------------------------------------------------------------------
     def compile(self, g_ab_optimizer=None, g_ba_optimizer=None, d_a_optimizer=None, d_b_optimizer=None, **kwargs):
         """Configures the four optimizers; each defaults to Adam(2e-4, beta_1=0.5) (the paper's)."""
@@ -126,9 +122,6 @@ class CycleGAN(Translates, GenerativeModel):
              "d_a_optimizer": d_a_optimizer, "d_b_optimizer": d_b_optimizer},
             kwargs,
         )
-
-    def default_optimizer(self, name):
-        return keras.optimizers.Adam(2e-4, beta_1=0.5)
 
     def optimizer_variables(self, name):
         network = {"g_ab_optimizer": self.generator_ab, "g_ba_optimizer": self.generator_ba,
@@ -163,11 +156,11 @@ class CycleGAN(Translates, GenerativeModel):
         return total, (fake_a, fake_b, global_batch_mean(adversarial_a) + global_batch_mean(adversarial_b),
                        global_batch_mean(cycle), global_batch_mean(identity))
 
-    def _discriminator_loss(self, discriminator, real, fake, training):
-        count = ops.shape(real)[0]
-        logits = discriminator(ops.concatenate([real, fake], axis=0), training=training)
-        context = losses.AdversarialContext(real, fake, logits[:count], logits[count:])
-        return self.objective.discriminator(context)
+    def _judgement(self, discriminator, real, fake):
+        """What `discriminator` judges: its domain's real images against translated ones from the pool."""
+        # Halved, as in the paper, "to slow down the rate at which D learns relative to G".
+        return Judgement(lambda images, _, training: (discriminator(images, training=training), None), real, fake,
+                         weight=0.5)
 
     def _step(self, data, update):
         batch = self.unpack_batch(data)
@@ -176,25 +169,14 @@ class CycleGAN(Translates, GenerativeModel):
         def generator_loss():
             return self.generator_losses(images_a, images_b, update)
 
-        if update:
-            players = [(self.optimizer_variables(name), getattr(self, name)) for name in self.optimizer_names[:2]]
-            g_loss, (fake_a, fake_b, adversarial, cycle, identity) = minimize_players(generator_loss, players)
-        else:
-            g_loss, (fake_a, fake_b, adversarial, cycle, identity) = generator_loss()
+        g_loss, (fake_a, fake_b, adversarial, cycle, identity) = self.update_players(
+            generator_loss, self.optimizer_names[:2], update)
         fake_a = self.pool_a(ops.stop_gradient(fake_a), training=update)
         fake_b = self.pool_b(ops.stop_gradient(fake_b), training=update)
-
-        def discriminator_loss():
-            # Halved, as in the paper, "to slow down the rate at which D learns relative to G".
-            d_a = 0.5 * global_batch_mean(self._discriminator_loss(self.discriminator_a, images_a, fake_a, update))
-            d_b = 0.5 * global_batch_mean(self._discriminator_loss(self.discriminator_b, images_b, fake_b, update))
-            return d_a + d_b, (d_a, d_b)
-
-        if update:
-            players = [(self.optimizer_variables(name), getattr(self, name)) for name in self.optimizer_names[2:]]
-            _, (d_a, d_b) = minimize_players(discriminator_loss, players)
-        else:
-            _, (d_a, d_b) = discriminator_loss()
+        # Both discriminators learn in one pass, each from its own domain's loss.
+        judgements = [self._judgement(self.discriminator_a, images_a, fake_a),
+                      self._judgement(self.discriminator_b, images_b, fake_b)]
+        _, [(d_a, _), (d_b, _)] = self.discriminator_update(judgements, self.optimizer_names[2:], update)
         values = {"g_loss": g_loss, "d_a_loss": d_a, "d_b_loss": d_b, "adversarial_loss": adversarial,
                   "cycle_loss": cycle, "identity_loss": identity}
         for name, value in values.items():

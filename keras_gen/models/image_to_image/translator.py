@@ -12,14 +12,15 @@ import keras
 from keras import ops
 
 from keras_gen import losses
+from keras_gen.models.adversarial.update import Adversarial, Judgement
 from keras_gen.models.base import GenerativeModel, primary_input_shape
 from keras_gen.models.capabilities import Translates
-from keras_gen.training import global_batch_mean, minimize, unscaled
+from keras_gen.training import global_batch_mean, unscaled
 
 RECONSTRUCTIONS = ("l1", "l2")
 
 
-class PairedTranslator(Translates, GenerativeModel):
+class PairedTranslator(Adversarial, Translates, GenerativeModel):
     """Base of the paired image-to-image families: a generator, an optional discriminator, one step.
 
     Each train step, when there is a discriminator: one discriminator update on
@@ -29,7 +30,10 @@ class PairedTranslator(Translates, GenerativeModel):
     adversarial`. Without one, only the reconstruction term (SRResNet, an
     L1-only U-Net). Logged: `g_loss`, `reconstruction_loss`, `psnr` (dB, of the
     outputs against the targets) and, with a discriminator, `d_loss`,
-    `adversarial_loss`, `real_score`, `fake_score`.
+    `adversarial_loss`, `real_score`, `fake_score`. The discriminator update is
+    the one every GAN family runs (`keras_gen.models.adversarial.update`);
+    `compile()` without arguments gives both players Adam(2e-4, beta_1=0.5)
+    (Isola et al., 2017; Zhu et al., 2017).
 
     A family sets `conditional_discriminator` (the discriminator sees the
     input beside the image, as in pix2pix) and may override
@@ -95,11 +99,6 @@ class PairedTranslator(Translates, GenerativeModel):
     def input_image_shape(self):
         return self._input_image_shape
 
-    @property
-    def objective(self):
-        """The `keras_gen.losses.AdversarialLoss` named by `loss`."""
-        return losses.adversarial_loss(self.loss_name)
-
     # --- players --------------------------------------------------------------------
     def compile(self, g_optimizer=None, d_optimizer=None, **kwargs):
         """Configures the generator's (and the discriminator's) optimizer.
@@ -112,10 +111,6 @@ class PairedTranslator(Translates, GenerativeModel):
         if d_optimizer is not None and self.discriminator is None:
             raise ValueError(f"This {type(self).__name__} has no discriminator, so it takes no d_optimizer.")
         self._compile_players({"d_optimizer": d_optimizer, "g_optimizer": g_optimizer}, kwargs)
-
-    def default_optimizer(self, name):
-        """Adam(2e-4, beta_1=0.5) for both players (Isola et al., 2017; Zhu et al., 2017)."""
-        return keras.optimizers.Adam(2e-4, beta_1=0.5)
 
     def optimizer_variables(self, name):
         if name == "d_optimizer":
@@ -139,29 +134,24 @@ class PairedTranslator(Translates, GenerativeModel):
             return losses.mean_absolute_error(batch["targets"], outputs)
         return losses.mean_squared_error(batch["targets"], outputs)
 
+    def discriminate(self, images, inputs, training):
+        """`(logits, None)`: the discriminator on `images`, beside their `inputs` when it is conditional."""
+        if self.conditional_discriminator:
+            return self.discriminator([inputs, images], training=training), None
+        return self.discriminator(images, training=training), None
+
     def discriminated(self, batch, images, training):
         """The discriminator's logits on `images` (with the batch's inputs when it is conditional)."""
-        if self.conditional_discriminator:
-            return self.discriminator([batch["inputs"], images], training=training)
-        return self.discriminator(images, training=training)
+        return self.discriminate(images, batch.get("inputs"), training)[0]
 
     # --- the step -------------------------------------------------------------------
     def _discriminator_step(self, batch, update):
-        targets = batch["targets"]
         fake = ops.stop_gradient(self.generator_outputs(batch, training=update))
-        count = ops.shape(targets)[0]
-        # Real and translated images go through the discriminator in one call, each with its input.
-        both = {key: ops.concatenate([value, value], axis=0) for key, value in batch.items()
-                if self.conditional_discriminator}
-
-        def loss_fn():
-            logits = self.discriminated(both, ops.concatenate([targets, fake], axis=0), update)
-            context = losses.AdversarialContext(targets, fake, logits[:count], logits[count:])
-            return global_batch_mean(self.objective.discriminator(context)), context
-
-        if update:
-            return minimize(loss_fn, self.optimizer_variables("d_optimizer"), self.d_optimizer)
-        return loss_fn()
+        # A conditional discriminator judges real and translated images each beside its input.
+        inputs = batch["inputs"] if self.conditional_discriminator else None
+        judgement = Judgement(self.discriminate, batch["targets"], fake, conditions=inputs, fake_conditions=inputs)
+        d_loss, [(_, (context, _))] = self.discriminator_update([judgement], ("d_optimizer",), update)
+        return d_loss, context
 
     def _generator_step(self, batch, update):
         def loss_fn():
@@ -176,17 +166,16 @@ class PairedTranslator(Translates, GenerativeModel):
                 per_example = per_example + self.adversarial_weight * adversarial
             return global_batch_mean(per_example), (outputs, reconstruction, adversarial)
 
-        if update:
-            return minimize(loss_fn, self.optimizer_variables("g_optimizer"), self.g_optimizer)
-        return loss_fn()
+        return self.update_players(loss_fn, ("g_optimizer",), update)
 
     def _step(self, data, update):
         batch = self.unpack_batch(data)
         if self.discriminator is not None:
             d_loss, context = self._discriminator_step(batch, update)
             self.trackers["d_loss"].update_state(unscaled(d_loss))
-            self.trackers["real_score"].update_state(ops.mean(self.objective.score(context.real_logits)))
-            self.trackers["fake_score"].update_state(ops.mean(self.objective.score(context.fake_logits)))
+            real_score, fake_score = self.mean_scores(context)
+            self.trackers["real_score"].update_state(real_score)
+            self.trackers["fake_score"].update_state(fake_score)
         g_loss, (outputs, reconstruction, adversarial) = self._generator_step(batch, update)
         self.trackers["g_loss"].update_state(unscaled(g_loss))
         self.trackers["reconstruction_loss"].update_state(ops.mean(reconstruction))
