@@ -27,8 +27,8 @@ import os
 import keras
 
 import keras_gen
-from keras_gen.callbacks import ImageSnapshot, row_grid, save_grid
-from keras_gen.latent import save_image_grid
+from keras_gen.callbacks import ImageSnapshot
+from keras_gen.visualization import row_grid, save_grid, save_image_grid
 
 
 def main(argv=None):
@@ -36,11 +36,11 @@ def main(argv=None):
     parser.add_argument("--epochs", type=int, default=2, help="passes over the training set")
     parser.add_argument("--out", default="runs/example_gated_pixelcnn", help="output directory")
     parser.add_argument("--data", default="fashion_mnist", help="data set name (28x28 or 8x8 images)")
-    parser.add_argument("--smoke", action="store_true", help="256 images, 1 epoch, a tiny model")
+    parser.add_argument("--smoke", action="store_true", help="128 images, 1 epoch, a tiny model, 2 images sampled")
     args = parser.parse_args(argv)
     limit, epochs, filters, layers, count = None, args.epochs, 32, 5, 16
     if args.smoke:
-        limit, epochs, filters, layers, count = 256, 1, 8, 2, 4
+        limit, epochs, filters, layers, count = 128, 1, 8, 1, 2
 
     # 8-bit images as k/255: the model gives each pixel value a probability.
     train = keras_gen.data.load(args.data, batch_size=64, scale=(0, 1), limit=limit)

@@ -35,10 +35,10 @@ def main(argv=None):
     parser.add_argument("--epochs", type=int, default=5, help="passes over the training set")
     parser.add_argument("--out", default="runs/example_inpainting", help="output directory")
     parser.add_argument("--data", default="fashion_mnist", help="data set name")
-    parser.add_argument("--smoke", action="store_true", help="256 images, 1 epoch, tiny models")
+    parser.add_argument("--smoke", action="store_true", help="128 images, 1 epoch, tiny models")
     args = parser.parse_args(argv)
     os.makedirs(args.out, exist_ok=True)
-    limit, epochs, width = (256, 1, 4) if args.smoke else (None, args.epochs, 32)
+    limit, epochs, width = (128, 1, 4) if args.smoke else (None, args.epochs, 32)
 
     train_images, _ = keras_gen.data.load_numpy(args.data, limit=limit)
     shape = train_images.shape[1:]

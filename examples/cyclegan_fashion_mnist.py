@@ -29,10 +29,10 @@ def main(argv=None):
     parser.add_argument("--epochs", type=int, default=5, help="passes over the smaller domain")
     parser.add_argument("--out", default="runs/example_cyclegan", help="output directory")
     parser.add_argument("--data", default="fashion_mnist", help="data set name")
-    parser.add_argument("--smoke", action="store_true", help="64 images per domain, 1 epoch, tiny models")
+    parser.add_argument("--smoke", action="store_true", help="32 images per domain, 1 epoch, tiny models")
     args = parser.parse_args(argv)
     os.makedirs(args.out, exist_ok=True)
-    limit, epochs, width, blocks = (64, 1, 4, 1) if args.smoke else (None, args.epochs, 16, 4)
+    limit, epochs, width, blocks = (32, 1, 4, 1) if args.smoke else (None, args.epochs, 16, 4)
     # Classes 5 and 7: sandal and sneaker in Fashion-MNIST.
     domains = {"domain_a": [5], "domain_b": [7]}
 

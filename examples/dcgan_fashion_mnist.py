@@ -30,8 +30,8 @@ import os
 import keras
 
 import keras_gen
-from keras_gen.callbacks import ImageSnapshot, image_grid
-from keras_gen.callbacks.image_snapshot import save_grid
+from keras_gen.callbacks import ImageSnapshot
+from keras_gen.visualization import image_grid, save_grid
 
 
 def main(argv=None):
@@ -44,12 +44,12 @@ def main(argv=None):
     parser.add_argument(
         "--smoke",
         action="store_true",
-        help="256 images, 1 epoch, a tiny model: checks the script runs",
+        help="128 images, 1 epoch, a tiny model: checks the script runs",
     )
     args = parser.parse_args(argv)
     limit, epochs, width, latent_dim = None, args.epochs, 32, 128
     if args.smoke:
-        limit, epochs, width, latent_dim = 256, 1, 8, 16
+        limit, epochs, width, latent_dim = 128, 1, 8, 16
 
     # The data: a shuffled tf.data pipeline of float32 images in (-1, 1).
     dataset = keras_gen.data.load(args.data, batch_size=64, scale=(-1, 1), limit=limit)

@@ -16,7 +16,7 @@ Trains three small models on Fashion-MNIST with plain `fit()`:
 
 Run:
     python examples/latent_fashion_mnist.py --epochs 5 --out runs/example_latent
-    python examples/latent_fashion_mnist.py --smoke   # under a minute, tiny models
+    python examples/latent_fashion_mnist.py --smoke   # seconds, tiny models
 
 Writes into --out: cvae_classes.png (a row per class), cvae_styles.png (a
 column per latent point, a row per class), walk.gif, traversal.png,
@@ -41,9 +41,9 @@ def main(argv=None):
     parser.add_argument("--epochs", type=int, default=5, help="passes over the training set per model")
     parser.add_argument("--out", default="runs/example_latent", help="output directory")
     parser.add_argument("--data", default="fashion_mnist", help="data set name (28x28 or 8x8 images)")
-    parser.add_argument("--smoke", action="store_true", help="256 images, 1 epoch, tiny models")
+    parser.add_argument("--smoke", action="store_true", help="128 images, 1 epoch, tiny models")
     args = parser.parse_args(argv)
-    limit, epochs, width, steps = (256, 1, 8, 10) if args.smoke else (None, args.epochs, 32, 200)
+    limit, epochs, width, steps = (128, 1, 8, 3) if args.smoke else (None, args.epochs, 32, 200)
     info = keras_gen.data.info(args.data)
     shape = info.image_shape
     os.makedirs(args.out, exist_ok=True)

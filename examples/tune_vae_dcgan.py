@@ -11,7 +11,7 @@ by subclassing.
 
 Run:
     python examples/tune_vae_dcgan.py            # 12 VAE trials + a Hyperband DCGAN search
-    python examples/tune_vae_dcgan.py --smoke    # tiny searches, about a minute
+    python examples/tune_vae_dcgan.py --smoke    # tiny searches, seconds
 
 Writes into --out: best_vae.keras, best_dcgan.keras, samples.png (samples of the
 best DCGAN) and keras-tuner's projects vae/ and dcgan/.
@@ -28,9 +28,9 @@ import keras_tuner
 import numpy as np
 
 import keras_gen
-from keras_gen.callbacks.image_snapshot import image_grid, save_grid
 from keras_gen.evaluation import ClassifierRecipe, domain_classifier, likelihood_metrics
 from keras_gen.tuning import DCGANHyperModel, VAEHyperModel, trial_rows
+from keras_gen.visualization import image_grid, save_grid
 
 
 def parse_args():
@@ -40,10 +40,10 @@ def parse_args():
     parser.add_argument("--data", default="fashion_mnist", help="a labelled data set name")
     args = parser.parse_args()
     args.image_shape = keras_gen.data.info(args.data).image_shape
-    # Smoke: 256 training images, tiny networks, 2-3 one-epoch trials per search.
-    args.limit = 256 if args.smoke else None
+    # Smoke: 128 training images, tiny networks, 1-2 short trials per search.
+    args.limit = 128 if args.smoke else None
     args.eval_images = 128 if args.smoke else 2000
-    args.max_trials = 2 if args.smoke else 12
+    args.max_trials = 1 if args.smoke else 12
     args.epochs = 1 if args.smoke else 5
     return args
 
@@ -102,12 +102,12 @@ def tune_vae(args):
 # ---------------------------------------------------------------------------------
 # 2. The DCGAN: Hyperband on KID, with an extended search space
 # ---------------------------------------------------------------------------------
-class DCGANLossHyperModel(DCGANHyperModel):
-    """Extending: the DCGAN space plus a choice of generator loss."""
+class DCGANAugmentHyperModel(DCGANHyperModel):
+    """Extending: the DCGAN space plus DiffAugment (Zhao et al., 2020) on or off."""
 
     def model_kwargs(self, hp):
         kwargs = super().model_kwargs(hp)
-        kwargs["generator_loss"] = hp.Choice("generator_loss", ["non_saturating", "minimax"])
+        kwargs["augment"] = "color,translation,cutout" if hp.Boolean("diffaugment") else None
         return kwargs
 
 
@@ -123,7 +123,7 @@ def tune_dcgan(args):
             "feature_extractor": domain_classifier(args.data, recipe=recipe),
             "kid_subset_size": 64,
         }
-    hypermodel = DCGANLossHyperModel(
+    hypermodel = DCGANAugmentHyperModel(
         args.image_shape,
         real_images=args.data,  # the first `num_samples` test images
         metric="kid",
@@ -150,7 +150,7 @@ def tune_dcgan(args):
         seed=1,
     )
     if args.smoke:
-        tuner.oracle.max_trials = 3
+        tuner.oracle.max_trials = 2
     tuner.search(train, verbose=2)
 
     best_gan = tuner.get_best_models(1)[0]

@@ -31,8 +31,8 @@ import os
 import keras
 
 import keras_gen
-from keras_gen.callbacks import ImageSnapshot, image_grid
-from keras_gen.callbacks.image_snapshot import save_grid
+from keras_gen.callbacks import ImageSnapshot
+from keras_gen.visualization import image_grid, save_grid
 
 
 def main(argv=None):

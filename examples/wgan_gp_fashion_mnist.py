@@ -35,9 +35,9 @@ def main(argv=None):
     parser.add_argument("--epochs", type=int, default=5, help="passes over the training set")
     parser.add_argument("--out", default="runs/example_wgan_gp", help="output directory")
     parser.add_argument("--data", default="fashion_mnist", help="data set name (28x28 or 8x8 images)")
-    parser.add_argument("--smoke", action="store_true", help="640 images, 1 epoch, a tiny model")
+    parser.add_argument("--smoke", action="store_true", help="128 images, 1 epoch, a tiny model")
     args = parser.parse_args(argv)
-    limit, epochs, width = (640, 1, 8) if args.smoke else (None, args.epochs, 32)
+    limit, epochs, width = (128, 1, 8) if args.smoke else (None, args.epochs, 32)
 
     image_shape = keras_gen.data.info(args.data).image_shape
     model = keras_gen.models.WGANGP.for_images(image_shape, latent_dim=128, width=width, ema=0.999, seed=0)

@@ -1,128 +1,211 @@
-"""The example scripts run end to end in --smoke mode and write what they promise."""
+"""The example scripts run end to end in --smoke mode and write what they promise.
 
+Each script runs as `__main__` (`runpy`) inside the test process, which has
+TensorFlow imported already (a process per script spent more time importing it
+than running the script). Train steps run eagerly, as in the other tests
+(tests/conftest.py): tracing a step costs more than the two or three steps of a
+smoke run, and the registry-wide tests (tests/test_families.py) trace every
+family's step. The PixelCNN scripts (`TRACED`) run traced, as `fit` runs
+them for users.
+"""
+
+import ast
 import os
-import subprocess
+import runpy
 import sys
+import zipfile
+from unittest import mock
 
 import pytest
+from PIL import Image
 
 from tests.cli import training_data_name
 
 REPO_ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+EXAMPLES_DIR = os.path.join(REPO_ROOT, "examples")
+
+# (script, data set or None for Fashion-MNIST where installed, files it writes, text it prints)
+EXAMPLES = [
+    (
+        "dcgan_fashion_mnist.py",
+        None,
+        ["model.keras", "samples.png", "snapshots/samples_epoch_0001.png"],
+        [],
+    ),
+    (
+        "gan_fashion_mnist.py",
+        None,
+        ["model.keras", "samples.png", "snapshots/samples_epoch_0001.png"],
+        ["non_saturating: D(x) =", "D(G(z)) ="],
+    ),
+    (
+        "vae_fashion_mnist.py",
+        None,
+        [
+            "model.keras",
+            "samples.png",
+            "snapshots/samples_epoch_0001.png",
+            "snapshots/reconstructions_epoch_0001.png",
+        ],
+        [],
+    ),
+    (
+        "autoencoder_fashion_mnist.py",
+        None,
+        [
+            "denoised.png",
+            "autoencoder.keras",
+            "denoising_autoencoder.keras",
+            "snapshots/denoising_autoencoder/reconstructions_epoch_0001.png",
+        ],
+        ["denoising autoencoder: MSE"],
+    ),
+    (
+        "wgan_fashion_mnist.py",
+        None,
+        ["model.keras", "samples.png", "snapshots/samples_epoch_0001.png"],
+        ["Wasserstein estimate", "largest critic weight"],
+    ),
+    (
+        "wgan_gp_fashion_mnist.py",
+        None,
+        ["model.keras", "samples.png", "snapshots/samples_epoch_0001.png"],
+        [],
+    ),
+    (
+        "began_fashion_mnist.py",
+        None,
+        ["model.keras", "samples.png", "autoencoder.png", "snapshots/samples_epoch_0001.png"],
+        ["k_t =", "M_global =", "L1 reconstruction error"],
+    ),
+    (
+        "latent_fashion_mnist.py",
+        None,
+        ["cvae.keras", "cvae_classes.png", "cvae_styles.png", "walk.gif", "traversal.png", "vae_edit.png",
+         "inversion.png", "dcgan_edit.png"],
+        ["inversion pixel MSE"],
+    ),
+    (
+        "conditional_gans_fashion_mnist.py",
+        None,
+        [f"{name}/{file}" for name in ("cgan", "acgan", "infogan", "bigan", "ssgan")
+         for file in ("model.keras", "samples.png")],
+        ["acgan: test accuracy", "bigan: linear classifier", "classes covered"],
+    ),
+    (
+        "pixelcnn_fashion_mnist.py",
+        "digits",  # 8x8: sampling takes 64 steps, not 784
+        ["model.keras", "samples.png", "snapshots/samples_epoch_0001.png"],
+        ["Test NLL", "bits/dim", "log p(x) differs by 0 nats"],
+    ),
+    (
+        "autoregressive_fashion_mnist.py",
+        "digits",  # 8x8: sampling takes 64 steps, not 784
+        ["model.keras", "samples.png", "completions.png", "snapshots/completions_epoch_0001.png",
+         "snapshots/samples_epoch_0001.png"],
+        ["Test NLL", "bits/dim"],
+    ),
+    (
+        "pixelrnn_fashion_mnist.py",
+        "digits",  # 8x8: sampling takes 64 steps, not 784
+        ["model.keras", "samples.png", "completions.png", "snapshots/completions_epoch_0001.png",
+         "snapshots/samples_epoch_0001.png"],
+        ["Test NLL", "bits/dim"],
+    ),
+    (
+        "pix2pix_edges_fashion_mnist.py",
+        None,
+        ["edges_to_clothes.png", "pix2pix.keras", "l1_only.keras", "snapshots/pix2pix/translations_epoch_0001.png"],
+        ["pix2pix: L1 to the originals"],
+    ),
+    (
+        "srgan_fashion_mnist.py",
+        None,
+        ["upscaled.png", "srresnet.keras", "srgan.keras"],
+        ["bicubic: PSNR", "SRGAN: PSNR"],
+    ),
+    (
+        "cyclegan_fashion_mnist.py",
+        None,
+        ["sandals_and_sneakers.png", "model.keras", "snapshots/translations_epoch_0001.png"],
+        ["cycle reconstruction L1"],
+    ),
+    (
+        "context_encoder_fashion_mnist.py",
+        None,
+        ["inpainted.png", "model.keras", "snapshots/translations_epoch_0001.png"],
+        ["PSNR inside the hole"],
+    ),
+    (
+        "tune_vae_dcgan.py",
+        "digits",
+        ["best_vae.keras", "best_dcgan.keras", "samples.png"],
+        ["val_negative_elbo", "val_kid"],
+    ),
+]
+
+
+# Traced as `fit` traces them for users: their samplers run a step per pixel, and
+# traced steps run faster than eager ones (the other smoke runs take a few steps).
+TRACED = {"pixelcnn_fashion_mnist.py", "autoregressive_fashion_mnist.py"}
+
+
+@pytest.fixture(scope="session")
+def feature_cache(tmp_path_factory):
+    """One cache of feature networks for the examples of a test run, outside the user's home."""
+    return str(tmp_path_factory.mktemp("example_feature_networks"))
+
+
+def check_written(out, promised):
+    """Every promised file exists and is whole: images decode, `.keras` archives hold a model's config and weights.
+
+    (Loading every model again would add about 10 s; several scripts reload
+    theirs, and every family's save/load round trip is tested in
+    tests/test_families.py.)
+    """
+    for name in promised:
+        path = out / name
+        assert path.is_file(), f"did not write {name}"
+        if name.endswith((".png", ".gif")):
+            with Image.open(path) as image:
+                image.verify()
+        elif name.endswith(".keras"):
+            with zipfile.ZipFile(path) as archive:
+                assert {"config.json", "model.weights.h5"} <= set(archive.namelist()), name
 
 
 @pytest.mark.parametrize(
     "script, data, promised, printed",
-    [
-        (
-            "dcgan_fashion_mnist.py",
-            None,
-            ["model.keras", "samples.png", "snapshots/samples_epoch_0001.png"],
-            [],
-        ),
-        (
-            "vae_fashion_mnist.py",
-            None,
-            [
-                "model.keras",
-                "samples.png",
-                "snapshots/samples_epoch_0001.png",
-                "snapshots/reconstructions_epoch_0001.png",
-            ],
-            [],
-        ),
-        (
-            "autoencoder_fashion_mnist.py",
-            None,
-            [
-                "denoised.png",
-                "autoencoder.keras",
-                "denoising_autoencoder.keras",
-                "snapshots/denoising_autoencoder/reconstructions_epoch_0001.png",
-            ],
-            ["denoising autoencoder: MSE"],
-        ),
-        pytest.param(  # slow: run with -m slow
-            "wgan_gp_fashion_mnist.py",
-            None,
-            ["model.keras", "samples.png", "snapshots/samples_epoch_0001.png"],
-            [],
-            marks=pytest.mark.slow,
-        ),
-        pytest.param(  # slow: run with -m slow
-            "latent_fashion_mnist.py",
-            None,
-            ["cvae.keras", "cvae_classes.png", "cvae_styles.png", "walk.gif", "traversal.png", "vae_edit.png",
-             "inversion.png", "dcgan_edit.png"],
-            ["inversion pixel MSE"],
-            marks=pytest.mark.slow,
-        ),
-        pytest.param(  # slow: run with -m slow
-            "conditional_gans_fashion_mnist.py",
-            None,
-            [f"{name}/{file}" for name in ("cgan", "acgan", "infogan", "bigan", "ssgan")
-             for file in ("model.keras", "samples.png")],
-            ["acgan: test accuracy", "bigan: linear classifier", "classes covered"],
-            marks=pytest.mark.slow,
-        ),
-        pytest.param(  # slow: run with -m slow
-            "autoregressive_fashion_mnist.py",
-            None,
-            ["model.keras", "samples.png", "completions.png", "snapshots/completions_epoch_0001.png",
-             "snapshots/samples_epoch_0001.png"],
-            ["Test NLL", "bits/dim"],
-            marks=pytest.mark.slow,
-        ),
-        (
-            "pix2pix_edges_fashion_mnist.py",
-            None,
-            ["edges_to_clothes.png", "pix2pix.keras", "l1_only.keras", "snapshots/pix2pix/translations_epoch_0001.png"],
-            ["pix2pix: L1 to the originals"],
-        ),
-        pytest.param(  # slow: run with -m slow
-            "srgan_fashion_mnist.py",
-            None,
-            ["upscaled.png", "srresnet.keras", "srgan.keras"],
-            ["bicubic: PSNR", "SRGAN: PSNR"],
-            marks=pytest.mark.slow,
-        ),
-        pytest.param(  # slow: run with -m slow
-            "cyclegan_fashion_mnist.py",
-            None,
-            ["sandals_and_sneakers.png", "model.keras", "snapshots/translations_epoch_0001.png"],
-            ["cycle reconstruction L1"],
-            marks=pytest.mark.slow,
-        ),
-        (
-            "context_encoder_fashion_mnist.py",
-            None,
-            ["inpainted.png", "model.keras", "snapshots/translations_epoch_0001.png"],
-            ["PSNR inside the hole"],
-        ),
-        pytest.param(  # about a minute: two tiny searches
-            "tune_vae_dcgan.py",
-            "digits",
-            ["best_vae.keras", "best_dcgan.keras", "samples.png"],
-            ["val_negative_elbo", "val_kid"],
-            marks=pytest.mark.slow,
-        ),
-    ],
+    [pytest.param(*example, id=example[0], marks=[pytest.mark.graph] if example[0] in TRACED else [])
+     for example in EXAMPLES],
 )
-def test_example_smoke_run(script, data, promised, printed, tmp_path):
+def test_example_smoke_run(script, data, promised, printed, tmp_path, capsys, monkeypatch, feature_cache):
+    monkeypatch.setenv("KERAS_GEN_FEATURE_CACHE", feature_cache)
     out = tmp_path / "out"
-    env = {**os.environ, "PYTHONPATH": REPO_ROOT, "TF_CPP_MIN_LOG_LEVEL": "3"}
-    result = subprocess.run(
-        [sys.executable, os.path.join(REPO_ROOT, "examples", script), "--smoke"]
-        + ["--out", str(out), "--data", data or training_data_name()],
-        check=False,
-        capture_output=True,
-        text=True,
-        env=env,
-        timeout=300,
-    )
-    assert result.returncode == 0, result.stdout[-2000:] + result.stderr[-4000:]
-    for name in promised:
-        assert (out / name).is_file(), f"{script} did not write {name}"
+    path = os.path.join(EXAMPLES_DIR, script)
+    argv = [path, "--smoke", "--out", str(out), "--data", data or training_data_name()]
+    with mock.patch.object(sys, "argv", argv):
+        try:
+            runpy.run_path(path, run_name="__main__")
+        except SystemExit as error:  # argparse rejected the arguments
+            pytest.fail(f"{script} exited with {error.code}: {capsys.readouterr().err[-2000:]}")
+    stdout = capsys.readouterr().out
+    check_written(out, promised)
     for text in printed:
-        assert text in result.stdout
-    assert f"Wrote {out}/" in result.stdout
+        assert text in stdout, f"{script} did not print {text!r}"
+    assert f"Wrote {out}/" in stdout
+
+
+def test_every_example_is_smoke_tested_and_imports_only_the_library():
+    scripts = sorted(name for name in os.listdir(EXAMPLES_DIR) if name.endswith(".py"))
+    assert scripts == sorted(example[0] for example in EXAMPLES)
+    for script in scripts:
+        with open(os.path.join(EXAMPLES_DIR, script)) as file:
+            tree = ast.parse(file.read())
+        imported = [alias.name for node in ast.walk(tree) if isinstance(node, ast.Import) for alias in node.names]
+        imported += [node.module for node in ast.walk(tree) if isinstance(node, ast.ImportFrom) and node.module]
+        cli = [name for name in imported if name == "keras_gen.cli" or name.startswith("keras_gen.cli.")]
+        assert not cli, f"examples/{script} imports {cli}: examples use the library, not the command line"
+        # They run inside the test process here; a user's `python examples/...` has no tests package.
+        assert not [name for name in imported if name.split(".")[0] == "tests"], f"examples/{script} imports tests"
+        assert "--smoke" in ast.get_docstring(tree), f"examples/{script}'s docstring shows no --smoke run"
