@@ -32,18 +32,17 @@ from keras_gen.cli.common import (
 )
 from keras_gen.cli.plots import plot_history
 from keras_gen.recipes import build_from_settings as build_model  # kept importable from here
+
+# The run folder's file names, kept importable from here (their home: keras_gen.run_files).
 from keras_gen.run_files import (
     CHECKPOINT_FILE,
     CHECKPOINT_STATE_FILE,
     COMPLETIONS_FILE,
-    EVALUATION_FILE,
     HISTORY_FILE,
-    LOSS_PLOT_FILE,
     MODEL_FILE,
     RECONSTRUCTIONS_FILE,
     RUN_CONFIG_FILE,
     SAMPLES_FILE,
-    SNAPSHOT_DIR,
     TRANSLATIONS_FILE,
 )
 
@@ -53,18 +52,15 @@ __all__ = [
     "CHECKPOINT_FILE",
     "CHECKPOINT_STATE_FILE",
     "COMPLETIONS_FILE",
-    "EVALUATION_FILE",
     "EXIT_FAILED",
     "EXIT_INTERRUPTED",
     "EXIT_USAGE",
     "HISTORY_FILE",
-    "LOSS_PLOT_FILE",
     "MODEL_FILE",
     "PROG",
     "RECONSTRUCTIONS_FILE",
     "RUN_CONFIG_FILE",
     "SAMPLES_FILE",
-    "SNAPSHOT_DIR",
     "TRANSLATIONS_FILE",
     "CommandError",
     "build_model",

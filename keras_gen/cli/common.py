@@ -116,9 +116,47 @@ class HelpFormatter(argparse.ArgumentDefaultsHelpFormatter):
         return super()._get_help_string(action)
 
 
+def add_command(
+    commands, name: str, handler, help: str, description: str, model: str | None = None
+) -> argparse.ArgumentParser:
+    """Adds the subcommand `name`, run by `handler(args)`, to `commands` (argparse's subparsers).
+
+    Args:
+        commands: what `ArgumentParser.add_subparsers()` returned.
+        name: the subcommand, e.g. "sample".
+        handler: the function that runs it; it gets the parsed arguments and
+            returns the exit code.
+        help: its line in `keras-gen --help`.
+        description: the text at the top of `keras-gen NAME --help`.
+        model: for a command that reads a saved model, the help of its first
+            argument, MODEL.keras (`args.model_path`).
+
+    Returns:
+        The subcommand's parser, for its own flags.
+
+    Example:
+    >>> parser = add_command(commands, "sample", run, help="draw images", description="Draw images.",
+    ...                      model="a saved keras_gen model")
+    """
+    parser = commands.add_parser(name, help=help, description=description, formatter_class=HelpFormatter)
+    if model is not None:
+        parser.add_argument("model_path", metavar="MODEL.keras", help=model)
+    parser.set_defaults(handler=handler)
+    return parser
+
+
 # --- models on disk -----------------------------------------------------------------
-def load_generative_model(path: str):
-    """Loads a keras_gen model saved with `model.save(path)`, or raises a CommandError."""
+def load_generative_model(path: str, capability: type | tuple[type, ...] | None = None, lacking: str = ""):
+    """Loads a keras_gen model saved with `model.save(path)`, or raises a CommandError.
+
+    Args:
+        path: the `.keras` file.
+        capability: what the command needs the model to be (e.g.
+            `keras_gen.models.Completes`, or a tuple of capabilities, any of
+            which will do); None: any generative model.
+        lacking: without the capability, the error goes on after "PATH: a
+            CLASS ": what the model cannot do and which models can.
+    """
     import_tensorflow_quietly()
     import keras
 
@@ -144,6 +182,8 @@ def load_generative_model(path: str):
             f"{path}: holds a {type(model).__name__}, which is not a keras_gen generative "
             f"model; expected {expected}."
         )
+    if capability is not None and not isinstance(model, capability):
+        raise CommandError(f"{path}: a {type(model).__name__} {lacking}")
     return model
 
 

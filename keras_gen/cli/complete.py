@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from keras_gen.cli.common import (
     CommandError,
-    HelpFormatter,
+    add_command,
     import_tensorflow_quietly,
     load_generative_model,
     positive_float,
@@ -15,15 +15,14 @@ from keras_gen.cli.common import (
 
 
 def add_parser(commands) -> None:
-    parser = commands.add_parser(
-        "complete",
+    parser = add_command(
+        commands, "complete", run_complete,
         help="complete images from their top rows with a saved PixelCNN, Gated PixelCNN or PixelRNN",
         description="Keep the top --known-rows rows of each image and sample the rest, --num-samples "
         "times. The PNG grid has a row per image: the known part, the completions, the original. "
         "Images come from --images (a .npy file or a folder of PNGs) or from the test split of --data.",
-        formatter_class=HelpFormatter,
+        model="a saved keras_gen model that completes images",
     )
-    parser.add_argument("model_path", metavar="MODEL.keras", help="a saved keras_gen model that completes images")
     parser.add_argument("--images", help="a .npy file (N, H, W[, C]) or a folder of PNG images")
     parser.add_argument("--data", default="fashion_mnist", help="data set whose test images are completed")
     parser.add_argument("--data-dir", help="where the data set's files are")
@@ -36,7 +35,6 @@ def add_parser(commands) -> None:
     parser.add_argument("--seed", type=int, default=0, help="seed of the sampling")
     parser.add_argument("--out", default="completions.png", help="PNG grid to write")
     parser.add_argument("--npy", help="also save the completions as a .npy array (n, num_samples, H, W, C)")
-    parser.set_defaults(handler=run_complete)
 
 
 def _parse_labels(text, count):
@@ -59,12 +57,10 @@ def run_complete(args) -> int:
 
     if not args.out.lower().endswith(".png"):
         raise CommandError(f"--out must be a .png file, got {args.out!r}.")
-    model = load_generative_model(args.model_path)
-    if not isinstance(model, Completes):
-        raise CommandError(
-            f"{args.model_path}: a {type(model).__name__} does not complete images; complete works "
-            "with autoregressive models (pixelcnn, gated_pixelcnn, pixelrnn)."
-        )
+    model = load_generative_model(
+        args.model_path, Completes,
+        "does not complete images; complete works with autoregressive models (pixelcnn, gated_pixelcnn, pixelrnn).",
+    )
     height = model.image_shape[0]
     known_rows = model.default_known_rows() if args.known_rows is None else args.known_rows
     if not 0 <= known_rows <= height:

@@ -6,7 +6,7 @@ import json
 import os
 
 from keras_gen.cli.common import (
-    HelpFormatter,
+    add_command,
     load_generative_model,
     metric_list,
     positive_int,
@@ -15,16 +15,15 @@ from keras_gen.cli.common import (
 
 
 def add_parser(commands) -> None:
-    parser = commands.add_parser(
-        "evaluate",
+    parser = add_command(
+        commands, "evaluate", run,
         help="score a saved model against a data set (FID, reconstruction error, likelihood)",
         description="Score a saved model against a data set's images with keras_gen.evaluation; "
         "what is measured follows what the model can do: sample metrics (FID, KID, ...) for "
         "models that sample, reconstruction error for models that encode, likelihoods for "
         "models that have one. Prints a table and optionally writes JSON.",
-        formatter_class=HelpFormatter,
+        model="a saved keras_gen model",
     )
-    parser.add_argument("model_path", metavar="MODEL.keras", help="a saved keras_gen model")
     parser.add_argument("--data", default="fashion_mnist", help="data set to compare against")
     parser.add_argument("--split", default="test", help="split of the data set")
     parser.add_argument(
@@ -39,7 +38,6 @@ def add_parser(commands) -> None:
     parser.add_argument("--json", default=None, help="also write the scores to this JSON file")
     parser.add_argument("--data-dir", default=None, help="directory to look for the data first")
     parser.add_argument("--seed", type=int, default=0, help="seed of KID subsets and IWAE draws")
-    parser.set_defaults(handler=run)
 
 
 def evaluate_and_report(model, model_path, data, split, json_path, **options) -> dict:

@@ -6,7 +6,7 @@ import os
 
 from keras_gen.cli.common import (
     CommandError,
-    HelpFormatter,
+    add_command,
     import_tensorflow_quietly,
     load_generative_model,
     positive_float,
@@ -19,16 +19,15 @@ ANIMATION_TYPES = (".gif", ".mp4")
 
 
 def add_parser(commands) -> None:
-    walk = commands.add_parser(
-        "interpolate",
+    walk = add_command(
+        commands, "interpolate", run_interpolate,
         help="walk the latent space of a saved model between points or images",
         description="Write latent walks of a saved model: --n walks of --steps images each, between "
         "random prior points (or between consecutive --images), as an animated GIF/MP4 (frame t shows "
         "step t of every walk) or a PNG grid (one row per walk). Conditional models walk within "
         "one class per walk (the classes in turn, or --label).",
-        formatter_class=HelpFormatter,
+        model="a saved keras_gen model with a latent space",
     )
-    walk.add_argument("model_path", metavar="MODEL.keras", help="a saved keras_gen model with a latent space")
     walk.add_argument("--n", type=positive_int, default=8, help="number of walks")
     walk.add_argument("--steps", type=positive_int, default=10, help="images per walk, both endpoints included")
     walk.add_argument("--method", choices=("slerp", "linear"), default="slerp", help="path between endpoints")
@@ -39,18 +38,16 @@ def add_parser(commands) -> None:
     walk.add_argument("--seed", type=int, default=0, help="seed of the random endpoints")
     walk.add_argument("--inversion-steps", type=int, default=200,
                       help="optimizer steps to invert --images into a GAN")
-    walk.set_defaults(handler=run_interpolate)
 
-    edit = commands.add_parser(
-        "edit",
+    edit = add_command(
+        commands, "edit", run_edit,
         help="move images along a concept vector between two classes",
         description="Edit images with a saved model: encode (or, for a GAN, invert) them, add the concept "
         "vector FROM_CLASS -> TO_CLASS (the mean latent difference between the two classes' images of "
         "--data) times --strength, decode. A class-conditional model is edited by encoding with the "
         "FROM class and decoding with the TO class. Writes a PNG grid: input | reconstruction | edit.",
-        formatter_class=HelpFormatter,
+        model="a saved keras_gen model with a latent space",
     )
-    edit.add_argument("model_path", metavar="MODEL.keras", help="a saved keras_gen model with a latent space")
     edit.add_argument("--images", required=True, help="a .npy file (N, H, W[, C]) or a folder of PNG images")
     edit.add_argument("--vector", required=True, metavar="FROM_CLASS:TO_CLASS",
                       help="class names or indices of --data, e.g. sneaker:ankle_boot or 7:9")
@@ -61,19 +58,15 @@ def add_parser(commands) -> None:
                       help="images of each class used for the vector")
     edit.add_argument("--inversion-steps", type=int, default=200, help="optimizer steps to invert into a GAN")
     edit.add_argument("--out", default="edited.png", help="PNG grid to write")
-    edit.set_defaults(handler=run_edit)
 
 
 def _latent_model(path):
     from keras_gen.models import Encodes, SamplesFromPrior
 
-    model = load_generative_model(path)
-    if not isinstance(model, (Encodes, SamplesFromPrior)):
-        raise CommandError(
-            f"{path}: a {type(model).__name__} has no latent space (it translates images); "
-            "interpolate and edit work on autoencoders, VAEs and GANs."
-        )
-    return model
+    return load_generative_model(
+        path, (Encodes, SamplesFromPrior),
+        "has no latent space (it translates images); interpolate and edit work on autoencoders, VAEs and GANs.",
+    )
 
 
 def _invert_options(model, steps):

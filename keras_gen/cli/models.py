@@ -3,21 +3,19 @@
 from __future__ import annotations
 
 from keras_gen import families
-from keras_gen.cli.common import HelpFormatter
+from keras_gen.cli.common import add_command
 
 
 def add_parser(commands) -> None:
-    parser = commands.add_parser(
-        "models",
+    parser = add_command(
+        commands, "models", run,
         help="list the model families with a one-line description each",
         description="List the model families 'keras-gen train' knows, with their defaults.",
-        formatter_class=HelpFormatter,
     )
     parser.add_argument(
         "--verbose", action="store_true",
         help="also show each family's default builder arguments, epochs, batch size and tuner",
     )
-    parser.set_defaults(handler=run)
 
 
 def format_families(verbose: bool = False) -> str:

@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 from keras_gen.cli.common import (
-    CommandError,
-    HelpFormatter,
+    add_command,
+    import_tensorflow_quietly,
     load_generative_model,
     non_negative_float,
     positive_int,
@@ -13,14 +13,13 @@ from keras_gen.cli.common import (
 
 
 def add_parser(commands) -> None:
-    parser = commands.add_parser(
-        "sample",
+    parser = add_command(
+        commands, "sample", run,
         help="draw a grid of new images from a saved model",
         description="Draw images from a model saved by 'keras-gen train' or model.save() "
         "and write them as one PNG grid. Conditional models show one row per class.",
-        formatter_class=HelpFormatter,
+        model="a saved keras_gen model",
     )
-    parser.add_argument("model_path", metavar="MODEL.keras", help="a saved keras_gen model")
     parser.add_argument("--n", type=positive_int, default=64, help="number of images")
     parser.add_argument("--out", default="samples.png", help="PNG file to write")
     parser.add_argument("--seed", type=int, default=0, help="seed of the latent points")
@@ -30,19 +29,17 @@ def add_parser(commands) -> None:
         help="sampling temperature: 1 samples the model; below 1 gives more typical, less varied images "
         "(latent models scale the prior's noise, autoregressive ones the logits)",
     )
-    parser.set_defaults(handler=run)
 
 
 def run(args) -> int:
-    model = load_generative_model(args.model_path)
+    import_tensorflow_quietly()
     from keras_gen.callbacks import save_samples
     from keras_gen.models import Generates
 
-    if not isinstance(model, Generates):
-        raise CommandError(
-            f"{args.model_path}: a {type(model).__name__} has no prior to sample new images from; "
-            "it reconstructs or translates given images instead."
-        )
+    model = load_generative_model(
+        args.model_path, Generates,
+        "has no prior to sample new images from; it reconstructs or translates given images instead.",
+    )
     path = save_samples(model, args.out, n=args.n, seed=args.seed, columns=args.columns,
                         temperature=args.temperature)
     at = "" if args.temperature == 1.0 else f" at temperature {args.temperature:g}"

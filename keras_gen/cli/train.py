@@ -19,7 +19,7 @@ from keras_gen.cli.common import (
     PAIRED_TASKS,
     PROG,
     CommandError,
-    HelpFormatter,
+    add_command,
     default_verbose,
     import_tensorflow_quietly,
     load_generative_model,
@@ -67,8 +67,8 @@ def option(text: str) -> tuple[str, object]:
 # --- the parser -----------------------------------------------------------------------
 def add_parser(commands) -> None:
     names = families.names()
-    parser = commands.add_parser(
-        "train",
+    parser = add_command(
+        commands, "train", run,
         help="train a model and write it, sample grids and loss plots into --out",
         description=(
             "Train a model family (see 'keras-gen models') on an image data set. Writes into "
@@ -77,149 +77,86 @@ def add_parser(commands) -> None:
             "(families that sample) or reconstructions.png (families that encode), and "
             "snapshots/ (grids during training)."
         ),
-        formatter_class=HelpFormatter,
     )
     parser.add_argument("model", choices=names, metavar="FAMILY", help=f"the model family: {', '.join(names)}")
     _add_data_arguments(parser.add_argument_group("data"))
     _add_model_arguments(parser.add_argument_group("model (ignored with --resume)"))
     _add_training_arguments(parser.add_argument_group("training"))
     _add_output_arguments(parser.add_argument_group("output"))
-    parser.set_defaults(handler=run)
 
 
 def _add_data_arguments(group) -> None:
-    group.add_argument(
-        "--data",
-        default="fashion_mnist",
-        help="data set name: fashion_mnist, mnist, digits (8x8, bundled with "
-        "scikit-learn, works offline) or any TensorFlow Datasets image data set",
-    )
-    group.add_argument(
-        "--data-dir", default=None,
-        help="directory to look for the data set's files first (for TFDS names: its "
-        "data_dir); default: $KERAS_GEN_DATA, /usr/share/datasets, the Keras cache",
-    )
-    group.add_argument(
-        "--limit", type=positive_int, default=None,
-        help="train on the first N images only (for quick trials; default: all)",
-    )
-    group.add_argument(
-        "--labelled", type=positive_int, default=None, metavar="N",
-        help="semi-supervised families (ssgan): keep the labels of N training images (a class-balanced "
-        "subset), the others unlabelled (default: all labelled)",
-    )
-    group.add_argument(
-        "--labelled-share", type=unit_float, default=None, metavar="SHARE",
-        help="with --labelled: the share of each batch drawn from the labelled images (e.g. 0.5)",
-    )
-    group.add_argument(
-        "--task", choices=PAIRED_TASKS, default=None,
-        help="image-to-image families: the paired task made from --data (edges -> image, low resolution "
-        "-> image, image with a hole -> image); default: the family's (see 'keras-gen models')",
-    )
-    group.add_argument(
-        "--domain-a", default=None, metavar="CLASSES",
-        help="cyclegan: comma-separated class names or indices of domain A (default: 5, Fashion-MNIST's sandal)",
-    )
-    group.add_argument(
-        "--domain-b", default=None, metavar="CLASSES",
-        help="cyclegan: comma-separated class names or indices of domain B (default: 7, Fashion-MNIST's sneaker)",
-    )
+    group.add_argument("--data", default="fashion_mnist", help="data set name: fashion_mnist, mnist, digits (8x8, "
+                       "bundled with scikit-learn, works offline) or any TensorFlow Datasets image data set")
+    group.add_argument("--data-dir", help="directory to look for the data set's files first (for TFDS names: its "
+                       "data_dir); default: $KERAS_GEN_DATA, /usr/share/datasets, the Keras cache")
+    group.add_argument("--limit", type=positive_int,
+                       help="train on the first N images only (for quick trials; default: all)")
+    group.add_argument("--labelled", type=positive_int, metavar="N", help="semi-supervised families (ssgan): keep "
+                       "the labels of N training images (a class-balanced subset), the others unlabelled "
+                       "(default: all labelled)")
+    group.add_argument("--labelled-share", type=unit_float, metavar="SHARE",
+                       help="with --labelled: the share of each batch drawn from the labelled images (e.g. 0.5)")
+    group.add_argument("--task", choices=PAIRED_TASKS, help="image-to-image families: the paired task made from "
+                       "--data (edges -> image, low resolution -> image, image with a hole -> image); default: "
+                       "the family's (see 'keras-gen models')")
+    group.add_argument("--domain-a", metavar="CLASSES", help="cyclegan: comma-separated class names or indices "
+                       "of domain A (default: 5, Fashion-MNIST's sandal)")
+    group.add_argument("--domain-b", metavar="CLASSES", help="cyclegan: comma-separated class names or indices "
+                       "of domain B (default: 7, Fashion-MNIST's sneaker)")
 
 
 def _add_model_arguments(group) -> None:
-    group.add_argument(
-        "--latent-dim", type=positive_int, default=None,
-        help="size of the latent vector or code (default: the family's); ignored with --resume",
-    )
-    group.add_argument(
-        "--width", type=positive_int, default=None,
-        help="filters of the networks' highest-resolution stage; larger is slower and "
-        "sharper (default: the family's); ignored with --resume",
-    )
-    group.add_argument(
-        "--loss", default=None,
-        help="the adversarial objective of a GAN family: non_saturating, minimax, "
-        "least_squares, hinge or wasserstein (default: the family's); ignored with --resume",
-    )
-    group.add_argument(
-        "--ema", type=unit_float, default=None, metavar="DECAY",
-        help="keep an exponential moving average of a GAN's generator with this decay "
-        "(e.g. 0.999) and sample from it; ignored with --resume",
-    )
-    group.add_argument(
-        "--diffaugment", nargs="?", const="color,translation,cutout", default=None, metavar="POLICY",
-        help="DiffAugment for a GAN's discriminator (default policy when given without a value: "
-        "color,translation,cutout); ignored with --resume",
-    )
-    group.add_argument(
-        "--option", type=option, action="append", default=[], metavar="KEY=VALUE",
-        help="any other argument of the family's for_images(), e.g. --option noise=masking "
-        "--option noise_rate=0.3; repeatable; ignored with --resume",
-    )
-    group.add_argument(
-        "--beta-1", type=unit_float, default=None,
-        help="Adam's beta_1 for every optimizer (default: the family's); ignored with --resume",
-    )
+    # A resumed run loads its model from the checkpoint: no flag that shapes a new model applies.
+    def add(flag, help, **options):
+        group.add_argument(flag, **options, help=f"{help}; ignored with --resume")
+
+    add("--latent-dim", "size of the latent vector or code (default: the family's)", type=positive_int)
+    add("--width", "filters of the networks' highest-resolution stage; larger is slower and sharper (default: "
+        "the family's)", type=positive_int)
+    add("--loss", "the adversarial objective of a GAN family: non_saturating, minimax, least_squares, hinge or "
+        "wasserstein (default: the family's)")
+    add("--ema", "keep an exponential moving average of a GAN's generator with this decay (e.g. 0.999) and "
+        "sample from it", type=unit_float, metavar="DECAY")
+    add("--diffaugment", "DiffAugment for a GAN's discriminator (default policy when given without a value: "
+        "color,translation,cutout)", nargs="?", const="color,translation,cutout", metavar="POLICY")
+    add("--option", "any other argument of the family's for_images(), e.g. --option noise=masking --option "
+        "noise_rate=0.3; repeatable", type=option, action="append", default=[], metavar="KEY=VALUE")
+    add("--beta-1", "Adam's beta_1 for every optimizer (default: the family's)", type=unit_float)
 
 
 def _add_training_arguments(group) -> None:
-    group.add_argument(
-        "--epochs", type=positive_int, default=None,
-        help="total number of epochs, counting epochs already done when resuming "
-        "(default: the family's, see 'keras-gen models')",
-    )
-    group.add_argument(
-        "--batch-size", type=positive_int, default=None,
-        help="images per batch (default: the family's, see 'keras-gen models')",
-    )
-    group.add_argument(
-        "--lr", type=positive_float, default=None,
-        help="learning rate of every optimizer (default: the family's compile() defaults, "
-        "see docs/cli.md); with --resume, replaces the checkpoint's rate only when given",
-    )
-    group.add_argument(
-        "--seed", type=int, default=0,
-        help="seed of the weights, latent sampling, shuffling and snapshot latents",
-    )
-    group.add_argument(
-        "--deterministic", action="store_true",
-        help="make training repeat bit for bit in a fresh process (keras_gen.enable_determinism: "
-        "deterministic TensorFlow ops; slower on GPUs); see docs/reproducibility.md",
-    )
-    group.add_argument(
-        "--resume", action="store_true",
-        help="continue the run in --out from checkpoint.keras (weights, optimizer "
-        "state, epoch count) up to --epochs in total; without a checkpoint yet, start from scratch",
-    )
-    group.add_argument(
-        "--checkpoint-every", type=positive_int, default=None, metavar="STEPS",
-        help="also checkpoint every STEPS training steps within an epoch (for long epochs; a "
-        "resumed run continues the interrupted epoch); default: after each epoch only",
-    )
+    group.add_argument("--epochs", type=positive_int, help="total number of epochs, counting epochs already done "
+                       "when resuming (default: the family's, see 'keras-gen models')")
+    group.add_argument("--batch-size", type=positive_int,
+                       help="images per batch (default: the family's, see 'keras-gen models')")
+    group.add_argument("--lr", type=positive_float, help="learning rate of every optimizer (default: the family's "
+                       "compile() defaults, see docs/cli.md); with --resume, replaces the checkpoint's rate only "
+                       "when given")
+    group.add_argument("--seed", type=int, default=0,
+                       help="seed of the weights, latent sampling, shuffling and snapshot latents")
+    group.add_argument("--deterministic", action="store_true", help="make training repeat bit for bit in a fresh "
+                       "process (keras_gen.enable_determinism: deterministic TensorFlow ops; slower on GPUs); see "
+                       "docs/reproducibility.md")
+    group.add_argument("--resume", action="store_true", help="continue the run in --out from checkpoint.keras "
+                       "(weights, optimizer state, epoch count) up to --epochs in total; without a checkpoint yet, "
+                       "start from scratch")
+    group.add_argument("--checkpoint-every", type=positive_int, metavar="STEPS", help="also checkpoint every STEPS "
+                       "training steps within an epoch (for long epochs; a resumed run continues the interrupted "
+                       "epoch); default: after each epoch only")
 
 
 def _add_output_arguments(group) -> None:
-    group.add_argument("--out", default=None, help="output directory (default: runs/FAMILY)")
-    group.add_argument(
-        "--snapshot-every", type=positive_int, default=1,
-        help="write grids into OUT/snapshots every N epochs (and after the last)",
-    )
-    group.add_argument(
-        "--evaluate", action="store_true",
-        help="after training, score the model on the data set's test split (as "
-        "'keras-gen evaluate') and write OUT/evaluation.json",
-    )
-    group.add_argument(
-        "--num-samples", type=positive_int, default=None,
-        help="with --evaluate: generated and real images to compare (default: "
-        "keras_gen.evaluation's, 10000)",
-    )
-    group.add_argument(
-        "--verbose", type=int, choices=(0, 1, 2), default=None,
-        help="Keras' fit output: 0 silent, 1 progress bar, 2 one line per epoch "
-        "(default: 1 in a terminal, 2 when the output goes to a file or pipe)",
-    )
+    group.add_argument("--out", help="output directory (default: runs/FAMILY)")
+    group.add_argument("--snapshot-every", type=positive_int, default=1,
+                       help="write grids into OUT/snapshots every N epochs (and after the last)")
+    group.add_argument("--evaluate", action="store_true", help="after training, score the model on the data set's "
+                       "test split (as 'keras-gen evaluate') and write OUT/evaluation.json")
+    group.add_argument("--num-samples", type=positive_int, help="with --evaluate: generated and real images to "
+                       "compare (default: keras_gen.evaluation's, 10000)")
+    group.add_argument("--verbose", type=int, choices=(0, 1, 2), help="Keras' fit output: 0 silent, 1 progress "
+                       "bar, 2 one line per epoch (default: 1 in a terminal, 2 when the output goes to a file or "
+                       "pipe)")
 
 
 # --- flags -> library arguments -------------------------------------------------------

@@ -7,7 +7,7 @@ import os
 from keras_gen.cli.common import (
     PAIRED_TASKS,
     CommandError,
-    HelpFormatter,
+    add_command,
     import_tensorflow_quietly,
     load_generative_model,
     positive_int,
@@ -17,17 +17,16 @@ from keras_gen.cli.common import (
 
 
 def add_parser(commands) -> None:
-    parser = commands.add_parser(
-        "translate",
+    parser = add_command(
+        commands, "translate", run_translate,
         help="translate images with a saved pix2pix, SRResNet/SRGAN, context encoder or CycleGAN",
         description="Map input images to output images with a saved image-to-image model. Inputs come from "
         "--images (a .npy file or a folder of PNGs: edge maps for pix2pix, low-resolution images for "
         "SRGAN, images for a context encoder or CycleGAN) or are made from the test split of --data with "
         "--task. --out is a .npy file (the outputs), a .png file (a grid: input | output | target) or a "
         "folder (one PNG per output).",
-        formatter_class=HelpFormatter,
+        model="a saved keras_gen model that translates images",
     )
-    parser.add_argument("model_path", metavar="MODEL.keras", help="a saved keras_gen model that translates images")
     parser.add_argument("--images", help="a .npy file (N, H, W[, C]) or a folder of PNG/JPEG images")
     parser.add_argument("--masks", help="context encoder: a .npy file of masks (N, H, W[, 1]), 1 = fill "
                         "(default: the model's centre hole)")
@@ -43,7 +42,6 @@ def add_parser(commands) -> None:
                         help="pix2pix: keep the generator's dropout on (a different output every run)")
     parser.add_argument("--seed", type=int, default=0, help="seed of random masks and of --stochastic dropout")
     parser.add_argument("--out", default="translations.png", help="a .npy file, a .png grid or a folder")
-    parser.set_defaults(handler=run_translate)
 
 
 def _options(args, model) -> dict:
@@ -100,12 +98,11 @@ def run_translate(args) -> int:
     from keras_gen.data import unscale_images
     from keras_gen.models import Translates
 
-    model = load_generative_model(args.model_path)
-    if not isinstance(model, Translates):
-        raise CommandError(
-            f"{args.model_path}: a {type(model).__name__} does not translate images; translate works with "
-            "pix2pix, srresnet, srgan, context_encoder and cyclegan models."
-        )
+    model = load_generative_model(
+        args.model_path, Translates,
+        "does not translate images; translate works with pix2pix, srresnet, srgan, context_encoder and "
+        "cyclegan models.",
+    )
     keras.utils.set_random_seed(args.seed)
     inputs, targets, options = _inputs(args, model)
     try:

@@ -9,7 +9,7 @@ from keras_gen import families
 from keras_gen.cli.common import (
     EXIT_FAILED,
     PROG,
-    HelpFormatter,
+    add_command,
     default_verbose,
     import_tensorflow_quietly,
     positive_int,
@@ -18,14 +18,13 @@ from keras_gen.cli.common import (
 
 def add_parser(commands) -> None:
     searchable = [family.name for family in families.families() if family.hypermodel]
-    parser = commands.add_parser(
-        "tune",
+    parser = add_command(
+        commands, "tune", run,
         help="search hyperparameters with keras-tuner and keep the best model",
         description="Search a model family's hyperparameters with keras-tuner "
         "(keras_gen.tuning.run_search). Each family's HyperModel names its objective (the "
         "validation negative ELBO for the VAE, KID against held-out images for the DCGAN). "
         "Writes into --out: best_model.keras, best_samples.png, trials.csv, summary.json and tuner/.",
-        formatter_class=HelpFormatter,
     )
     parser.add_argument(
         "model", choices=searchable, metavar="FAMILY",
@@ -58,7 +57,6 @@ def add_parser(commands) -> None:
         help="0 silent, 1 trial reports and progress bars, 2 one line per epoch "
         "(default: 1 in a terminal, else 2)",
     )
-    parser.set_defaults(handler=run)
 
 
 def run(args) -> int:

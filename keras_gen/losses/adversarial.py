@@ -221,42 +221,36 @@ class AdversarialLoss(NamedTuple):
     score: Callable = ops.sigmoid
 
 
-def _cross_entropy_discriminator(context):
-    return discriminator_loss(
-        context.real_logits, context.fake_logits, context.real_targets, context.fake_targets
-    )
-
-
 def _identity(values):
     return values
 
 
+def _on_logits(discriminator, generator, cross_entropy=False):
+    """An `AdversarialLoss` from loss functions of the logits: `discriminator(real, fake)`, `generator(fake)`.
+
+    A `cross_entropy` discriminator loss also reads the (smoothed, noisy)
+    targets, and its scores are sigmoids; the other objectives log the
+    discriminator's raw outputs.
+    """
+
+    def discriminator_loss_of(context):
+        targets = (context.real_targets, context.fake_targets) if cross_entropy else ()
+        return discriminator(context.real_logits, context.fake_logits, *targets)
+
+    return AdversarialLoss(
+        discriminator_loss_of,
+        lambda context: generator(context.fake_logits),
+        uses_targets=cross_entropy,
+        score=ops.sigmoid if cross_entropy else _identity,
+    )
+
+
 ADVERSARIAL_LOSSES = {
-    "non_saturating": AdversarialLoss(
-        _cross_entropy_discriminator,
-        lambda context: generator_loss_non_saturating(context.fake_logits),
-        uses_targets=True,
-    ),
-    "minimax": AdversarialLoss(
-        _cross_entropy_discriminator,
-        lambda context: generator_loss_minimax(context.fake_logits),
-        uses_targets=True,
-    ),
-    "least_squares": AdversarialLoss(
-        lambda context: least_squares_discriminator_loss(context.real_logits, context.fake_logits),
-        lambda context: least_squares_generator_loss(context.fake_logits),
-        score=_identity,
-    ),
-    "hinge": AdversarialLoss(
-        lambda context: hinge_discriminator_loss(context.real_logits, context.fake_logits),
-        lambda context: negated_score_generator_loss(context.fake_logits),
-        score=_identity,
-    ),
-    "wasserstein": AdversarialLoss(
-        lambda context: wasserstein_discriminator_loss(context.real_logits, context.fake_logits),
-        lambda context: negated_score_generator_loss(context.fake_logits),
-        score=_identity,
-    ),
+    "non_saturating": _on_logits(discriminator_loss, generator_loss_non_saturating, cross_entropy=True),
+    "minimax": _on_logits(discriminator_loss, generator_loss_minimax, cross_entropy=True),
+    "least_squares": _on_logits(least_squares_discriminator_loss, least_squares_generator_loss),
+    "hinge": _on_logits(hinge_discriminator_loss, negated_score_generator_loss),
+    "wasserstein": _on_logits(wasserstein_discriminator_loss, negated_score_generator_loss),
 }
 
 

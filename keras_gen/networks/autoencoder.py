@@ -3,12 +3,7 @@
 import keras
 from keras import layers
 
-from keras_gen.networks.conditioning import (
-    check_label_planes,
-    encode_labels,
-    join_label_planes,
-    label_input,
-)
+from keras_gen.networks.conditioning import check_label_planes, join_label_input, join_label_planes
 from keras_gen.networks.stages import check_image_shape, check_layers_per_stage, conv_stage
 
 
@@ -66,10 +61,7 @@ def conv_encoder(
     for filters in (width, 2 * width):
         x = conv_stage(x, filters, layers_per_stage, activation="relu")
     x = layers.Flatten()(x)
-    if num_classes is not None:
-        label = label_input()
-        x = layers.Concatenate()([x, encode_labels(label, num_classes, label_encoding)])
-        inputs = [inputs, label]
+    x, inputs, _ = join_label_input(x, inputs, num_classes, label_encoding)
     x = layers.Dense(hidden_units, activation="relu")(x)
     if not variational:
         return keras.Model(inputs, layers.Dense(latent_dim, name="code")(x), name=name)
@@ -108,28 +100,22 @@ def conv_decoder(
         num_classes: when set, the decoder is conditional, p(x|z, y): it takes
             `[latent, label]` and joins the encoded label to the latent vector.
         label_encoding: `"one_hot"` or `"embedding"`.
-        label_planes: with `num_classes`, also join `label_planes` learned
-            feature maps per class before every stage and the output
-            convolution (see `keras_gen.networks.join_label_planes`), so that
-            the label shapes every resolution; 0 (the default) joins the label
-            to the latent vector only.
+        label_planes: with `num_classes`, feature maps of the class
+            (`keras_gen.networks.join_label_planes`) joined to the input of
+            every stage and of the output convolution, so that the label shapes
+            every resolution; 0 (the default): the latent vector alone gets it.
         name: the model's name.
 
     Example:
-    >>> d = conv_decoder((28, 28, 1), latent_dim=2, width=8)
-    >>> tuple(d.output_shape)
-    (None, 28, 28, 1)
+    >>> d = conv_decoder((28, 28, 1), latent_dim=2, width=8, num_classes=10)
+    >>> [tuple(shape) for shape in d.input_shape], tuple(d.output_shape)
+    ([(None, 2), (None,)], (None, 28, 28, 1))
     """
     height, image_width, channels = _check_divisible_by_4(image_shape)
     layers_per_stage = check_layers_per_stage(layers_per_stage)
     label_planes = check_label_planes(label_planes, num_classes)
     inputs = keras.Input((latent_dim,), name="latent")
-    x = inputs
-    label = None
-    if num_classes is not None:
-        label = label_input()
-        x = layers.Concatenate()([x, encode_labels(label, num_classes, label_encoding)])
-        inputs = [inputs, label]
+    x, inputs, label = join_label_input(inputs, inputs, num_classes, label_encoding)
     x = layers.Dense(hidden_units, activation="relu")(x)
     x = layers.Dense((height // 4) * (image_width // 4) * 2 * width, activation="relu")(x)
     x = layers.Reshape((height // 4, image_width // 4, 2 * width))(x)

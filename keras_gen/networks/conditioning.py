@@ -42,6 +42,26 @@ def encode_labels(labels, num_classes: int, encoding: str = "one_hot", embedding
     raise ValueError(f"Unknown label encoding {encoding!r}; choose one of {LABEL_ENCODINGS}.")
 
 
+def join_label_input(x, inputs, num_classes: int | None, encoding: str = "one_hot"):
+    """Makes a network class-conditional: a label input, encoded and joined to the features `x`.
+
+    Returns `(x, inputs, label)`: `x` with the encoded label concatenated, the
+    network's inputs `[inputs, label]`, and the label input. Without
+    `num_classes` the network stays unconditional: `(x, inputs, None)`.
+
+    Example:
+    >>> latent = keras.Input((16,))
+    >>> x, inputs, label = join_label_input(latent, latent, 10)
+    >>> tuple(x.shape)
+    (None, 26)
+    """
+    if num_classes is None:
+        return x, inputs, None
+    label = label_input()
+    x = layers.Concatenate()([x, encode_labels(label, num_classes, encoding)])
+    return x, [inputs, label], label
+
+
 def check_label_planes(label_planes, num_classes) -> int:
     """`label_planes` as an int >= 0 (and 0 without `num_classes`), or a ValueError naming the fix."""
     check_count(label_planes, "label_planes", "feature maps per class")

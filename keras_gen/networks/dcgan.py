@@ -14,7 +14,7 @@ from keras import layers
 from keras_gen.networks.conditioning import (
     check_label_planes,
     check_num_classes,
-    encode_labels,
+    join_label_input,
     join_label_planes,
     label_input,
 )
@@ -108,11 +108,7 @@ def dcgan_generator(
     if num_classes is not None and code_dim is not None:
         raise ValueError("Pass num_classes (class labels) or code_dim (InfoGAN codes), not both.")
     label_planes = check_label_planes(label_planes, num_classes)
-    label = None
-    if num_classes is not None:
-        label = label_input()
-        x = layers.Concatenate()([x, encode_labels(label, check_num_classes(num_classes), label_encoding)])
-        inputs = [inputs, label]
+    x, inputs, label = join_label_input(x, inputs, num_classes, label_encoding)
     if code_dim is not None:
         codes = keras.Input((int(code_dim),), name="codes")
         x = layers.Concatenate()([x, codes])
@@ -236,6 +232,55 @@ def dcgan_discriminator(
         outputs.append(features)
     return keras.Model([inputs, label] if label is not None else inputs,
                        outputs[0] if len(outputs) == 1 else outputs, name=name)
+
+
+def dcgan_networks(
+    image_shape: tuple,
+    latent_dim: int = 128,
+    width: int = 64,
+    batch_norm: bool = True,
+    dropout: float = 0.3,
+    layers_per_stage: int = 1,
+    spectral_norm: bool = False,
+    generator_options: dict | None = None,
+    discriminator_options: dict | None = None,
+) -> tuple[keras.Model, keras.Model]:
+    """Builds the recipe's pair: `(dcgan_generator(...), dcgan_discriminator(...))`.
+
+    What `DCGAN.for_images` and the GANs built like it (conditional GAN, AC-GAN,
+    InfoGAN, semi-supervised GAN) share: both networks of one `width` and
+    `layers_per_stage`, batch normalization in the generator, dropout and
+    spectral normalization in the discriminator. What a family adds (labels,
+    codes, heads) goes in the two `*_options`.
+
+    Args:
+        image_shape: `(height, width, channels)` of the images.
+        latent_dim: size of the latent vector.
+        width: filters of the generator's last and the discriminator's first stage.
+        batch_norm: batch normalization in the generator.
+        dropout: the discriminator's dropout rate.
+        layers_per_stage: depth of both networks: convolutions per resolution.
+        spectral_norm: spectral normalization of the discriminator's layers.
+        generator_options: further `dcgan_generator` arguments (`num_classes`,
+            `code_dim`, `label_encoding`, `label_planes`).
+        discriminator_options: further `dcgan_discriminator` arguments
+            (`num_classes`, `conditioning`, `heads`, `logit_units`, ...).
+
+    Example:
+    >>> g, d = dcgan_networks((28, 28, 1), latent_dim=16, width=8,
+    ...                       discriminator_options={"heads": {"classes": 10}})
+    >>> [tuple(shape) for shape in d.output_shape]
+    [(None, 1), (None, 10)]
+    """
+    generator = dcgan_generator(
+        image_shape, latent_dim, width, batch_norm=batch_norm, layers_per_stage=layers_per_stage,
+        **(generator_options or {}),
+    )
+    discriminator = dcgan_discriminator(
+        image_shape, width, dropout=dropout, layers_per_stage=layers_per_stage, spectral_norm=spectral_norm,
+        **(discriminator_options or {}),
+    )
+    return generator, discriminator
 
 
 def keras_book_generator(latent_dim: int = 32, channels: int = 3, name: str = "generator"):

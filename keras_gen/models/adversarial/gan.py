@@ -478,12 +478,8 @@ class DCGAN(GAN):
             **kwargs: the `GAN` arguments (`seed`, `loss`, `r1_weight`,
                 `augment`, `label_smoothing`, ...).
         """
-        width = default_width(image_shape, width)
-        generator = networks.dcgan_generator(
-            image_shape, latent_dim, width, batch_norm=batch_norm, layers_per_stage=layers_per_stage
-        )
-        discriminator = networks.dcgan_discriminator(
-            image_shape, width, dropout=dropout, layers_per_stage=layers_per_stage,
-            spectral_norm=spectral_norm,
+        generator, discriminator = networks.dcgan_networks(
+            image_shape, latent_dim, default_width(image_shape, width), batch_norm, dropout, layers_per_stage,
+            spectral_norm,
         )
         return cls(generator, discriminator, ema=ema, **kwargs)

@@ -8,12 +8,28 @@ from keras_gen.models.adversarial.gan import GAN
 from keras_gen.models.capabilities import _batched
 
 
-def _checked_class_count(num_classes):
-    return networks.check_num_classes(num_classes)
-
-
 class ClassifierHead:
     """Mixin for GANs whose discriminator's first extra head is K class logits: `classify(images)`."""
+
+    @staticmethod
+    def _check_class_logits(discriminator, num_classes, family, outputs_named, build_arguments):
+        """Checks that `discriminator` returns the two `outputs_named`, K = `num_classes` "class_logits" among them.
+
+        Args:
+            discriminator: the model to check.
+            num_classes: K.
+            family: how the error names the model, e.g. "An AC-GAN".
+            outputs_named: the names of its two outputs, in order.
+            build_arguments: the `dcgan_discriminator` arguments that build one.
+        """
+        outputs = discriminator.output_shape
+        position = outputs_named.index("class_logits")
+        if not (isinstance(outputs, list) and len(outputs) == 2 and tuple(outputs[position])[-1] == num_classes):
+            raise ValueError(
+                f"{family} discriminator returns [{', '.join(outputs_named)}] with {num_classes} class "
+                f"logits; its output shape is {outputs}. Build it with keras_gen.networks.dcgan_discriminator("
+                f"..., {build_arguments})."
+            )
 
     def classify(self, images, batch_size=256):
         """Class probabilities `(n, num_classes)` of images in `data_scale`."""
@@ -21,6 +37,11 @@ class ClassifierHead:
         return _batched(
             lambda x: ops.softmax(self.discriminate(x, None, False)[1][0], axis=-1), [images], batch_size
         ).astype("float32")
+
+
+def _labelled_generator(num_classes, label_encoding, label_planes):
+    """The conditional generator's `dcgan_generator` arguments."""
+    return {"num_classes": num_classes, "label_encoding": label_encoding, "label_planes": label_planes}
 
 
 @keras.saving.register_keras_serializable(package="keras_gen")
@@ -60,7 +81,7 @@ class ConditionalGAN(GAN):
     batch_kind = "images_labels"
 
     def __init__(self, generator, discriminator, num_classes, **kwargs):
-        num_classes = _checked_class_count(num_classes)
+        num_classes = networks.check_num_classes(num_classes)
         self._check_conditional_networks(generator, discriminator)
         super().__init__(generator, discriminator, **kwargs)
         self.num_classes = num_classes
@@ -115,14 +136,11 @@ class ConditionalGAN(GAN):
                 `keras_gen.networks.join_label_planes`.
             **kwargs: the `GAN` arguments.
         """
-        num_classes = _checked_class_count(num_classes)
-        generator = networks.dcgan_generator(
-            image_shape, latent_dim, width, batch_norm=batch_norm, layers_per_stage=layers_per_stage,
-            num_classes=num_classes, label_encoding=label_encoding, label_planes=label_planes,
-        )
-        discriminator = networks.dcgan_discriminator(
-            image_shape, width, dropout=dropout, layers_per_stage=layers_per_stage, spectral_norm=spectral_norm,
-            num_classes=num_classes, conditioning=conditioning,
+        num_classes = networks.check_num_classes(num_classes)
+        generator, discriminator = networks.dcgan_networks(
+            image_shape, latent_dim, width, batch_norm, dropout, layers_per_stage, spectral_norm,
+            generator_options=_labelled_generator(num_classes, label_encoding, label_planes),
+            discriminator_options={"num_classes": num_classes, "conditioning": conditioning},
         )
         return cls(generator, discriminator, num_classes=num_classes, **kwargs)
 
@@ -164,13 +182,9 @@ class ACGAN(ClassifierHead, ConditionalGAN):
     discriminator_sees_conditions = False
 
     def __init__(self, generator, discriminator, num_classes, class_weight=1.0, **kwargs):
-        outputs = discriminator.output_shape
-        if not (isinstance(outputs, list) and len(outputs) == 2 and tuple(outputs[1])[-1] == num_classes):
-            raise ValueError(
-                f"An AC-GAN discriminator returns [logit, class_logits] with {num_classes} class logits; its "
-                f"output shape is {outputs}. Build it with keras_gen.networks.dcgan_discriminator(..., "
-                f"heads={{'classes': {num_classes}}})."
-            )
+        self._check_class_logits(
+            discriminator, num_classes, "An AC-GAN", ("logit", "class_logits"), f"heads={{'classes': {num_classes}}}"
+        )
         if class_weight < 0:
             raise ValueError(f"class_weight must be >= 0, got {class_weight}.")
         super().__init__(generator, discriminator, num_classes=num_classes, **kwargs)
@@ -196,14 +210,11 @@ class ACGAN(ClassifierHead, ConditionalGAN):
         Args: as for `ConditionalGAN.for_images`, without `conditioning`; plus
         the `ACGAN` arguments (`class_weight`) and the `GAN` ones.
         """
-        num_classes = _checked_class_count(num_classes)
-        generator = networks.dcgan_generator(
-            image_shape, latent_dim, width, batch_norm=batch_norm, layers_per_stage=layers_per_stage,
-            num_classes=num_classes, label_encoding=label_encoding, label_planes=label_planes,
-        )
-        discriminator = networks.dcgan_discriminator(
-            image_shape, width, dropout=dropout, layers_per_stage=layers_per_stage, spectral_norm=spectral_norm,
-            heads={"classes": num_classes},
+        num_classes = networks.check_num_classes(num_classes)
+        generator, discriminator = networks.dcgan_networks(
+            image_shape, latent_dim, width, batch_norm, dropout, layers_per_stage, spectral_norm,
+            generator_options=_labelled_generator(num_classes, label_encoding, label_planes),
+            discriminator_options={"heads": {"classes": num_classes}},
         )
         return cls(generator, discriminator, num_classes=num_classes, **kwargs)
 

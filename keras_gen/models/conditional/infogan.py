@@ -140,13 +140,10 @@ class InfoGAN(GAN):
             heads["q_categorical"] = sum(categorical)
         if continuous:
             heads["q_continuous"] = continuous
-        generator = networks.dcgan_generator(
-            image_shape, latent_dim, width, batch_norm=batch_norm, layers_per_stage=layers_per_stage,
-            code_dim=sum(categorical) + continuous,
-        )
-        discriminator = networks.dcgan_discriminator(
-            image_shape, width, dropout=dropout, layers_per_stage=layers_per_stage, spectral_norm=spectral_norm,
-            heads=heads, head_hidden=q_hidden,
+        generator, discriminator = networks.dcgan_networks(
+            image_shape, latent_dim, width, batch_norm, dropout, layers_per_stage, spectral_norm,
+            generator_options={"code_dim": sum(categorical) + continuous},
+            discriminator_options={"heads": heads, "head_hidden": q_hidden},
         )
         return cls(generator, discriminator, categorical_codes=categorical, continuous_codes=continuous, **kwargs)
 

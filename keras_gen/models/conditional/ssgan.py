@@ -51,13 +51,10 @@ class SemiSupervisedGAN(ClassifierHead, GAN):
 
     def __init__(self, generator, discriminator, num_classes, supervised_weight=1.0, **kwargs):
         num_classes = networks.check_num_classes(num_classes)
-        outputs = discriminator.output_shape
-        if not (isinstance(outputs, list) and len(outputs) == 2 and tuple(outputs[0])[-1] == num_classes):
-            raise ValueError(
-                f"A semi-supervised GAN discriminator returns [class_logits, features] with {num_classes} class "
-                f"logits; its output shape is {outputs}. Build it with keras_gen.networks.dcgan_discriminator("
-                f"..., logit_units={num_classes}, return_features=True)."
-            )
+        self._check_class_logits(
+            discriminator, num_classes, "A semi-supervised GAN", ("class_logits", "features"),
+            f"logit_units={num_classes}, return_features=True",
+        )
         if supervised_weight < 0:
             raise ValueError(f"supervised_weight must be >= 0, got {supervised_weight}.")
         kwargs.setdefault("label_smoothing", 0.0)
@@ -83,11 +80,9 @@ class SemiSupervisedGAN(ClassifierHead, GAN):
             **kwargs: the `SemiSupervisedGAN` and `GAN` arguments.
         """
         num_classes = networks.check_num_classes(num_classes)
-        generator = networks.dcgan_generator(image_shape, latent_dim, width, batch_norm=batch_norm,
-                                             layers_per_stage=layers_per_stage)
-        discriminator = networks.dcgan_discriminator(
-            image_shape, width, dropout=dropout, layers_per_stage=layers_per_stage, logit_units=num_classes,
-            return_features=True,
+        generator, discriminator = networks.dcgan_networks(
+            image_shape, latent_dim, width, batch_norm, dropout, layers_per_stage,
+            discriminator_options={"logit_units": num_classes, "return_features": True},
         )
         return cls(generator, discriminator, num_classes=num_classes, **kwargs)
 
