@@ -1,18 +1,12 @@
-"""The shared base of the model tests: saving, training and seeding checks.
+"""Helpers the model tests share: weight snapshots, label-plane checks, and the plumbing of a family's test class.
 
-Every model family's test class derives from `GenerativeModelTestCase` and
-gets the same guarantees checked: `.keras` round trips that keep outputs and
-optimizer state, weights that change where they should, and seeded runs that
-repeat exactly.
+What every family must do (saving, resuming, seeds, bad batches, one step per
+player) is checked once for all of them, by the family contract in
+`tests/test_families.py`; a family's own test file checks only what is its own.
 """
-
-import os
 
 import keras
 import numpy as np
-import pytest
-
-from keras_gen.models import Encodes, SamplesFromPrior
 
 
 def weights_of(model_or_layer):
@@ -52,20 +46,15 @@ def assert_planes_learn(planes, train):
     assert all(not np.allclose(w, layer.embeddings.numpy()) for w, layer in zip(before, planes.values()))
 
 
-def optimizer_state(optimizer):
-    """The optimizer's variables (iterations, moments) as numpy arrays."""
-    return [np.array(keras.ops.convert_to_numpy(v)) for v in optimizer.variables]
-
-
-def _settings(config):
-    """A model config without its sub-networks (whose layer auto-names vary)."""
-    return {k: v for k, v in config.items() if not isinstance(v, dict)}
-
-
 class GenerativeModelTestCase:
-    """Checks shared by every keras_gen model. Subclasses implement `make_model`."""
+    """How a family's own test class builds, compiles and feeds its small model.
 
-    latent_points_seed = 123
+    Subclasses implement `make_model`, `compile_model` and `training_data` (and
+    `extra_fit_arguments` for labels or targets) and use them in the checks of
+    what is the family's own. The checks every family must pass (saving,
+    resuming, seeds, bad batches, one step per player) are the family contract
+    of `tests/test_families.py`, which runs them on every registry entry.
+    """
 
     def make_model(self, seed=0):
         raise NotImplementedError
@@ -83,124 +72,3 @@ class GenerativeModelTestCase:
     def fit_arguments(self):
         data = self.training_data()
         return (data, *self.extra_fit_arguments(len(data)))
-
-    def fixed_latent_points(self, model, n=4):
-        rng = np.random.default_rng(self.latent_points_seed)
-        return rng.standard_normal((n, model.latent_dim)).astype("float32")
-
-    def outputs(self, model):
-        """What the model makes from fixed inputs: samples from fixed latent points,
-        or reconstructions of fixed images for models without a prior."""
-        if isinstance(model, SamplesFromPrior):
-            return model.generate(latent_points=self.fixed_latent_points(model))
-        return model.reconstruct(self.training_data()[:4])
-
-    def run_model_saving_test(self, model, tmp_path):
-        """Saves, reloads, and checks outputs, config and optimizer state survive."""
-        path = os.path.join(tmp_path, "model.keras")
-        model.save(path)
-        restored = keras.models.load_model(path)
-        assert type(restored) is type(model)
-        assert _settings(restored.get_config()) == _settings(model.get_config())
-        for net, restored_net in zip(model._flatten_layers(False), restored._flatten_layers(False)):
-            if isinstance(net, keras.Model):
-                assert [type(x).__name__ for x in net.layers] == [
-                    type(x).__name__ for x in restored_net.layers
-                ]
-        np.testing.assert_array_equal(self.outputs(model), self.outputs(restored))
-        for original, loaded in zip(self.optimizers(model), self.optimizers(restored)):
-            state, restored_state = optimizer_state(original), optimizer_state(loaded)
-            assert len(state) == len(restored_state) > 1
-            for a, b in zip(state, restored_state):
-                np.testing.assert_array_equal(a, b)
-        return restored
-
-    def optimizers(self, model):
-        return list(model.players().values())
-
-    # --- checks every family runs ---------------------------------------------------
-    def test_save_load_resume(self, tmp_path):
-        model = self.make_model()
-        self.compile_model(model)
-        model.fit(*self.fit_arguments(), batch_size=8, epochs=1, verbose=0)
-        restored = self.run_model_saving_test(model, tmp_path)
-        steps_before = [int(opt.iterations.numpy()) for opt in self.optimizers(restored)]
-        restored.fit(*self.fit_arguments(), batch_size=8, epochs=1, verbose=0)
-        steps_after = [int(opt.iterations.numpy()) for opt in self.optimizers(restored)]
-        assert all(after > before > 0 for before, after in zip(steps_before, steps_after))
-
-    def test_resume_matches_uninterrupted_training(self, tmp_path):
-        """Train 2 epochs straight vs 1 epoch, save, load, 1 more: same weights."""
-        data = self.fit_arguments()
-        keras.utils.set_random_seed(3)
-        straight = self.make_model(seed=3)
-        self.compile_model(straight)
-        straight.fit(*data, batch_size=8, epochs=2, shuffle=False, verbose=0)
-
-        keras.utils.set_random_seed(3)
-        interrupted = self.make_model(seed=3)
-        self.compile_model(interrupted)
-        interrupted.fit(*data, batch_size=8, epochs=1, shuffle=False, verbose=0)
-        path = os.path.join(tmp_path, "halfway.keras")
-        interrupted.save(path)
-        resumed = keras.models.load_model(path)
-        resumed.fit(*data, batch_size=8, epochs=1, shuffle=False, verbose=0)
-        for a, b in zip(weights_of(straight), weights_of(resumed)):
-            np.testing.assert_allclose(a, b, rtol=1e-5, atol=1e-6)
-
-    def test_same_seed_same_run(self):
-        runs = []
-        for _ in range(2):
-            keras.utils.set_random_seed(7)
-            model = self.make_model(seed=11)
-            self.compile_model(model)
-            history = model.fit(*self.fit_arguments(), batch_size=8, epochs=1, shuffle=False, verbose=0)
-            runs.append((history.history, self.outputs(model)))
-        assert runs[0][0] == runs[1][0]
-        np.testing.assert_array_equal(runs[0][1], runs[1][1])
-
-    def test_different_seeds_differ(self):
-        a, b = self.make_model(seed=1), self.make_model(seed=2)
-        if not isinstance(a, SamplesFromPrior):
-            pytest.skip("no prior to sample from")
-        latent = self.fixed_latent_points(a)
-        assert not np.array_equal(a.sample_latent(4), b.sample_latent(4))
-        assert a.generate(latent_points=latent).shape == (4,) + a.image_shape
-
-    def test_latent_size_mismatch(self):
-        model = self.make_model()
-        if isinstance(model, SamplesFromPrior):
-            with pytest.raises(ValueError, match=rf"\(n, {model.latent_dim}\)"):
-                model.generate(latent_points=np.zeros((2, model.latent_dim + 1), "float32"))
-        if isinstance(model, Encodes):
-            with pytest.raises(ValueError, match=rf"\(n, {model.latent_dim}\)"):
-                model.decode(np.zeros((2, model.latent_dim + 1), "float32"))
-
-    def test_compile_without_arguments_builds_every_player(self):
-        model = self.make_model()
-        model.compile()
-        for name, optimizer in model.players().items():
-            assert optimizer.built, name
-            assert int(optimizer.iterations.numpy()) == 0
-
-    def test_bad_images_get_clear_errors(self):
-        model = self.make_model()
-        self.compile_model(model)
-        good = self.training_data()
-        extra = self.extra_fit_arguments(len(good))
-        with pytest.raises(ValueError, match="rank-3"):
-            model.fit(good[..., 0], *extra, batch_size=8, verbose=0)
-        with pytest.raises(ValueError, match="integer dtype"):
-            model.fit(np.zeros(good.shape, "uint8"), *extra, batch_size=8, verbose=0)
-        with pytest.raises(ValueError, match="Channel mismatch"):
-            model.fit(np.concatenate([good, good], axis=-1), *extra, batch_size=8, verbose=0)
-        with pytest.raises(ValueError, match="size mismatch"):
-            model.fit(good[:, :-4, :-4], *extra, batch_size=8, verbose=0)
-        bad = good.copy()
-        bad[0, 0, 0, 0] = np.nan
-        with pytest.raises(ValueError, match="NaN"):
-            model.fit(bad, *extra, batch_size=8, verbose=0)
-        with pytest.raises(ValueError, match="empty"):
-            model.fit(good[:0], *extra, batch_size=8, verbose=0)
-        with pytest.raises(ValueError, match="data_scale"):
-            model.fit(good * 255.0 + 2.0, *extra, batch_size=8, verbose=0)

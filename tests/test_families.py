@@ -1,9 +1,35 @@
-"""Registry-wide checks: every family in `keras_gen.families` gets them without writing a test.
+"""The family contract: what every family must do, checked for each entry of `keras_gen.families`.
 
-A new family joins by its registry entry alone; these tests then build it,
-train one step, save and reload it, and train it through `keras-gen train`.
+A family joins by its registry entry alone; every test here then runs on it, on
+a tiny model of its builder (`tiny_model`), and on the `VARIANTS` (options that
+take a family's train step down another path than its defaults). Every family:
+
+- has a consistent entry: a `GenerativeModel` with `for_images`, a documented
+  class, the capability behind each snapshot grid, its docs page and HyperModel;
+- builds compiled, with every player's optimizer built at 0 iterations;
+- trains one step: every player's optimizer steps and every one of its
+  weights changes (but those the loss cannot see, `blind_to_one_step`), and
+  no two players share a variable (each player's weights change in its own
+  update);
+- saves and loads: the same class, capabilities, settings, sub-network layers,
+  optimizer state and outputs (samples from fixed latent points,
+  reconstructions, completions, translations in every direction);
+- resumes: trained one epoch, saved, loaded and trained one more, it ends with
+  the weights of two epochs straight, and its optimizers count on;
+- repeats: the same seeds give the same losses and outputs; other seeds draw
+  other latent points; latent points of the wrong size are a clear error;
+- refuses bad batches (rank, dtype, channels, size, NaN, empty, scale, labels,
+  batch kind) with a clear ValueError before any weight changes;
+- trains through `keras-gen train NAME`, its step traced as `fit` traces it for
+  users (the other tests run eagerly, `tests/conftest.py`), and writes its
+  model, checkpoint state and snapshot grids.
+
+A family's own file (`tests/models/test_<family>.py`) checks only what is its
+own: its losses against independent math, its networks, its options and their
+errors. Bad input is also fuzzed for every family in `tests/test_fuzzing.py`.
 """
 
+import inspect
 import json
 import os
 import subprocess
@@ -15,7 +41,7 @@ import pytest
 import tensorflow as tf
 
 import keras_gen
-from keras_gen import cli, families
+from keras_gen import cli, families, recipes
 from keras_gen.models import (
     Completes,
     Encodes,
@@ -42,12 +68,35 @@ def tiny_builder_arguments(family):
 TINY_CLASSES = 3
 
 
-def tiny_model(name, seed=0):
-    family = families.get(name)
+def tiny_content_network():
+    """A small fixed feature network for SRGAN's content loss (a trained one takes a minute)."""
+    inputs = keras.Input((8, 8, 1))
+    features = keras.layers.Conv2D(3, 3, padding="same", name="features")(inputs)
+    return keras.Model(inputs, keras.layers.Flatten()(features), name="content_network")
+
+
+# Options that send a family's train step down another path than its defaults: `{case: (family, options)}`.
+VARIANTS = {
+    "vae+discretized_logistic": ("vae", lambda: {"reconstruction": "discretized_logistic"}),
+    "pixelcnn+logistic_mixture": ("pixelcnn", lambda: {"output": "logistic_mixture", "num_mixtures": 3}),
+    "gated_pixelcnn+num_classes": ("gated_pixelcnn", lambda: {"output": "categorical", "num_classes": TINY_CLASSES}),
+    "srgan+content_network": ("srgan", lambda: {"content_network": tiny_content_network()}),
+}
+CASES = [*NAMES, *VARIANTS]
+
+
+def tiny_model(name, seed=0, compile=True):
+    """A tiny model of the family `name`, or of the variant `name` of `VARIANTS`, for 8x8x1 images."""
+    family_name, options = VARIANTS.get(name, (name, dict))
+    family = families.get(family_name)
     arguments = tiny_builder_arguments(family)
     if family.batch_kind == "images_labels":
         arguments["num_classes"] = TINY_CLASSES
-    return family.build((8, 8, 1), seed=seed, **arguments)
+    return family.build((8, 8, 1), seed=seed, compile=compile, **{**arguments, **options()})
+
+
+def model_class_of(case):
+    return families.get(VARIANTS.get(case, (case,))[0]).model_class()
 
 
 def images_for(model, count=8, seed=0):
@@ -58,17 +107,16 @@ def images_for(model, count=8, seed=0):
 
 
 def fit_data(model, images):
-    """`fit` arguments for the family's batch kind: `(images,)`, `(images, labels)`, `(inputs, targets)`
-    made by the family's paired task, or `(images_a, images_b)`."""
-    if model.batch_kind == "images_labels":
-        return images, np.arange(len(images), dtype="int32") % model.num_classes
-    if model.batch_kind == "pairs":
-        task = families.family_of(model).data_options["task"]
-        return keras_gen.data.make_pairs(images, task, scale=model.data_scale, **model.data_options())
-    if model.batch_kind == "unpaired":
-        return images, images[::-1].copy()
-    assert model.batch_kind == "images", f"add the {model.batch_kind} batch kind to these tests"
-    return (images,)
+    """`fit` arguments for the family's batch kind (`keras_gen.data.batch_arrays`): `(images,)`,
+    `(images, labels)`, `(inputs, targets)` made by the family's paired task, or `(images_a, images_b)`."""
+    return keras_gen.data.batch_arrays(
+        model.batch_kind,
+        images,
+        labels=np.arange(len(images), dtype="int32") % (model.num_classes or 1),
+        other_domain=images[::-1].copy(),
+        scale=model.data_scale,
+        **recipes.task_options(model),
+    )
 
 
 def first_input(x):
@@ -78,6 +126,89 @@ def first_input(x):
 
 def with_first_input(x, images):
     return (images, *x[1:]) if isinstance(x, tuple) else images
+
+
+def contract_data(model):
+    """`fit_data` of 8 images; a family that learns from unlabelled images gets half of them unlabelled (-1)."""
+    data = fit_data(model, images_for(model))
+    if model.accepts_unlabelled:
+        images, labels = data
+        data = images, np.where(np.arange(len(labels)) % 2 == 0, -1, labels).astype("int32")
+    return data
+
+
+def outputs(model):
+    """What the model makes from fixed inputs, by every capability it has: `{what: images}`."""
+    images = images_for(model, 3, seed=1)
+    labels = np.arange(3, dtype="int32") % model.num_classes if model.label_conditional else None
+    made = {}
+    if isinstance(model, SamplesFromPrior):
+        latent = np.random.default_rng(1).standard_normal((3, model.latent_dim)).astype("float32")
+        made["samples"] = model.generate(latent_points=latent)
+    if isinstance(model, Encodes):
+        made["reconstructions"] = model.reconstruct(images, labels=labels)
+    if isinstance(model, Completes):
+        # The last row only: sampling runs pixel by pixel, and one row exercises it.
+        made["completions"] = model.complete(images, known_rows=7, labels=labels, seed=0)
+    if isinstance(model, Translates):
+        inputs = first_input(fit_data(model, images)[0])
+        made["translations"] = model.translate(inputs)
+        if "direction" in inspect.signature(model.translate).parameters:
+            made["translations_back"] = model.translate(inputs, direction="b_to_a")
+    assert made, f"{type(model).__name__} makes nothing these tests know how to compare"
+    return made
+
+
+def assert_makes(model, expected):
+    """`model` makes exactly the `expected` outputs (an `outputs` dict of another model)."""
+    made = outputs(model)
+    assert list(made) == list(expected)
+    for what, images in made.items():
+        np.testing.assert_array_equal(images, expected[what], err_msg=what)
+
+
+def weights_of_player(model, player):
+    return [np.array(keras.ops.convert_to_numpy(v)) for v in model.optimizer_variables(player)]
+
+
+def blind_to_one_step(model):
+    """Weights a step cannot move: under the Wasserstein loss (a difference of mean scores) the critic's output
+    bias cancels out."""
+    return {"logit/bias"} if getattr(model, "loss_name", None) == "wasserstein" else set()
+
+
+def iterations(model):
+    return [int(optimizer.iterations.numpy()) for optimizer in model.players().values()]
+
+
+def optimizer_state(optimizer):
+    """The optimizer's variables (iterations, moments) as numpy arrays."""
+    return [np.array(keras.ops.convert_to_numpy(v)) for v in optimizer.variables]
+
+
+def settings(config):
+    """A model config without its sub-networks (whose layer auto-names vary)."""
+    return {key: value for key, value in config.items() if not isinstance(value, dict)}
+
+
+def assert_round_trip(model, restored):
+    """`restored`, loaded from `model`'s `.keras` file, is the same model in every respect we can see.
+
+    Returns `outputs(model)`: drawing them may advance the models' seed generators.
+    """
+    assert type(restored) is type(model) and capabilities(restored) == capabilities(model)
+    assert settings(restored.get_config()) == settings(model.get_config())
+    for network, restored_network in zip(model._flatten_layers(False), restored._flatten_layers(False)):
+        if isinstance(network, keras.Model):
+            assert [type(x).__name__ for x in network.layers] == [type(x).__name__ for x in restored_network.layers]
+    for name, optimizer in model.players().items():
+        state, restored_state = optimizer_state(optimizer), optimizer_state(restored.players()[name])
+        assert len(state) == len(restored_state) > 1, name
+        for a, b in zip(state, restored_state):
+            np.testing.assert_array_equal(a, b, err_msg=name)
+    made = outputs(model)
+    assert_makes(restored, made)
+    return made
 
 
 def test_registry_lists_the_first_families():
@@ -100,53 +231,92 @@ def test_entry_is_consistent(name):
     assert families.family_of(tiny_model(name)) is family
 
 
-@pytest.mark.graph  # every family's train step traced once, as fit does for users
-@pytest.mark.parametrize("name", NAMES)
-def test_one_step_updates_every_player_and_round_trips(name, tmp_path):
-    keras.utils.set_random_seed(0)
-    model = tiny_model(name)
+@pytest.mark.parametrize("case", CASES)
+def test_one_step_per_player_round_trip_resume_and_same_seeds(case, tmp_path):
+    def fresh():
+        keras.utils.set_random_seed(3)
+        return tiny_model(case, seed=3)
+
+    def fit(model, epochs=1):
+        return model.fit(*contract_data(model), batch_size=8, epochs=epochs, shuffle=False, verbose=0).history
+
+    # Built compiled; one step updates every player, each its own variables.
+    model = fresh()
     for optimizer in model.players().values():
         assert optimizer.built and int(optimizer.iterations.numpy()) == 0
+    owned = [id(v) for player in model.optimizer_names for v in model.optimizer_variables(player)]
+    assert len(owned) == len(set(owned)), "two players update the same variable"
     before = {player: weights_of_player(model, player) for player in model.optimizer_names}
-    model.fit(*fit_data(model, images_for(model)), batch_size=8, epochs=1, verbose=0)
+    first_run = fit(model)
     for player, weights in before.items():
         assert int(model.players()[player].iterations.numpy()) >= 1, player
-        assert changed(weights, weights_of_player(model, player)) > 0, player
-    path = tmp_path / f"{name}.keras"
+        after = weights_of_player(model, player)
+        assert changed(weights, after) > 0, player
+        unchanged = {variable.path for variable, old, new in zip(model.optimizer_variables(player), weights, after)
+                     if np.array_equal(old, new)}
+        assert unchanged <= blind_to_one_step(model), (player, unchanged)
+    # Saved and loaded: the same model.
+    path = tmp_path / "model.keras"
     model.save(path)
-    restored = keras.saving.load_model(path)
-    assert type(restored) is type(model) and capabilities(restored) == capabilities(model)
-    np.testing.assert_array_equal(outputs(model), outputs(restored))
+    made = assert_round_trip(model, keras.saving.load_model(path))
+    # The same seeds: the same run.
+    repeated = fresh()
+    assert fit(repeated) == first_run
+    assert_makes(repeated, made)
+    # Resumed from the file: as if never interrupted, and the optimizers count on.
+    straight = fresh()
+    fit(straight, epochs=2)
+    resumed = keras.saving.load_model(path)
+    steps_before = iterations(resumed)
+    fit(resumed)
+    assert all(after > before > 0 for before, after in zip(steps_before, iterations(resumed)))
+    for a, b in zip(weights_of(straight), weights_of(resumed)):
+        np.testing.assert_allclose(a, b, rtol=1e-5, atol=1e-6)
 
 
-def weights_of_player(model, player):
-    return [np.array(keras.ops.convert_to_numpy(v)) for v in model.optimizer_variables(player)]
-
-
-def outputs(model):
+@pytest.mark.parametrize("case", [case for case in CASES if issubclass(model_class_of(case), (SamplesFromPrior, Encodes))])
+def test_seeds_choose_the_latent_draws_and_latent_sizes_are_checked(case):
+    model = tiny_model(case, seed=1, compile=False)
+    wrong = np.zeros((2, model.latent_dim + 1), "float32")
     if isinstance(model, SamplesFromPrior):
-        latent = np.random.default_rng(1).standard_normal((3, model.latent_dim)).astype("float32")
-        return model.generate(latent_points=latent)
-    if isinstance(model, Completes):
-        return model.complete(images_for(model, 3, seed=1), known_rows=4, seed=0)
-    if isinstance(model, Translates):
-        inputs = first_input(fit_data(model, images_for(model, 3, seed=1))[0])
-        return model.translate(inputs)
-    return model.reconstruct(images_for(model, 3, seed=1))
+        other = tiny_model(case, seed=2, compile=False)
+        assert not np.array_equal(model.sample_latent(4), other.sample_latent(4))
+        latent = np.random.default_rng(1).standard_normal((4, model.latent_dim)).astype("float32")
+        assert model.generate(latent_points=latent).shape == (4, *model.image_shape)
+        with pytest.raises(ValueError, match=rf"\(n, {model.latent_dim}\)"):
+            model.generate(latent_points=wrong)
+    if isinstance(model, Encodes):
+        with pytest.raises(ValueError, match=rf"\(n, {model.latent_dim}\)"):
+            model.decode(wrong)
 
 
-@pytest.mark.parametrize("name", NAMES)
-def test_bad_batches_get_clear_errors_before_any_update(name):
-    model = tiny_model(name)
+@pytest.mark.parametrize("case", CASES)
+def test_bad_batches_get_clear_errors_before_any_update(case):
+    model = tiny_model(case)
     start = weights_of(model)
-    x, *labels = fit_data(model, images_for(model))
+    x, *labels = contract_data(model)
     good = first_input(x)
+
+    def fit_with(images, *others, **kwargs):
+        model.fit(with_first_input(x, images), *(labels if not others else others), batch_size=8, verbose=0, **kwargs)
+
+    with pytest.raises(ValueError, match="rank-3"):
+        fit_with(good[..., 0])
+    with pytest.raises(ValueError, match="integer dtype"):
+        fit_with(np.zeros(good.shape, "uint8"))
     with pytest.raises(ValueError, match="Channel mismatch"):
-        model.fit(with_first_input(x, np.concatenate([good, good], axis=-1)), *labels, batch_size=8, verbose=0)
+        fit_with(np.concatenate([good, good], axis=-1))
+    with pytest.raises(ValueError, match="size mismatch"):
+        fit_with(good[:, :-1, :-1])
+    with pytest.raises(ValueError, match="empty"):
+        empty = tuple(part[:0] for part in x) if isinstance(x, tuple) else x[:0]
+        model.fit(empty, *(part[:0] for part in labels), batch_size=8, verbose=0)
     with pytest.raises(ValueError, match="data_scale"):
-        model.fit(with_first_input(x, good * 255.0 + 2.0), *labels, batch_size=8, verbose=0)
+        fit_with(good * 255.0 + 2.0)
     poisoned = good.copy()
     poisoned[3, 0, 0, 0] = np.nan
+    with pytest.raises(ValueError, match="NaN"):
+        fit_with(poisoned)
     pipeline = tf.data.Dataset.from_tensor_slices((with_first_input(x, poisoned), *labels)).batch(8)
     with pytest.raises(ValueError, match=r"NaN or infinite values.*epoch 1, batch 1"):
         model.fit(pipeline, verbose=0)
@@ -163,7 +333,7 @@ def test_bad_batches_get_clear_errors_before_any_update(name):
     assert changed(start, weights_of(model)) == 0
 
 
-@pytest.mark.graph  # many steps or a compiled loop: tracing pays off
+@pytest.mark.graph  # every family's train step traced once, as fit does for users
 @pytest.mark.parametrize("name", NAMES)
 def test_keras_gen_train_runs_every_family(name, tmp_path):
     family = families.get(name)

@@ -1,31 +1,29 @@
-"""Shared fixtures of the evaluation tests: one fast feature network per test session.
+"""Shared fixtures of the evaluation tests: one fast feature network per test run.
 
 The published feature networks train for a minute; tests use `TEST_RECIPE` (a
-subset of Fashion-MNIST, two epochs, a few seconds) cached in a temporary
-directory that lives for the whole session.
+subset of Fashion-MNIST, two epochs, a few seconds), trained once per test run
+and shared by its workers (`shared_domain_classifier` in tests/conftest.py).
 """
 
 import numpy as np
 import pytest
 
 from keras_gen import data
-from keras_gen.evaluation import ClassifierRecipe, domain_classifier
+from keras_gen.evaluation import ClassifierRecipe
 
 TEST_RECIPE = ClassifierRecipe(epochs=2, train_limit=10000)
 
 
 @pytest.fixture(scope="session")
-def feature_cache_dir(tmp_path_factory):
-    """A session-wide cache directory, so each recipe trains once per test run."""
-    return str(tmp_path_factory.mktemp("feature_networks"))
+def feature_cache_dir(run_cache_dir):
+    """The cache directory of `fashion_extractor`, shared by every worker of the test run."""
+    return str(run_cache_dir / TEST_RECIPE.cache_stem("fashion_mnist"))
 
 
 @pytest.fixture(scope="session")
-def fashion_extractor(feature_cache_dir):
-    """The Fashion-MNIST domain classifier trained with the fast test recipe."""
-    return domain_classifier(
-        "fashion_mnist", cache_dir=feature_cache_dir, recipe=TEST_RECIPE, verbose=0
-    )
+def fashion_extractor(shared_domain_classifier):
+    """The Fashion-MNIST domain classifier of the fast test recipe, trained once per test run."""
+    return shared_domain_classifier("fashion_mnist", TEST_RECIPE)
 
 
 @pytest.fixture(scope="session")

@@ -144,3 +144,14 @@ class TestDenoisingAutoencoder(TestAutoencoder):
             self.make_model(noise="masking", noise_rate=1.5)
         with pytest.raises(ValueError, match="noise_stddev"):
             self.make_model(noise_stddev=0)
+
+
+def test_encoder_and_decoder_must_fit_together():
+    from keras_gen import networks
+
+    encoder = networks.conv_encoder((28, 28, 1), 4, 4, 8, variational=False)
+    with pytest.raises(ValueError, match=r"Code size mismatch: the encoder gives 4-d codes but the decoder takes codes"):
+        Autoencoder(encoder, networks.conv_decoder((28, 28, 1), 5, 4, 8))
+    with pytest.raises(ValueError, match=r"decoder outputs shape \(32, 32, 1\) but the encoder takes images of shape"):
+        Autoencoder(encoder, networks.conv_decoder((32, 32, 1), 4, 4, 8))
+    assert Autoencoder(encoder, networks.conv_decoder((28, 28, 1), 4, 4, 8)).latent_dim == 4

@@ -1,7 +1,6 @@
 """PixelCNN, Gated PixelCNN and PixelRNN: causal dependencies, exact likelihoods, sampling, completion."""
 
 import math
-from typing import ClassVar
 
 import keras
 import numpy as np
@@ -19,7 +18,7 @@ from keras_gen.models import (
     capabilities,
 )
 from keras_gen.models.autoregressive.pixelcnn import parameters_per_sub_pixel
-from tests.test_case import GenerativeModelTestCase, changed, weights_of
+from tests.test_case import changed, weights_of
 
 SHAPE = (8, 8, 1)
 
@@ -34,45 +33,6 @@ def striped_images(count=32):
     images = np.zeros((count, *SHAPE), "float32")
     images[:, ::2] = 1.0
     return images
-
-
-# --- the shared checks of every family ------------------------------------------------
-class AutoregressiveTestCase(GenerativeModelTestCase):
-    model_class = PixelCNN
-    options: ClassVar[dict] = {}
-
-    def make_model(self, seed=0):
-        return self.model_class.for_images(SHAPE, filters=8, num_layers=2, seed=seed, **self.options)
-
-    def compile_model(self, model):
-        model.compile()
-
-    def training_data(self):
-        return grid_images()
-
-    def outputs(self, model):
-        labels = None if not model.label_conditional else [0, 1]
-        return model.complete(self.training_data()[:2], known_rows=5, labels=labels, seed=3)
-
-
-class TestPixelCNN(AutoregressiveTestCase):
-    pass
-
-
-class TestPixelCNNMixture(AutoregressiveTestCase):
-    options: ClassVar[dict] = {"output": "logistic_mixture", "num_mixtures": 3}
-
-
-class TestConditionalGatedPixelCNN(AutoregressiveTestCase):
-    model_class = GatedPixelCNN
-    options: ClassVar[dict] = {"num_classes": 3}
-
-    def extra_fit_arguments(self, count):
-        return (np.arange(count, dtype="int32") % 3,)
-
-
-class TestPixelRNN(AutoregressiveTestCase):
-    model_class = PixelRNN
 
 
 # --- the dependencies are causal ----------------------------------------------------------

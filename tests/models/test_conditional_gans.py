@@ -169,10 +169,6 @@ class TestInfoGAN(GenerativeModelTestCase):
     def training_data(self):
         return _images()
 
-    def outputs(self, model):
-        codes = model.codes_for(categorical=[0, 1, 2, 1], continuous=np.full((4, 2), 0.5))
-        return model.generate(latent_points=self.fixed_latent_points(model), codes=codes)
-
     def test_each_player_updates_only_its_own_network(self):
         model = self.make_model()
         model.compile()

@@ -340,3 +340,11 @@ def test_label_planes_must_be_a_count(value):
         _small(label_planes=value)
     with pytest.raises(ValueError, match="label_planes needs num_classes"):
         keras_gen.networks.conv_decoder((28, 28, 1), 3, 4, label_planes=2)
+
+
+def test_conditional_networks_must_agree_on_the_latent_size():
+    encoder = keras_gen.networks.conv_encoder((28, 28, 1), 3, 4, num_classes=4)
+    with pytest.raises(ValueError, match=r"Latent size mismatch: the encoder gives 3-d latent points"):
+        ConditionalVAE(encoder, keras_gen.networks.conv_decoder((28, 28, 1), 5, 4, num_classes=4), num_classes=4)
+    with pytest.raises(ValueError, match=r"conditional decoder takes two inputs \[latent points, labels\]"):
+        ConditionalVAE(encoder, keras_gen.networks.conv_decoder((28, 28, 1), 3, 4), num_classes=4)

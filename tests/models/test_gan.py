@@ -24,9 +24,6 @@ class TestDCGAN(GenerativeModelTestCase):
     def training_data(self):
         return np.random.default_rng(0).uniform(-1, 1, (16, 28, 28, 1)).astype("float32")
 
-    def optimizers(self, model):
-        return [model.d_optimizer, model.g_optimizer]
-
     @pytest.mark.parametrize("shape", [(28, 28, 1), (32, 32, 3), (64, 64, 3), (8, 8, 1)])
     def test_builds_for_image_shapes(self, shape):
         gan = DCGAN.for_images(shape, latent_dim=8, width=4, seed=0)

@@ -5,6 +5,8 @@ import os
 import keras
 import numpy as np
 
+import keras_gen.models  # noqa: F401  (registers the model classes that load_model looks up)
+
 DATA = os.path.join(os.path.dirname(__file__), "data")
 
 

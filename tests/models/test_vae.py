@@ -119,7 +119,7 @@ class TestVAE(GenerativeModelTestCase):
 
 
 class TestDiscretizedVAE(GenerativeModelTestCase):
-    """The VAE with a discretized logistic decoder: the same checks as every family."""
+    """The VAE with a discretized logistic decoder (the family contract runs on it as a variant)."""
 
     def make_model(self, seed=0):
         return VAE.for_images((8, 8, 1), latent_dim=2, width=4, hidden_units=8,
@@ -177,3 +177,16 @@ def test_discretized_decoder_needs_8_bit_images():
         vae.fit(dequantized, verbose=0)
     with pytest.raises(ValueError, match="Unknown reconstruction"):
         keras_gen.models.Autoencoder.for_images((8, 8, 1), reconstruction="discretized_logistic")
+
+
+def test_encoder_and_decoder_checks_are_shared_by_the_autoencoders():
+    from keras_gen.models.autoencoders.encoder_decoder import check_encoder_decoder
+
+    encoder = keras_gen.networks.conv_encoder((28, 28, 1), latent_dim=5, width=4)
+    decoder = keras_gen.networks.conv_decoder((28, 28, 1), latent_dim=5, width=4)
+    assert check_encoder_decoder(encoder, decoder, variational=True) == (5, (28, 28, 1))
+    assert VAE(encoder, decoder).latent_dim == 5
+    with pytest.raises(ValueError, match=r"decoder outputs shape \(32, 32, 1\)"):
+        VAE(encoder, keras_gen.networks.conv_decoder((32, 32, 1), latent_dim=5, width=4))
+    with pytest.raises(ValueError, match="one code"):  # an autoencoder takes no [mean, log_var] encoder
+        check_encoder_decoder(encoder, decoder, variational=False)

@@ -1,4 +1,4 @@
-"""The shared base of the HyperModel tests, as `tests/test_case.py` is for models.
+"""The shared base of the HyperModel tests: what every family's HyperModel must do.
 
 Every family's HyperModel test class derives from `HyperModelTestCase` and gets
 the same guarantees checked: the space is declared without building a model,
