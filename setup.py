@@ -25,7 +25,7 @@ setup(
         "scikit-image>=0.21",  # SSIM of super-resolution, bundled colour photographs (sample_patches)
     ],
     extras_require={
-        "test": ["pytest>=7", "pytest-xdist>=3", "ruff>=0.4", "hypothesis>=6"],
+        "test": ["pytest>=7", "pytest-xdist>=3.2", "ruff>=0.4", "hypothesis>=6"],
     },
     entry_points={"console_scripts": ["keras-gen=keras_gen.cli:main"]},
 )

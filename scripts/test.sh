@@ -1,10 +1,11 @@
 #!/usr/bin/env bash
 # Sets up the machine (scripts/setup.sh), then runs the test suite, one pytest
-# worker per CPU core (pytest-xdist). Slow tests are skipped (pytest.ini); run
+# worker per CPU core (pytest-xdist; an idle worker takes tests queued for the
+# other, so a long test near the end does not leave a core idle). Slow tests are skipped (pytest.ini); run
 # them with `bash scripts/test.sh -m slow`. Extra arguments go to pytest.
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 source scripts/setup.sh
 
 export TF_CPP_MIN_LOG_LEVEL=${TF_CPP_MIN_LOG_LEVEL:-3}
-.venv/bin/python -m pytest -q -p no:cacheprovider -n auto --durations=15 "$@"
+.venv/bin/python -m pytest -q -p no:cacheprovider -n auto --dist worksteal --durations=15 "$@"
