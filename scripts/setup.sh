@@ -51,10 +51,11 @@ fi
 
 # 2. keras_gen, editable, with the test extras (pytest, ruff). uv installs the same
 #    packages from the same index as pip, in about a fifth of the time (TensorFlow's
-#    wheel dominates: ~20 s against ~100 s on 2 cores); pip does it where uv is not to be had.
+#    wheel dominates); pip does it where uv is not to be had. --compile-bytecode as pip
+#    does: without it every fresh process of the tests compiled TensorFlow's modules again.
 say "installing keras_gen and its dependencies into .venv (uv pip install -e .[test])"
 if ! { .venv/bin/python -m pip install --quiet --disable-pip-version-check uv &&
-       .venv/bin/uv pip install --quiet --python .venv/bin/python -e ".[test]"; }; then
+       .venv/bin/uv pip install --quiet --compile-bytecode --python .venv/bin/python -e ".[test]"; }; then
     say "uv failed; installing with pip instead"
     .venv/bin/python -m pip install --quiet --disable-pip-version-check -e ".[test]"
 fi
