@@ -21,6 +21,7 @@ import numpy as np
 from keras import ops
 
 from keras_gen.networks.stages import check_count
+from keras_gen.training import replica_seed
 
 
 def _batched(function, arrays, batch_size):
@@ -133,7 +134,7 @@ class SamplesFromPrior(Generates):
         class-conditional prior p(z | y) needs `labels`, one per point).
         `temperature` scales the standard-normal noise before that (1: the prior).
         """
-        noise = keras.random.normal((num_points, self.latent_dim), seed=self.seed_generator)
+        noise = keras.random.normal((num_points, self.latent_dim), seed=replica_seed(self.seed_generator))
         if temperature != 1.0:
             noise = noise * temperature
         return noise if labels is None else self.prior_points(noise, labels)

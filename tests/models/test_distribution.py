@@ -1,30 +1,94 @@
-"""The train steps under tf.distribute and mixed precision."""
+"""The train steps under tf.distribute and mixed precision.
 
-import json
-import os
-import subprocess
-import sys
+The distributed cases run in fresh processes (two logical CPUs must be set
+before TensorFlow starts): by default one MirroredStrategy process, shared by
+two tests, and one two-worker MultiWorkerMirroredStrategy pair; `-m distributed`
+adds one process with the "replicas change nothing but speed" cases and one
+family per batch kind.
+"""
 
 import keras
 import numpy as np
+import pytest
 
 import keras_gen
+from tests.models.distributed_helpers import run_script, run_workers
 
 
-def test_mirrored_strategy_matches_single_device():
-    """Losses are averaged over the global batch: two replicas report what one does."""
-    script = os.path.join(os.path.dirname(__file__), "distributed_script.py")
-    root = os.path.dirname(os.path.dirname(os.path.dirname(__file__)))
-    env = {**os.environ, "PYTHONPATH": root + os.pathsep + os.environ.get("PYTHONPATH", "")}
-    out = subprocess.run([sys.executable, script], check=False, capture_output=True, text=True, env=env, timeout=300)
-    assert out.returncode == 0, out.stderr[-3000:]
-    result = json.loads(out.stdout.strip().splitlines()[-1])
-    assert result["replicas"] == 2
-    # Wrong replica scaling would be off by a factor of 2. The small remaining
-    # difference comes from each replica drawing its own half-batch of latent points.
-    for key in ("d_loss", "g_loss"):
-        np.testing.assert_allclose(result["mirrored"][key], result["single"][key], rtol=2e-3)
-        assert np.isfinite(result["fit"][key])
+@pytest.fixture(scope="module")
+def mirrored():
+    """One run of distributed_script.py (a DCGAN on two replicas), shared by the tests that read it."""
+    return run_script("distributed_script.py", timeout=300)
+
+
+def test_mirrored_strategy_matches_single_device(mirrored):
+    """Losses are averaged over the global batch: two replicas report what one device does.
+
+    The one-device run draws its noise as the two replicas do, so any difference
+    would be the replicas' scaling (a factor of 2) or a split of the batch.
+    """
+    assert mirrored["replicas"] == 2
+    for key in ("d_loss", "g_loss", "real_score", "fake_score"):
+        np.testing.assert_allclose(mirrored["mirrored"][key], mirrored["single"][key], rtol=1e-5)
+        assert np.isfinite(mirrored["fit"][key])
+    assert mirrored["copies_disagree"] == []
+
+
+def test_replicas_draw_their_own_noise(mirrored):
+    """Each replica draws its own latent points (`replica_seed`), the same in every run."""
+    own, shared = (np.array(mirrored[key]) for key in ("own_halves", "shared_halves"))
+    assert own.shape == (2, 4, 8) and not np.allclose(own[0], own[1])
+    # The defect replica_seed fixes: the mirrored seed state gives every replica the same numbers.
+    np.testing.assert_array_equal(shared[0], shared[1])
+    assert mirrored["same_weights"]
+
+
+def test_multi_worker_mirrored_strategy_trains_on_two_workers(tmp_path):
+    """Two worker processes on 127.0.0.1 train one DCGAN: same weights on both, each its own noise."""
+    workers = run_workers("multi_worker_distributed_script.py", 2, tmp_path, timeout=240)
+    for index, (returncode, _, err) in enumerate(workers):
+        assert returncode == 0, f"worker {index}: {err}"
+    results = [result for _, result, _ in workers]
+    assert [result["worker"] for result in results] == [0, 1]
+    assert all(result["replicas"] == 2 and result["steps"] == 2 for result in results)
+    assert all(np.isfinite(list(result["losses"].values())).all() for result in results)
+    np.testing.assert_allclose(results[0]["weight_sums"], results[1]["weight_sums"], rtol=1e-6, atol=1e-6)
+    assert not np.allclose(results[0]["latent"], results[1]["latent"])
+
+
+@pytest.fixture(scope="module")
+def cases():
+    """One run of distributed_cases_script.py: every `-m distributed` case in one process."""
+    return run_script("distributed_cases_script.py", timeout=600)
+
+
+@pytest.mark.distributed
+@pytest.mark.parametrize("name", ["dcgan", "wgan_gp", "hinge", "began"])
+def test_replicas_change_nothing_but_speed(cases, name):
+    """Two SGD steps on two replicas move the weights as on one device (same noise, no batch statistics).
+
+    A missing or doubled division by the number of replicas in a loss or
+    penalty changes the update by tens of percent; BEGAN's k_t, computed from
+    one replica's half, would also differ between the replicas' copies.
+    """
+    result = cases[name]
+    assert result["ok"], result.get("error")
+    assert result["same_start"]
+    assert result["update_error"] <= 1e-4 * result["update_size"], result
+    assert result["log_error"] <= 1e-4, result
+    assert result["copies_disagree"] == []
+
+
+@pytest.mark.distributed
+@pytest.mark.parametrize("name", ["images", "images_labels", "pairs", "unpaired"])
+def test_every_batch_kind_trains_under_mirrored_strategy(cases, name):
+    """DCGAN, ConditionalGAN, pix2pix and CycleGAN: two steps update every player, replicas stay in sync."""
+    result = cases[name]
+    assert result["ok"], result.get("error")
+    assert result["batch_kind"] == name
+    assert result["finite"] and result["unchanged_players"] == []
+    assert set(result["steps"]) == {2}
+    assert result["copies_disagree"] == []
 
 
 def test_mixed_precision_training(tmp_path):

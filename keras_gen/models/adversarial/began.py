@@ -6,7 +6,7 @@ from keras import ops
 from keras_gen import losses, networks
 from keras_gen.layers import ReconstructionError
 from keras_gen.models.adversarial.gan import GAN
-from keras_gen.training import unscaled
+from keras_gen.training import synchronized_mean
 
 
 def autoencoder_discriminator(image_shape, hidden_dim=64, width=32, name="discriminator"):
@@ -21,7 +21,8 @@ def autoencoder_discriminator(image_shape, hidden_dim=64, width=32, name="discri
     images = keras.Input(tuple(image_shape), name="image")
     autoencoder = keras.Model(images, decoder(encoder(images)), name="autoencoder")
     inputs = keras.Input(tuple(image_shape), name="image")
-    error = ReconstructionError(name="l1_error")([inputs, autoencoder(inputs)])
+    # The error is the loss itself: float32 under mixed precision.
+    error = ReconstructionError(dtype=networks.float32_pin(), name="l1_error")([inputs, autoencoder(inputs)])
     return keras.Model(inputs, error, name=name)
 
 
@@ -98,8 +99,9 @@ class BEGAN(GAN):
         return [*super().metrics, self.k_tracker, self.convergence_tracker]
 
     def end_of_step(self, discriminator_context, generator_context, update):
-        real_loss = unscaled(ops.mean(discriminator_context.real_logits))
-        fake_loss = unscaled(ops.mean(generator_context.fake_logits))
+        # Means over the global batch, the same on every replica, so every replica's copy of k_t moves alike.
+        real_loss = synchronized_mean(discriminator_context.real_logits)
+        fake_loss = synchronized_mean(generator_context.fake_logits)
         balance = self.gamma * real_loss - fake_loss
         if update:
             self.k_t.assign(ops.clip(self.k_t + self.k_learning_rate * balance, 0.0, 1.0))

@@ -20,7 +20,7 @@ from keras_gen.models.adversarial.update import (
 from keras_gen.models.base import GenerativeModel, primary_input_shape
 from keras_gen.models.capabilities import SamplesFromPrior
 from keras_gen.networks.stages import check_image_shape
-from keras_gen.training import global_batch_mean, input_gradients, unscaled
+from keras_gen.training import global_batch_mean, input_gradients, replica_seed, unscaled
 
 
 @keras.saving.register_keras_serializable(package="keras_gen")
@@ -324,7 +324,7 @@ class GAN(Adversarial, SamplesFromPrior, GenerativeModel):
         latent_points = self.sample_latent(count)
         fake = self.generator(network_inputs(latent_points, fake_conditions), training=update)
         real_targets, fake_targets = discriminator_targets(
-            self.objective, count, self.label_smoothing, self.label_noise, self.seed_generator)
+            self.objective, count, self.label_smoothing, self.label_noise, replica_seed(self.seed_generator))
         judgement = Judgement(
             self.discriminate, real, fake, conditions=self.conditions_of_real(real, conditions, update),
             fake_conditions=self.conditions_of_fakes(latent_points, fake_conditions), real_targets=real_targets,

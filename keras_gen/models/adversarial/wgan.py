@@ -8,7 +8,7 @@ import keras
 
 from keras_gen import losses, networks
 from keras_gen.models.adversarial.gan import GAN, default_width
-from keras_gen.training import input_gradients
+from keras_gen.training import input_gradients, replica_seed
 
 
 def _critic_networks(image_shape, latent_dim, width, layers_per_stage, layer_norm):
@@ -158,7 +158,7 @@ class WGANGP(GAN):
         return ("gradient_penalty", *super().penalty_names())
 
     def discriminator_regularization(self, context, training):
-        interpolates = losses.random_interpolates(context.real, context.fake, self.seed_generator)
+        interpolates = losses.random_interpolates(context.real, context.fake, replica_seed(self.seed_generator))
         gradients = input_gradients(self._scorer(context.conditions, training), interpolates)
         penalty = self.gradient_penalty_weight * losses.gradient_penalty(gradients)
         return {"gradient_penalty": penalty, **super().discriminator_regularization(context, training)}

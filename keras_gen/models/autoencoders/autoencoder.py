@@ -8,7 +8,7 @@ from keras_gen.models.autoencoders.encoder_decoder import check_encoder_decoder
 from keras_gen.models.base import GenerativeModel
 from keras_gen.models.capabilities import Encodes, check_latent_points
 from keras_gen.models.pixel_decoder import PixelDecoder, reconstruction_data_scale
-from keras_gen.training import global_batch_mean, minimize, unscaled
+from keras_gen.training import global_batch_mean, minimize, replica_seed, unscaled
 
 NOISES = ("gaussian", "masking")
 
@@ -186,7 +186,7 @@ class DenoisingAutoencoder(Autoencoder):
                 an integer gives the same noise every call, without touching the
                 model's random state.
         """
-        seed = self.seed_generator if seed is None else seed
+        seed = replica_seed(self.seed_generator) if seed is None else seed
         images = ops.convert_to_tensor(images, self.compute_dtype)
         low, high = self.data_scale
         if self.noise == "gaussian":

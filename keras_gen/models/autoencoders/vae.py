@@ -18,7 +18,7 @@ from keras_gen.models.pixel_decoder import (
     pixel_levels,
     reconstruction_data_scale,
 )
-from keras_gen.training import global_batch_mean, minimize, unscaled
+from keras_gen.training import global_batch_mean, minimize, replica_seed, unscaled
 
 
 @keras.saving.register_keras_serializable(package="keras_gen")
@@ -229,7 +229,7 @@ class VAE(SamplesFromPrior, Encodes, HasLikelihood, PixelDecoder, GenerativeMode
 
     def _negative_elbo(self, images, labels, training):
         mean, log_var = self.encoder(self._inputs(images, labels), training=training)
-        z = reparameterize(mean, log_var, self.seed_generator)
+        z = reparameterize(mean, log_var, replica_seed(self.seed_generator))
         reconstruction_loss = -self.log_px_given_z(images, z, labels, training=training)
         kl_loss = self._kl(mean, log_var, labels)
         loss = global_batch_mean(reconstruction_loss + self.beta * kl_loss)

@@ -12,6 +12,7 @@ from keras_gen.models.capabilities import (
     check_temperature,
     fixed_latent_points,
 )
+from keras_gen.training import replica_seed
 
 
 def _check_code_spec(categorical_codes, continuous_codes):
@@ -150,12 +151,12 @@ class InfoGAN(GAN):
     # --- codes ----------------------------------------------------------------------
     def sample_codes(self, count):
         """Codes from their prior, with the model's seed generator: `(count, code_dim)`."""
-        parts = []
+        parts, seed = [], replica_seed(self.seed_generator)
         for size in self.categorical_codes:
-            values = keras.random.randint((count,), 0, size, seed=self.seed_generator)
+            values = keras.random.randint((count,), 0, size, seed=seed)
             parts.append(ops.one_hot(values, size))
         if self.continuous_codes:
-            parts.append(keras.random.uniform((count, self.continuous_codes), -1.0, 1.0, seed=self.seed_generator))
+            parts.append(keras.random.uniform((count, self.continuous_codes), -1.0, 1.0, seed=seed))
         return ops.concatenate(parts, axis=-1) if len(parts) > 1 else parts[0]
 
     def codes_for(self, categorical=None, continuous=None):
