@@ -4,6 +4,8 @@ Both keep every output at pixel (i, j) a function of the pixels before (i, j)
 in raster order only, like `MaskedConv2D`, and are written with `keras.ops`.
 """
 
+import functools
+
 import keras
 from keras import ops
 
@@ -70,10 +72,12 @@ class GatedPixelCNNBlock(keras.layers.Layer):
         self.kernel_size = int(kernel_size)
         self.first = bool(first)
         half = self.kernel_size // 2
-        self.vertical = keras.layers.Conv2D(2 * self.filters, (half + 1, self.kernel_size), name="vertical")
-        self.vertical_to_horizontal = keras.layers.Conv2D(2 * self.filters, 1, name="vertical_to_horizontal")
-        self.horizontal = keras.layers.Conv2D(2 * self.filters, (1, half + 1), name="horizontal")
-        self.horizontal_out = keras.layers.Conv2D(self.filters, 1, name="horizontal_out")
+        # The inner convolutions compute in the block's own policy, also when a file is loaded under another.
+        conv = functools.partial(keras.layers.Conv2D, dtype=self.dtype_policy)
+        self.vertical = conv(2 * self.filters, (half + 1, self.kernel_size), name="vertical")
+        self.vertical_to_horizontal = conv(2 * self.filters, 1, name="vertical_to_horizontal")
+        self.horizontal = conv(2 * self.filters, (1, half + 1), name="horizontal")
+        self.horizontal_out = conv(self.filters, 1, name="horizontal_out")
 
     def build(self, input_shape):
         vertical_shape, horizontal_shape = input_shape[0], input_shape[1]
@@ -91,9 +95,11 @@ class GatedPixelCNNBlock(keras.layers.Layer):
         self.horizontal_out.build((None, height, width, self.filters))
         self.conditional = len(input_shape) == 3
         if self.conditional:
-            self.condition_vertical = keras.layers.Dense(2 * self.filters, use_bias=False, name="condition_vertical")
+            self.condition_vertical = keras.layers.Dense(
+                2 * self.filters, use_bias=False, dtype=self.dtype_policy, name="condition_vertical"
+            )
             self.condition_horizontal = keras.layers.Dense(
-                2 * self.filters, use_bias=False, name="condition_horizontal"
+                2 * self.filters, use_bias=False, dtype=self.dtype_policy, name="condition_horizontal"
             )
             self.condition_vertical.build(input_shape[2])
             self.condition_horizontal.build(input_shape[2])
@@ -165,9 +171,12 @@ class RowLSTM(keras.layers.Layer):
         self.units = int(units)
         self.kernel_size = int(kernel_size)
         self.state_kernel_size = int(state_kernel_size)
-        self.input_to_state = MaskedConv2D(4 * self.units, (1, self.kernel_size), mask_type="B", name="input_to_state")
+        self.input_to_state = MaskedConv2D(
+            4 * self.units, (1, self.kernel_size), mask_type="B", dtype=self.dtype_policy, name="input_to_state"
+        )
         self.state_to_state = keras.layers.Conv1D(
-            4 * self.units, self.state_kernel_size, padding="same", use_bias=False, name="state_to_state"
+            4 * self.units, self.state_kernel_size, padding="same", use_bias=False, dtype=self.dtype_policy,
+            name="state_to_state",
         )
 
     def build(self, input_shape):
@@ -175,9 +184,10 @@ class RowLSTM(keras.layers.Layer):
         self.state_to_state.build((None, input_shape[2], self.units))
         self.built = True
 
-    def initial_state(self, batch, width, dtype="float32"):
-        """The `(hidden, cell)` state above the first row: zeros of shape `(batch, width, units)`."""
-        zeros = ops.zeros((batch, width, self.units), dtype=dtype)
+    def initial_state(self, batch, width, dtype=None):
+        """The `(hidden, cell)` state above the first row: zeros of shape `(batch, width, units)`, in
+        `dtype` (default: the layer's compute dtype, bfloat16 or float16 under mixed precision)."""
+        zeros = ops.zeros((batch, width, self.units), dtype=dtype or self.compute_dtype)
         return zeros, zeros
 
     def row_step(self, row_gates, hidden, cell):

@@ -26,3 +26,8 @@ class ReconstructionError(keras.layers.Layer):
 
     def compute_output_shape(self, input_shape):
         return (input_shape[0][0], 1)
+
+    def get_config(self):
+        # Written out: Keras derives a config by itself only from plain constructor arguments, and a
+        # builder passes a dtype policy object (`keras_gen.networks.float32_pin`).
+        return super().get_config()

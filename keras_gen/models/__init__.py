@@ -28,6 +28,7 @@ from keras_gen.models.image_to_image import (
     Pix2Pix,
     SRResNet,
 )
+from keras_gen.models.precision import with_precision
 
 __all__ = [
     "ACGAN",
@@ -62,4 +63,5 @@ __all__ = [
     "SemiSupervisedGAN",
     "Translates",
     "capabilities",
+    "with_precision",
 ]

@@ -32,6 +32,7 @@ from keras_gen.networks.image_to_image import (
     unet_generator,
 )
 from keras_gen.networks.mlp import mlp_discriminator, mlp_generator
+from keras_gen.networks.precision import PinnedDTypePolicy, float32_pin, is_pinned
 from keras_gen.networks.stages import (
     check_image_shape,
     check_layers_per_stage,
@@ -41,6 +42,7 @@ from keras_gen.networks.stages import (
 
 __all__ = [
     "LABEL_ENCODINGS",
+    "PinnedDTypePolicy",
     "check_image_shape",
     "check_label_planes",
     "check_layers_per_stage",
@@ -54,7 +56,9 @@ __all__ = [
     "dcgan_networks",
     "dense_block",
     "encode_labels",
+    "float32_pin",
     "gated_pixelcnn_network",
+    "is_pinned",
     "join_label_input",
     "join_label_planes",
     "joint_discriminator",

@@ -4,6 +4,7 @@ import keras
 from keras import layers
 
 from keras_gen.networks.conditioning import check_label_planes, join_label_input, join_label_planes
+from keras_gen.networks.precision import float32_pin
 from keras_gen.networks.stages import check_image_shape, check_layers_per_stage, conv_stage
 
 
@@ -64,9 +65,10 @@ def conv_encoder(
     x, inputs, _ = join_label_input(x, inputs, num_classes, label_encoding)
     x = layers.Dense(hidden_units, activation="relu")(x)
     if not variational:
-        return keras.Model(inputs, layers.Dense(latent_dim, name="code")(x), name=name)
-    mean = layers.Dense(latent_dim, name="mean")(x)
-    log_var = layers.Dense(latent_dim, name="log_var")(x)
+        return keras.Model(inputs, layers.Dense(latent_dim, dtype=float32_pin(), name="code")(x), name=name)
+    # The posterior's parameters feed the KL term: float32 under mixed precision.
+    mean = layers.Dense(latent_dim, dtype=float32_pin(), name="mean")(x)
+    log_var = layers.Dense(latent_dim, dtype=float32_pin(), name="log_var")(x)
     return keras.Model(inputs, [mean, log_var], name=name)
 
 
@@ -123,5 +125,5 @@ def conv_decoder(
         x = join_label_planes(x, label, num_classes, label_planes)
         x = conv_stage(x, filters, layers_per_stage, upsample=True, activation="relu")
     x = join_label_planes(x, label, num_classes, label_planes)
-    outputs = layers.Conv2D(channels, 3, padding="same", activation=output_activation)(x)
+    outputs = layers.Conv2D(channels, 3, padding="same", activation=output_activation, dtype=float32_pin())(x)
     return keras.Model(inputs, outputs, name=name)

@@ -13,6 +13,7 @@ from keras import layers
 from keras_gen.layers.autoregressive import GatedPixelCNNBlock, RowLSTM
 from keras_gen.layers.masked_conv import MaskedConv2D
 from keras_gen.networks.conditioning import check_num_classes, label_input
+from keras_gen.networks.precision import float32_pin
 from keras_gen.networks.stages import check_image_shape
 
 
@@ -44,7 +45,9 @@ def _output_head(features, channels, parameters, filters, color_groups):
     x = layers.ReLU()(features)
     x = MaskedConv2D(filters, 1, mask_type="B", color_groups=color_groups, name="head_hidden")(x)
     x = layers.ReLU()(x)
-    return MaskedConv2D(channels * parameters, 1, mask_type="B", color_groups=color_groups, name="head_out")(x)
+    return MaskedConv2D(
+        channels * parameters, 1, mask_type="B", color_groups=color_groups, dtype=float32_pin(), name="head_out"
+    )(x)
 
 
 def pixelcnn_network(image_shape, parameters=256, filters=64, num_layers=7, kernel_size=3, num_classes=None):

@@ -18,6 +18,7 @@ from keras_gen.networks.conditioning import (
     join_label_planes,
     label_input,
 )
+from keras_gen.networks.precision import float32_pin
 from keras_gen.networks.stages import (
     check_count,
     check_image_shape,
@@ -125,9 +126,8 @@ def dcgan_generator(
             upsample=True, batch_norm=batch_norm, name=f"up_{stage}",
         )
     x = join_label_planes(x, label, num_classes, label_planes)
-    # float32 output keeps images exact under mixed precision.
     outputs = layers.Conv2D(
-        channels, 5, padding="same", activation="tanh", dtype="float32", name="to_image"
+        channels, 5, padding="same", activation="tanh", dtype=float32_pin(), name="to_image"
     )(x)
     return keras.Model(inputs, outputs, name=name)
 
@@ -212,14 +212,17 @@ def dcgan_discriminator(
             spectral_norm=spectral_norm, name=f"down_{stage}",
         )
         x = layers.Dropout(dropout)(x)
-    features = layers.Flatten(name="features")(x)
-    logit = layers.Dense(logit_units, dtype="float32", name="logit")
+    # From the features on, float32: the logit, the heads and feature matching feed losses.
+    features = layers.Flatten(dtype=float32_pin(), name="features")(x)
+    logit = layers.Dense(logit_units, dtype=float32_pin(), name="logit")
     if spectral_norm:
-        logit = layers.SpectralNormalization(logit, name="logit_sn")
+        # The wrapper casts the logit to its own compute dtype: it is pinned too.
+        logit = layers.SpectralNormalization(logit, dtype=float32_pin(), name="logit_sn")
     outputs = logit(features)
     if label is not None and conditioning == "projection":
         embedded = layers.Embedding(num_classes, int(features.shape[-1]), name="label_projection")(label)
-        outputs = layers.Add(dtype="float32")([outputs, layers.Dot(axes=1, dtype="float32")([embedded, features])])
+        projection = layers.Dot(axes=1, dtype=float32_pin())([embedded, features])
+        outputs = layers.Add(dtype=float32_pin())([outputs, projection])
     outputs = [outputs]
     head_hidden = check_count(head_hidden, "head_hidden", "0: linear heads")
     head_features = features
@@ -227,7 +230,7 @@ def dcgan_discriminator(
         head_features = layers.Dense(head_hidden, name="heads_hidden")(features)
         head_features = layers.LeakyReLU(0.2, name="heads_hidden_activation")(head_features)
     for head, units in (heads or {}).items():
-        outputs.append(layers.Dense(int(units), dtype="float32", name=head)(head_features))
+        outputs.append(layers.Dense(int(units), dtype=float32_pin(), name=head)(head_features))
     if return_features:
         outputs.append(features)
     return keras.Model([inputs, label] if label is not None else inputs,
@@ -305,7 +308,7 @@ def keras_book_generator(latent_dim: int = 32, channels: int = 3, name: str = "g
     for _ in range(2):
         x = layers.Conv2D(256, 5, padding="same")(x)
         x = layers.LeakyReLU()(x)
-    outputs = layers.Conv2D(channels, 7, activation="tanh", padding="same")(x)
+    outputs = layers.Conv2D(channels, 7, activation="tanh", padding="same", dtype=float32_pin())(x)
     return keras.Model(inputs, outputs, name=name)
 
 
@@ -328,7 +331,7 @@ def keras_book_discriminator(image_shape: tuple = (32, 32, 3), name: str = "disc
         x = layers.LeakyReLU()(x)
     x = layers.Flatten()(x)
     x = layers.Dropout(0.4)(x)
-    outputs = layers.Dense(1)(x)
+    outputs = layers.Dense(1, dtype=float32_pin())(x)
     return keras.Model(inputs, outputs, name=name)
 
 
@@ -369,5 +372,5 @@ def joint_discriminator(
     joint = layers.Dense(hidden_units)(joint)
     joint = layers.LeakyReLU(0.2)(joint)
     joint = layers.Dropout(dropout)(joint)
-    outputs = layers.Dense(1, dtype="float32", name="logit")(joint)
+    outputs = layers.Dense(1, dtype=float32_pin(), name="logit")(joint)
     return keras.Model([image, latent], outputs, name=name)

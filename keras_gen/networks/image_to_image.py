@@ -11,6 +11,7 @@ import keras
 from keras import layers
 
 from keras_gen.layers.image_to_image import SubPixelUpsampling
+from keras_gen.networks.precision import float32_pin
 from keras_gen.networks.stages import check_image_shape
 
 
@@ -124,7 +125,7 @@ def unet_generator(image_shape, output_channels=None, width=64, depth=None, drop
             x = layers.Dropout(dropout, name=f"up_{stage}_dropout")(x)
         x = layers.ReLU()(x)
     outputs = layers.Conv2DTranspose(output_channels, 4, strides=2, padding="same", activation="tanh",
-                                     name="output")(x)
+                                     dtype=float32_pin(), name="output")(x)
     return keras.Model(inputs, outputs, name=name)
 
 
@@ -169,7 +170,7 @@ def patchgan_discriminator(image_shape, condition_shape=None, width=64, depth=No
     x = layers.Conv2D(width * 2 ** min(depth, 3), 4, padding="same", use_bias=False, name="patch")(x)
     x = instance_norm(name="patch_norm")(x)
     x = layers.LeakyReLU(0.2)(x)
-    outputs = layers.Conv2D(1, 4, padding="same", name="logits")(x)
+    outputs = layers.Conv2D(1, 4, padding="same", dtype=float32_pin(), name="logits")(x)
     return keras.Model(inputs, outputs, name=name)
 
 
@@ -219,7 +220,8 @@ def resnet_generator(image_shape, output_channels=None, width=32, num_blocks=6, 
         x = layers.Conv2DTranspose(width * 2**stage, 4, strides=2, padding="same", use_bias=False,
                                    name=f"up_{stage}")(x)
         x = layers.ReLU()(instance_norm(name=f"up_{stage}_norm")(x))
-    outputs = layers.Conv2D(output_channels, 7, padding="same", activation="tanh", name="output")(x)
+    outputs = layers.Conv2D(output_channels, 7, padding="same", activation="tanh", dtype=float32_pin(),
+                            name="output")(x)
     return keras.Model(inputs, outputs, name=name)
 
 
@@ -271,7 +273,8 @@ def srresnet_generator(low_res_shape, factor=4, width=64, num_blocks=16, name="s
         x = layers.Conv2D(width * step * step, 3, padding="same", name=f"upsample_{index}_conv")(x)
         x = SubPixelUpsampling(step, name=f"upsample_{index}")(x)
         x = layers.PReLU(shared_axes=[1, 2], name=f"upsample_{index}_prelu")(x)
-    outputs = layers.Conv2D(low_res_shape[-1], 9, padding="same", activation="tanh", name="output")(x)
+    outputs = layers.Conv2D(low_res_shape[-1], 9, padding="same", activation="tanh", dtype=float32_pin(),
+                            name="output")(x)
     return keras.Model(inputs, outputs, name=name)
 
 
@@ -320,5 +323,5 @@ def context_encoder_generator(image_shape, width=32, depth=None, code_dim=256, n
                                    name=f"up_{stage}")(x)
         x = layers.ReLU()(layers.BatchNormalization(name=f"up_{stage}_bn")(x))
     outputs = layers.Conv2DTranspose(image_shape[-1], 4, strides=2, padding="same", activation="tanh",
-                                     name="output")(x)
+                                     dtype=float32_pin(), name="output")(x)
     return keras.Model([images, masks], outputs, name=name)

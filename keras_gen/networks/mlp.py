@@ -9,6 +9,7 @@ import math
 import keras
 from keras import layers
 
+from keras_gen.networks.precision import float32_pin
 from keras_gen.networks.stages import check_image_shape, dense_block
 
 
@@ -29,8 +30,8 @@ def mlp_generator(
     x = inputs
     for layer in range(hidden_layers):
         x = dense_block(x, units * 2**layer)
-    x = layers.Dense(math.prod(shape), activation="tanh", dtype="float32", name="to_pixels")(x)
-    return keras.Model(inputs, layers.Reshape(shape)(x), name=name)
+    x = layers.Dense(math.prod(shape), activation="tanh", dtype=float32_pin(), name="to_pixels")(x)
+    return keras.Model(inputs, layers.Reshape(shape, dtype=float32_pin())(x), name=name)
 
 
 def mlp_discriminator(
@@ -49,4 +50,4 @@ def mlp_discriminator(
     x = layers.Flatten()(inputs)
     for layer in reversed(range(hidden_layers)):
         x = dense_block(x, units * 2**layer, dropout=dropout)
-    return keras.Model(inputs, layers.Dense(1, dtype="float32", name="logit")(x), name=name)
+    return keras.Model(inputs, layers.Dense(1, dtype=float32_pin(), name="logit")(x), name=name)

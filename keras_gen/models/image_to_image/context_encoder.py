@@ -96,11 +96,11 @@ class ContextEncoder(PairedTranslator):
         self.check_image_batch(holed, self.image_shape, "images with hole")
         self.check_image_batch(y, self.image_shape, "target images")
         self._check_mask_shape(tuple(masks.shape))
-        masks = checked_masks(ops.cast(masks, self.compute_dtype))
+        masks = checked_masks(ops.cast(masks, self.variable_dtype))
         return {
-            "inputs": ops.cast(checked_finite(holed, "images with hole"), self.compute_dtype),
+            "inputs": ops.cast(checked_finite(holed, "images with hole"), self.variable_dtype),
             "masks": masks,
-            "targets": ops.cast(checked_finite(y, "target images"), self.compute_dtype),
+            "targets": ops.cast(checked_finite(y, "target images"), self.variable_dtype),
         }
 
     def _check_mask_shape(self, shape):

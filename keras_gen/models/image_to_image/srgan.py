@@ -164,9 +164,10 @@ class SRGAN(SRResNet):
         """The content loss: MSE of content-network features (pixel MSE without a content network)."""
         if self.content_network is None:
             return losses.mean_squared_error(batch["targets"], outputs)
-        return losses.mean_squared_error(
-            self.content_network(batch["targets"], training=False), self.content_network(outputs, training=False)
-        )
+        # In float32 whatever the content network computes in (a network built under mixed precision).
+        features = [keras.ops.cast(self.content_network(x, training=False), "float32")
+                    for x in (batch["targets"], outputs)]
+        return losses.mean_squared_error(*features)
 
     def get_config(self):
         config = super().get_config()
