@@ -123,3 +123,32 @@ def test_the_cli_builds_no_model_and_no_data_pipeline():
         calls = {ast.unparse(node.func) for node in ast.walk(tree) if isinstance(node, ast.Call)
                  and _called_name(node) in BUILDING_CALLS} - OTHER_CALLS
         assert not calls, (name, calls)
+
+
+def _backend_imports(path):
+    """The backend libraries a module imports (`jax`, `tensorflow`, `torch`), with their lines."""
+    for node in ast.walk(_parse(path)):
+        if isinstance(node, ast.ImportFrom) and node.module:
+            names = [node.module]
+        elif isinstance(node, ast.Import):
+            names = [alias.name for alias in node.names]
+        else:
+            continue
+        for name in names:
+            if name.split(".")[0] in ("jax", "jaxlib", "torch"):
+                yield name, node.lineno
+
+
+def test_models_never_import_a_backend_library():
+    """Families run on every backend through `keras_gen.training`: no module under models/ imports JAX."""
+    models = os.path.join(PACKAGE, "models")
+    found = [
+        f"{os.path.relpath(os.path.join(folder, name), PACKAGE)}:{line} imports {module}"
+        for folder, _, files in os.walk(models)
+        for name in files
+        if name.endswith(".py")
+        for module, line in _backend_imports(os.path.join(folder, name))
+    ]
+    assert not found, found
+    # The check sees an import where there is one.
+    assert list(_backend_imports(os.path.join(PACKAGE, "training", "jax.py")))

@@ -99,3 +99,11 @@ def test_stateless_loss_uses_the_given_values_and_changes_no_variable():
     np.testing.assert_allclose(float(loss), float(ops.mean(expected_logits)), rtol=1e-5)
     assert all(np.array_equal(a, keras.ops.convert_to_numpy(v)) for a, v in zip(before, gan.generator.weights))
     assert all(not np.any(keras.ops.convert_to_numpy(value)) for _, value in updates)
+
+
+def test_an_unsupported_backend_is_named_with_the_supported_ones(monkeypatch):
+    from keras_gen import training
+
+    monkeypatch.setattr(keras.backend, "backend", lambda: "torch")
+    with pytest.raises(NotImplementedError, match=r"tensorflow and jax backends; the active Keras backend is 'torch'"):
+        training.minimize(lambda: (0.0, None), [], None)

@@ -122,7 +122,7 @@ class ImagePool(keras.layers.Layer):
         assigned = ops.cast(ops.one_hot(slots, self.size), "int32") * ops.cast(writes, "int32")[:, None]
         written = ops.max(assigned, axis=0) > 0
         writer = ops.argmax(assigned, axis=0)
-        new_pool = ops.where(ops.reshape(written, keep_shape), ops.take(images, writer, axis=0), self.images)
+        new_pool = ops.where(ops.reshape(written, keep_shape), ops.take(images, writer, axis=0), self.images.value)
         self.images.assign(new_pool)
         self.filled.assign(ops.minimum(self.filled + ops.cast(count, "int32"), self.size))
         return returned

@@ -22,10 +22,12 @@ from keras import ops
 from keras_gen.families import BATCH_KINDS
 from keras_gen.models.input_checks import InputChecks
 from keras_gen.training import (
+    BackendTrainer,
     DataError,
     checked_equal_counts,
     checked_finite,
     data_errors_as_value_errors,
+    prepare_fit,
 )
 
 
@@ -85,7 +87,7 @@ def loss_scaled(optimizer):
     return optimizer
 
 
-class GenerativeModel(InputChecks, keras.Model):
+class GenerativeModel(InputChecks, BackendTrainer, keras.Model):
     """Base class of keras_gen's models: the same names mean the same thing everywhere.
 
     A family subclasses it together with the capabilities it has
@@ -232,9 +234,10 @@ class GenerativeModel(InputChecks, keras.Model):
             or `{"images_a", "images_b"}`.
         """
         x, y, _ = keras.utils.unpack_x_y_sample_weight(data)
+        # Full precision under mixed precision: networks cast their inputs, losses compare in float32.
         if self.batch_kind == "images":
             self.check_image_batch(x)
-            return {"images": ops.cast(checked_finite(x), self.compute_dtype)}
+            return {"images": ops.cast(checked_finite(x), self.variable_dtype)}
         if y is None:
             raise ValueError(
                 f"{type(self).__name__} trains on batches of {BATCH_KINDS[self.batch_kind]}, but got images alone. "
@@ -243,7 +246,7 @@ class GenerativeModel(InputChecks, keras.Model):
         if self.batch_kind == "images_labels":
             self.check_image_batch(x)
             return {
-                "images": ops.cast(checked_finite(x), self.compute_dtype),
+                "images": ops.cast(checked_finite(x), self.variable_dtype),
                 "labels": self.check_label_batch(y, x),
             }
         if self.batch_kind == "pairs":
@@ -256,8 +259,8 @@ class GenerativeModel(InputChecks, keras.Model):
             self.check_image_batch(y, what="images of domain B")
             first, second = "images_a", "images_b"
         return {
-            first: ops.cast(checked_finite(x, f"{first} images"), self.compute_dtype),
-            second: ops.cast(checked_finite(y, f"{second} images"), self.compute_dtype),
+            first: ops.cast(checked_finite(x, f"{first} images"), self.variable_dtype),
+            second: ops.cast(checked_finite(y, f"{second} images"), self.variable_dtype),
         }
 
     def fit(self, x=None, y=None, *args, validation_data=None, **kwargs):
@@ -270,6 +273,7 @@ class GenerativeModel(InputChecks, keras.Model):
         position = _BatchPosition()
         if isinstance(kwargs.get("callbacks"), (list, tuple, type(None))):
             kwargs["callbacks"] = [*(kwargs.get("callbacks") or []), position]
+        prepare_fit(self)
         try:
             with data_errors_as_value_errors():
                 return super().fit(x, y, *args, validation_data=validation_data, **kwargs)

@@ -13,29 +13,53 @@ on the active Keras backend:
   what a stateless trainer (JAX's `value_and_grad` over each network's values)
   differentiates. See docs/architecture.md.
 
-Only the TensorFlow backend is implemented; another backend adds a module beside
-`tensorflow.py` with the same two functions.
+Two backends implement it: `tensorflow.py` (`GradientTape`) and `jax.py`
+(`jax.vjp` over `StatelessScope` values, and `PlayersTrainer`, the base class
+that fits every family to Keras' JAX trainer: `BackendTrainer` here). Another
+backend adds a module beside them with the same functions.
 """
 
 import importlib
 
 import keras
 
-from keras_gen.training.distribution import global_batch_mean, unscaled
+from keras_gen.training.distribution import (
+    global_batch_mean,
+    replica_seed,
+    synchronized_mean,
+    unscaled,
+)
 
-__all__ = ["DataError", "checked_equal_counts", "checked_finite", "checked_labels", "checked_masks", "checked_pixel_levels", "compiled", "data_errors_as_value_errors", "enable_determinism", "global_batch_mean", "input_gradients", "minimize", "minimize_players", "stateless_loss", "unscaled"]
+__all__ = ["BackendTrainer", "DataError", "checked_equal_counts", "checked_finite", "checked_labels", "checked_masks", "checked_pixel_levels", "compiled", "data_errors_as_value_errors", "enable_determinism", "global_batch_mean", "input_gradients", "minimize", "minimize_players", "prepare_fit", "replica_seed", "stateless_loss", "synchronized_mean", "unscaled"]
 
-_BACKENDS = {"tensorflow": "keras_gen.training.tensorflow"}
+_BACKENDS = {"tensorflow": "keras_gen.training.tensorflow", "jax": "keras_gen.training.jax"}
 
 
 def _backend_module():
     backend = keras.backend.backend()
     if backend not in _BACKENDS:
         raise NotImplementedError(
-            f"keras_gen trains on the {', '.join(_BACKENDS)} backend; the active Keras backend is "
-            f"'{backend}'. Set KERAS_BACKEND=tensorflow before importing keras."
+            f"keras_gen trains on the {' and '.join(_BACKENDS)} backends; the active Keras backend is "
+            f"'{backend}'. Set KERAS_BACKEND to one of them before importing keras."
         )
     return importlib.import_module(_BACKENDS[backend])
+
+
+def _backend_trainer():
+    """The mixin that fits `GenerativeModel` to the backend's trainer: nothing for TensorFlow, whose
+    trainer calls the family's `train_step(data)` itself; `keras_gen.training.jax.PlayersTrainer` for JAX."""
+    if keras.backend.backend() == "jax":
+        from keras_gen.training.jax import PlayersTrainer
+
+        return PlayersTrainer
+
+    class BackendTrainer:
+        """Nothing to add on this backend."""
+
+    return BackendTrainer
+
+
+BackendTrainer = _backend_trainer()
 
 
 def minimize(loss_fn, variables, optimizer):
@@ -170,6 +194,17 @@ def checked_pixel_levels(values, levels, what="training images"):
     update with an error that says so, instead of being rounded silently.
     """
     return _backend_module().checked_pixel_levels(values, levels, what)
+
+
+def prepare_fit(model):
+    """What the backend's `fit` of `model` needs before it starts, for the strategy it was built under.
+
+    On TensorFlow, Keras 3's `fit` cannot average the scalar logs of a step
+    across the workers of a `MultiWorkerMirroredStrategy`
+    (tensorflow/tensorflow#72388); under that strategy this makes it average
+    them over the replicas. `GenerativeModel.fit` calls it.
+    """
+    _backend_module().prepare_fit(model)
 
 
 def enable_determinism(seed=None):

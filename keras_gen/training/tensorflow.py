@@ -136,3 +136,41 @@ def checked_equal_counts(first, second, what):
     )
     with tf.control_dependencies([check]):
         return tf.identity(first)
+
+
+def prepare_fit(model):
+    """TensorFlow implementation of `keras_gen.training.prepare_fit`."""
+    strategy = getattr(model, "distribute_strategy", None) or tf.distribute.get_strategy()
+    if isinstance(strategy, tf.distribute.MultiWorkerMirroredStrategy):
+        _average_scalar_logs_across_workers()
+
+
+def _average_scalar_logs_across_workers():
+    """Lets Keras 3's TensorFlow `fit` reduce scalar logs under MultiWorkerMirroredStrategy.
+
+    Keras (3.15) averages each train step's logs across workers with
+    `strategy.reduce("MEAN", value, axis=0)`, which fails on the scalar losses
+    and metric results every model returns ("Invalid reduction dimension 0 for
+    input with 0 dimensions"; tensorflow/tensorflow#72388). Scalars are averaged
+    over the replicas instead (`axis=None`), everything else as Keras does.
+    Patches Keras' private `reduce_per_replica`, once per process.
+    """
+    import keras
+    from keras.src.backend.tensorflow import trainer
+
+    keras_reduce = trainer.reduce_per_replica
+    if getattr(keras_reduce, "averages_scalars", False):
+        return
+
+    def reduce_per_replica(values, strategy, reduction):
+        if reduction != "auto" or not trainer._collective_all_reduce_multi_worker(strategy):
+            return keras_reduce(values, strategy, reduction)
+
+        def mean(value):
+            scalar = strategy.experimental_local_results(value)[0].shape.rank == 0
+            return strategy.reduce("MEAN", value, axis=None if scalar else 0)
+
+        return keras.tree.map_structure(mean, values)
+
+    reduce_per_replica.averages_scalars = True
+    trainer.reduce_per_replica = reduce_per_replica
