@@ -1,12 +1,14 @@
 """Installs keras_gen and its `keras-gen` command."""
 
+from pathlib import Path
+
 from setuptools import find_packages, setup
 
 setup(
     name="keras_gen",
     version="0.1.0",
     description="Generative models (VAE, GANs, autoregressive) for Keras 3 that train with model.fit().",
-    long_description=open("README.md", encoding="utf-8").read(),
+    long_description=Path("README.md").read_text(encoding="utf-8"),
     long_description_content_type="text/markdown",
     packages=find_packages(include=["keras_gen", "keras_gen.*"]),
     python_requires=">=3.10",
@@ -26,6 +28,11 @@ setup(
     ],
     extras_require={
         "test": ["pytest>=7", "pytest-xdist>=3.2", "ruff>=0.4", "hypothesis>=6"],
+        # The JAX backend (`keras-gen train --backend jax`, docs/backends.md): the release tested
+        # here, and the newest for Python 3.11 (0.11 and later need Python 3.12). It shares
+        # ml_dtypes 0.7 with TensorFlow 2.21, so both backends live in one environment. CPU
+        # wheels; for GPUs or TPUs add jax's own extra (`pip install "jax[cuda12]==0.10.*"`).
+        "jax": ["jax==0.10.*; python_version >= '3.11'", "jaxlib==0.10.*; python_version >= '3.11'"],
     },
     entry_points={"console_scripts": ["keras-gen=keras_gen.cli:main"]},
 )

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Sets up a fresh machine for keras_gen: a virtual environment in .venv with
-# keras_gen and its test tools, and Fashion-MNIST from Debian's
+# keras_gen, its test tools and the JAX backend, and Fashion-MNIST from Debian's
 # dataset-fashion-mnist package when it can be installed.
 #
 # Sourced by scripts/run.sh and scripts/test.sh; running it alone is fine too.
@@ -49,15 +49,17 @@ if [ ! -x .venv/bin/python ]; then
     fi
 fi
 
-# 2. keras_gen, editable, with the test extras (pytest, ruff). uv installs the same
-#    packages from the same index as pip, in about a fifth of the time (TensorFlow's
-#    wheel dominates); pip does it where uv is not to be had. --compile-bytecode as pip
-#    does: without it every fresh process of the tests compiled TensorFlow's modules again.
-say "installing keras_gen and its dependencies into .venv (uv pip install -e .[test])"
+# 2. keras_gen, editable, with the test extras (pytest, ruff) and the JAX backend (the
+#    tests check `keras-gen train --backend jax`; jax and jaxlib add about 15 s from an
+#    empty cache, most of it compiling their bytecode). uv installs the same packages from
+#    the same index as pip, in about a fifth of the time (TensorFlow's wheel dominates);
+#    pip does it where uv is not to be had. --compile-bytecode as pip does: without it
+#    every fresh process of the tests compiled TensorFlow's modules again.
+say "installing keras_gen and its dependencies into .venv (uv pip install -e .[test,jax])"
 if ! { .venv/bin/python -m pip install --quiet --disable-pip-version-check uv &&
-       .venv/bin/uv pip install --quiet --compile-bytecode --python .venv/bin/python -e ".[test]"; }; then
+       .venv/bin/uv pip install --quiet --compile-bytecode --python .venv/bin/python -e ".[test,jax]"; }; then
     say "uv failed; installing with pip instead"
-    .venv/bin/python -m pip install --quiet --disable-pip-version-check -e ".[test]"
+    .venv/bin/python -m pip install --quiet --disable-pip-version-check -e ".[test,jax]"
 fi
 
 # 3. Fashion-MNIST. Without it, scripts/run.sh falls back to the bundled digits.

@@ -13,6 +13,7 @@ import os
 import sys
 
 from keras_gen import families, recipes
+from keras_gen.cli import runtime
 from keras_gen.cli.common import (
     EXIT_FAILED,
     EXIT_INTERRUPTED,
@@ -82,6 +83,7 @@ def add_parser(commands) -> None:
     _add_data_arguments(parser.add_argument_group("data"))
     _add_model_arguments(parser.add_argument_group("model (ignored with --resume)"))
     _add_training_arguments(parser.add_argument_group("training"))
+    runtime.add_arguments(parser.add_argument_group("backend, precision and devices (docs/backends.md)"))
     _add_output_arguments(parser.add_argument_group("output"))
 
 
@@ -211,8 +213,11 @@ def resume_state(out: str, family_name: str):
 
     An interrupted checkpoint write is finished or undone first
     (`keras_gen.callbacks.checkpoint.recover`), so the model and its state
-    always agree.
+    always agree. The model is loaded as it was saved, in its own precision
+    (`state["precision"]`) whatever the global dtype policy is now.
     """
+    import keras
+
     from keras_gen.callbacks.checkpoint import optimizer_steps, recover
 
     state = recover(out) if os.path.isdir(out) else None
@@ -223,7 +228,12 @@ def resume_state(out: str, family_name: str):
             f"--resume: {out} holds a {state.get('model')} run, not a {family_name} run; "
             f"use 'keras-gen train {state.get('model')} --out {out} --resume'."
         )
-    model = load_generative_model(os.path.join(out, CHECKPOINT_FILE))
+    policy = keras.config.dtype_policy()
+    keras.config.set_dtype_policy(runtime.PRECISIONS[checkpoint_precision(state)])
+    try:
+        model = load_generative_model(os.path.join(out, CHECKPOINT_FILE))
+    finally:
+        keras.config.set_dtype_policy(policy)
     steps = optimizer_steps(model)
     if steps != state["optimizer_iterations"]:
         raise CommandError(
@@ -232,6 +242,22 @@ def resume_state(out: str, family_name: str):
             "Restore them or start a new run in another --out."
         )
     return model, state
+
+
+def checkpoint_precision(state: dict) -> str:
+    """The `--precision` a checkpoint trained in; runs from before the flag existed trained in fp32."""
+    return state.get("precision", "fp32")
+
+
+def _in_precision(model, state: dict, precision: str):
+    """The resumed model in `precision`: converted by `keras_gen.models.with_precision` when it trained in another."""
+    saved = checkpoint_precision(state)
+    if saved == precision:
+        return model
+    from keras_gen.models import with_precision
+
+    say(f"--resume: the checkpoint trained in {saved}; continuing in {precision} ({runtime.PRECISIONS[precision]})")
+    return with_precision(model, runtime.PRECISIONS[precision])
 
 
 def _resumed(args, settings: dict, dataset_info, model, state) -> tuple[int, int]:
@@ -266,6 +292,7 @@ def _model_and_state(args, settings: dict, dataset_info):
             say(f"--resume: {settings['out']} holds no checkpoint yet (the run stopped before its first); "
                 "starting from scratch")
     if model is not None:
+        model = _in_precision(model, state, args.precision)
         return (model, state, *_resumed(args, settings, dataset_info, model, state))
     keras.utils.set_random_seed(args.seed)
     model = recipes.build_from_settings(
@@ -276,12 +303,14 @@ def _model_and_state(args, settings: dict, dataset_info):
 
 
 # --- the run --------------------------------------------------------------------------
-def _callbacks(args, out: str, state, examples: dict) -> list:
+def _callbacks(args, out: str, state, examples: dict, backend: str) -> list:
     from keras_gen.callbacks import ImageSnapshot, RunCheckpoint, TerminateOnNaNLoss
 
+    # The precision tells a later --resume in another precision to convert the model.
+    metadata = {"model": args.model, "backend": backend, "precision": args.precision}
     return [
         TerminateOnNaNLoss(),  # first: a diverged step must not reach a checkpoint
-        RunCheckpoint(out, every_steps=args.checkpoint_every, state=state, metadata={"model": args.model}),
+        RunCheckpoint(out, every_steps=args.checkpoint_every, state=state, metadata=metadata),
         ImageSnapshot(os.path.join(out, SNAPSHOT_DIR), n=64, every=args.snapshot_every, seed=args.seed, **examples),
     ]
 
@@ -359,37 +388,52 @@ def _write_results(model, args, out: str, examples: dict) -> list[str]:
 
 def run(args) -> int:
     """`keras-gen train`: trains, checkpoints every epoch, writes grids and plots."""
+    # The backend first: importing TensorFlow imports Keras, which reads KERAS_BACKEND once.
+    backend = runtime.select_backend(args.backend)
+    multi_worker_tf = args.distribute == "multi-worker" and backend == "tensorflow"
+    tf_config = runtime.read_tf_config() if multi_worker_tf else None
     import_tensorflow_quietly()
     import keras_gen
     from keras_gen.callbacks import CheckpointError
 
     family = families.get(args.model)
     settings = train_settings(args)
+    # Before any other op: MultiWorkerMirroredStrategy and keras.distribution.initialize require it.
+    distribution = runtime.distribute(args.distribute, backend, tf_config)
+    runtime.check_batch_size(settings["batch_size"], distribution.replicas)
+    if distribution.worker:  # not the chief: its own folder, so that no two processes write one file
+        settings["out"] = os.path.join(settings["out"], distribution.worker)
+        say(f"{distribution.worker} writes its checkpoints and grids into {settings['out']}")
     out = settings["out"]
+    runtime.set_precision(args.precision, backend)
     if args.deterministic:
         keras_gen.enable_determinism()
     dataset_info = keras_gen.data.info(args.data)
     try:
-        model, state, epochs_done, steps_in_epoch = _model_and_state(args, settings, dataset_info)
+        with distribution.scope():  # the model's variables, optimizers included, made on every replica
+            model, state, epochs_done, steps_in_epoch = _model_and_state(args, settings, dataset_info)
     except CheckpointError as err:
         print(f"{PROG}: error: {err}", file=sys.stderr)
         return EXIT_FAILED
     options = data_options(args, model)  # --task/--domain-* fit this family?
+    # JAX shards every batch over the devices, which a last, smaller batch may not allow.
+    sharded = {"drop_remainder": True} if backend == "jax" and distribution.replicas > 1 else {}
     dataset = recipes.load_training_data(
         model, args.data, batch_size=settings["batch_size"], seed=args.seed, limit=args.limit,
-        data_dir=args.data_dir, labelled=args.labelled, labelled_share=args.labelled_share, **options,
+        data_dir=args.data_dir, labelled=args.labelled, labelled_share=args.labelled_share, **options, **sharded,
     )
     os.makedirs(out, exist_ok=True)
     with open(os.path.join(out, RUN_CONFIG_FILE), "w") as file:
         run_config = {key: value for key, value in vars(args).items() if key != "handler"}
-        json.dump({**run_config, **settings}, file, indent=2, default=str)
+        json.dump({**run_config, **settings, "backend": backend}, file, indent=2, default=str)
     examples = recipes.snapshot_examples(model, args.data, family.grids, seed=args.seed, data_dir=args.data_dir,
                                          **options)
     say(
         f"training a {args.model} on '{args.data}' for epochs {epochs_done + 1}..{settings['epochs']} "
         f"(batch size {settings['batch_size']}); writing into {out}"
     )
-    code = _fit(model, dataset, settings, epochs_done, steps_in_epoch, _callbacks(args, out, state, examples))
+    callbacks = _callbacks(args, out, state, examples, backend)
+    code = _fit(model, dataset, settings, epochs_done, steps_in_epoch, callbacks)
     if code:
         return code
     written = _write_results(model, args, out, examples)
