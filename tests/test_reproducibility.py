@@ -23,7 +23,9 @@ def train_in_a_fresh_process(out, family, *extra):
     return keras.saving.load_model(out / cli.MODEL_FILE)
 
 
-@pytest.mark.parametrize("family, extra", [("dcgan", ()), ("vae", ("--deterministic",))])
+# The VAE with --deterministic runs with -m slow: the default run keeps one fresh-process case,
+# and every family's same-seed repetition in process (tests/test_families.py).
+@pytest.mark.parametrize("family, extra", [("dcgan", ()), pytest.param("vae", ("--deterministic",), marks=pytest.mark.slow)])
 def test_same_seed_same_weights_and_samples_in_fresh_processes(family, extra, tmp_path):
     first, second = (train_in_a_fresh_process(tmp_path / name, family, *extra) for name in ("a", "b"))
     assert len(first.weights) == len(second.weights)
