@@ -200,6 +200,8 @@ def checked_finite(images, what):
 
 def checked_pixel_levels(values, levels, what):
     """JAX implementation of `keras_gen.training.checked_pixel_levels`."""
+    # Non-finite values are `checked_finite`'s to report: all checks of a step run, and its error must win.
+    values = jnp.where(jnp.isfinite(values), values, 0)
     rounded = jnp.round(values)
     _check(jnp.max(jnp.abs(values - rounded)) <= 0.01,
            f"The {what} are not on a grid of {levels} pixel values (8-bit images scaled from 0..255); load them "
