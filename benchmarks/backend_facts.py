@@ -14,7 +14,6 @@ import importlib.metadata
 import os
 import re
 import shlex
-import socket
 import subprocess
 import sys
 import time
@@ -234,18 +233,6 @@ def git():
     dirty = _output(["git", "--no-optional-locks", "status", "--porcelain"]).splitlines()
     return {"commit": _output(["git", "rev-parse", "HEAD"]).strip() or None, "dirty": bool(dirty),
             "dirty_paths": len(dirty)}
-
-
-def free_ports(count):
-    """`count` ports free on 127.0.0.1 for a local cluster (bound to port 0 together, then released)."""
-    sockets = [socket.socket() for _ in range(count)]
-    try:
-        for sock in sockets:
-            sock.bind(("127.0.0.1", 0))
-        return [sock.getsockname()[1] for sock in sockets]
-    finally:
-        for sock in sockets:
-            sock.close()
 
 
 def provenance():

@@ -256,12 +256,16 @@ def start_config(config, args, log_dir):
                "--warmup-steps", str(args.warmup_steps)]
     command += ["--synthetic"] if args.synthetic else []
     command += ["--hlo-dir", args.hlo_dir] if args.hlo_dir else []
-    cluster = [f"127.0.0.1:{port}" for port in facts.free_ports(workers)]
+    from keras_gen.training.distribution import (
+        local_cluster,  # here: the driver imports Keras only for this
+    )
+
+    configs = local_cluster(workers) if workers else []
     children = []
     for index in range(max(workers, 1)):
         extra = {}
         if workers:
-            extra["TF_CONFIG"] = json.dumps({"cluster": {"worker": cluster}, "task": {"type": "worker", "index": index}})
+            extra["TF_CONFIG"] = configs[index]
         children.append(Child(command, child_env(backend, **extra), os.path.join(log_dir, f"{config}_{index}.log")))
     try:
         ready = [child.receive(args.timeout)["ready"] for child in children]

@@ -19,6 +19,9 @@ module. On JAX, `keras.distribution.DataParallel` runs one program over the
 global batch: nothing here changes anything there.
 """
 
+import json
+import socket
+
 import keras
 from keras import ops
 
@@ -153,3 +156,33 @@ def replica_seed(seed_generator):
     if context is None:
         return seed_generator
     return ReplicaSeedGenerator(seed_generator, context.replica_id_in_sync_group, context.num_replicas_in_sync)
+
+
+def local_cluster(workers):
+    """`TF_CONFIG` values for `workers` processes of one `MultiWorkerMirroredStrategy` on this machine.
+
+    For trying multi-worker training (and testing it) on one machine: each
+    worker listens on a port of 127.0.0.1 that was free when asked (all are
+    bound to port 0 together, then released). Start worker `i` with
+    `TF_CONFIG=local_cluster(n)[i]` in its environment.
+
+    Args:
+        workers: the number of worker processes.
+
+    Returns:
+        One JSON string per worker, in worker order.
+
+    Example:
+    >>> configs = local_cluster(2)
+    >>> json.loads(configs[1])["task"]
+    {'type': 'worker', 'index': 1}
+    """
+    sockets = [socket.socket() for _ in range(int(workers))]
+    try:
+        for sock in sockets:
+            sock.bind(("127.0.0.1", 0))
+        cluster = {"worker": [f"127.0.0.1:{sock.getsockname()[1]}" for sock in sockets]}
+    finally:
+        for sock in sockets:
+            sock.close()
+    return [json.dumps({"cluster": cluster, "task": {"type": "worker", "index": index}}) for index in range(len(sockets))]

@@ -13,7 +13,6 @@ import contextlib
 import json
 import os
 import shutil
-import socket
 import subprocess
 import sys
 import textwrap
@@ -26,6 +25,7 @@ import tensorflow as tf
 import keras_gen
 from keras_gen import cli, recipes
 from keras_gen.cli import runtime
+from keras_gen.training.distribution import local_cluster
 
 REPO_ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 TINY = ["--data", "digits", "--verbose", "0", "--epochs", "1", "--limit", "64", "--batch-size", "32",
@@ -311,25 +311,13 @@ def test_mirrored_trains_over_two_logical_cpus(tmp_path):
     assert (tmp_path / "run" / cli.MODEL_FILE).is_file()
 
 
-def _free_ports(count):
-    sockets = [socket.socket() for _ in range(count)]
-    for s in sockets:
-        s.bind(("127.0.0.1", 0))
-    ports = [s.getsockname()[1] for s in sockets]
-    for s in sockets:
-        s.close()
-    return ports
-
-
 @pytest.mark.distributed
 def test_multi_worker_trains_with_two_processes_on_localhost(tmp_path):
     """MultiWorkerMirroredStrategy over two processes on 127.0.0.1: the chief writes --out, worker 1 its folder."""
-    workers = [f"127.0.0.1:{port}" for port in _free_ports(2)]
     processes = []
-    for index in range(2):
-        tf_config = {"cluster": {"worker": workers}, "task": {"type": "worker", "index": index}}
+    for tf_config in local_cluster(2):
         argv = ["train", "dcgan", "--out", str(tmp_path / "run"), *TINY, "--distribute", "multi-worker"]
-        processes.append(_start_cli(argv, TF_CONFIG=json.dumps(tf_config)))
+        processes.append(_start_cli(argv, TF_CONFIG=tf_config))
     results = [process.communicate(timeout=600) for process in processes]
     for process, (out, err) in zip(processes, results):
         assert process.returncode == 0, err[-3000:]

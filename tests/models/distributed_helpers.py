@@ -9,10 +9,11 @@ import contextlib
 import json
 import os
 import signal
-import socket
 import subprocess
 import sys
 import time
+
+from keras_gen.training.distribution import local_cluster
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
@@ -97,18 +98,6 @@ def update_error(start, single, distributed):
     return error, size
 
 
-def free_ports(count):
-    """`count` ports free on 127.0.0.1 (bound to port 0 at once, then released)."""
-    sockets = [socket.socket() for _ in range(count)]
-    try:
-        for sock in sockets:
-            sock.bind(("127.0.0.1", 0))
-        return [sock.getsockname()[1] for sock in sockets]
-    finally:
-        for sock in sockets:
-            sock.close()
-
-
 def script_env(**extra):
     """The environment of a script's process: the repository importable, TensorFlow quiet."""
     path = ROOT + os.pathsep + os.environ.get("PYTHONPATH", "")
@@ -135,12 +124,12 @@ def run_workers(name, count, folder, timeout=240):
         `[(return code, JSON of the last line of stdout, end of stderr), ...]` in worker order.
     """
     script = os.path.join(os.path.dirname(os.path.abspath(__file__)), name)
-    cluster = {"worker": [f"127.0.0.1:{port}" for port in free_ports(count)]}
+    configs = local_cluster(count)
     workers = []
     with contextlib.ExitStack() as files:
         try:
             for index in range(count):
-                config = json.dumps({"cluster": cluster, "task": {"type": "worker", "index": index}})
+                config = configs[index]
                 out = files.enter_context(open(os.path.join(folder, f"worker{index}.out"), "w"))
                 err = files.enter_context(open(os.path.join(folder, f"worker{index}.err"), "w"))
                 workers.append(subprocess.Popen([sys.executable, script], stdout=out, stderr=err,
