@@ -7,6 +7,9 @@ adds one process with the "replicas change nothing but speed" cases and one
 family per batch kind.
 """
 
+import json
+import os
+
 import keras
 import numpy as np
 import pytest
@@ -57,9 +60,20 @@ def test_multi_worker_mirrored_strategy_trains_on_two_workers(tmp_path):
 
 
 @pytest.fixture(scope="module")
-def cases():
-    """One run of distributed_cases_script.py: every `-m distributed` case in one process."""
-    return run_script("distributed_cases_script.py", timeout=600)
+def cases(train_once):
+    """One run of distributed_cases_script.py per test run, shared by the pytest-xdist workers:
+    every `-m distributed` case in one process."""
+
+    def make(folder):
+        path = os.path.join(folder, "cases.json")
+        if not os.path.exists(path):
+            with open(path + ".partial", "w") as file:
+                json.dump(run_script("distributed_cases_script.py", timeout=600), file)
+            os.replace(path + ".partial", path)
+        with open(path) as file:
+            return json.load(file)
+
+    return train_once("distributed_cases", make)
 
 
 @pytest.mark.distributed
