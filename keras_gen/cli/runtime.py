@@ -220,9 +220,11 @@ def _jax_distribution(kind: str) -> Distribution:
                 f"process the coordinator's address, the number of processes and this one's index, e.g. "
                 f"{JAX_CLUSTER_EXAMPLE} (1 on the second); see docs/backends.md."
             ) from err
+    from keras_gen.training.jax import data_replicas
+
     distribution = keras.distribution.DataParallel()  # every device of every process
     keras.distribution.set_distribution(distribution)
-    replicas = int(distribution.device_mesh.devices.size)
+    replicas = data_replicas()
     process = jax.process_index()
     where = f"{jax.local_device_count()} local {jax.default_backend()} device(s)"
     if kind == "multi-worker":

@@ -306,17 +306,10 @@ def _uneven_batch_error(batch, replicas):
     )
 
 
-def _check_divisible_batch(data):
-    """A clear error, before the step is compiled, for a global batch the replicas cannot share evenly."""
-    replicas = data_replicas()
-    for part in jax.tree_util.tree_leaves(data) if replicas > 1 else ():
-        if part.shape and part.shape[0] % replicas:
-            raise _uneven_batch_error(part.shape[0], replicas)
-
-
 @contextlib.contextmanager
 def _uneven_batches_named():
-    """Keras' sharding error for a batch the replicas cannot share, as `_check_divisible_batch`'s error."""
+    """Keras' sharding error for a batch the replicas cannot share (raised when it places the batch on the
+    devices, before any step) as an error that names both numbers and the fix."""
     try:
         yield
     except ValueError as err:
@@ -353,7 +346,6 @@ class PlayersTrainer:
         return [*groups, self.metrics_variables]
 
     def _stateless_step(self, step, groups, state, data):
-        _check_divisible_batch(data)
         mapping = [(variable, value) for variables, values in zip(groups, state) for variable, value in zip(variables, values)]
         with keras.StatelessScope(state_mapping=mapping) as scope:
             logs = step(data)
