@@ -73,28 +73,26 @@ def resume_to_the_end(out):
     return output
 
 
-def test_killed_before_the_first_checkpoint_resume_starts_from_scratch(tmp_path):
+def test_killed_before_the_first_checkpoint_during_a_checkpoint_write_and_mid_epoch(tmp_path):
+    # 1. Killed before its first checkpoint: the resumed run starts from scratch.
     process = start(tmp_path)
     kill_when(process, lambda: (tmp_path / cli.RUN_CONFIG_FILE).exists())
     assert not (tmp_path / cli.CHECKPOINT_FILE).exists()
-    output = resume_to_the_end(tmp_path)
-    assert "no checkpoint yet" in output and "starting from scratch" in output
-
-
-def test_killed_during_checkpoint_writes_and_mid_epoch_resume_from_the_last_checkpoint(tmp_path):
-    # 1. Killed while the model of a checkpoint is being written (after at least one commit).
-    process = start(tmp_path)
+    # 2. That resumed run killed while the model of a checkpoint is being written (after at least one commit).
+    process = start(tmp_path, "--resume")
     kill_when(process, lambda: (state(tmp_path) or {}).get("steps_in_epoch", 0) >= 2
               and (tmp_path / "checkpoint.tmp.keras").exists())
+    output = process.stdout.read()
+    assert "no checkpoint yet" in output and "starting from scratch" in output, output
     before = state(tmp_path)
     keras.saving.load_model(tmp_path / cli.CHECKPOINT_FILE)  # the previous checkpoint is whole
-    # 2. Resumed, then killed mid-epoch in the second epoch, between checkpoints.
+    # 3. Resumed, then killed mid-epoch in the second epoch, between checkpoints.
     process = start(tmp_path, "--resume")
     kill_when(process, lambda: (state(tmp_path) or {}).get("epochs_done", 0) >= 1
               and (state(tmp_path) or {}).get("steps_in_epoch", 0) >= 4)
     middle = state(tmp_path)
     assert (middle["epochs_done"], middle["steps_in_epoch"]) > (before["epochs_done"], before["steps_in_epoch"])
-    # 3. Resumed to the end.
+    # 4. Resumed to the end: nothing lost, nothing done twice.
     output = resume_to_the_end(tmp_path)
     assert "resuming" in output and "steps of epoch" in output
 
