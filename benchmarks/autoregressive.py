@@ -1,6 +1,7 @@
-"""Autoregressive models and the discretized VAE on 8-bit Fashion-MNIST at a fixed wall-clock budget each.
+"""Autoregressive models and the discretized VAE on 8-bit Fashion-MNIST at a fixed budget each.
 
-Each model trains for `--budget-minutes` at batch 64 with its `keras-gen train`
+Each model trains for `--budget-minutes` (or until it has seen `--images` real
+images) at batch 64 with its `keras-gen train`
 defaults and `compile()` defaults, is saved, and is measured on the 10,000
 test images: negative log-likelihood in bits per dimension (exact for the
 autoregressive models, the 64-sample importance-weighted bound for the VAE,
@@ -10,22 +11,23 @@ images, one batch). Sample and completion grids go to `--figures`.
     python benchmarks/autoregressive.py --budget-minutes 15 --json benchmarks/results/autoregressive.json
 
 `--resume-minutes M` continues the saved models for M more minutes (the
-"longer run" figures). Run it alone on the machine.
+"longer run" figures; `loaded_from` in each row names the file continued).
+Run it alone on the machine.
 """
 
 import argparse
 import json
 import os
-import platform
 import sys
 import time
 
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
+import budget
 import keras
 import numpy as np
-from quality import TimeBudget
+import provenance
 
 import keras_gen
 from keras_gen import latent
@@ -51,14 +53,14 @@ def build(name):
     return build_model(name, info.image_shape, seed=0, **changes)
 
 
-def train(model, budget_seconds, path):
+def train(model, stop, path):
     data = keras_gen.data.load("fashion_mnist", batch_size=BATCH_SIZE, scale=model.data_scale, seed=0)
-    budget = TimeBudget(budget_seconds, BATCH_SIZE)
-    model.fit(data, epochs=1000, verbose=0, callbacks=[budget])
+    model.fit(data, epochs=1000, verbose=0, callbacks=[stop])
     model.save(path)
-    return {"train_seconds": budget.elapsed, "epochs": budget.steps * BATCH_SIZE / 60000,
-            "steps": budget.steps, "images_per_second_training": budget.steps * BATCH_SIZE / budget.elapsed,
-            "load_average_during_training": budget.load_average}
+    row = budget.training_row(stop, BATCH_SIZE)
+    # Named apart from the rows' `sampling_images_per_second`.
+    row["images_per_second_training"] = row.pop("images_per_second")
+    return row
 
 
 def measure(name, model, test_images, figures):
@@ -83,36 +85,43 @@ def measure(name, model, test_images, figures):
 
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--budget-minutes", type=float, default=15.0)
-    parser.add_argument("--resume-minutes", type=float, default=0.0, help="continue the saved models this long")
+    budget.add_arguments(parser, minutes=15.0)
+    parser.add_argument("--resume-minutes", type=float, default=0.0,
+                        help="continue the saved models this long (a wall-clock budget, whatever --images says)")
     parser.add_argument("--models", default=",".join(MODELS))
     parser.add_argument("--test-images", type=int, default=10000)
     parser.add_argument("--saved", default="benchmarks/results/autoregressive_models")
     parser.add_argument("--figures", default="docs/images")
     parser.add_argument("--json", default=None)
     args = parser.parse_args(argv)
+    budget.check(parser, args)
+    if args.resume_minutes and args.images:
+        parser.error("--resume-minutes continues saved models by time and --images sets a new training's length; "
+                     "give one of them.")
+    run = provenance.start()
     test_images, _ = keras_gen.data.load_numpy("fashion_mnist", "test", scale=(0, 1), limit=args.test_images)
     os.makedirs(args.saved, exist_ok=True)
-    results = {"machine": platform.processor() or platform.machine(), "cpus": os.cpu_count(),
-               "budget_minutes": args.budget_minutes, "batch_size": BATCH_SIZE, "models": {}}
+    results = {**budget.record(args), "resume_minutes": args.resume_minutes, "batch_size": BATCH_SIZE, "models": {}}
     for name in args.models.split(","):
         path = os.path.join(args.saved, f"{name}.keras")
         if args.resume_minutes:
+            loaded_from = provenance.saved_file(path)
             model = keras.saving.load_model(path)
             done = model.optimizer.iterations.numpy()
-            row = train(model, args.resume_minutes * 60, path)
+            row = train(model, budget.callback(args, BATCH_SIZE, minutes=args.resume_minutes), path)
+            # The first training's length is --budget-minutes as given now: the saved file cannot say.
             row["total_minutes"] = args.budget_minutes + args.resume_minutes
             row["steps_before"] = int(done)
+            row["loaded_from"] = loaded_from
         else:
             model = build(name)
-            row = train(model, args.budget_minutes * 60, path)
+            row = train(model, budget.callback(args, BATCH_SIZE), path)
         print(f"{name}: trained {row}", flush=True)
         row.update(measure(name, model, test_images, None if args.resume_minutes else args.figures))
         print(f"{name}: {row}", flush=True)
         results["models"][name] = row
     if args.json:
-        with open(args.json, "w") as file:
-            json.dump(results, file, indent=2)
+        provenance.write_json(args.json, results, run)
     print(json.dumps(results, indent=2))
 
 

@@ -1,27 +1,16 @@
-"""What benchmarks/backends.py records besides time: FLOPs, kernel data types, peak, provenance.
+"""What benchmarks/backends.py records besides time: FLOPs, kernel data types, peak.
 
 Pure helpers, no Keras import at module level (the driver must not pick a
 backend): FLOPs of a network counted from its layers' shapes, the FLOPs of
 one training step of a DCGAN or a VAE, the optimizers `compile()` made, the
 data types of the convolutions and matrix products in XLA's HLO, the kernels
-oneDNN reports with ONEDNN_VERBOSE, a numpy matrix-product peak, the machine
-and code the run measured, and free local ports for a two-worker cluster.
+oneDNN reports with ONEDNN_VERBOSE, and a numpy matrix-product peak. The
+machine and code a run measured are benchmarks/provenance.py's.
 """
 
 import collections
-import datetime
-import importlib.metadata
-import os
 import re
-import shlex
-import subprocess
-import sys
 import time
-
-ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-CPU_FLAGS = ("amx_bf16", "avx512_bf16", "amx_tile")
-PACKAGES = {"tensorflow": ("tensorflow", "tensorflow-cpu"), "keras": ("keras",), "jax": ("jax",),
-            "jaxlib": ("jaxlib",), "numpy": ("numpy",)}
 
 
 # --- FLOPs --------------------------------------------------------------------------------
@@ -178,7 +167,7 @@ def onednn_kernels(verbose_output):
             "uses_avx512_core_bf16": "avx512_core_bf16" in joined}
 
 
-# --- peak and provenance ---------------------------------------------------------------------
+# --- peak ---------------------------------------------------------------------------
 def matmul_peak(size=4096, repeats=5):
     """Best GFLOP/s of a numpy float32 `size` x `size` matrix product over `repeats` runs."""
     import numpy as np
@@ -194,49 +183,3 @@ def _seconds(function):
     start = time.perf_counter()
     function()
     return time.perf_counter() - start
-
-
-def _output(command):
-    try:
-        return subprocess.run(command, capture_output=True, text=True, check=True, cwd=ROOT).stdout
-    except (OSError, subprocess.CalledProcessError):
-        return ""
-
-
-def cpu():
-    """`lscpu`'s model name, the bf16/AMX flags, and how many cores this process may use."""
-    text = _output(["lscpu"])
-    model = re.search(r"^Model name:\s*(.+)$", text, re.MULTILINE)
-    flags = re.search(r"^Flags:\s*(.+)$", text, re.MULTILINE)
-    flags = set(flags.group(1).split()) if flags else set()
-    return {"model_name": model.group(1).strip() if model else None,
-            "flags": {flag: flag in flags for flag in CPU_FLAGS},
-            "cores_usable": len(os.sched_getaffinity(0)), "cpu_count": os.cpu_count()}
-
-
-def versions():
-    """Installed versions of the packages measured, read without importing them."""
-    found = {}
-    for name, distributions in PACKAGES.items():
-        for distribution in distributions:
-            try:
-                found[name] = importlib.metadata.version(distribution)
-                break
-            except importlib.metadata.PackageNotFoundError:
-                found[name] = None
-    return found
-
-
-def git():
-    """The commit measured, and the paths that differ from it (the working tree was measured)."""
-    # --no-optional-locks: `status` must not rewrite the index while others work in the tree.
-    dirty = _output(["git", "--no-optional-locks", "status", "--porcelain"]).splitlines()
-    return {"commit": _output(["git", "rev-parse", "HEAD"]).strip() or None, "dirty": bool(dirty),
-            "dirty_paths": len(dirty)}
-
-
-def provenance():
-    """The command line, date, 1/5/15-minute load averages, CPU, package versions and commit of this run."""
-    return {"command": shlex.join([sys.executable, *sys.argv]),
-            "date": datetime.datetime.now().astimezone().isoformat(timespec="seconds"),
-            "load_average_before": os.getloadavg(), "cpu": cpu(), "versions": versions(), "git": git()}

@@ -43,6 +43,7 @@ import time
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
 import backend_facts as facts
+import provenance
 
 MARK = "BACKENDS_JSON "
 MODELS = {  # name: (class, for_images arguments, batch size)
@@ -244,7 +245,7 @@ class Child:
 
 
 def child_env(backend, **extra):
-    path = facts.ROOT + os.pathsep + os.environ.get("PYTHONPATH", "")
+    path = provenance.ROOT + os.pathsep + os.environ.get("PYTHONPATH", "")
     return {**os.environ, "PYTHONPATH": path, "KERAS_BACKEND": backend,
             "TF_CPP_MIN_LOG_LEVEL": os.environ.get("TF_CPP_MIN_LOG_LEVEL", "3"), **extra}
 
@@ -371,10 +372,10 @@ def ratios(results):
     return rows
 
 
-def print_report(report):
+def print_report(report, run):
     results = report["results"]
-    print(f"\n{report['date']}, {report['cpu']['model_name']}, {report['cpu']['cores_usable']} cores; "
-          f"load (5 min) {report['load_average_before'][1]:.2f} before, {report['load_average_after'][1]:.2f} after; "
+    print(f"\n{run['started']}, {run['processor']['model_name']}, {run['cores']} cores; "
+          f"load (5 min) {run['load_average_start']['5min']:.2f} before, {os.getloadavg()[1]:.2f} after; "
           f"peak {report['peak']['gflops']:.1f} GFLOP/s (numpy fp32 {report['peak']['size']}^2 matmul, best of "
           f"{report['peak_before']['gflops']:.1f} before and {report['peak_after']['gflops']:.1f} after)\n")
     print("| configuration | model | images/s (median) | rounds | steps | GFLOP/s | % of peak |")
@@ -390,7 +391,7 @@ def print_report(report):
                       f"{row['percent_of_peak']:.1f} |")
     print("\n" + "\n".join(f"{label}: {value:.2f}" for label, value in report["ratios"].items()))
     print_flops(results)
-    print_bf16_paths(report)
+    print_bf16_paths(report, run)
 
 
 def print_flops(results):
@@ -407,7 +408,7 @@ def print_flops(results):
                       f"({row['xla_step_flops'] / row['step_flops']:.2f} x formula)")
 
 
-def print_bf16_paths(report):
+def print_bf16_paths(report, run):
     probe = report.get("tensorflow_bf16_kernels")
     if probe:
         if "error" in probe:
@@ -415,7 +416,7 @@ def print_bf16_paths(report):
         else:
             print(f"\nTensorFlow {probe['tensorflow']} bf16 step: oneDNN enabled {probe['onednn_enabled']} "
                   f"(TF_ENABLE_ONEDNN_OPTS {probe['TF_ENABLE_ONEDNN_OPTS']}), jit_compile {probe['jit_compile']}; "
-                  f"CPU flags {report['cpu']['flags']}; oneDNN ISA: {probe['isa']}; AMX kernels "
+                  f"CPU flags {run['processor']['flags']}; oneDNN ISA: {probe['isa']}; AMX kernels "
                   f"{probe['uses_amx']}, avx512_core_bf16 kernels {probe['uses_avx512_core_bf16']}")
             for primitive, count in sorted(probe["primitives"].items()):
                 print(f"    {count:4d} x {primitive}")
@@ -456,7 +457,7 @@ def parse_args(argv):
         os.makedirs(args.hlo_dir, exist_ok=True)
     if args.json is None:
         args.json = (os.path.join(tempfile.gettempdir(), "keras_gen_backends_smoke.json") if args.smoke
-                     else os.path.join(facts.ROOT, "benchmarks", "results", "backends.json"))
+                     else os.path.join(provenance.ROOT, "benchmarks", "results", "backends.json"))
     return args
 
 
@@ -466,26 +467,29 @@ def main(argv=None):
         return child_main(args)
     if args.probe:
         return probe_main()
-    report = {**facts.provenance(), "steps": args.steps or f"auto: about {args.seconds_per_fit:g} s per fit, "
-              f"at least {args.min_steps}", "warmup_steps": args.warmup_steps, "rounds": args.rounds,
+    # The driver measures nothing itself: each configuration's child runs its own backend.
+    run = {**provenance.start(), "backend": "one per configuration: results.<configuration>.backend"}
+    # Beyond the shared provenance: all the cores the machine has, and the 15-minute load.
+    report = {"cpu_count": os.cpu_count(), "load_average_15min_start": os.getloadavg()[2],
+              "steps": args.steps or f"auto: about {args.seconds_per_fit:g} s per fit, at least {args.min_steps}",
+              "warmup_steps": args.warmup_steps, "rounds": args.rounds,
               "data": "synthetic" if args.synthetic else "fashion_mnist (first 10,000 training images)"}
-    print(f"{report['date']}: {report['cpu']['model_name']}, load {report['load_average_before']}, "
-          f"git {report['git']['commit']}{' (dirty)' if report['git']['dirty'] else ''}", flush=True)
+    print(f"{run['started']}: {run['processor']['model_name']}, load {run['load_average_start']}, "
+          f"git {run['commit']}{' (dirty)' if run['dirty'] else ''}", flush=True)
     report["peak"] = report["peak_before"] = facts.matmul_peak()
     log_dir = tempfile.mkdtemp(prefix="keras_gen_backends_")
     print(f"numpy fp32 matmul peak: {report['peak']['gflops']:.1f} GFLOP/s; child logs in {log_dir}", flush=True)
     if "tf_bf16" in args.configs.split(","):
         report["tensorflow_bf16_kernels"] = run_probe(log_dir, args.timeout)
     report["results"] = measure(args, log_dir)
-    report["load_average_after"] = os.getloadavg()
+    report["load_average_15min_end"] = os.getloadavg()[2]
     # Best of the peaks before and after: other work on the machine only ever lowers it.
     report["peak_after"] = facts.matmul_peak()
     report["peak"] = max(report["peak"], report["peak_after"], key=lambda peak: peak["gflops"])
     summarize(report["results"], report["peak"]["gflops"])
     report["ratios"] = ratios(report["results"])
-    print_report(report)
-    with open(args.json, "w") as file:
-        json.dump(report, file, indent=2)
+    print_report(report, run)
+    provenance.write_json(args.json, report, run)
     print(f"\nwrote {args.json}")
 
 

@@ -1,6 +1,7 @@
-"""Conditional and information GANs on Fashion-MNIST at a fixed wall-clock budget each.
+"""Conditional and information GANs on Fashion-MNIST at a fixed budget each.
 
-Each family trains for `--budget-minutes` with its `keras-gen train` defaults
+Each family trains for `--budget-minutes` (or until it has seen `--images` real
+images) with its `keras-gen train` defaults
 (batch 64, `compile()` defaults), is saved, and is measured with keras_gen's
 Fashion-MNIST classifier and feature network:
 
@@ -30,22 +31,28 @@ Class accuracies are measured twice on the same samples: with the feature
 network and with the accurate classifier (`ClassifierRecipe.accurate()`,
 fields `..._judge`). `--seed N` trains a replicate (weights, sampling and data
 order from seed N; name it with `--tag`).
+
+No family here trains against either network (SSGAN's feature matching
+compares its own discriminator's features), so one feature network scores
+them all; `feature_networks` in the JSON names it and the judge.
 """
 
 import argparse
 import json
 import os
-import platform
 import sys
 import time
 
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
+import budget
+import feature_networks
 import keras
 import numpy as np
+import provenance
 import tensorflow as tf
-from quality import METRICS, TimeBudget, accuracy_row, class_accuracy, judge_classifier
+from quality import METRICS, accuracy_row, class_accuracy, judge_classifier
 from scipy.optimize import linear_sum_assignment
 from sklearn.linear_model import LogisticRegression
 
@@ -59,7 +66,7 @@ LABELLED = 1000
 LABELLED_SHARE = 0.5  # half of each SSGAN batch labelled (the 1,000 images, repeated)
 
 
-def train(name, budget_seconds, path, options=(), seed=0):
+def train(name, args, path, options=(), seed=0):
     keras.utils.set_random_seed(seed)
     family = families.get(name)
     info = keras_gen.data.info("fashion_mnist")
@@ -67,12 +74,10 @@ def train(name, budget_seconds, path, options=(), seed=0):
     mix = {"labelled": LABELLED, "labelled_share": LABELLED_SHARE} if name == "ssgan" else {}
     data = keras_gen.data.load_batches("fashion_mnist", model.batch_kind, batch_size=family.batch_size,
                                        scale=model.data_scale, seed=seed, **mix)
-    budget = TimeBudget(budget_seconds, family.batch_size)
-    model.fit(data, epochs=1000, verbose=0, callbacks=[budget])
+    stop = budget.callback(args, family.batch_size)
+    model.fit(data, epochs=1000, verbose=0, callbacks=[stop])
     model.save(path)
-    row = {"train_seconds": budget.elapsed, "epochs": budget.steps * family.batch_size / 60000,
-           "images_per_second": budget.steps * family.batch_size / budget.elapsed,
-           "load_average_during_training": budget.load_average}
+    row = budget.training_row(stop, family.batch_size)
     print(f"{name}: {row}", flush=True)
     return row
 
@@ -147,12 +152,12 @@ def supervised_baseline(model, train_images, train_labels, test_images, test_lab
 
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--budget-minutes", type=float, default=15.0)
+    budget.add_arguments(parser, minutes=15.0)
     parser.add_argument("--models", default="cgan,acgan,infogan,bigan,ssgan")
     parser.add_argument("--models-dir", default="benchmarks/results/conditional_models")
     parser.add_argument("--vae", default="benchmarks/results/latent_models/vae.keras",
                         help="a saved VAE for the BiGAN comparison")
-    parser.add_argument("--skip-training", action="store_true")
+    parser.add_argument("--skip-training", action="store_true", help="train none: measure the saved models")
     parser.add_argument("--num-samples", type=int, default=10000)
     parser.add_argument("--temperatures", type=lambda text: [float(t) for t in text.split(",") if t], default=[],
                         help="cgan/acgan: also class accuracy and FID at these sampling temperatures, e.g. 0.8,0.6")
@@ -163,21 +168,27 @@ def main(argv=None):
     parser.add_argument("--tag", default="", help="suffix of the saved files' and the JSON rows' names")
     parser.add_argument("--json")
     args = parser.parse_args(argv)
-    print(f"TF {tf.__version__}, Keras {keras.__version__}, {os.cpu_count()} cores, "
-          f"{platform.processor() or platform.machine()}, load average {os.getloadavg()}", flush=True)
+    budget.check(parser, args)
+    run = provenance.start()
+    print(f"{budget.describe(args)} per model; TF {tf.__version__}, Keras {keras.__version__}, "
+          f"{run['processor']['model_name']}, {run['cores']} cores, load average {os.getloadavg()}", flush=True)
     os.makedirs(args.models_dir, exist_ok=True)
     names = args.models.split(",")
-    results = {"budget_minutes": args.budget_minutes, "options": dict(args.option), "seed": args.seed,
+    # With --skip-training the budget of the saved models is not known here: `loaded_models` names the files.
+    results = {**({} if args.skip_training else budget.record(args)), "options": dict(args.option), "seed": args.seed,
                "training": {}}
     suffix = f"_{args.tag}" if args.tag else ""
     paths = {name: os.path.join(args.models_dir, f"{name}{suffix}.keras") for name in names}
-    if not args.skip_training:
+    if args.skip_training:
+        # Trained by an earlier run: the file measured is all this result can say of that training.
+        results["loaded_models"] = {name + suffix: provenance.saved_file(paths[name]) for name in names}
+    else:
         for name in names:
-            results["training"][name + suffix] = train(name, args.budget_minutes * 60, paths[name], args.option,
-                                                      args.seed)
+            results["training"][name + suffix] = train(name, args, paths[name], args.option, args.seed)
     extractor = keras_gen.evaluation.domain_classifier("fashion_mnist")
     judge = judge_classifier()
     results["classifier_test_accuracy"] = {"feature network": extractor.test_accuracy, "judge": judge.test_accuracy}
+    results["feature_networks"] = feature_networks.describe({"default": extractor, "judge": judge})
     test_images, test_labels = keras_gen.data.load_numpy("fashion_mnist", "test", scale=(-1, 1))
     train_images, train_labels = keras_gen.data.load_numpy("fashion_mnist", "train", scale=(-1, 1))
     for name in names:
@@ -197,6 +208,8 @@ def main(argv=None):
         if name == "bigan":
             row["linear_probe"] = bigan_figures(model, args.vae, train_images[:20000], train_labels[:20000],
                                                 test_images, test_labels)
+            if args.vae and os.path.exists(args.vae):
+                row["vae_loaded_from"] = provenance.saved_file(args.vae)
         if name == "ssgan":
             # The 1,000 labels the SSGAN trained with (`data.load(..., seed=seed)` keeps them with its seed).
             kept = keras_gen.data.keep_balanced_labels(train_labels, LABELLED, seed=args.seed)
@@ -207,8 +220,7 @@ def main(argv=None):
         results[name + suffix] = row
         print(name + suffix, json.dumps(row, indent=1), flush=True)
     if args.json:
-        with open(args.json, "w") as file:
-            json.dump(results, file, indent=2)
+        provenance.write_json(args.json, results, run)
 
 
 if __name__ == "__main__":

@@ -1,7 +1,8 @@
 """Conditional VAE: which prior and latent size make class-conditioned samples recognizable.
 
-Trains one conditional VAE per variant for `--budget-minutes` each on
-Fashion-MNIST (batch 64, `compile()` defaults), then asks keras_gen's
+Trains one conditional VAE per variant for `--budget-minutes` (or until it has
+seen `--images` real images) each on Fashion-MNIST (batch 64, `compile()`
+defaults), then asks keras_gen's
 Fashion-MNIST classifier how often 500 samples of each class, drawn with
 `generate(n, labels=...)`, are labelled as that class. A variant is
 `PRIOR_LATENTDIM[_OPTION...]`: `learned_16_planes8_beta2` is the default
@@ -16,8 +17,8 @@ KL weight B; without it, 1), `widthW` (`width=W`) and `layersL` (`layers_per_sta
     python benchmarks/cvae_prior.py --budget-minutes 15 --variants learned_4 --samples-per-class 1000 --fid
     python benchmarks/cvae_prior.py --budget-minutes 4 --variants learned_16,learned_16_planes8,learned_16_beta0.5
 
-Run it alone on the machine (training is budgeted by wall-clock time); only
-compare variants measured in the same run.
+Run it alone on the machine (training is budgeted by wall-clock time unless
+`--images` is given); only compare variants measured in the same run.
 """
 
 import argparse
@@ -28,8 +29,11 @@ import sys
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
+import budget
+import feature_networks
 import keras
-from quality import TimeBudget, accuracy_row, class_accuracy, judge_classifier
+import provenance
+from quality import accuracy_row, class_accuracy, judge_classifier
 
 import keras_gen
 
@@ -44,7 +48,7 @@ VARIANT_OPTIONS = {
 
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--budget-minutes", type=float, default=4.0)
+    budget.add_arguments(parser, minutes=4.0)
     parser.add_argument("--variants", default="standard_16,learned_16,learned_8,learned_4")
     parser.add_argument("--samples-per-class", type=int, default=500)
     parser.add_argument("--fid", action="store_true",
@@ -53,9 +57,13 @@ def main(argv=None):
     parser.add_argument("--seed", type=int, default=0, help="seed of the weights, the data order and the samples")
     parser.add_argument("--json")
     args = parser.parse_args(argv)
+    budget.check(parser, args)
+    run = provenance.start()
     extractor = keras_gen.evaluation.domain_classifier("fashion_mnist")
     judge = judge_classifier()
-    results = {"classifier_test_accuracy": {"feature network": extractor.test_accuracy, "judge": judge.test_accuracy}}
+    results = {**budget.record(args), "seed": args.seed, "samples_per_class": args.samples_per_class,
+               "classifier_test_accuracy": {"feature network": extractor.test_accuracy, "judge": judge.test_accuracy},
+               "feature_networks": feature_networks.describe({"default": extractor, "judge": judge})}
     for variant in args.variants.split(","):
         prior, latent_dim, *options = variant.split("_")
         kwargs = {"label_planes": 0, "beta": 1.0}
@@ -70,11 +78,10 @@ def main(argv=None):
                                                            prior=prior, seed=args.seed, **kwargs)
         model.compile()
         data = keras_gen.data.load("fashion_mnist", batch_size=64, scale=model.data_scale, seed=args.seed, labels=True)
-        budget = TimeBudget(args.budget_minutes * 60, 64)
-        model.fit(data, epochs=1000, verbose=0, callbacks=[budget])
+        stop = budget.callback(args, 64)
+        model.fit(data, epochs=1000, verbose=0, callbacks=[stop])
         per_class, _, judged = class_accuracy(model, extractor, args.samples_per_class, judge=judge)
-        results[variant] = {"steps": budget.steps, "load_average": budget.load_average,
-                            "epochs": budget.steps * 64 / 60000, **accuracy_row(per_class, judged)}
+        results[variant] = {**budget.training_row(stop, 64), **accuracy_row(per_class, judged)}
         if args.fid:
             scores = keras_gen.evaluation.evaluate(model, "fashion_mnist", split="test", num_samples=10000,
                                                    metrics=("fid", "kid", "precision", "recall"))
@@ -84,8 +91,7 @@ def main(argv=None):
             model.save(os.path.join(args.save_dir, f"cvae_{variant}.keras"))
         print(variant, json.dumps(results[variant]), flush=True)
     if args.json:
-        with open(args.json, "w") as file:
-            json.dump(results, file, indent=2)
+        provenance.write_json(args.json, results, run)
 
 
 if __name__ == "__main__":

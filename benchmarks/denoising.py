@@ -13,15 +13,16 @@ table and writes JSON.
 """
 
 import argparse
-import json
 import os
-import platform
+import sys
 import time
 
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
 import keras
 import numpy as np
+import provenance
 
 import keras_gen
 from keras_gen import families
@@ -47,11 +48,11 @@ def main(argv=None):
     parser.add_argument("--limit", type=int, default=None, help="training images (default: all)")
     parser.add_argument("--json", default=None)
     args = parser.parse_args(argv)
+    run = provenance.start()
 
     test, _ = keras_gen.data.load_numpy("fashion_mnist", "test", scale=(0, 1))
     inputs = noisy_copies(test)
-    results = {"epochs": args.epochs, "machine": platform.processor() or platform.machine(),
-               "load_before": os.getloadavg()[0], "models": {}}
+    results = {"epochs": args.epochs, "limit": args.limit, "models": {}}
     for name in ("autoencoder", "denoising_autoencoder"):
         keras.utils.set_random_seed(0)
         family = families.get(name)
@@ -63,7 +64,6 @@ def main(argv=None):
         seconds = time.perf_counter() - start
         errors = {kind: float(np.mean((model.reconstruct(x) - test) ** 2)) for kind, x in inputs.items()}
         results["models"][name] = {"train_seconds": round(seconds, 1), "mse": errors}
-    results["load_after"] = os.getloadavg()[0]
     results["mse_of_the_noisy_inputs"] = {k: float(np.mean((x - test) ** 2)) for k, x in inputs.items()}
 
     kinds = list(inputs)
@@ -72,10 +72,9 @@ def main(argv=None):
     for name, row in results["models"].items():
         print(f"{name:<24}" + "".join(f"{row['mse'][k]:>16.4f}" for k in kinds))
     print(f"{'(input itself)':<24}" + "".join(f"{results['mse_of_the_noisy_inputs'][k]:>16.4f}" for k in kinds))
-    print(f"load average: {results['load_before']:.2f} before, {results['load_after']:.2f} after")
+    print(f"load average (1 min): {run['load_average_start']['1min']:.2f} before, {os.getloadavg()[0]:.2f} after")
     if args.json:
-        with open(args.json, "w") as file:
-            json.dump(results, file, indent=2)
+        provenance.write_json(args.json, results, run)
 
 
 if __name__ == "__main__":

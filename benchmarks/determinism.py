@@ -16,7 +16,10 @@ import os
 import statistics
 import subprocess
 import sys
-import time
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+
+import provenance
 
 TRIAL = """
 import os, sys, time
@@ -31,16 +34,19 @@ model = recipes.build_model(sys.argv[1], (28, 28, 1), seed=0, data="fashion_mnis
 steps = int(sys.argv[3])
 data = keras_gen.data.load_batches("fashion_mnist", model.batch_kind, batch_size=64, scale=model.data_scale,
                                    repeat=True, seed=0)
-model.fit(data, steps_per_epoch=20, epochs=1, verbose=0)
+model.fit(data, steps_per_epoch=int(sys.argv[4]), epochs=1, verbose=0)
 start = time.perf_counter()
 model.fit(data, steps_per_epoch=steps, epochs=1, verbose=0)
 print(steps * 64 / (time.perf_counter() - start))
 """
 
 
+WARMUP_STEPS = 20
+
+
 def trial(family, deterministic, steps):
-    result = subprocess.run([sys.executable, "-c", TRIAL, family, "1" if deterministic else "0", str(steps)],
-                            check=True, capture_output=True, text=True)
+    result = subprocess.run([sys.executable, "-c", TRIAL, family, "1" if deterministic else "0", str(steps),
+                             str(WARMUP_STEPS)], check=True, capture_output=True, text=True)
     return float(result.stdout.strip().splitlines()[-1])
 
 
@@ -51,8 +57,8 @@ def main(argv=None):
     parser.add_argument("--trials", type=int, default=3)
     parser.add_argument("--json")
     args = parser.parse_args(argv)
-    results = {"cpus": os.cpu_count(), "steps": args.steps, "load_average_before": os.getloadavg()[0],
-               "families": {}}
+    run = provenance.start()
+    results = {"steps": args.steps, "warmup_steps": WARMUP_STEPS, "trials": args.trials, "families": {}}
     for family in args.families.split(","):
         speeds = {False: [], True: []}
         for _ in range(args.trials):
@@ -64,11 +70,8 @@ def main(argv=None):
                                        "cost_percent": 100 * (1 - deterministic / default),
                                        "trials": {"default": speeds[False], "deterministic": speeds[True]}}
         print(family, results["families"][family], flush=True)
-    results["load_average_after"] = os.getloadavg()[0]
-    results["date"] = time.strftime("%Y-%m-%d %H:%M")
     if args.json:
-        with open(args.json, "w") as file:
-            json.dump(results, file, indent=2)
+        provenance.write_json(args.json, results, run)
     print(json.dumps(results, indent=2))
 
 

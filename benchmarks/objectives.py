@@ -1,4 +1,4 @@
-"""GAN objectives and stabilizers on Fashion-MNIST at equal wall-clock budgets.
+"""GAN objectives and stabilizers on Fashion-MNIST at equal budgets.
 
 One row per objective (non-saturating, least squares, hinge, WGAN, WGAN-GP,
 BEGAN) and per stabilizer (+spectral norm, +R1, +DiffAugment with 10 % of the
@@ -18,26 +18,33 @@ weights, about 20 % after 5 minutes here: `ema_warmup` in the JSON says which.)
 
 10,000 samples are scored against the 10,000 test images with keras_gen's
 Fashion-MNIST feature network: FID, KID, precision, recall, classes covered.
+No row trains against that network (feature-space losses are not among the
+objectives here), so it is the only one.
 
     python benchmarks/objectives.py --budget-minutes 5 --rows non_saturating,least_squares --json out.json
     python benchmarks/objectives.py --budget-minutes 15 --rows wgan_gp,default --json out15.json
+    python benchmarks/objectives.py --images 300000 --rows default --json out300k.json
 
-Run it alone on the machine: the figures are per wall-clock budget.
+Run it alone on the machine: the figures are per wall-clock budget, unless
+`--images` gives each row a number of real images to see instead (WGAN's and
+the 5-critic-step rows' batches of 320 count as 320).
 """
 
 import argparse
 import json
 import os
-import platform
 import sys
 import time
 
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
+import budget
+import feature_networks
 import keras
+import provenance
 import tensorflow as tf
-from quality import GeneratorSampler, TimeBudget
+from quality import GeneratorSampler
 
 import keras_gen
 from keras_gen import networks
@@ -145,7 +152,7 @@ def score(sampler, num_samples):
     return {k: float(v) for k, v in scores.items()}
 
 
-def run(name, budget_seconds, num_samples, save_dir=None):
+def run(name, args):
     builder, batch_size, limit, description = ROWS[name]
     keras.utils.set_random_seed(0)
     model = builder()
@@ -153,27 +160,23 @@ def run(name, budget_seconds, num_samples, save_dir=None):
     model.compile(**compile_args)
     data = keras_gen.data.load("fashion_mnist", batch_size=batch_size, scale=model.data_scale, seed=0,
                                limit=limit)
-    budget = TimeBudget(budget_seconds, batch_size)
-    model.fit(data, epochs=100000, verbose=0, callbacks=[budget])
+    stop = budget.callback(args, batch_size)
+    model.fit(data, epochs=100000, verbose=0, callbacks=[stop])
     row = {
         "description": description,
         "compile": {k: keras.optimizers.serialize(v)["config"] for k, v in compile_args.items()},
-        "train_seconds": budget.elapsed,
-        "steps": budget.steps,
-        "images_per_second": budget.steps * batch_size / budget.elapsed,
-        "epochs": budget.steps * batch_size / (limit or 60000),
-        "load_average_during_training": budget.load_average,
+        **budget.training_row(stop, batch_size, train_images=limit or budget.TRAIN_IMAGES),
         "ema": model.ema,
         "ema_warmup": True,  # rows written before GAN's EMA warm-up existed say False
     }
     start = time.perf_counter()
-    row["generator"] = score(GeneratorSampler(model, model.data_scale), num_samples)
+    row["generator"] = score(GeneratorSampler(model, model.data_scale), args.num_samples)
     if model.generator_ema is not None:
-        row["generator_ema"] = score(model, num_samples)
+        row["generator_ema"] = score(model, args.num_samples)
     row["eval_seconds"] = time.perf_counter() - start
-    if save_dir:
-        os.makedirs(save_dir, exist_ok=True)
-        model.save(os.path.join(save_dir, f"{name}.keras"))
+    if args.save_dir:
+        os.makedirs(args.save_dir, exist_ok=True)
+        model.save(os.path.join(args.save_dir, f"{name}.keras"))
     return row
 
 
@@ -190,31 +193,34 @@ def print_table(results):
 
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--budget-minutes", type=float, default=5.0, help="wall-clock training budget per row")
+    budget.add_arguments(parser, minutes=5.0)
     parser.add_argument("--rows", default="non_saturating,least_squares,hinge,wgan,began,spectral_norm,r1",
                         help=f"comma-separated, of: {', '.join(ROWS)}")
     parser.add_argument("--num-samples", type=int, default=10000)
     parser.add_argument("--json", help="write the results to this JSON file (rewritten after every row)")
     parser.add_argument("--save-dir", help="save each trained model here as ROW.keras")
     args = parser.parse_args(argv)
+    budget.check(parser, args)
     names = args.rows.split(",")
     unknown = [n for n in names if n not in ROWS]
     if unknown:
         parser.error(f"unknown rows {unknown}; choose from {', '.join(ROWS)}")
+    run_record = provenance.start()
 
-    print(f"Fashion-MNIST, {args.budget_minutes:g} min per row, {args.num_samples} samples vs test set; "
-          f"TF {tf.__version__}, Keras {keras.__version__}, {os.cpu_count()} cores, "
-          f"{platform.processor() or platform.machine()}", flush=True)
+    print(f"Fashion-MNIST, {budget.describe(args)} per row, {args.num_samples} samples vs test set; "
+          f"TF {tf.__version__}, Keras {keras.__version__}, {run_record['cores']} cores, "
+          f"{run_record['processor']['model_name']}", flush=True)
     extractor = keras_gen.evaluation.domain_classifier("fashion_mnist")
     print(f"feature network test accuracy: {extractor.test_accuracy}", flush=True)
     results = {}
     for name in names:
-        results[name] = run(name, args.budget_minutes * 60, args.num_samples, args.save_dir)
+        results[name] = run(name, args)
         print(f"{name}: {json.dumps(results[name])}", flush=True)
         if args.json:
-            with open(args.json, "w") as f:
-                json.dump({"budget_minutes": args.budget_minutes, "num_samples": args.num_samples,
-                           "results": results}, f, indent=2)
+            provenance.write_json(args.json, {
+                **budget.record(args), "num_samples": args.num_samples,
+                "feature_networks": feature_networks.describe({"default": extractor}), "results": results},
+                run_record)
     print_table(results)
 
 

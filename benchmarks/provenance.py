@@ -119,6 +119,12 @@ def write_json(path: str, results: dict, run: dict) -> dict:
     return payload
 
 
+def saved_file(path: str) -> dict:
+    """A file the run read, such as a model trained by an earlier run: its path and when it was last written."""
+    modified = datetime.datetime.fromtimestamp(os.path.getmtime(path)).astimezone()
+    return {"path": path, "modified": modified.isoformat(timespec="seconds")}
+
+
 def missing_fields(payload: dict) -> list[str]:
     """The provenance keys a result file lacks (all of them when it has no provenance)."""
     record = payload.get("provenance") if isinstance(payload, dict) else None

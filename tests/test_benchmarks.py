@@ -1,0 +1,196 @@
+"""Every benchmark figure can be traced: the scripts write their JSON with a provenance, and the result files have it.
+
+Fast checks, no training. The scripts are read as source (`ast`), not run;
+`benchmarks/provenance.py` and `benchmarks/feature_networks.py` are imported
+from their files (benchmarks/ is not a package).
+"""
+
+import ast
+import dataclasses
+import datetime
+import glob
+import importlib.util
+import json
+import numbers
+import os
+import platform
+import re
+import shlex
+import shutil
+
+import keras
+import numpy
+import pytest
+import tensorflow as tf
+
+import keras_gen
+
+REPO_ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+BENCHMARKS = os.path.join(REPO_ROOT, "benchmarks")
+RESULTS = os.path.join(BENCHMARKS, "results")
+LEGACY = os.path.join(RESULTS, "LEGACY.md")
+SCRIPTS = sorted(glob.glob(os.path.join(BENCHMARKS, "*.py")))
+
+
+def _load(name):
+    spec = importlib.util.spec_from_file_location(f"benchmarks_{name}", os.path.join(BENCHMARKS, f"{name}.py"))
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+provenance = _load("provenance")
+
+
+def _tree(path):
+    with open(path, encoding="utf-8") as f:
+        return ast.parse(f.read(), filename=path)
+
+
+def _dotted(node):
+    """`json.dump` for the expression `json.dump`, None for anything but names and attributes."""
+    if isinstance(node, ast.Name):
+        return node.id
+    if isinstance(node, ast.Attribute):
+        base = _dotted(node.value)
+        return f"{base}.{node.attr}" if base else None
+    return None
+
+
+def _calls(node):
+    """The dotted names of every call inside `node`."""
+    return {_dotted(call.func) for call in ast.walk(node) if isinstance(call, ast.Call)} - {None}
+
+
+def _flags(tree):
+    """The option strings a script's `add_argument` calls define."""
+    return {call.args[0].value for call in ast.walk(tree)
+            if isinstance(call, ast.Call) and isinstance(call.func, ast.Attribute) and call.func.attr == "add_argument"
+            and call.args and isinstance(call.args[0], ast.Constant)}
+
+
+def _main(tree):
+    return next((node for node in tree.body if isinstance(node, ast.FunctionDef) and node.name == "main"), None)
+
+
+def _name(path):
+    return os.path.relpath(path, BENCHMARKS)
+
+
+@pytest.mark.parametrize("path", [p for p in SCRIPTS if not p.endswith("provenance.py")], ids=_name)
+def test_a_script_writes_json_only_through_provenance(path):
+    tree = _tree(path)
+    for node in ast.walk(tree):
+        if isinstance(node, ast.ImportFrom) and node.module == "json":
+            assert not {alias.name for alias in node.names} & {"dump", "dumps"}, (
+                f"{_name(path)} imports json's writers by name; call json.dumps/provenance.write_json instead")
+        if isinstance(node, ast.Import):
+            assert all(alias.asname is None for alias in node.names if alias.name == "json"), (
+                f"{_name(path)} renames the json module")
+        if isinstance(node, ast.Call):
+            assert _dotted(node.func) != "json.dump", (
+                f"{_name(path)} line {node.lineno}: json.dump writes a file without provenance; "
+                "use provenance.write_json(path, results, run)")
+            # Writing `json.dumps(...)` to a file is json.dump by another name.
+            if isinstance(node.func, ast.Attribute) and node.func.attr in ("write", "write_text"):
+                assert "json.dumps" not in _calls(node), (
+                    f"{_name(path)} line {node.lineno} writes JSON text to a file; use provenance.write_json")
+    calls = _calls(tree)
+    if "--json" in _flags(tree):
+        assert "provenance.write_json" in calls, f"{_name(path)} takes --json but never calls provenance.write_json"
+    if "provenance.write_json" in calls:
+        main = _main(tree)
+        assert main is not None and "provenance.start" in _calls(main), (
+            f"{_name(path)} writes a result but its main() does not start the provenance record")
+
+
+@pytest.mark.parametrize("path", SCRIPTS, ids=_name)
+def test_a_script_with_a_time_budget_also_takes_a_number_of_images(path):
+    tree = _tree(path)
+    flags = _flags(tree)
+    if "budget.add_arguments" in _calls(tree):
+        return  # benchmarks/budget.py adds both
+    if "--budget-minutes" in flags:
+        assert "--images" in flags, f"{_name(path)} has --budget-minutes but no --images"
+
+
+def test_start_and_finish_give_every_field_with_plausible_values():
+    argv = ["benchmarks/quality.py", "--images", "1000", "--json", "a file.json"]
+    run = provenance.finish(provenance.start(argv))
+    assert set(provenance.FIELDS) <= set(run)
+    assert shlex.split(run["command"])[1:] == argv
+    if os.path.isdir(os.path.join(REPO_ROOT, ".git")) and shutil.which("git"):
+        assert re.fullmatch(r"[0-9a-f]{40}", run["commit"]), run["commit"]
+    assert isinstance(run["dirty"], bool)
+    started, finished = (datetime.datetime.fromisoformat(run[key]) for key in ("started", "finished"))
+    assert started.tzinfo is not None and started <= finished
+    assert run["python"] == platform.python_version()
+    assert (run["tensorflow"], run["keras"], run["numpy"]) == (tf.__version__, keras.__version__, numpy.__version__)
+    assert run["backend"] == os.environ.get("KERAS_BACKEND", "tensorflow")
+    assert isinstance(run["cores"], int) and run["cores"] >= 1
+    for key in ("load_average_start", "load_average_end"):
+        assert set(run[key]) == {"1min", "5min"}
+        assert all(isinstance(v, numbers.Real) and v >= 0 for v in run[key].values())
+    assert set(run["processor"]) == {"model_name", "flags"}
+    assert set(run["processor"]["flags"]) == set(provenance.CPU_FLAGS)
+    assert all(isinstance(v, bool) for v in run["processor"]["flags"].values())
+    if shutil.which("lscpu"):
+        assert isinstance(run["processor"]["model_name"], str) and run["processor"]["model_name"]
+
+
+def test_write_json_puts_the_provenance_first_and_refuses_a_provenance_of_the_results(tmp_path):
+    path = tmp_path / "nested" / "result.json"
+    provenance.write_json(str(path), {"fid": 1.5}, provenance.start([]))
+    with open(path) as f:
+        written = json.load(f)
+    assert list(written) == ["provenance", "fid"] and provenance.missing_fields(written) == []
+    refused = tmp_path / "refused.json"
+    with pytest.raises(ValueError, match="provenance"):
+        provenance.write_json(str(refused), {"provenance": {"commit": "made up"}}, provenance.start([]))
+    assert not refused.exists()
+
+
+def _result_files():
+    return sorted(os.path.relpath(path, RESULTS)
+                  for path in glob.glob(os.path.join(RESULTS, "**", "*.json"), recursive=True))
+
+
+def _legacy_files():
+    """The files LEGACY.md's table lists: the first cell of each row, a path under benchmarks/results/."""
+    with open(LEGACY, encoding="utf-8") as f:
+        return [match.group(1) for match in re.finditer(r"^\| `([^`]+)` \|", f.read(), re.MULTILINE)]
+
+
+def _missing(name):
+    with open(os.path.join(RESULTS, name), encoding="utf-8") as f:
+        return provenance.missing_fields(json.load(f))
+
+
+def test_every_result_file_has_provenance_or_is_listed_as_legacy():
+    legacy = set(_legacy_files())
+    missing = {name: _missing(name) for name in _result_files() if name not in legacy}
+    unexplained = {name: fields for name, fields in missing.items() if fields}
+    assert not unexplained, (
+        f"result files without (all of) the provenance fields, and not in benchmarks/results/LEGACY.md: {unexplained}. "
+        "Write results with provenance.write_json, or list an old file in LEGACY.md with why its provenance "
+        "is unknown.")
+
+
+def test_legacy_lists_only_existing_files_without_provenance():
+    listed = _legacy_files()
+    assert listed, "LEGACY.md lists no files: has its table changed form?"
+    assert len(listed) == len(set(listed)), "LEGACY.md lists a file twice"
+    missing = [name for name in listed if not os.path.isfile(os.path.join(RESULTS, name))]
+    assert not missing, f"LEGACY.md lists files that do not exist: {missing}"
+    complete = [name for name in listed if not _missing(name)]
+    assert not complete, f"LEGACY.md lists files that have their provenance: {complete}"
+
+
+def test_the_independent_feature_network_differs_from_the_default_in_recipe_and_seed():
+    feature_networks = _load("feature_networks")
+    default, independent = keras_gen.evaluation.ClassifierRecipe(), feature_networks.independent_recipe()
+    assert independent.seed != default.seed
+    assert dataclasses.replace(independent, seed=default.seed) != default
+    # Not the class-accuracy judge (`ClassifierRecipe.accurate()`, seed 0) either: a third network.
+    assert independent != keras_gen.evaluation.ClassifierRecipe.accurate()
+    assert independent.cache_stem("fashion_mnist") != default.cache_stem("fashion_mnist")
