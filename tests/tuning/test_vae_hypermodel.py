@@ -139,23 +139,36 @@ def test_missing_validation_data_is_a_clear_error(digits_unit, tmp_path):
         tuner.search(train, epochs=1, verbose=0)
 
 
-def test_bayesian_optimization(digits_unit, tmp_path):
-    """The second trial is proposed by the Gaussian process, from the first one's score."""
-    train, held_out = digits_unit
-    hypermodel = VAEHyperModel(train.shape[1:], seed=0)
-    tuner = make_tuner(
-        hypermodel,
+def bayesian_tuner(train, tmp_path):
+    return make_tuner(
+        VAEHyperModel(train.shape[1:], seed=0),
         "bayesian",
         max_trials=2,
         directory=str(tmp_path),
         hyperparameters=tiny_space(beta=1.0, beta_1=0.9),
         num_initial_points=1,
     )
+
+
+def test_make_tuner_builds_bayesian_optimization(digits_unit, tmp_path):
+    tuner = bayesian_tuner(digits_unit[0], tmp_path)
     assert isinstance(tuner, keras_tuner.BayesianOptimization)
+    assert tuner.oracle.objective.name == "val_negative_elbo" and tuner.oracle.max_trials == 2
+
+
+# The searches below are keras-tuner's machinery on our HyperModel; the default run keeps the
+# RandomSearch fixture above, the GAN Hyperband continuing a trial with both optimizers
+# (test_gan_hypermodel.py) and the example's BayesianOptimization search (tests/test_examples.py).
+@pytest.mark.slow
+def test_bayesian_optimization(digits_unit, tmp_path):
+    """The second trial is proposed by the Gaussian process, from the first one's score."""
+    train, held_out = digits_unit
+    tuner = bayesian_tuner(train, tmp_path)
     tuner.search(train, validation_data=held_out, epochs=1, batch_size=64, verbose=0)
     check_objective_reached_oracle(tuner, num_trials=2)
 
 
+@pytest.mark.slow
 def test_hyperband_continues_trials_from_their_checkpoints(digits_unit, tmp_path):
     """Hyperband's second round rebuilds a model and loads the first round's weights."""
     train, held_out = digits_unit
