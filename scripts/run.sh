@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # The main job: sets up the machine (scripts/setup.sh), then trains the DCGAN
-# on Fashion-MNIST (about 10 minutes on 2 CPU cores) and writes the model,
-# samples.png, losses.png, history.csv and snapshots/ into runs/dcgan.
+# on Fashion-MNIST and writes the model, samples.png, losses.png, history.csv
+# and snapshots/ into runs/dcgan. How long it took, and on which processor:
+# README.md, "The two commands".
 # Without Fashion-MNIST it trains on the offline 8x8 'digits' data set instead.
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."

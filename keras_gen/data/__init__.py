@@ -4,7 +4,7 @@ Example:
 >>> import keras_gen
 >>> ds = keras_gen.data.load("fashion_mnist", batch_size=128)  # images in (-1, 1)
 >>> x, y = keras_gen.data.load_numpy("digits", scale=(0, 1))
->>> ds = keras_gen.data.load_batches("digits", model.batch_kind, scale=model.data_scale)
+>>> ds = keras_gen.data.load_batches("digits", "images_labels", scale=(0, 1))  # a model's batch_kind
 """
 
 from keras_gen.data.batches import batch_arrays, load_batches

@@ -151,8 +151,10 @@ def load_batches(
         a tuple of arrays for `model.fit(*arrays)`.
 
     Example:
-    >>> ds = keras_gen.data.load_batches("fashion_mnist", model.batch_kind, scale=model.data_scale)
-    >>> model.fit(ds, epochs=5)
+    >>> model = keras_gen.models.VAE.for_images((28, 28, 1), latent_dim=2, width=8, seed=0)
+    >>> model.compile()
+    >>> ds = keras_gen.data.load_batches("fashion_mnist", model.batch_kind, scale=model.data_scale, limit=64)
+    >>> history = model.fit(ds, epochs=1, verbose=0)
     >>> inputs, targets = keras_gen.data.load_batches("digits", "pairs", "test", task="edges",
     ...                                               limit=16, as_numpy=True)
     """

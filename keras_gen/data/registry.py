@@ -85,7 +85,8 @@ def register(
     Example:
     >>> def load_sprites(split, data_dir):
     ...     return np.zeros((10, 16, 16, 3), np.uint8), np.zeros(10, np.int32)
-    >>> keras_gen.data.register("sprites", load_sprites, (16, 16, 3), num_classes=1)
+    >>> keras_gen.data.register("sprites", load_sprites, (16, 16, 3), num_classes=1).image_shape
+    (16, 16, 3)
     """
     if not isinstance(name, str) or not name or name.startswith(TFDS_PREFIX):
         raise ValueError(
@@ -137,7 +138,7 @@ def available() -> list[str]:
 
     Example:
     >>> keras_gen.data.available()
-    ['digits', 'fashion_mnist', 'mnist']
+    ['digits', 'fashion_mnist', 'mnist', 'sample_patches']
     """
     return sorted(_REGISTRY)
 

@@ -19,7 +19,8 @@ vectors, editing, perceptual path length) and `inversion` (`to_latent`,
 `invert`, the inversion encoder); `space` holds the checks both share.
 
 Example:
->>> vae = keras_gen.models.VAE.for_images((28, 28, 1), seed=0)
+>>> x_test, y_test = keras_gen.data.load_numpy("fashion_mnist", "test", scale=(0, 1), limit=100)
+>>> vae = keras_gen.models.VAE.for_images((28, 28, 1), seed=0)  # then vae.compile(), vae.fit(...)
 >>> walk = keras_gen.latent.interpolate(vae, x_test[0], x_test[1], steps=8)  # (8, 28, 28, 1)
 >>> boots = x_test[y_test == 9]; sneakers = x_test[y_test == 7]
 >>> vector = keras_gen.latent.concept_vector(vae, boots, sneakers)

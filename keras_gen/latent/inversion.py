@@ -6,8 +6,11 @@ learns an encoder for a GAN, a fast start for `invert`; `best_random_latents`
 is the baseline inversion must beat.
 
 Example:
->>> result = invert(gan, x_test[:100], steps=300)
->>> result.latent_points.shape, result.pixel_error.mean()
+>>> x_test, _ = keras_gen.data.load_numpy("fashion_mnist", "test", limit=16)
+>>> gan = keras_gen.models.DCGAN.for_images((28, 28, 1), latent_dim=128, seed=0)  # then fit it
+>>> result = invert(gan, x_test, steps=20)
+>>> result.latent_points.shape  # and result.pixel_error, one per image
+(16, 128)
 """
 
 from __future__ import annotations
@@ -177,8 +180,11 @@ def invert(
         An `Inversion`: latent points, reconstructions, per-image errors, history.
 
     Example:
-    >>> result = invert(gan, x_test[:100], steps=300)
-    >>> result.latent_points.shape, result.pixel_error.mean()
+    >>> x_test, _ = keras_gen.data.load_numpy("fashion_mnist", "test", limit=16)
+    >>> gan = keras_gen.models.DCGAN.for_images((28, 28, 1), latent_dim=128, seed=0)  # then fit it
+    >>> result = invert(gan, x_test, steps=20)
+    >>> result.latent_points.shape, result.pixel_error.shape
+    ((16, 128), (16,))
     """
     generate = _generator(gan)
     images = gan.check_images(images)
@@ -312,8 +318,10 @@ def train_inversion_encoder(
         verbose: 1 prints the loss after each epoch.
 
     Example:
-    >>> encoder = train_inversion_encoder(gan, x_train, epochs=3)
-    >>> result = invert(gan, x_test[:100], encoder=encoder, steps=50)
+    >>> x_train, _ = keras_gen.data.load_numpy("fashion_mnist", "train", limit=128)
+    >>> gan = keras_gen.models.DCGAN.for_images((28, 28, 1), latent_dim=128, seed=0)  # then fit it
+    >>> encoder = train_inversion_encoder(gan, x_train, epochs=1, width=8)
+    >>> result = invert(gan, x_train[:8], encoder=encoder, steps=10)
     """
     from keras_gen import networks
 

@@ -5,7 +5,10 @@ through `keras_gen.latent.to_latent` (the encoder, or `invert` for a GAN) and
 come out through `decode_points`.
 
 Example:
+>>> x_test, y_test = keras_gen.data.load_numpy("fashion_mnist", "test", scale=(0, 1), limit=100)
+>>> vae = keras_gen.models.VAE.for_images((28, 28, 1), seed=0)  # then vae.compile(), vae.fit(...)
 >>> walk = interpolate(vae, x_test[0], x_test[1], steps=8)  # (8, 28, 28, 1)
+>>> boots, sneakers = x_test[y_test == 9], x_test[y_test == 7]
 >>> vector = concept_vector(vae, boots, sneakers)
 >>> edited = edit(vae, sneakers[:16], vector)
 """
@@ -139,6 +142,7 @@ def interpolate(model, start, end, steps=8, method="slerp", label=None, **invert
         **invert_options: `invert` arguments for image endpoints of a GAN.
 
     Example:
+    >>> gan = keras_gen.models.DCGAN.for_images((28, 28, 1), latent_dim=128, seed=0)
     >>> walk = interpolate(gan, np.zeros(128), np.ones(128), steps=10)
     >>> walk.shape
     (10, 28, 28, 1)
@@ -229,7 +233,12 @@ def edit(model, images, vector, strength=1.0, labels=None, **invert_options) -> 
     """Encodes (or inverts) images, moves them by `strength * vector`, decodes: `(n, H, W, C)`.
 
     Example:
-    >>> boots = edit(vae, sneakers, concept_vector(vae, boots_set, sneakers_set))
+    >>> x_test, y_test = keras_gen.data.load_numpy("fashion_mnist", "test", scale=(0, 1), limit=100)
+    >>> boots_set, sneakers_set = x_test[y_test == 9], x_test[y_test == 7]
+    >>> vae = keras_gen.models.VAE.for_images((28, 28, 1), seed=0)  # then vae.compile(), vae.fit(...)
+    >>> boots = edit(vae, sneakers_set[:4], concept_vector(vae, boots_set, sneakers_set))
+    >>> boots.shape
+    (4, 28, 28, 1)
     """
     if not np.isfinite(strength):
         raise ValueError(f"strength must be a finite number, got {strength!r}.")

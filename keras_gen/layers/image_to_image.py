@@ -34,7 +34,7 @@ class SubPixelUpsampling(keras.layers.Layer):
         inputs: `(batch, H, W, C * factor**2)`.
 
     Example:
-    >>> SubPixelUpsampling(2)(keras.ops.zeros((1, 7, 7, 8))).shape
+    >>> tuple(SubPixelUpsampling(2)(keras.ops.zeros((1, 7, 7, 8))).shape)
     (1, 14, 14, 2)
     """
 

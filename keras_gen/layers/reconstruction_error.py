@@ -15,8 +15,8 @@ class ReconstructionError(keras.layers.Layer):
         inputs: `[images, reconstructions]`, both `(batch, height, width, channels)`.
 
     Example:
-    >>> ReconstructionError()([np.ones((2, 4, 4, 1)), np.zeros((2, 4, 4, 1))])
-    <tf.Tensor: shape=(2, 1), dtype=float32, numpy=array([[1.], [1.]], dtype=float32)>
+    >>> keras.ops.convert_to_numpy(ReconstructionError()([np.ones((2, 4, 4, 1)), np.zeros((2, 4, 4, 1))]))
+    array([[1.], [1.]], dtype=float32)
     """
 
     def call(self, inputs):

@@ -37,10 +37,11 @@ class BiGAN(Encodes, GAN):
             hinge, wasserstein).
 
     Example:
-    >>> bigan = BiGAN.for_images((28, 28, 1), latent_dim=64, seed=0)
+    >>> images, _ = keras_gen.data.load_numpy("fashion_mnist", "test", limit=64)
+    >>> bigan = BiGAN.for_images((28, 28, 1), latent_dim=64, width=8, seed=0)
     >>> bigan.compile()
-    >>> history = bigan.fit(images, batch_size=64, epochs=1)
-    >>> bigan.encode(images[:5]).shape
+    >>> history = bigan.fit(images, batch_size=32, epochs=1, verbose=0)
+    >>> tuple(bigan.encode(images[:5]).shape)
     (5, 64)
     """
 

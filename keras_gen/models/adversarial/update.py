@@ -26,6 +26,7 @@ def network_inputs(primary, conditions):
     """A network's input: the tensor alone, or `[tensor, conditions]` for conditional networks.
 
     Example:
+    >>> latent_points = keras.ops.zeros((4, 16))
     >>> network_inputs(latent_points, None) is latent_points
     True
     """
@@ -55,6 +56,8 @@ class Judgement(NamedTuple):
         weight: the factor of this discriminator's batch-mean loss (CycleGAN: 0.5).
 
     Example:
+    >>> d = keras_gen.networks.dcgan_discriminator((28, 28, 1), width=8)
+    >>> real, fake = ops.zeros((4, 28, 28, 1)), ops.ones((4, 28, 28, 1))
     >>> judgement = Judgement(lambda x, c, training: (d(x, training=training), None), real, fake)
     """
 
@@ -98,7 +101,10 @@ def discriminator_targets(objective: losses.AdversarialLoss, count, label_smooth
     class by U(0, label_noise), drawn from `seed_generator` (real, then fake).
 
     Example:
+    >>> seeds = keras.random.SeedGenerator(0)
     >>> real, fake = discriminator_targets(losses.adversarial_loss("non_saturating"), 8, 0.1, 0.05, seeds)
+    >>> tuple(real.shape), tuple(fake.shape)
+    ((8, 1), (8, 1))
     """
     if not objective.uses_targets:
         return None, None
@@ -127,7 +133,12 @@ def discriminator_loss(objective: losses.AdversarialLoss, judgement: Judgement, 
         named per-example penalties.
 
     Example:
+    >>> d = keras_gen.networks.dcgan_discriminator((28, 28, 1), width=8)
+    >>> real, fake = ops.zeros((4, 28, 28, 1)), ops.ones((4, 28, 28, 1))
+    >>> judgement = Judgement(lambda x, c, training: (d(x, training=training), None), real, fake)
     >>> loss, (context, penalties) = discriminator_loss(losses.adversarial_loss("hinge"), judgement, True)
+    >>> tuple(loss.shape)
+    ()
     """
     real, fake = judgement.real, judgement.fake
     count = ops.shape(real)[0]

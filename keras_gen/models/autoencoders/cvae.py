@@ -51,9 +51,10 @@ class ConditionalVAE(VAE):
         **kwargs: the `VAE` arguments (`reconstruction`, `beta`, `seed`, ...).
 
     Example:
-    >>> cvae = ConditionalVAE.for_images((28, 28, 1), num_classes=10, latent_dim=16, seed=0)
+    >>> images, labels = keras_gen.data.load_numpy("fashion_mnist", "test", scale=(0, 1), limit=64)
+    >>> cvae = ConditionalVAE.for_images((28, 28, 1), num_classes=10, latent_dim=16, width=8, seed=0)
     >>> cvae.compile()  # Adam(1e-3)
-    >>> history = cvae.fit(images, labels, batch_size=64, epochs=1)
+    >>> history = cvae.fit(images, labels, batch_size=32, epochs=1, verbose=0)
     >>> cvae.generate(4, labels=[7, 7, 9, 9]).shape
     (4, 28, 28, 1)
     """

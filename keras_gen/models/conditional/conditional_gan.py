@@ -71,9 +71,10 @@ class ConditionalGAN(GAN):
         **kwargs: the `GAN` arguments.
 
     Example:
-    >>> gan = ConditionalGAN.for_images((28, 28, 1), num_classes=10, seed=0)
+    >>> images, labels = keras_gen.data.load_numpy("fashion_mnist", "test", limit=64)
+    >>> gan = ConditionalGAN.for_images((28, 28, 1), num_classes=10, width=8, seed=0)
     >>> gan.compile()
-    >>> history = gan.fit(images, labels, batch_size=64, epochs=1)
+    >>> history = gan.fit(images, labels, batch_size=32, epochs=1, verbose=0)
     >>> gan.generate(4, labels=[9, 9, 7, 7]).shape
     (4, 28, 28, 1)
     """
@@ -172,9 +173,10 @@ class ACGAN(ClassifierHead, ConditionalGAN):
         **kwargs: the `GAN` arguments.
 
     Example:
-    >>> gan = ACGAN.for_images((28, 28, 1), num_classes=10, seed=0)
+    >>> images, labels = keras_gen.data.load_numpy("fashion_mnist", "test", limit=64)
+    >>> gan = ACGAN.for_images((28, 28, 1), num_classes=10, width=8, seed=0)
     >>> gan.compile()
-    >>> history = gan.fit(images, labels, batch_size=64, epochs=1)
+    >>> history = gan.fit(images, labels, batch_size=32, epochs=1, verbose=0)
     >>> gan.classify(images[:5]).shape
     (5, 10)
     """

@@ -60,10 +60,11 @@ class InfoGAN(GAN):
         **kwargs: the `GAN` arguments.
 
     Example:
-    >>> gan = InfoGAN.for_images((28, 28, 1), categorical_codes=[10], continuous_codes=2, seed=0)
+    >>> images, _ = keras_gen.data.load_numpy("fashion_mnist", "test", limit=64)
+    >>> gan = InfoGAN.for_images((28, 28, 1), categorical_codes=[10], continuous_codes=2, width=8, seed=0)
     >>> gan.compile()
-    >>> history = gan.fit(images, batch_size=64, epochs=1)
-    >>> codes = gan.codes_for(categorical=[[3, 3]], continuous=[[-1.0, 0.0], [1.0, 0.0]])
+    >>> history = gan.fit(images, batch_size=32, epochs=1, verbose=0)
+    >>> codes = gan.codes_for(categorical=[3, 3], continuous=[[-1.0, 0.0], [1.0, 0.0]])  # category 3 twice
     >>> gan.generate(latent_points=np.zeros((2, gan.latent_dim)), codes=codes).shape
     (2, 28, 28, 1)
     """

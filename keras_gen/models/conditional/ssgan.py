@@ -37,9 +37,12 @@ class SemiSupervisedGAN(ClassifierHead, GAN):
         **kwargs: the `GAN` arguments.
 
     Example:
-    >>> gan = SemiSupervisedGAN.for_images((28, 28, 1), num_classes=10, seed=0)
+    >>> # 128 images, 20 of them labelled (2 per class), the others labelled -1
+    >>> ds = keras_gen.data.load("fashion_mnist", labels=True, labelled=20, limit=128)
+    >>> gan = SemiSupervisedGAN.for_images((28, 28, 1), num_classes=10, width=8, seed=0)
     >>> gan.compile()
-    >>> history = gan.fit(keras_gen.data.load("fashion_mnist", labels=True, labelled=1000), epochs=1)
+    >>> history = gan.fit(ds, epochs=1, verbose=0)
+    >>> x_test, y_test = keras_gen.data.load_numpy("fashion_mnist", "test", limit=5)
     >>> gan.classify(x_test[:5]).shape
     (5, 10)
     """

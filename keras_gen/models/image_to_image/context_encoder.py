@@ -32,10 +32,11 @@ class ContextEncoder(PairedTranslator):
         masks: `"centre"` or `"random"` boxes, the holes `keras-gen train` cuts.
 
     Example:
+    >>> x, _ = keras_gen.data.load_numpy("fashion_mnist", "test", limit=32)
     >>> model = ContextEncoder.for_images((28, 28, 1), hole=(14, 14), width=8, seed=0)
     >>> model.compile()
     >>> (holed, masks), images = keras_gen.data.make_pairs(x, task="inpaint", hole=(14, 14))
-    >>> history = model.fit((holed, masks), images, batch_size=16, epochs=1)
+    >>> history = model.fit((holed, masks), images, batch_size=16, epochs=1, verbose=0)
     >>> filled = model.inpaint(images[:4], masks[:4])
     """
 

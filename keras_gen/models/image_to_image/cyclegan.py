@@ -51,9 +51,12 @@ class CycleGAN(Adversarial, Translates, GenerativeModel):
     Example:
     >>> model = CycleGAN.for_images((28, 28, 1), width=8, num_blocks=1, seed=0)
     >>> model.compile()
-    >>> ds = keras_gen.data.load_unpaired("fashion_mnist", domain_a=["sandal"], domain_b=["sneaker"])
-    >>> history = model.fit(ds.take(2), epochs=1)
-    >>> sneakers = model.translate(sandals, direction="a_to_b")
+    >>> ds = keras_gen.data.load_unpaired("fashion_mnist", domain_a=["sandal"], domain_b=["sneaker"],
+    ...                                   split="test", batch_size=8)
+    >>> history = model.fit(ds.take(2), epochs=1, verbose=0)
+    >>> sandals, _ = next(iter(ds))
+    >>> model.translate(sandals, direction="a_to_b").shape  # sneakers
+    (8, 28, 28, 1)
     """
 
     batch_kind = "unpaired"
@@ -202,6 +205,8 @@ class CycleGAN(Adversarial, Translates, GenerativeModel):
         """Translates images of domain A to B (`direction="a_to_b"`) or B to A (`"b_to_a"`).
 
         Example:
+        >>> model = CycleGAN.for_images((28, 28, 1), width=8, num_blocks=1, seed=0)
+        >>> sandals = np.zeros((2, 28, 28, 1), "float32")
         >>> sneakers = model.translate(sandals, direction="a_to_b")
         """
         if direction not in DIRECTIONS:

@@ -22,10 +22,11 @@ class Pix2Pix(PairedTranslator):
     `compile()` without arguments gives both players Adam(2e-4, beta_1=0.5).
 
     Example:
+    >>> x, _ = keras_gen.data.load_numpy("fashion_mnist", "test", limit=32)
     >>> model = Pix2Pix.for_images((28, 28, 1), width=8, seed=0)
     >>> model.compile()
     >>> edges, images = keras_gen.data.make_pairs(x, task="edges")
-    >>> history = model.fit(edges, images, batch_size=16, epochs=1)
+    >>> history = model.fit(edges, images, batch_size=16, epochs=1, verbose=0)
     >>> outputs = model.translate(edges[:4])
     """
 
@@ -73,6 +74,8 @@ class Pix2Pix(PairedTranslator):
         """Translates input images; `stochastic=True` keeps the U-Net's dropout on (new outputs each call).
 
         Example:
+        >>> model = Pix2Pix.for_images((28, 28, 1), width=8, seed=0)
+        >>> edges = np.zeros((2, 28, 28, 1), "float32")
         >>> outputs = model.translate(edges)                 # deterministic
         >>> variants = model.translate(edges, stochastic=True)
         """

@@ -20,10 +20,11 @@ class SRResNet(PairedTranslator):
     `compile()` without arguments uses Adam(1e-4), the paper's rate.
 
     Example:
+    >>> x, _ = keras_gen.data.load_numpy("fashion_mnist", "test", limit=32)
     >>> model = SRResNet.for_images(low_res_shape=(7, 7, 1), factor=4, width=8, num_blocks=1, seed=0)
     >>> model.compile()
     >>> low, high = keras_gen.data.make_pairs(x, task="superres", factor=4)
-    >>> history = model.fit(low, high, batch_size=16, epochs=1)
+    >>> history = model.fit(low, high, batch_size=16, epochs=1, verbose=0)
     >>> model.upscale(low[:4]).shape
     (4, 28, 28, 1)
     """
@@ -86,10 +87,12 @@ class SRGAN(SRResNet):
     loss is the pixel MSE (the paper's SRGAN-MSE).
 
     Example:
+    >>> x, _ = keras_gen.data.load_numpy("fashion_mnist", "test", limit=32)
+    >>> low, high = keras_gen.data.make_pairs(x, task="superres", factor=4)
     >>> srresnet = SRResNet.for_images((7, 7, 1), factor=4, width=8, num_blocks=1, seed=0)
     >>> model = SRGAN.from_srresnet(srresnet, content_network=None, discriminator_width=8)
     >>> model.compile()
-    >>> history = model.fit(low, high, batch_size=16, epochs=1)
+    >>> history = model.fit(low, high, batch_size=16, epochs=1, verbose=0)
     """
 
     network_names = ("generator", "discriminator", "content_network")
