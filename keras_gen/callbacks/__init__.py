@@ -1,4 +1,5 @@
-"""Callbacks: image snapshots, a learning-rate schedule, generative metrics, crash-safe checkpoints, a mode-collapse monitor, a NaN guard."""
+"""Callbacks: image snapshots, a learning-rate schedule, generative metrics, crash-safe checkpoints, a mode-collapse
+monitor, a NaN guard, progress with the time left."""
 
 from keras_gen.callbacks.checkpoint import CheckpointError, RunCheckpoint, recover
 from keras_gen.callbacks.generative_metrics import GenerativeMetrics
@@ -12,6 +13,7 @@ from keras_gen.callbacks.image_snapshot import (
 )
 from keras_gen.callbacks.learning_rate import LinearLearningRateDecay
 from keras_gen.callbacks.mode_collapse import ModeCollapseMonitor, ModeCollapseWarning
+from keras_gen.callbacks.progress import Progress, TrainingProgress, format_duration
 from keras_gen.callbacks.terminate_on_nan import TerminateOnNaNLoss, TrainingDiverged
 from keras_gen.visualization import image_grid, row_grid, save_grid
 
@@ -22,9 +24,12 @@ __all__ = [
     "LinearLearningRateDecay",
     "ModeCollapseMonitor",
     "ModeCollapseWarning",
+    "Progress",
     "RunCheckpoint",
     "TerminateOnNaNLoss",
     "TrainingDiverged",
+    "TrainingProgress",
+    "format_duration",
     "image_grid",
     "recover",
     "row_grid",

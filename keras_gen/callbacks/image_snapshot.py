@@ -100,7 +100,12 @@ class ImageSnapshot(keras.callbacks.Callback):
         translation_images: optional `(inputs, targets)` arrays to translate.
         completion_images: optional `(m, h, w, c)` images to complete from their top half.
         completion_labels: their classes, for a class-conditional model.
-        tensorboard_dir: also log the grids as TensorBoard images there.
+        tensorboard_dir: also log the grids as TensorBoard images there (tags
+            "samples", "reconstructions", ...), the same grids the PNG files
+            hold, at step `epoch` counted from 0 as `keras.callbacks.TensorBoard`
+            logs its scalars (the PNG files count from 1). Give it a folder of
+            its own, not one another writer writes into: TensorBoard reads one
+            writer's events per folder.
         columns: images per row.
 
     Example:
@@ -183,5 +188,5 @@ class ImageSnapshot(keras.callbacks.Callback):
         if self._writer is None:
             self._writer = tf.summary.create_file_writer(self.tensorboard_dir)
         with self._writer.as_default():
-            tf.summary.image(kind, grid[None], step=epoch + 1)
+            tf.summary.image(kind, grid[None], step=epoch)
         self._writer.flush()

@@ -8,7 +8,8 @@
 
 One module per subcommand; none names a model family (they read
 `keras_gen.families`). TensorFlow is imported only by the subcommands that need
-it, so `keras-gen --help` and `keras-gen models` answer at once.
+it, so `keras-gen --help` and `keras-gen models` do not wait for it. Long work
+says how long it will take: `train` after every epoch, `evaluate` at every stage.
 
 User errors (an unknown data set, a missing or foreign model file) end with a
 one-line `keras-gen: error: ...` message and exit code 2; a training run whose

@@ -106,12 +106,33 @@ def default_verbose(verbose: int | None) -> int:
     return verbose if verbose is not None else (1 if sys.stdout.isatty() else 2)
 
 
+def output_directory(text: str) -> str:
+    """A folder to write into: it may not exist yet, but it must not be a file or lie under one."""
+    path = os.path.abspath(text)
+    if os.path.exists(path) and not os.path.isdir(path):
+        raise argparse.ArgumentTypeError(f"{text} is a file, not a folder; give a folder to write into")
+    existing = path
+    while not os.path.exists(existing):  # the nearest folder that exists, where the rest will be made
+        existing = os.path.dirname(existing)
+    if not os.path.isdir(existing):
+        raise argparse.ArgumentTypeError(f"{text} lies under the file {existing}; give a folder to write into")
+    if not os.access(existing, os.W_OK | os.X_OK):
+        raise argparse.ArgumentTypeError(f"{text}: no permission to write into {existing}")
+    return text
+
+
 class HelpFormatter(argparse.ArgumentDefaultsHelpFormatter):
-    """Shows "(default: ...)" only where the help text does not already give it."""
+    """Shows "(default: ...)" only where the help text does not already give it and there is one to show.
+
+    Flags without a default worth printing (None, False, an empty list of a
+    repeatable flag) say in their help what happens without them.
+    """
 
     def _get_help_string(self, action):
         # `is`, not `in (None, False)`: a default of 0 equals False but should show.
-        if action.default is None or action.default is False or "default" in (action.help or ""):
+        default = action.default
+        no_default = default is None or default is False or (isinstance(default, (list, tuple)) and not default)
+        if no_default or "default" in (action.help or ""):
             return action.help
         return super()._get_help_string(action)
 

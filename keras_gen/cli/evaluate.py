@@ -1,4 +1,9 @@
-"""`keras-gen evaluate MODEL.keras`: scores a saved model against a data set."""
+"""`keras-gen evaluate MODEL.keras`: scores a saved model against a data set.
+
+It checks the metrics asked for against what the model can do before any work,
+says what it will compute on how many images, then shows each long stage
+(sampling, feature extraction, likelihoods) with the time left.
+"""
 
 from __future__ import annotations
 
@@ -6,6 +11,7 @@ import json
 import os
 
 from keras_gen.cli.common import (
+    CommandError,
     add_command,
     load_generative_model,
     metric_list,
@@ -21,7 +27,8 @@ def add_parser(commands) -> None:
         description="Score a saved model against a data set's images with keras_gen.evaluation; "
         "what is measured follows what the model can do: sample metrics (FID, KID, ...) for "
         "models that sample, reconstruction error for models that encode, likelihoods for "
-        "models that have one. Prints a table and optionally writes JSON.",
+        "models that have one. Says first what it will compute on how many images, shows each stage with the "
+        "time left, then prints a table and optionally writes JSON.",
         model="a saved keras_gen model",
     )
     parser.add_argument("--data", default="fashion_mnist", help="data set to compare against")
@@ -40,12 +47,81 @@ def add_parser(commands) -> None:
     parser.add_argument("--seed", type=int, default=0, help="seed of KID subsets and IWAE draws")
 
 
+# What the model can do (the classes of keras_gen.models.capabilities), in words.
+_CAPABILITY_NAMES = (
+    ("Generates", "generate new images"),
+    ("HasLikelihood", "give a likelihood log p(x)"),
+    ("Encodes", "encode and reconstruct images"),
+    ("Translates", "translate images"),
+    ("Completes", "complete images from their top rows"),
+)
+
+
+def capabilities(model) -> list[str]:
+    """What `model` can do, in words: "generate new images", "give a likelihood log p(x)", ..."""
+    from keras_gen import models
+
+    return [words for name, words in _CAPABILITY_NAMES if isinstance(model, getattr(models, name))]
+
+
+def supported_metrics(model) -> list[str]:
+    """Every metric name `keras_gen.evaluation.evaluate` accepts for `model` (not only its defaults)."""
+    from keras_gen import evaluation, models
+
+    supported = []
+    if isinstance(model, models.Generates):
+        supported += list(evaluation.SAMPLE_METRICS)
+    if isinstance(model, models.HasLikelihood):
+        supported += list(model.likelihood_report)  # elbo and iwae for a VAE, nll for an exact likelihood
+    if isinstance(model, models.Encodes):
+        supported += list(evaluation.RECONSTRUCTION_METRICS)
+    return supported
+
+
+def _needs(metric: str) -> str:
+    """What a model must be able to do to give `metric`."""
+    from keras_gen import evaluation
+
+    if metric in evaluation.SAMPLE_METRICS:
+        return "generate new images"
+    if metric in ("elbo", "iwae"):
+        return "bound its likelihood through an encoder q(z|x) (a VAE)"
+    if metric in evaluation.LIKELIHOOD_METRICS:
+        return "give a likelihood log p(x)"
+    return "encode and reconstruct images"
+
+
+def check_metrics(model, model_path: str, metrics: list[str] | None) -> None:
+    """Raises a CommandError naming the model's capabilities when it cannot give a metric asked for."""
+    if metrics is None:
+        return
+    from keras_gen import evaluation
+    from keras_gen.evaluation.report import check_metric_names
+
+    check_metric_names(metrics, evaluation.DEFAULT_METRICS)  # unknown names: the library's message
+    supported = supported_metrics(model)
+    unsupported = [metric for metric in metrics if metric not in supported]
+    if not unsupported:
+        return
+    by_need: dict[str, list[str]] = {}
+    for metric in unsupported:
+        by_need.setdefault(_needs(metric), []).append(metric)
+    needs = "; ".join(f"{', '.join(names)} need{'s' if len(names) == 1 else ''} a model that can {need}"
+                      for need, names in by_need.items())
+    can = capabilities(model)
+    raise CommandError(
+        f"--metrics {','.join(unsupported)}: {model_path} holds a {type(model).__name__}, which can "
+        f"{' and '.join(can) if can else 'do none of what evaluate measures'}; {needs}. "
+        f"Metrics it supports: {', '.join(supported) or 'none'}."
+    )
+
+
 def evaluate_and_report(model, model_path, data, split, json_path, **options) -> dict:
-    """Scores `model` with `keras_gen.evaluation.evaluate`, prints the table, writes JSON."""
+    """Scores `model` with `keras_gen.evaluation.evaluate` (showing its progress), prints the table, writes JSON."""
     from keras_gen import evaluation
 
     options = {key: value for key, value in options.items() if value is not None}
-    results = evaluation.evaluate(model, data=data, split=split, **options)
+    results = evaluation.evaluate(model, data=data, split=split, verbose=1, **options)
     print(evaluation.format_table(results, title=f"{model_path} against '{data}' ({split})"))
     if json_path:
         os.makedirs(os.path.dirname(os.path.abspath(json_path)), exist_ok=True)
@@ -58,6 +134,7 @@ def evaluate_and_report(model, model_path, data, split, json_path, **options) ->
 
 def run(args) -> int:
     model = load_generative_model(args.model_path)
+    check_metrics(model, args.model_path, args.metrics)
     evaluate_and_report(
         model,
         args.model_path,

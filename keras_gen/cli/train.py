@@ -24,6 +24,7 @@ from keras_gen.cli.common import (
     default_verbose,
     import_tensorflow_quietly,
     load_generative_model,
+    output_directory,
     positive_float,
     positive_int,
     say,
@@ -45,6 +46,10 @@ from keras_gen.run_files import (
     SNAPSHOT_DIR,
     TRANSLATIONS_FILE,
 )
+
+# --metrics-every: what it computes and on how many images unless --num-samples says otherwise.
+SAMPLE_METRICS = ("fid", "kid", "precision", "recall")
+METRICS_EVERY_SAMPLES = 2000
 
 # Flags that set a `for_images` (or model) argument, for the families that take it:
 # flag destination -> argument name.
@@ -152,13 +157,23 @@ def _add_output_arguments(group) -> None:
     group.add_argument("--out", help="output directory (default: runs/FAMILY)")
     group.add_argument("--snapshot-every", type=positive_int, default=1,
                        help="write grids into OUT/snapshots every N epochs (and after the last)")
+    group.add_argument("--tensorboard", type=output_directory, metavar="DIR", help="also write TensorBoard logs "
+                       "into DIR: every logged loss and metric per epoch (DIR/train, DIR/validation for the "
+                       "--metrics-every scores) and the snapshot grids as images (DIR/images); view them with "
+                       "'tensorboard --logdir DIR'")
+    group.add_argument("--metrics-every", type=positive_int, metavar="N", help="families that generate: after "
+                       "the first epoch, every N-th and the last, compute FID, KID, precision and recall of generated "
+                       "images against the data set's held-out images (keras_gen.callbacks.GenerativeMetrics), "
+                       "logged as val_fid, ... (history.csv, the epoch lines, --tensorboard); default: never")
     group.add_argument("--evaluate", action="store_true", help="after training, score the model on the data set's "
                        "test split (as 'keras-gen evaluate') and write OUT/evaluation.json")
-    group.add_argument("--num-samples", type=positive_int, help="with --evaluate: generated and real images to "
-                       "compare (default: keras_gen.evaluation's, 10000)")
-    group.add_argument("--verbose", type=int, choices=(0, 1, 2), help="Keras' fit output: 0 silent, 1 progress "
-                       "bar, 2 one line per epoch (default: 1 in a terminal, 2 when the output goes to a file or "
-                       "pipe)")
+    group.add_argument("--num-samples", type=positive_int, help="generated and real images to compare: with "
+                       f"--evaluate (default: keras_gen.evaluation's, 10000) and with --metrics-every (default: "
+                       f"{METRICS_EVERY_SAMPLES})")
+    group.add_argument("--verbose", type=int, choices=(0, 1, 2), help="0 silent; 1 Keras' progress bar, then the "
+                       "time so far and an estimate for the whole run; 2 one line per epoch with its losses, the "
+                       "time so far and an estimate for the whole run (default: 1 in a terminal, 2 when the "
+                       "output goes to a file or pipe)")
 
 
 # --- flags -> library arguments -------------------------------------------------------
@@ -303,16 +318,70 @@ def _model_and_state(args, settings: dict, dataset_info):
 
 
 # --- the run --------------------------------------------------------------------------
-def _callbacks(args, out: str, state, examples: dict, backend: str) -> list:
-    from keras_gen.callbacks import ImageSnapshot, RunCheckpoint, TerminateOnNaNLoss
+def _check_monitoring(args, family: families.Family) -> None:
+    """--metrics-every fits the family and --num-samples: checked before anything is written."""
+    if args.metrics_every is None:
+        return
+    from keras_gen.models import Generates
 
+    if not issubclass(family.model_class(), Generates):
+        raise CommandError(
+            f"--metrics-every: the '{family.name}' family does not generate new images, so it has no sample "
+            f"metrics (FID, KID, ...); drop the flag (families that sample: see 'keras-gen models --verbose')."
+        )
+    if args.num_samples is not None and args.num_samples < 6:
+        raise CommandError(
+            f"--num-samples {args.num_samples}: --metrics-every needs at least 6 images (precision and recall "
+            "compare each image with its 3 nearest neighbours); thousands give meaningful scores."
+        )
+
+
+def _sample_metrics(args, model):
+    """The `GenerativeMetrics` of --metrics-every: scores against the data set's held-out images."""
+    from keras_gen.callbacks import GenerativeMetrics
+
+    num_samples = args.num_samples or METRICS_EVERY_SAMPLES
+    real_images, _ = recipes.load_held_out_images(model, args.data, count=num_samples, data_dir=args.data_dir)
+    # Scores only on evaluated epochs (fill_value=None): no NaN rows in TensorBoard's charts.
+    return GenerativeMetrics(real_images, metrics=SAMPLE_METRICS, every=args.metrics_every,
+                             num_samples=min(num_samples, len(real_images)), dataset=args.data,
+                             data_scale=model.data_scale, fill_value=None, seed=args.seed, data_dir=args.data_dir)
+
+
+def _callbacks(args, settings: dict, state, examples: dict, backend: str, metrics=None,
+               steps_per_epoch: int | None = None, worker: str = "") -> list:
+    import keras
+
+    from keras_gen.callbacks import (
+        ImageSnapshot,
+        RunCheckpoint,
+        TerminateOnNaNLoss,
+        TrainingProgress,
+    )
+
+    out, verbose = settings["out"], settings["verbose"]
+    tensorboard = args.tensorboard
+    if tensorboard and worker:  # a folder per process, as for the other files
+        tensorboard = os.path.join(tensorboard, worker)
     # The precision tells a later --resume in another precision to convert the model.
     metadata = {"model": args.model, "backend": backend, "precision": args.precision}
-    return [
-        TerminateOnNaNLoss(),  # first: a diverged step must not reach a checkpoint
+    callbacks = [TerminateOnNaNLoss()]  # first: a diverged step must not reach a checkpoint
+    if metrics is not None:
+        callbacks.append(metrics)  # before the callbacks that record its scores
+    callbacks += [
         RunCheckpoint(out, every_steps=args.checkpoint_every, state=state, metadata=metadata),
-        ImageSnapshot(os.path.join(out, SNAPSHOT_DIR), n=64, every=args.snapshot_every, seed=args.seed, **examples),
+        ImageSnapshot(os.path.join(out, SNAPSHOT_DIR), n=64, every=args.snapshot_every, seed=args.seed,
+                      tensorboard_dir=tensorboard and os.path.join(tensorboard, "images"), **examples),
     ]
+    if tensorboard:
+        # Every key of the epoch logs, whatever the model's train_step logs (d_loss, g_loss, ...).
+        callbacks.append(keras.callbacks.TensorBoard(tensorboard, write_graph=False))
+    if verbose == 1:
+        callbacks.append(keras.callbacks.ProgbarLogger())  # placed here so the estimate follows the bar
+    if verbose:
+        callbacks.append(TrainingProgress(settings["epochs"], steps_per_epoch=steps_per_epoch,
+                                          show_logs=verbose == 2))
+    return callbacks
 
 
 def _fit(model, dataset, settings: dict, epochs_done: int, steps_in_epoch: int, callbacks: list) -> int:
@@ -321,7 +390,8 @@ def _fit(model, dataset, settings: dict, epochs_done: int, steps_in_epoch: int, 
     from keras_gen.training import DataError
 
     out = settings["out"]
-    fit_options = {"callbacks": callbacks, "verbose": settings["verbose"],
+    # Keras prints only the progress bar (verbose 1); the epoch lines are TrainingProgress's.
+    fit_options = {"callbacks": callbacks, "verbose": 1 if settings["verbose"] == 1 else 0,
                    "shuffle": False}  # the data set already shuffles, every epoch anew
     try:
         if steps_in_epoch:
@@ -397,6 +467,7 @@ def run(args) -> int:
     from keras_gen.callbacks import CheckpointError
 
     family = families.get(args.model)
+    _check_monitoring(args, family)
     settings = train_settings(args)
     # Before any other op: MultiWorkerMirroredStrategy and keras.distribution.initialize require it.
     distribution = runtime.distribute(args.distribute, backend, tf_config)
@@ -432,7 +503,16 @@ def run(args) -> int:
         f"training a {args.model} on '{args.data}' for epochs {epochs_done + 1}..{settings['epochs']} "
         f"(batch size {settings['batch_size']}); writing into {out}"
     )
-    callbacks = _callbacks(args, out, state, examples, backend)
+    metrics = _sample_metrics(args, model) if args.metrics_every else None
+    if metrics is not None:
+        say(f"--metrics-every {args.metrics_every}: {', '.join(SAMPLE_METRICS)} of {metrics.num_samples} generated "
+            f"against as many held-out images of '{args.data}', logged as {', '.join(metrics.log_keys)}")
+    if args.tensorboard:
+        say(f"--tensorboard: logs in {args.tensorboard}; view them with: tensorboard --logdir {args.tensorboard}")
+    steps_per_epoch = int(dataset.cardinality())
+    callbacks = _callbacks(args, settings, state, examples, backend, metrics,
+                           steps_per_epoch=steps_per_epoch if steps_per_epoch > 0 else None,
+                           worker=distribution.worker)
     code = _fit(model, dataset, settings, epochs_done, steps_in_epoch, callbacks)
     if code:
         return code

@@ -8,6 +8,7 @@ a standard normal prior p(z) = N(0, I), as `keras_gen.models.VAE` does.
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 from typing import Any, NamedTuple
 
 import keras
@@ -87,6 +88,7 @@ def likelihood_bounds(
     num_importance_samples: int = 64,
     batch_size: int = 256,
     seed: int = 0,
+    progress: Callable[[int], None] | None = None,
 ) -> LikelihoodBounds:
     """Per-image ELBO and IWAE bound on log p(x) of a VAE, in nats.
 
@@ -102,6 +104,8 @@ def likelihood_bounds(
             usual for monitoring. The estimate's bias shrinks like 1/K.
         batch_size: images per decoder call.
         seed: seed of the latent draws (numpy), so estimates repeat exactly.
+        progress: called with the number of images of each batch once it is
+            done, e.g. `keras_gen.callbacks.Progress(len(images), "likelihood").add`.
 
     Example:
     >>> bounds = likelihood_bounds(vae, x_test[:1000], num_importance_samples=100)
@@ -137,6 +141,8 @@ def likelihood_bounds(
             )
         elbos.append(log_px.mean(axis=0) - gaussian_kl_to_standard_normal(mean, log_var))
         iwaes.append(iwae_bound(log_weights))
+        if progress is not None:
+            progress(len(batch))
     return LikelihoodBounds(np.concatenate(elbos), np.concatenate(iwaes))
 
 
@@ -146,6 +152,7 @@ def likelihood_metrics(
     num_importance_samples: int = 64,
     batch_size: int = 256,
     seed: int = 0,
+    progress: Callable[[int], None] | None = None,
 ) -> dict[str, float]:
     """Mean ELBO and IWAE negative log-likelihood, in nats per image and bits per dimension.
 
@@ -159,7 +166,7 @@ def likelihood_metrics(
     Example:
     >>> likelihood_metrics(vae, x_test[:1000])["iwae_bits_per_dim"]
     """
-    bounds = likelihood_bounds(model, images, num_importance_samples, batch_size, seed)
+    bounds = likelihood_bounds(model, images, num_importance_samples, batch_size, seed, progress)
     num_dims = int(np.prod(np.shape(images)[1:]))
     elbo, iwae = float(bounds.elbo.mean()), float(bounds.iwae.mean())
     return {

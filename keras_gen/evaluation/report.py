@@ -248,6 +248,7 @@ def evaluate(
     kid_subset_size: int = 1000,
     kid_num_subsets: int = 100,
     seed: int = 0,
+    verbose: int = 0,
 ) -> dict[str, float]:
     """Scores a generative model against real data; returns `{metric: value}`.
 
@@ -278,6 +279,11 @@ def evaluate(
         likelihood_images: real images used for ELBO/IWAE (default: all loaded).
         kid_subset_size, kid_num_subsets: see `metrics.kid`.
         seed: seed of KID subsets and of the IWAE latent draws.
+        verbose: 1 says what will be computed on how many images before it
+            starts, then shows each long stage (sampling, feature extraction,
+            likelihoods) with the time left (`keras_gen.callbacks.Progress`: a
+            progress bar in a terminal, plain lines in a log). The stages then
+            run batch by batch; `generate` is called once per batch.
 
     Returns:
         A dict of floats, e.g. `{"fid": 12.3, "kid": 0.004, ...}`; see
@@ -306,6 +312,10 @@ def evaluate(
         )
     else:
         real_images = np.asarray(data, np.float32)[:num_samples]
+    likelihood_count = len(real_images[:likelihood_images])
+    if verbose:
+        source = f"'{data}' ({split})" if isinstance(data, str) else "the given images"
+        print(_plan(metrics, len(real_images), likelihood_count, num_importance_samples, source), flush=True)
 
     results: dict[str, float] = {}
     if wanted_samples:
@@ -316,16 +326,22 @@ def evaluate(
                     "feature_extractor=keras_gen.evaluation.domain_classifier('fashion_mnist')."
                 )
             feature_extractor = domain_classifier(data, data_dir=data_dir)
-        fake_images = np.asarray(model.generate(len(real_images), batch_size=batch_size))
+        fake_images = _generate(model, len(real_images), batch_size, verbose)
         if fake_images.shape[1:] != real_images.shape[1:]:
             raise ValueError(
                 f"The model generates images shaped {fake_images.shape[1:]} but the real "
                 f"images are {real_images.shape[1:]}. Evaluate against the data set the "
                 "model was trained on."
             )
-        real_features = feature_extractor.features(real_images, data_scale, batch_size)
-        fake_features, fake_probabilities = feature_extractor.features_and_probabilities(
-            fake_images, data_scale, batch_size
+        progress = _progress(verbose, len(real_images) + len(fake_images), "feature extraction (real and generated)")
+        real_features = _in_batches(
+            lambda x: feature_extractor.features(x, data_scale, batch_size), real_images, batch_size, progress
+        )
+        fake_features, fake_probabilities = _in_batches(
+            lambda x: feature_extractor.features_and_probabilities(x, data_scale, batch_size),
+            fake_images,
+            batch_size,
+            progress,
         )
         results.update(
             compute_sample_metrics(
@@ -340,23 +356,90 @@ def evaluate(
         )
     bounds = [m for m in wanted_likelihood if m in ("elbo", "iwae")]
     if bounds:
+        what = f"likelihood bounds ({num_importance_samples} importance samples per image)"
+        progress = _progress(verbose, likelihood_count, what)
         likelihood = likelihood_metrics(
             model,
             real_images[:likelihood_images],
             num_importance_samples,
             batch_size,
             seed,
+            progress=None if progress is None else progress.add,
         )
         for name in bounds:
             results.update({key: likelihood[key] for key in LIKELIHOOD_METRICS[name]})
     if "nll" in wanted_likelihood:
-        log_prob = model.log_prob(real_images[:likelihood_images])
+        progress = _progress(verbose, likelihood_count, "likelihood (log p(x))")
+        log_prob = _in_batches(model.log_prob, real_images[:likelihood_images], batch_size, progress)
         num_dims = int(np.prod(real_images.shape[1:]))
         results["nll"] = float(-log_prob.mean())
         results["nll_bits_per_dim"] = float(M.bits_per_dim(results["nll"], num_dims))
     if "reconstruction" in metrics:
         results.update(reconstruction_metrics(model, real_images, batch_size))
     return results
+
+
+def _plan(metrics: Sequence[str], num_real: int, num_likelihood: int, num_importance_samples: int, source) -> str:
+    """What `evaluate` will compute on how many images, in one line."""
+    clauses = []
+    samples = [m for m in metrics if m in SAMPLE_METRICS]
+    if samples:
+        clauses.append(f"{', '.join(samples)} on {num_real} generated and {num_real} real images")
+    bounds = [m for m in metrics if m in ("elbo", "iwae")]
+    if bounds:
+        clauses.append(
+            f"{', '.join(bounds)} on {num_likelihood} real images ({num_importance_samples} importance samples each)"
+        )
+    if "nll" in metrics:
+        clauses.append(f"nll on {num_likelihood} real images")
+    if "reconstruction" in metrics:
+        clauses.append(f"reconstruction on {num_real} real images")
+    return f"Evaluating against {source}: {'; '.join(clauses)}."
+
+
+def _progress(verbose: int, total: int, what: str):
+    """A `Progress` for one stage when `verbose`, else None."""
+    if not verbose:
+        return None
+    # Imported here: keras_gen.callbacks imports this module.
+    from keras_gen.callbacks.progress import Progress
+
+    return Progress(total, what)
+
+
+def _in_batches(function, images: np.ndarray, batch_size: int, progress):
+    """`function(images)`; with a `progress`, `function` of each batch, joined, counting each batch done.
+
+    `function` returns an array, or a tuple of arrays (or None) joined one by one.
+    """
+    if progress is None:
+        return function(images)
+    parts = []
+    for start in range(0, len(images), batch_size):
+        batch = images[start : start + batch_size]
+        parts.append(function(batch))
+        progress.add(len(batch))
+    if isinstance(parts[0], tuple):
+        return tuple(None if part[0] is None else np.concatenate(part) for part in zip(*parts))
+    return np.concatenate([np.asarray(part) for part in parts])
+
+
+def _generate(model: Any, count: int, batch_size: int, verbose: int) -> np.ndarray:
+    """`count` images of `model.generate`; with `verbose`, a batch at a time with a progress bar."""
+    progress = _progress(verbose, count, "sampling")
+    if progress is None:
+        return np.asarray(model.generate(count, batch_size=batch_size))
+    # Whole rounds of the classes, so that a conditional model's labels (the classes in
+    # turn) are those of a single call.
+    num_classes = getattr(model, "num_classes", None)
+    step = batch_size
+    if isinstance(num_classes, int) and num_classes > 1:
+        step = max(num_classes, batch_size // num_classes * num_classes)
+    parts = []
+    for start in range(0, count, step):
+        parts.append(np.asarray(model.generate(min(step, count - start), batch_size=batch_size)))
+        progress.add(len(parts[-1]))
+    return np.concatenate(parts)
 
 
 def format_table(results: dict[str, float], title: str | None = None) -> str:

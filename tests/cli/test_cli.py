@@ -108,8 +108,61 @@ def test_every_flag_has_help(capsys):
             parser.parse_args([name, "--help"])
         assert exit_info.value.code == 0
     out = capsys.readouterr().out
-    for flag in ("--epochs", "--limit", "--resume", "--snapshot-every", "--num-samples", "--json"):
+    for flag in ("--epochs", "--limit", "--resume", "--snapshot-every", "--num-samples", "--json", "--tensorboard",
+                 "--metrics-every"):
         assert flag in out
+
+
+def test_help_shows_defaults_plainly_and_states_no_timings():
+    parser = cli.build_parser()
+    commands = next(a for a in parser._actions if isinstance(a, cli.argparse._SubParsersAction))
+    texts = [parser.format_help()] + [subparser.format_help() for subparser in commands.choices.values()]
+    for text in texts:
+        flat = " ".join(text.split())  # argparse wraps lines
+        assert "(default: [])" not in flat and "(default: None)" not in flat
+        assert not re.search(r"\b(minutes?|hours?)\b|\d s\b", flat), flat  # timings live in the README
+    train_help = " ".join(commands.choices["train"].format_help().split())
+    assert "--option KEY=VALUE any other argument of the family's for_images()" in train_help
+    assert "repeatable; ignored with --resume" in train_help
+    assert "--seed SEED seed of the weights, latent sampling, shuffling and snapshot latents (default: 0)" in train_help
+
+
+def test_models_verbose_shows_every_familys_epochs_batch_size_and_task(capsys):
+    assert cli.main(["models", "--verbose"]) == 0
+    lines = capsys.readouterr().out.splitlines()
+    tasks = {"samples": "generation", "reconstructions": "reconstruction", "completions": "completion"}
+    for family in families.families():
+        index = next(i for i, line in enumerate(lines) if line.split()[0] == family.name)
+        defaults = lines[index + 1]
+        assert f"{family.epochs} epochs, batch size {family.batch_size}" in defaults, defaults
+        task = re.search(r"task: (.+?); keras-gen tune", defaults).group(1)
+        if "task" in family.data_options:  # the --task 'train' uses for an image-to-image family
+            assert f"--task {family.data_options['task']}" in task, defaults
+        elif "domain_a" in family.data_options:
+            assert "unpaired translation" in task and str(family.data_options["domain_a"][0]) in task, defaults
+        else:
+            assert task == ", ".join(tasks[grid] for grid in family.grids), defaults
+
+
+def test_docs_cli_lists_every_subcommand_and_every_familys_defaults():
+    with open(os.path.join(REPO_ROOT, "docs", "cli.md"), encoding="utf-8") as file:
+        text = file.read()
+    parser = cli.build_parser()
+    commands = next(a for a in parser._actions if isinstance(a, cli.argparse._SubParsersAction)).choices
+    numbers = {8: "eight", 9: "nine", 10: "ten", 11: "eleven", 12: "twelve"}
+    assert f"It has {numbers[len(commands)]} subcommands" in text
+    for command in commands:
+        assert f"## `keras-gen {command}" in text, command
+    rows = {}
+    for line in text.splitlines():
+        cells = [cell.strip() for cell in line.strip().strip("|").split("|")]
+        if len(cells) == 6 and cells[0].startswith("`") and cells[2].isdigit():
+            rows[cells[0].strip("`")] = cells
+    assert set(rows) == set(families.names())
+    for family in families.families():
+        _, _, epochs, batch_size, _, _ = rows[family.name]
+        assert int(epochs) == family.epochs, family.name
+        assert batch_size.split()[0] == str(family.batch_size), family.name
 
 
 # --- train ----------------------------------------------------------------------------
@@ -361,9 +414,29 @@ def test_train_with_evaluate_then_evaluate_command(tmp_path, fast_feature_networ
     assert cli.main(argv + ["--metrics", "precision,recall", "--json", str(scores)]) == 0
     printed = capsys.readouterr().out
     assert "precision" in printed and "better" in printed and "fid" not in printed
+    # What it will compute on how many images comes first, then each stage with its progress.
+    plan = "Evaluating against 'digits' (test): precision, recall on 64 generated and 64 real images."
+    assert printed.index(plan) < printed.index("sampling: 64 images") < printed.index("sampling: 64/64 images in")
+    assert "feature extraction (real and generated): 128/128 images in" in printed
     results = json.loads(scores.read_text())["results"]
     assert set(results) == {"precision", "recall"}
     assert all(0.0 <= value <= 1.0 for value in results.values())
+
+
+def test_evaluate_a_likelihood_of_a_gan_fails_before_any_work_naming_its_capabilities(dcgan_run, monkeypatch,
+                                                                                      capsys):
+    def no_work(*args, **kwargs):
+        raise AssertionError("evaluate started work")
+
+    monkeypatch.setattr(keras_gen.evaluation, "evaluate", no_work)
+    monkeypatch.setattr(keras_gen.data, "load_numpy", no_work)
+    model = str(dcgan_run / "model.keras")
+    assert cli.main(["evaluate", model, "--metrics", "fid,nll"]) == cli.EXIT_USAGE
+    captured = capsys.readouterr()
+    assert captured.err.startswith(f"keras-gen: error: --metrics nll: {model} holds a DCGAN, which can generate new "
+                                   "images; nll needs a model that can give a likelihood log p(x).")
+    assert "Metrics it supports: fid, kid, precision, recall" in captured.err
+    assert captured.out == ""
 
 
 def test_evaluate_unknown_metric_is_a_clear_error(dcgan_run, capsys):
