@@ -166,7 +166,8 @@ def _add_output_arguments(group) -> None:
                        "images against the data set's held-out images (keras_gen.callbacks.GenerativeMetrics), "
                        "logged as val_fid, ... (history.csv, the epoch lines, --tensorboard); default: never")
     group.add_argument("--evaluate", action="store_true", help="after training, score the model on the data set's "
-                       "test split (as 'keras-gen evaluate') and write OUT/evaluation.json")
+                       "held-out split (its test split; train for a data set without one), as 'keras-gen evaluate', and "
+                       "write OUT/evaluation.json")
     group.add_argument("--num-samples", type=positive_int, help="generated and real images to compare: with "
                        f"--evaluate (default: keras_gen.evaluation's, 10000) and with --metrics-every (default: "
                        f"{METRICS_EVERY_SAMPLES})")
