@@ -4,7 +4,7 @@ Every script that trains takes `--budget-minutes M` and `--images N`
 (`add_arguments`). With `--images`, each model trains until it has seen N real
 images, the same data on any machine and under any load (images/s is then only
 indicative); without it, for M minutes. `callback` gives the
-`quality.TimeBudget` that stops training, `record` the JSON fields saying
+`TimeBudget` that stops training, `record` the JSON fields saying
 which limit a result file measured, and `training_row` what one training did.
 
     budget.add_arguments(parser, minutes=15.0)
@@ -15,9 +15,40 @@ which limit a result file measured, and `training_row` what one training did.
     row = budget.training_row(stop, batch_size=64)
 """
 
-from quality import TimeBudget
+import os
+import time
+
+import keras
 
 TRAIN_IMAGES = 60000  # Fashion-MNIST's training split, for epochs
+
+
+class TimeBudget(keras.callbacks.Callback):
+    """Stops training once `seconds` of wall-clock time have passed, or `images` real images were seen.
+
+    With `images`, runs compare across machines and under load: the model sees
+    the same data whatever the speed (`seconds=None` for no time limit).
+    """
+
+    def __init__(self, seconds, batch_size, images=None):
+        super().__init__()
+        self.seconds = float("inf") if seconds is None else seconds
+        self.batch_size = batch_size
+        self.images = images
+        self.steps = 0
+
+    def on_train_begin(self, logs=None):
+        self.start = time.perf_counter()
+
+    def on_train_end(self, logs=None):
+        # 5-minute load average at the end: > cores means other work competed for the CPU.
+        self.load_average = os.getloadavg()[1]
+
+    def on_train_batch_end(self, batch, logs=None):
+        self.steps += 1
+        self.elapsed = time.perf_counter() - self.start
+        if self.elapsed >= self.seconds or (self.images is not None and self.steps * self.batch_size >= self.images):
+            self.model.stop_training = True
 
 
 def add_arguments(parser, minutes):

@@ -19,6 +19,7 @@ import time
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
+import budget
 import keras
 import numpy as np
 import provenance
@@ -31,34 +32,6 @@ from keras_gen.recipes import build_model
 
 METRICS = ("fid", "kid", "precision", "recall", "density", "coverage",
            "classifier_score", "class_coverage")
-
-
-class TimeBudget(keras.callbacks.Callback):
-    """Stops training once `seconds` of wall-clock time have passed, or `images` real images were seen.
-
-    With `images`, runs compare across machines and under load: the model sees
-    the same data whatever the speed (`seconds=None` for no time limit).
-    """
-
-    def __init__(self, seconds, batch_size, images=None):
-        super().__init__()
-        self.seconds = float("inf") if seconds is None else seconds
-        self.batch_size = batch_size
-        self.images = images
-        self.steps = 0
-
-    def on_train_begin(self, logs=None):
-        self.start = time.perf_counter()
-
-    def on_train_end(self, logs=None):
-        # 5-minute load average at the end: > cores means other work competed for the CPU.
-        self.load_average = os.getloadavg()[1]
-
-    def on_train_batch_end(self, batch, logs=None):
-        self.steps += 1
-        self.elapsed = time.perf_counter() - self.start
-        if self.elapsed >= self.seconds or (self.images is not None and self.steps * self.batch_size >= self.images):
-            self.model.stop_training = True
 
 
 class GeneratorSampler:
@@ -134,14 +107,15 @@ def build(name):
     raise ValueError(f"Unknown model {name!r}; choose keras_io or one of {families.names()}.")
 
 
-def run(name, budget_seconds, num_samples, max_epochs=1000, images=None):
+def run(name, args, max_epochs=1000):
+    """Trains keras_io or a family for the budget of `args` (`budget.callback`), then scores `--num-samples`."""
+    num_samples = args.num_samples
     keras.utils.set_random_seed(0)
     model, sampler, scale, batch_size = build(name)
     data = keras_gen.data.load_batches("fashion_mnist", getattr(model, "batch_kind", "images"), batch_size=batch_size,
                                        scale=scale, seed=0)
-    budget = TimeBudget(budget_seconds, batch_size, images=images)
-    model.fit(data, epochs=max_epochs, verbose=0, callbacks=[budget])
-    train_seconds = budget.elapsed
+    stop = budget.callback(args, batch_size)
+    model.fit(data, epochs=max_epochs, verbose=0, callbacks=[stop])
     start = time.perf_counter()
     metrics = METRICS + (("elbo", "iwae") if name == "vae" else ())
     scores = keras_gen.evaluation.evaluate(
@@ -150,43 +124,31 @@ def run(name, budget_seconds, num_samples, max_epochs=1000, images=None):
     )
     return {
         **{k: float(v) for k, v in scores.items()},
-        "load_average_during_training": budget.load_average,
-        "images_per_second": budget.steps * batch_size / train_seconds,
-        "train_seconds": train_seconds,
-        "steps": budget.steps,
-        "images_seen": budget.steps * batch_size,
-        "epochs": budget.steps * batch_size / 60000,
+        **budget.training_row(stop, batch_size),
         "eval_seconds": time.perf_counter() - start,
     }
 
 
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--budget-minutes", type=float, default=15.0,
-                        help="wall-clock training budget per model (ignored with --images)")
-    parser.add_argument("--images", type=int,
-                        help="train each model until it has seen this many real images instead (the same "
-                        "data on any machine and under any load; images/s is then only indicative)")
+    budget.add_arguments(parser, minutes=15.0)
     parser.add_argument("--models", default="dcgan,keras_io,vae",
                         help="comma-separated: keras_io or any family of keras_gen.families "
                         "(dcgan, vae, wgan_gp, ...), built as keras-gen train builds it")
     parser.add_argument("--num-samples", type=int, default=10000)
     parser.add_argument("--json", help="write the results to this JSON file")
     args = parser.parse_args(argv)
-    if args.images is not None and args.images <= 0:
-        parser.error(f"--images must be a positive number of images, got {args.images}.")
+    budget.check(parser, args)
     run_record = provenance.start()
-    budget = f"{args.images} images" if args.images else f"{args.budget_minutes:g} min"
 
-    print(f"Fashion-MNIST, {budget} per model, {args.num_samples} samples vs "
+    print(f"Fashion-MNIST, {budget.describe(args)} per model, {args.num_samples} samples vs "
           f"test set; TF {tf.__version__}, Keras {keras.__version__}, {os.cpu_count()} cores, "
           f"{platform.processor() or platform.machine()}", flush=True)
     extractor = keras_gen.evaluation.domain_classifier("fashion_mnist")
     print(f"feature network test accuracy: {extractor.test_accuracy}", flush=True)
     results = {}
     for name in args.models.split(","):
-        results[name] = run(name, None if args.images else args.budget_minutes * 60, args.num_samples,
-                            images=args.images)
+        results[name] = run(name, args)
         print(keras_gen.evaluation.format_table(results[name], title=name), flush=True)
     columns = ("fid", "kid", "precision", "recall", "coverage", "class_coverage", "images_per_second", "epochs")
     print("\n" + f"{'model':10s}" + "".join(f"{c:>18s}" for c in columns))
@@ -194,7 +156,7 @@ def main(argv=None):
         print(f"{name:10s}" + "".join(f"{row.get(c, float('nan')):18.4g}" for c in columns))
     if args.json:
         provenance.write_json(args.json, {
-            "budget_minutes": None if args.images else args.budget_minutes, "images": args.images,
+            **budget.record(args),
             "feature_network": "domain_classifier('fashion_mnist'), the default ClassifierRecipe",
             "feature_network_test_accuracy": extractor.test_accuracy, "results": results}, run_record)
 
