@@ -64,55 +64,26 @@ def capabilities(model) -> list[str]:
     return [words for name, words in _CAPABILITY_NAMES if isinstance(model, getattr(models, name))]
 
 
-def supported_metrics(model) -> list[str]:
-    """Every metric name `keras_gen.evaluation.evaluate` accepts for `model` (not only its defaults)."""
-    from keras_gen import evaluation, models
-
-    supported = []
-    if isinstance(model, models.Generates):
-        supported += list(evaluation.SAMPLE_METRICS)
-    if isinstance(model, models.HasLikelihood):
-        supported += list(model.likelihood_report)  # elbo and iwae for a VAE, nll for an exact likelihood
-    if isinstance(model, models.Encodes):
-        supported += list(evaluation.RECONSTRUCTION_METRICS)
-    return supported
-
-
-def _needs(metric: str) -> str:
-    """What a model must be able to do to give `metric`."""
-    from keras_gen import evaluation
-
-    if metric in evaluation.SAMPLE_METRICS:
-        return "generate new images"
-    if metric in ("elbo", "iwae"):
-        return "bound its likelihood through an encoder q(z|x) (a VAE)"
-    if metric in evaluation.LIKELIHOOD_METRICS:
-        return "give a likelihood log p(x)"
-    return "encode and reconstruct images"
-
-
 def check_metrics(model, model_path: str, metrics: list[str] | None) -> None:
-    """Raises a CommandError naming the model's capabilities when it cannot give a metric asked for."""
+    """Raises a CommandError naming the model's capabilities when it cannot give a metric asked for.
+
+    The same test and words as the library's `evaluate`
+    (`keras_gen.evaluation.unsupported_metrics`), with the file and what the model can do.
+    """
     if metrics is None:
         return
     from keras_gen import evaluation
     from keras_gen.evaluation.report import check_metric_names
 
     check_metric_names(metrics, evaluation.DEFAULT_METRICS)  # unknown names: the library's message
-    supported = supported_metrics(model)
-    unsupported = [metric for metric in metrics if metric not in supported]
+    unsupported, needs = evaluation.unsupported_metrics(model, metrics)
     if not unsupported:
         return
-    by_need: dict[str, list[str]] = {}
-    for metric in unsupported:
-        by_need.setdefault(_needs(metric), []).append(metric)
-    needs = "; ".join(f"{', '.join(names)} need{'s' if len(names) == 1 else ''} a model that can {need}"
-                      for need, names in by_need.items())
     can = capabilities(model)
     raise CommandError(
         f"--metrics {','.join(unsupported)}: {model_path} holds a {type(model).__name__}, which can "
         f"{' and '.join(can) if can else 'do none of what evaluate measures'}; {needs}. "
-        f"Metrics it supports: {', '.join(supported) or 'none'}."
+        f"Metrics it supports: {', '.join(evaluation.supported_metrics(model)) or 'none'}."
     )
 
 

@@ -54,7 +54,10 @@ from keras_gen.evaluation.report import (
     evaluate,
     format_table,
     metric_direction,
+    metric_needs,
     reconstruction_metrics,
+    supported_metrics,
+    unsupported_metrics,
 )
 
 __all__ = [
@@ -91,9 +94,12 @@ __all__ = [
     "likelihood_bounds",
     "likelihood_metrics",
     "metric_direction",
+    "metric_needs",
     "mmd2_unbiased",
     "polynomial_kernel",
     "precision_recall",
     "reconstruction_metrics",
+    "supported_metrics",
     "train_domain_classifier",
+    "unsupported_metrics",
 ]

@@ -198,24 +198,68 @@ def _likelihood_report(model: Any) -> tuple[str, ...]:
     return ("elbo", "iwae")  # a VAE-like object with encode and log_px_given_z
 
 
+def supported_metrics(model: Any) -> tuple[str, ...]:
+    """Every metric name `evaluate` accepts for `model`, by its capabilities (not only its defaults).
+
+    Sample metrics for models that generate new images; `nll` (through
+    `log_prob`) and the model's `likelihood_report` (ELBO and IWAE for a VAE)
+    for models with a likelihood; reconstruction error for models that encode.
+
+    Example:
+    >>> supported_metrics(keras_gen.models.VAE.for_images((28, 28, 1)))[-4:]
+    ('elbo', 'iwae', 'nll', 'reconstruction')
+    """
+    metrics: tuple[str, ...] = ()
+    if _has(model, Generates):
+        metrics += tuple(SAMPLE_METRICS)
+    if _has(model, HasLikelihood):
+        report = _likelihood_report(model)
+        metrics += report + (() if "nll" in report else ("nll",))
+    if _has(model, Encodes):
+        metrics += tuple(RECONSTRUCTION_METRICS)
+    return metrics
+
+
+def metric_needs(metric: str) -> str:
+    """What a model must be able to do to give `metric`, in words that follow "a model that can".
+
+    Example:
+    >>> metric_needs("nll")
+    'give a likelihood log p(x)'
+    """
+    if metric in SAMPLE_METRICS:
+        return "generate new images"
+    if metric in ("elbo", "iwae"):
+        return "bound its likelihood through an encoder q(z|x) (a VAE)"
+    if metric in LIKELIHOOD_METRICS:
+        return "give a likelihood log p(x)"
+    return "encode and reconstruct images"
+
+
+def unsupported_metrics(model: Any, metrics: Sequence[str]) -> tuple[list[str], str]:
+    """`(unsupported, needs)`: the metrics `model` cannot give, and what each group of them needs.
+
+    `needs` reads "nll needs a model that can give a likelihood log p(x)"
+    (groups joined by "; "); both are empty when every metric is supported.
+    The library's `evaluate` and the `keras-gen evaluate` command word their
+    errors with it.
+    """
+    supported = supported_metrics(model)
+    unsupported = [metric for metric in metrics if metric not in supported]
+    by_need: dict[str, list[str]] = {}
+    for metric in unsupported:
+        by_need.setdefault(metric_needs(metric), []).append(metric)
+    needs = "; ".join(f"{', '.join(names)} need{'s' if len(names) == 1 else ''} a model that can {need}"
+                      for need, names in by_need.items())
+    return unsupported, needs
+
+
 def _check_capabilities(model: Any, metrics: Sequence[str]) -> None:
-    needs = (
-        (SAMPLE_METRICS, Generates, "generate new images"),
-        (LIKELIHOOD_METRICS, HasLikelihood, "have a likelihood (log_prob)"),
-        (RECONSTRUCTION_METRICS, Encodes, "encode and reconstruct images"),
-    )
-    for group, capability, what in needs:
-        wanted = [m for m in metrics if m in group]
-        if wanted and not _has(model, capability):
-            raise ValueError(
-                f"{wanted} need a model that can {what}; {type(model).__name__} cannot. "
-                f"Drop them from metrics (this model supports: {list(default_metrics(model))})."
-            )
-    bounds = [m for m in metrics if m in ("elbo", "iwae")]
-    if bounds and "elbo" not in _likelihood_report(model):
+    unsupported, needs = unsupported_metrics(model, metrics)
+    if unsupported:
         raise ValueError(
-            f"{bounds} are bounds of a latent-variable model with an encoder q(z|x) (a VAE); "
-            f"{type(model).__name__} is not one. Use 'nll' instead."
+            f"{needs}; {type(model).__name__} cannot. Drop them from metrics (this model supports: "
+            f"{list(supported_metrics(model))})."
         )
 
 

@@ -93,7 +93,7 @@ def test_evaluate_a_vae_adds_likelihoods():
 
 def test_evaluate_explains_bad_requests(fashion_extractor):
     pool = ImagePoolGenerator(np.zeros((10, 2, 2, 1)))
-    with pytest.raises(ValueError, match="need a model that can have a likelihood"):
+    with pytest.raises(ValueError, match=r"iwae needs a model that can bound its likelihood through an encoder"):
         evaluate(pool, np.zeros((10, 2, 2, 1)), num_samples=10, metrics=("fid", "iwae"))
     with pytest.raises(ValueError, match="pass feature_extractor too"):
         evaluate(pool, np.zeros((10, 2, 2, 1)), num_samples=10, metrics=("fid",))
@@ -155,8 +155,30 @@ def test_what_is_measured_follows_the_capabilities():
     assert results["reconstruction_psnr"] == pytest.approx(np.mean(10 * np.log10(1.0 / errors)), rel=1e-5)
     with pytest.raises(ValueError, match="generate new images"):
         evaluate(model, real, num_samples=20, metrics=("fid",))
-    with pytest.raises(ValueError, match="have a likelihood"):
+    with pytest.raises(ValueError, match="give a likelihood"):
         evaluate(model, real, num_samples=20, metrics=("nll",))
     vae = VAE.for_images((8, 8, 1), latent_dim=2, width=4, hidden_units=8, seed=0)
     assert set(default_metrics(vae)) == set(SAMPLE_KEYS) - {"kid_std", "label_entropy", "normalized_label_entropy"} | {
         "elbo", "iwae", "reconstruction"}
+
+
+def test_the_library_and_the_command_accept_the_same_metrics_in_the_same_words():
+    """One list of what a model supports: a VAE's nll (through log_prob) is accepted by both."""
+    from keras_gen.cli.evaluate import check_metrics
+    from keras_gen.cli.common import CommandError
+    from keras_gen.evaluation import supported_metrics, unsupported_metrics
+    from keras_gen.models import DCGAN, VAE
+
+    vae = VAE.for_images((8, 8, 1), latent_dim=2, width=4, seed=0)
+    assert {"nll", "elbo", "iwae", "reconstruction", "fid"} <= set(supported_metrics(vae))
+    check_metrics(vae, "vae.keras", ["nll", "elbo"])  # no error
+    gan = DCGAN.for_images((8, 8, 1), latent_dim=2, width=4, seed=0)
+    unsupported, needs = unsupported_metrics(gan, ["fid", "nll", "elbo"])
+    assert unsupported == ["nll", "elbo"]
+    assert needs == ("nll needs a model that can give a likelihood log p(x); elbo needs a model that can bound "
+                     "its likelihood through an encoder q(z|x) (a VAE)")
+    with pytest.raises(ValueError) as library:
+        evaluate(gan, np.zeros((10, 8, 8, 1), "float32"), num_samples=10, metrics=("fid", "nll", "elbo"))
+    with pytest.raises(CommandError) as command:
+        check_metrics(gan, "gan.keras", ["fid", "nll", "elbo"])
+    assert needs in str(library.value) and needs in str(command.value)
