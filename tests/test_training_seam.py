@@ -107,3 +107,34 @@ def test_an_unsupported_backend_is_named_with_the_supported_ones(monkeypatch):
     monkeypatch.setattr(keras.backend, "backend", lambda: "torch")
     with pytest.raises(NotImplementedError, match=r"tensorflow and jax backends; the active Keras backend is 'torch'"):
         training.minimize(lambda: (0.0, None), [], None)
+
+
+def test_minimize_through_a_recorded_pass_equals_minimize_of_the_whole_loss():
+    """One forward pass used twice gives the update that differentiating the whole chain again would give."""
+    rng = np.random.default_rng(4)
+    inputs = rng.standard_normal((6, 3)).astype("float32")
+
+    def networks():
+        keras.utils.set_random_seed(0)
+        first = keras.Sequential([keras.Input((3,)), keras.layers.Dense(5, activation="tanh")])
+        second = keras.Sequential([keras.Input((5,)), keras.layers.Dense(1)])
+        return first, second, keras.optimizers.SGD(0.1)
+
+    def loss_of(outputs, second):
+        scores = second(outputs)
+        return ops.mean(scores**2), scores
+
+    first, second, optimizer = networks()
+    expected_loss, _ = training.minimize(lambda: loss_of(first(inputs), second), first.trainable_variables, optimizer)
+    expected = [keras.ops.convert_to_numpy(v) for v in first.trainable_variables]
+
+    first, second, optimizer = networks()
+    outputs, forward = training.forward_for_update(lambda: first(inputs), first.trainable_variables)
+    # What uses the outputs in between gets no gradient path to `first`.
+    constant = training.input_gradients(lambda x: ops.sum(x, axis=-1), outputs)
+    np.testing.assert_allclose(keras.ops.convert_to_numpy(constant), np.ones((6, 5)))
+    loss, _ = training.minimize_through(forward, lambda out: loss_of(out, second), optimizer)
+    np.testing.assert_allclose(float(loss), float(expected_loss), rtol=1e-6)
+    for value, variable in zip(expected, first.trainable_variables):
+        np.testing.assert_allclose(keras.ops.convert_to_numpy(variable), value, rtol=1e-5, atol=1e-6)
+    assert not np.allclose(expected[0], networks()[0].trainable_variables[0].numpy())  # the update moved them

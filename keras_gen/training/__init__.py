@@ -30,7 +30,7 @@ from keras_gen.training.distribution import (
     unscaled,
 )
 
-__all__ = ["BackendTrainer", "DataError", "checked_equal_counts", "checked_finite", "checked_labels", "checked_masks", "checked_pixel_levels", "compiled", "data_errors_as_value_errors", "enable_determinism", "global_batch_mean", "input_gradients", "minimize", "minimize_players", "prepare_fit", "replica_seed", "stateless_loss", "synchronized_mean", "unscaled"]
+__all__ = ["BackendTrainer", "DataError", "checked_equal_counts", "checked_finite", "checked_labels", "checked_masks", "checked_pixel_levels", "compiled", "data_errors_as_value_errors", "enable_determinism", "global_batch_mean", "input_gradients", "minimize", "minimize_players", "minimize_through", "forward_for_update", "prepare_fit", "replica_seed", "stateless_loss", "synchronized_mean", "unscaled"]
 
 _BACKENDS = {"tensorflow": "keras_gen.training.tensorflow", "jax": "keras_gen.training.jax"}
 
@@ -97,6 +97,54 @@ def minimize_players(loss_fn, players):
         `(loss, aux)` as returned by `loss_fn`.
     """
     return _backend_module().minimize_players(loss_fn, players)
+
+
+def forward_for_update(fn, variables):
+    """Runs `fn` once and keeps what is needed to update `variables` from its outputs later.
+
+    For a step that uses one forward pass twice: a GAN's generated images are
+    judged by the discriminator's update (as constants) and then, after that
+    update, by the generator's own (through the generator). Today's networks
+    run the generator once per step instead of twice; `minimize_through`
+    finishes the update with a vector-Jacobian product through the pass
+    recorded here. What `fn` changes besides (batch-norm statistics, seeds)
+    changes once.
+
+    Args:
+        fn: a function of no arguments returning one tensor (e.g. `G(z)`).
+        variables: the variables the later update will change.
+
+    Returns:
+        `(outputs, pass_)`: `fn`'s outputs, which no gradient reaches from
+        other losses, and the recorded pass to give `minimize_through`.
+
+    Example:
+    >>> fake, generated = training.forward_for_update(lambda: g(z, training=True), g.trainable_variables)
+    >>> ...  # the discriminator's update sees `fake` as a constant
+    >>> g_loss, aux = training.minimize_through(generated, lambda images: loss_of(images), g_optimizer)
+    """
+    return _backend_module().forward_for_update(fn, list(variables))
+
+
+def minimize_through(pass_, loss_fn, optimizer):
+    """Finishes the update that `forward_for_update` started: differentiates `loss_fn(outputs)` through the pass.
+
+    The gradient of the loss w.r.t. the recorded outputs is taken with the
+    other networks as they are now (a discriminator already updated this
+    step), then carried back through the recorded pass to its variables, and
+    `optimizer` applies it. The result equals `minimize(lambda:
+    loss_fn(fn()), variables, optimizer)` when `fn` is deterministic, without
+    running `fn` again.
+
+    Args:
+        pass_: the second value `forward_for_update` returned; used once.
+        loss_fn: `outputs -> (loss, aux)`, a loss closure of the outputs.
+        optimizer: the optimizer of the variables given to `forward_for_update`.
+
+    Returns:
+        `(loss, aux)` as returned by `loss_fn`.
+    """
+    return _backend_module().minimize_through(pass_, loss_fn, optimizer)
 
 
 def input_gradients(fn, inputs):

@@ -142,6 +142,49 @@ def minimize(loss_fn, variables, optimizer):
     return minimize_players(loss_fn, [(list(variables), optimizer)])
 
 
+def forward_for_update(fn, variables):
+    """JAX implementation of `keras_gen.training.forward_for_update`: `jax.vjp` over the variables' values."""
+    with _in_scope():
+        differentiated = {id(variable) for variable in variables}
+        found = {}
+
+        def outputs_of(values):
+            with _ChildScope(zip(variables, values)) as scope:
+                outputs = fn()
+            found["changed"] = [variable for key, variable in scope.updated.items() if key not in differentiated]
+            return outputs, [scope.state_mapping[id(variable)] for variable in found["changed"]]
+
+        outputs, backward, changed_values = jax.vjp(
+            outputs_of, [variable.value for variable in variables], has_aux=True)
+        for variable, value in zip(found["changed"], changed_values):
+            variable.assign(value)
+    return jax.lax.stop_gradient(outputs), (backward, outputs, variables)
+
+
+def minimize_through(pass_, loss_fn, optimizer):
+    """JAX implementation of `keras_gen.training.minimize_through`."""
+    backward, outputs, variables = pass_
+    with _in_scope():
+        found = {}
+
+        def loss_of(values):
+            with _ChildScope() as scope:
+                loss, aux = loss_fn(values)
+            found["changed"] = list(scope.updated.values())
+            arrays, found["rebuild"] = _split_arrays(aux)
+            return loss, (arrays, [scope.state_mapping[id(variable)] for variable in found["changed"]])
+
+        loss, loss_backward, (arrays, changed_values) = jax.vjp(loss_of, outputs, has_aux=True)
+        for variable, value in zip(found["changed"], changed_values):
+            variable.assign(value)
+        cotangent = jnp.ones((), loss.dtype)
+        if isinstance(optimizer, keras.optimizers.LossScaleOptimizer):
+            cotangent = jnp.asarray(optimizer.scale_loss(cotangent), loss.dtype)
+        gradients = backward(loss_backward(cotangent)[0])[0]
+        optimizer.apply(gradients, variables)
+    return loss, found["rebuild"](arrays)
+
+
 def input_gradients(fn, inputs):
     """JAX implementation of `keras_gen.training.input_gradients`.
 

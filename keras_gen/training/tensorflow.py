@@ -15,6 +15,26 @@ def minimize(loss_fn, variables, optimizer):
     return loss, aux
 
 
+def forward_for_update(fn, variables):
+    """TensorFlow implementation of `keras_gen.training.forward_for_update`."""
+    with tf.GradientTape() as tape:
+        outputs = fn()
+    return tf.stop_gradient(outputs), (tape, outputs, variables)
+
+
+def minimize_through(pass_, loss_fn, optimizer):
+    """TensorFlow implementation of `keras_gen.training.minimize_through`."""
+    tape, outputs, variables = pass_
+    with tf.GradientTape() as outer:
+        outer.watch(outputs)
+        loss, aux = loss_fn(outputs)
+        scaled_loss = optimizer.scale_loss(loss)
+    output_gradients = outer.gradient(scaled_loss, outputs)
+    gradients = tape.gradient(outputs, variables, output_gradients=output_gradients)
+    optimizer.apply(gradients, variables)
+    return loss, aux
+
+
 def input_gradients(fn, inputs):
     """TensorFlow implementation of `keras_gen.training.input_gradients`."""
     with tf.GradientTape() as tape:

@@ -133,9 +133,9 @@ def test_each_discriminator_step_sees_new_real_images():
     seen = []
 
     class Recording(DCGAN):
-        def _discriminator_step(self, real, conditions, update):
+        def _discriminator_step(self, real, conditions, update, fakes=None):
             seen.append(np.asarray(real)[:, 0, 0, 0].tolist())
-            return super()._discriminator_step(real, conditions, update)
+            return super()._discriminator_step(real, conditions, update, fakes)
 
     model = Recording.for_images((8, 8, 1), latent_dim=4, width=4, discriminator_steps=2, seed=0)
     model.compile(run_eagerly=True)

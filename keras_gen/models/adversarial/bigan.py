@@ -126,9 +126,9 @@ class BiGAN(Encodes, GAN):
     def penalty_names(self):
         return (*super().penalty_names(), "e_loss")
 
-    def _generator_step(self, real, conditions, update):
+    def _generator_step(self, real, conditions, update, fakes=None):
         """GAN's generator update, then the encoder's: it wants its pairs (x, E(x)) judged generated."""
-        g_loss, (context, terms) = super()._generator_step(real, conditions, update)
+        g_loss, (context, terms) = super()._generator_step(real, conditions, update, fakes)
 
         def encoder_loss():
             codes = self.conditions_of_real(real, conditions, update)

@@ -4,6 +4,8 @@ The discriminator update itself, the objective and the default optimizer are
 `keras_gen.models.adversarial.update`'s, shared with the image-to-image families.
 """
 
+from typing import Any, NamedTuple
+
 import keras
 from keras import ops
 
@@ -20,7 +22,32 @@ from keras_gen.models.adversarial.update import (
 from keras_gen.models.base import GenerativeModel, primary_input_shape
 from keras_gen.models.capabilities import SamplesFromPrior
 from keras_gen.networks.stages import check_image_shape
-from keras_gen.training import global_batch_mean, input_gradients, replica_seed, unscaled
+from keras_gen.training import (
+    forward_for_update,
+    global_batch_mean,
+    input_gradients,
+    minimize_through,
+    replica_seed,
+    unscaled,
+)
+
+
+class Fakes(NamedTuple):
+    """The generated images of a step, with what made them.
+
+    Attributes:
+        latent_points: the latent points drawn.
+        conditions: what the generator got beside them (labels, codes), or None.
+        images: G(z), a constant for the discriminator's update.
+        forward: the recorded generator pass that the generator's update
+            differentiates through (`keras_gen.training.forward_for_update`), or
+            None outside training.
+    """
+
+    latent_points: Any
+    conditions: Any
+    images: Any
+    forward: Any = None
 
 
 @keras.saving.register_keras_serializable(package="keras_gen")
@@ -33,9 +60,13 @@ class GAN(Adversarial, SamplesFromPrior, GenerativeModel):
     and fake images concatenated): the batch from `fit` is split into k
     interleaved parts, so with k > 1 pass `batch_size` = k times the batch each
     update should see. Then it updates the generator once through
-    `self.adversarial`, the chain `discriminator(generator(z))` in which the
-    discriminator is frozen. Latent points come from N(0, I), drawn from the
-    model's seed generator.
+    the chain `discriminator(generator(z))` in which the discriminator is
+    frozen (`self.adversarial`, whose trainable weights are the generator's),
+    on the fakes of the last discriminator update: the generator runs once
+    per step and its update differentiates through that pass, with the
+    discriminator as its update left it (as in Radford et al.'s reference
+    loop). Latent points come from N(0, I), drawn from the model's seed
+    generator.
 
     The objective is a choice, not a subclass: `loss` names a pair of loss
     functions from `keras_gen.losses.ADVERSARIAL_LOSSES` that receive the step's
@@ -318,33 +349,54 @@ class GAN(Adversarial, SamplesFromPrior, GenerativeModel):
         """DiffAugment of the images the discriminator sees, when `augment` is set."""
         return images if self.augmenter is None else self.augmenter(images, training=training)
 
-    def _discriminator_step(self, real, conditions, update):
+    def _fakes(self, real, conditions, update, for_generator):
+        """The generated images of one discriminator update: `Fakes` (latent points, conditions, images).
+
+        The fakes of a step's last discriminator update are also the generator's
+        (`for_generator`): its update then differentiates through the same
+        forward pass (`keras_gen.training.forward_for_update`) instead of
+        running the generator a second time, as Radford et al.'s reference
+        loop does; the generator's loss still sees the discriminator as this
+        step's update left it.
+        """
         count = ops.shape(real)[0]
         fake_conditions = self.fake_conditions(conditions, count)
         latent_points = self.sample_latent(count)
-        fake = self.generator(network_inputs(latent_points, fake_conditions), training=update)
+
+        def generate():
+            return self.generator(network_inputs(latent_points, fake_conditions), training=update)
+
+        if update and for_generator:
+            images, forward = forward_for_update(generate, self.optimizer_variables("g_optimizer"))
+        else:
+            images, forward = generate(), None
+        return Fakes(latent_points, fake_conditions, images, forward)
+
+    def _discriminator_step(self, real, conditions, update, fakes=None):
+        """One discriminator update against `fakes` (new ones when None)."""
+        if fakes is None:
+            fakes = self._fakes(real, conditions, update, for_generator=False)
+        count = ops.shape(real)[0]
         real_targets, fake_targets = discriminator_targets(
             self.objective, count, self.label_smoothing, self.label_noise, replica_seed(self.seed_generator))
         judgement = Judgement(
-            self.discriminate, real, fake, conditions=self.conditions_of_real(real, conditions, update),
-            fake_conditions=self.conditions_of_fakes(latent_points, fake_conditions), real_targets=real_targets,
-            fake_targets=fake_targets, sees_conditions=self.discriminator_sees_conditions, augment=self.augmenter,
-            regularization=self.discriminator_regularization,
+            self.discriminate, real, fakes.images, conditions=self.conditions_of_real(real, conditions, update),
+            fake_conditions=self.conditions_of_fakes(fakes.latent_points, fakes.conditions),
+            real_targets=real_targets, fake_targets=fake_targets, sees_conditions=self.discriminator_sees_conditions,
+            augment=self.augmenter, regularization=self.discriminator_regularization,
         )
         d_loss, [(_, outcome)] = self.discriminator_update([judgement], ("d_optimizer",), update)
         return d_loss, outcome
 
-    def _generator_step(self, real, conditions, update):
-        count = ops.shape(real)[0]
-        latent_points = self.sample_latent(count)
-        fake_conditions = self.fake_conditions(conditions, count)
-        judged_conditions = self.conditions_of_fakes(latent_points, fake_conditions)
+    def _generator_step(self, real, conditions, update, fakes=None):
+        """One generator update through the pass that made `fakes` (a new pass when None)."""
+        if fakes is None:
+            fakes = self._fakes(real, conditions, update, for_generator=True)
+        judged_conditions = self.conditions_of_fakes(fakes.latent_points, fakes.conditions)
 
-        def loss_fn():
-            fake, (fake_logits, fake_heads) = self.adversarial.generate_and_score(
-                latent_points, fake_conditions, training=update, augment=self.augmenter,
-                discriminate=lambda images, training: self.discriminate(images, judged_conditions, training),
-            )
+        def loss_of(fake):
+            # The discriminator, frozen here, judges the fakes as the chain `self.adversarial` does.
+            fake_logits, fake_heads = self.discriminate(self._augmented(fake, update), judged_conditions, update)
             real_logits, real_heads = None, None
             if self.generator_scores_real:
                 real_logits, real_heads = self.discriminate(self._augmented(real, update), conditions, update)
@@ -358,7 +410,9 @@ class GAN(Adversarial, SamplesFromPrior, GenerativeModel):
                 per_example = per_example + term
             return global_batch_mean(per_example), (context, terms)
 
-        return self.update_players(loss_fn, ("g_optimizer",), update)
+        if not update:
+            return loss_of(fakes.images)
+        return minimize_through(fakes.forward, loss_of, self.g_optimizer)
 
     def _step(self, data, update):
         batch = self.unpack_batch(data)
@@ -366,10 +420,11 @@ class GAN(Adversarial, SamplesFromPrior, GenerativeModel):
         steps = self.discriminator_steps if update else 1
         for step in range(steps):
             part_real, part_conditions = interleaved_part(step, steps, real, conditions)
-            d_loss, (context, penalties) = self._discriminator_step(part_real, part_conditions, update)
+            fakes = self._fakes(part_real, part_conditions, update, for_generator=step == steps - 1)
+            d_loss, (context, penalties) = self._discriminator_step(part_real, part_conditions, update, fakes)
             if update:
                 self.after_discriminator_update()
-        g_loss, (g_context, g_terms) = self._generator_step(part_real, part_conditions, update)
+        g_loss, (g_context, g_terms) = self._generator_step(part_real, part_conditions, update, fakes)
         if update:
             self.after_generator_update()
         for name, term in {**penalties, **g_terms}.items():
