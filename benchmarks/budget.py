@@ -36,6 +36,8 @@ class TimeBudget(keras.callbacks.Callback):
         self.batch_size = batch_size
         self.images = images
         self.steps = 0
+        # Seconds spent inside training on other work (scoring at checkpoints), left out of `elapsed`.
+        self.excluded_seconds = 0.0
 
     def on_train_begin(self, logs=None):
         self.start = time.perf_counter()
@@ -46,7 +48,7 @@ class TimeBudget(keras.callbacks.Callback):
 
     def on_train_batch_end(self, batch, logs=None):
         self.steps += 1
-        self.elapsed = time.perf_counter() - self.start
+        self.elapsed = time.perf_counter() - self.start - self.excluded_seconds
         if self.elapsed >= self.seconds or (self.images is not None and self.steps * self.batch_size >= self.images):
             self.model.stop_training = True
 

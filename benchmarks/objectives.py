@@ -28,6 +28,20 @@ objectives here), so it is the only one.
 Run it alone on the machine: the figures are per wall-clock budget, unless
 `--images` gives each row a number of real images to see instead (WGAN's and
 the 5-critic-step rows' batches of 320 count as 320).
+
+FID against images seen: `--checkpoints 100000,200000,400000` scores each row
+(its generator and its moving average) on `--checkpoint-samples` samples
+(2,000) whenever it has seen that many images, the scoring time left out of
+its training time; the end of training is scored on `--num-samples`.
+`--averages 0.99,0.995` also keeps moving averages of the generator with
+those decays (with the model's warm-up) beside the model's own and scores
+them at every point: the EMA-decay ablation from the same run.
+`--independent` scores the end of training on the independent feature
+network too (`feature_networks.py`: the accurate classifier recipe, seed 1),
+as the quality goals are stated on it.
+
+    python benchmarks/objectives.py --images 400000 --rows default,lr_warmup_cosine \
+        --checkpoints 100000,200000 --averages 0.99,0.995 --independent --json out400k.json
 """
 
 import argparse
@@ -35,6 +49,7 @@ import json
 import os
 import sys
 import time
+from types import SimpleNamespace
 
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
@@ -42,6 +57,7 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import budget
 import feature_networks
 import keras
+import numpy as np
 import provenance
 import tensorflow as tf
 from quality import GeneratorSampler
@@ -121,6 +137,22 @@ ROWS = {
                              "WGAN-GP, 1 critic step, critic Adam(3e-4, 0, 0.9), generator Adam(1e-4, 0, 0.9)"),
     # `DCGAN.for_images((28, 28, 1))` and `compile()` with no other arguments: the issue's default.
     "default": (lambda: DCGAN.for_images(SHAPE), 64, None, "DCGAN.for_images((28, 28, 1)), compile()"),
+    # Levers on today's default (DCGAN.for_images((28, 28, 1)), both players Adam(4e-4, 0.5)), each changing one thing.
+    "lr_warmup_cosine": (lambda: DCGAN.for_images(SHAPE), 64, None,
+                         "default, both rates warm up linearly over the first 5 % of the run, then decay "
+                         "along a cosine to 10 % at its end (needs --images)"),
+    "lr_cosine": (lambda: DCGAN.for_images(SHAPE), 64, None,
+                  "default, both rates decay along a cosine to 10 % at the run's end (needs --images)"),
+    "g_lr2e-4": (lambda: DCGAN.for_images(SHAPE), 64, None, "default, generator Adam(2e-4, 0.5)"),
+    "beta2_0.99": (lambda: DCGAN.for_images(SHAPE), 64, None, "default, both players Adam(4e-4, 0.5, 0.99)"),
+    "batch32": (lambda: DCGAN.for_images(SHAPE), 32, None, "default, batches of 32 (twice the steps)"),
+    "batch128": (lambda: DCGAN.for_images(SHAPE), 128, None, "default, batches of 128 (half the steps)"),
+    "default_no_label_noise": (lambda: DCGAN.for_images(SHAPE, label_smoothing=0.0, label_noise=0.0), 64, None,
+                               "default without label smoothing or label noise"),
+    "default_dropout0.1": (lambda: DCGAN.for_images(SHAPE, dropout=0.1), 64, None,
+                           "default, discriminator dropout 0.1"),
+    "default_diffaugment": (lambda: DCGAN.for_images(SHAPE, augment="translation,cutout"), 64, None,
+                            "default + DiffAugment (translation, cutout) on all the data"),
 }
 
 
@@ -129,50 +161,165 @@ def wgan_gp_adam(critic_rate=1e-4):
     return adam(critic_rate, 1e-4, beta_1=0.0, beta_2=0.9)
 
 
-# row -> a function giving its `compile()` arguments (rows not named here: `compile()`).
+def scheduled_adam(rate, steps, warmup):
+    """Adam(`rate`, 0.5) whose rate warms up over `warmup` of `steps` updates, then decays along a cosine to 10 %."""
+    if steps is None:
+        raise SystemExit("the learning-rate schedule rows need --images: the schedule spans the run's updates")
+    warmup_steps = int(warmup * steps)
+    schedule = keras.optimizers.schedules.CosineDecay(
+        rate if not warmup_steps else 0.0, steps - warmup_steps, alpha=0.1,
+        warmup_target=rate if warmup_steps else None, warmup_steps=warmup_steps)
+    return keras.optimizers.Adam(schedule, beta_1=0.5)
+
+
+def scheduled(warmup):
+    return lambda steps: {"d_optimizer": scheduled_adam(4e-4, steps, warmup),
+                          "g_optimizer": scheduled_adam(4e-4, steps, warmup)}
+
+
+# row -> a function of the run's generator updates (None without --images) giving its `compile()`
+# arguments; rows not named here: `compile()`.
 COMPILE = {
-    "d_lr4e-4": lambda: adam(4e-4, 2e-4),
-    "ttur": lambda: adam(4e-4, 1e-4),
-    "adam_beta0": lambda: adam(2e-4, 2e-4, beta_1=0.0, beta_2=0.9),
-    "lr4e-4": lambda: adam(4e-4, 4e-4),
-    "lr6e-4": lambda: adam(6e-4, 6e-4),
-    "lr8e-4": lambda: adam(8e-4, 8e-4),
-    "wgan_gp_paper": wgan_gp_adam,
-    "wgan_gp_critic2": wgan_gp_adam,
-    "wgan_gp_critic1": wgan_gp_adam,
-    "wgan_gp_critic1_ttur": lambda: wgan_gp_adam(3e-4),
+    "lr_warmup_cosine": scheduled(0.05),
+    "lr_cosine": scheduled(0.0),
+    "g_lr2e-4": lambda steps: adam(4e-4, 2e-4),
+    "beta2_0.99": lambda steps: adam(4e-4, 4e-4, beta_2=0.99),
+    "d_lr4e-4": lambda steps: adam(4e-4, 2e-4),
+    "ttur": lambda steps: adam(4e-4, 1e-4),
+    "adam_beta0": lambda steps: adam(2e-4, 2e-4, beta_1=0.0, beta_2=0.9),
+    "lr4e-4": lambda steps: adam(4e-4, 4e-4),
+    "lr6e-4": lambda steps: adam(6e-4, 6e-4),
+    "lr8e-4": lambda steps: adam(8e-4, 8e-4),
+    "wgan_gp_paper": lambda steps: wgan_gp_adam(),
+    "wgan_gp_critic2": lambda steps: wgan_gp_adam(),
+    "wgan_gp_critic1": lambda steps: wgan_gp_adam(),
+    "wgan_gp_critic1_ttur": lambda steps: wgan_gp_adam(3e-4),
 }
 
 
-def score(sampler, num_samples):
+def score(sampler, num_samples, extractor=None):
     scores = keras_gen.evaluation.evaluate(
         sampler, "fashion_mnist", split="test", num_samples=num_samples, metrics=METRICS,
-        data_scale=sampler.data_scale,
+        data_scale=sampler.data_scale, feature_extractor=extractor,
     )
     return {k: float(v) for k, v in scores.items()}
 
 
-def run(name, args):
+class Averages(keras.callbacks.Callback):
+    """Moving averages of the generator's weights with other decays than the model's `ema`.
+
+    The same update and warm-up as `GAN.after_generator_update`:
+    d_t = min(decay, (1 + t) / (10 + t)) after the t-th generator update;
+    non-trainable weights (batch-norm statistics) are copied.
+    """
+
+    def __init__(self, decays):
+        super().__init__()
+        self.decays = decays
+
+    def on_train_begin(self, logs=None):
+        generator = self.model.generator
+        self.trainable = [w.trainable for w in generator.weights]
+        self.values = {decay: [np.array(w) for w in generator.weights] for decay in self.decays}
+        self.updates = 0
+
+    def on_train_batch_end(self, batch, logs=None):
+        self.updates += 1
+        current = [np.asarray(w) for w in self.model.generator.weights]
+        for decay, values in self.values.items():
+            d = min(decay, (1.0 + self.updates) / (10.0 + self.updates))
+            for index, (average, weight) in enumerate(zip(values, current)):
+                if self.trainable[index]:
+                    average *= d
+                    average += (1.0 - d) * weight
+                else:
+                    values[index] = weight.copy()
+
+    def samplers(self, data_scale):
+        """`{"ema<decay>": sampler}`: a copy of the generator with each average's weights."""
+        result = {}
+        for decay, values in self.values.items():
+            copy = keras.models.clone_model(self.model.generator)
+            copy.set_weights(values)
+            result[f"ema{decay:g}"] = GeneratorSampler(SimpleNamespace(generator=copy, latent_dim=self.model.latent_dim),
+                                                       data_scale)
+        return result
+
+
+class Checkpoints(keras.callbacks.Callback):
+    """Scores the model (FID and the rest) each time it has seen one of `points` real images.
+
+    The scoring time is added to the `TimeBudget`'s `excluded_seconds`, so the
+    row's training time and images/s stay those of training.
+    """
+
+    def __init__(self, points, batch_size, scorer, stop):
+        super().__init__()
+        self.points = sorted(points)
+        self.batch_size = batch_size
+        self.scorer = scorer
+        self.stop = stop
+        self.steps = 0
+        self.results = {}
+
+    def on_train_batch_end(self, batch, logs=None):
+        self.steps += 1
+        seen = self.steps * self.batch_size
+        while self.points and seen >= self.points[0]:
+            point = self.points.pop(0)
+            start = time.perf_counter()
+            self.results[str(point)] = {"images_seen": seen, "steps": self.steps, **self.scorer()}
+            self.stop.excluded_seconds += time.perf_counter() - start
+            print(f"  {point} images: {json.dumps(self.results[str(point)])}", flush=True)
+
+
+def samplers(model, averages):
+    """`{name: sampler}` of a row: its generator, the model's moving average, and the extra averages."""
+    found = {"generator": GeneratorSampler(model, model.data_scale)}
+    if model.generator_ema is not None:
+        found["generator_ema"] = model
+    if averages is not None:
+        found.update(averages.samplers(model.data_scale))
+    return found
+
+
+def run(name, args, independent=None):
     builder, batch_size, limit, description = ROWS[name]
     keras.utils.set_random_seed(0)
     model = builder()
-    compile_args = COMPILE.get(name, dict)()
+    steps = None if args.images is None else -(-args.images // batch_size)
+    compile_args = COMPILE.get(name, lambda steps: {})(steps)
     model.compile(**compile_args)
     data = keras_gen.data.load("fashion_mnist", batch_size=batch_size, scale=model.data_scale, seed=0,
                                limit=limit)
     stop = budget.callback(args, batch_size)
-    model.fit(data, epochs=100000, verbose=0, callbacks=[stop])
+    callbacks = [stop]
+    averages = Averages(args.averages) if args.averages else None
+    if averages is not None:
+        callbacks.insert(0, averages)
+    points = [p for p in args.checkpoints if args.images is None or p < args.images]
+    checkpoints = None
+    if points:
+        checkpoints = Checkpoints(points, batch_size, lambda: {
+            role: score(sampler, args.checkpoint_samples) for role, sampler in samplers(model, averages).items()
+        }, stop)
+        callbacks.insert(len(callbacks) - 1, checkpoints)
+    model.fit(data, epochs=100000, verbose=0, callbacks=callbacks)
     row = {
         "description": description,
         "compile": {k: keras.optimizers.serialize(v)["config"] for k, v in compile_args.items()},
+        "batch_size": batch_size,
         **budget.training_row(stop, batch_size, train_images=limit or budget.TRAIN_IMAGES),
         "ema": model.ema,
         "ema_warmup": True,  # rows written before GAN's EMA warm-up existed say False
     }
+    if checkpoints is not None:
+        row["checkpoints"] = checkpoints.results
     start = time.perf_counter()
-    row["generator"] = score(GeneratorSampler(model, model.data_scale), args.num_samples)
-    if model.generator_ema is not None:
-        row["generator_ema"] = score(model, args.num_samples)
+    for role, sampler in samplers(model, averages).items():
+        row[role] = score(sampler, args.num_samples)
+        if independent is not None and role in ("generator", "generator_ema"):
+            row[role].update({f"{k}_independent": v for k, v in score(sampler, args.num_samples, independent).items()})
     row["eval_seconds"] = time.perf_counter() - start
     if args.save_dir:
         os.makedirs(args.save_dir, exist_ok=True)
@@ -189,6 +336,14 @@ def print_table(results):
               f"{raw['precision']:7.2f}{raw['recall']:7.2f}{raw['class_coverage'] * 10:8.0f}"
               f"{row['images_per_second']:8.0f}{row['epochs']:8.2f}{row['load_average_during_training']:6.2f}",
               flush=True)
+    if any("checkpoints" in row for row in results.values()):
+        print("\nFID by images seen (the last column: the end of training)")
+        for name, row in results.items():
+            points = {**row.get("checkpoints", {}), str(row["images_seen"]): row}
+            for role in [key for key, value in row.items() if isinstance(value, dict) and "fid" in value]:
+                cells = "  ".join(f"{int(point) // 1000}k {scores[role]['fid']:.1f}" for point, scores in points.items()
+                                  if role in scores)
+                print(f"{name:20s}{role:16s}{cells}", flush=True)
 
 
 def main(argv=None):
@@ -199,8 +354,22 @@ def main(argv=None):
     parser.add_argument("--num-samples", type=int, default=10000)
     parser.add_argument("--json", help="write the results to this JSON file (rewritten after every row)")
     parser.add_argument("--save-dir", help="save each trained model here as ROW.keras")
+    parser.add_argument("--checkpoints", default="",
+                        help="comma-separated numbers of images seen at which to score each row, e.g. 100000,200000")
+    parser.add_argument("--checkpoint-samples", type=int, default=2000)
+    parser.add_argument("--averages", default="",
+                        help="comma-separated extra moving-average decays of the generator to score, e.g. 0.99,0.995")
+    parser.add_argument("--independent", action="store_true",
+                        help="score the end of training on the independent feature network too")
     args = parser.parse_args(argv)
     budget.check(parser, args)
+    try:
+        args.checkpoints = [int(p) for p in args.checkpoints.split(",") if p]
+        args.averages = [float(d) for d in args.averages.split(",") if d]
+    except ValueError as err:
+        parser.error(f"--checkpoints takes whole numbers of images and --averages decays such as 0.995: {err}")
+    if any(not 0 < d < 1 for d in args.averages):
+        parser.error(f"--averages must be decays in (0, 1), got {args.averages}")
     names = args.rows.split(",")
     unknown = [n for n in names if n not in ROWS]
     if unknown:
@@ -212,14 +381,18 @@ def main(argv=None):
           f"{run_record['processor']['model_name']}", flush=True)
     extractor = keras_gen.evaluation.domain_classifier("fashion_mnist")
     print(f"feature network test accuracy: {extractor.test_accuracy}", flush=True)
+    networks = {"default": extractor}
+    if args.independent:
+        networks["independent"] = feature_networks.independent()
     results = {}
     for name in names:
-        results[name] = run(name, args)
+        results[name] = run(name, args, networks.get("independent"))
         print(f"{name}: {json.dumps(results[name])}", flush=True)
         if args.json:
             provenance.write_json(args.json, {
-                **budget.record(args), "num_samples": args.num_samples,
-                "feature_networks": feature_networks.describe({"default": extractor}), "results": results},
+                **budget.record(args), "num_samples": args.num_samples, "checkpoints": args.checkpoints,
+                "checkpoint_samples": args.checkpoint_samples, "averages": args.averages,
+                "feature_networks": feature_networks.describe(networks), "results": results},
                 run_record)
     print_table(results)
 
