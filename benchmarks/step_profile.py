@@ -12,13 +12,20 @@ defaults on Fashion-MNIST batches of 64, each phase as its own compiled
 - generator forward/backward: D(G(z)) with the discriminator frozen, gradients for G;
 - generator update: Adam applying them;
 - EMA update: the moving average of the generator (`after_generator_update`);
-- the whole step as `fit` runs it (`train_function`), with the model's data checks and metrics.
+- the whole step as `fit` runs it (`train_function`), with the model's data checks and metrics,
+  today's (one generator pass serves both updates) and the step as it was
+  before (`TwoPassDCGAN`: a second generator pass for the generator's update),
+  in alternating rounds in this process: the speed-up of the one pass.
+
+Each time is given as wall time and as the process's CPU time: on a shared or
+throttled machine the second moves far less.
 
 The phases' sum against the whole step shows what the step adds around the
 networks' work. FLOPs count 2 per multiply-add of every convolution, transposed
 convolution and dense layer (from the layers' shapes), 3 times that for a pass
 that is differentiated (forward, gradient of the input, gradient of the
-weights); the peak is a float32 matrix product (`--matmul` square) timed in the
+weights; the discriminator's pass in the generator's update needs no weight
+gradients, so this slightly overcounts); the peak is a float32 matrix product (`--matmul` square) timed in the
 same run.
 
     python benchmarks/step_profile.py --json benchmarks/results/step_profile.json
@@ -34,7 +41,6 @@ os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
 import keras
-import numpy as np
 import provenance
 import tensorflow as tf
 
@@ -63,35 +69,94 @@ def layer_macs(model, batch):
 
 
 def step_flops(gan, batch):
-    """FLOPs of one default train step: G forward (64), D forward/backward (128), D(G(z)) forward/backward (64)."""
+    """FLOPs of one default train step, 2 per multiply-add and 3 times the forward pass's for a differentiated pass.
+
+    Today's step: D forward/backward on 64 real and 64 generated images, then
+    D(G(z)) forward/backward on the 64 generated (one generator pass serves
+    both updates). The step before it also ran the generator forward once
+    more (`two_pass_extra`).
+    """
     generator = sum(layer_macs(gan.generator, 1).values())
     discriminator = sum(layer_macs(gan.discriminator, 1).values())
     return {
-        "generator_forward": 2 * generator * batch,
         "discriminator_forward_backward": 3 * 2 * discriminator * 2 * batch,
-        "generator_forward_backward": 3 * 2 * (generator + discriminator) * batch,
+        "generator_and_discriminator_forward_backward": 3 * 2 * (generator + discriminator) * batch,
+        "two_pass_extra": 2 * generator * batch,
     }
 
 
 def timed(function, steps, rounds):
-    """Median seconds per call of `function` over `rounds` rounds of `steps` calls (after one warm-up call)."""
+    """`(wall, cpu)`: median seconds per call of `function` over `rounds` rounds of `steps` calls.
+
+    After one warm-up call. `cpu` is the process's CPU time (all threads) per
+    call: on a shared or throttled machine it moves less than wall time.
+    """
     function()
-    per_call = []
+    wall, cpu = [], []
     for _ in range(rounds):
-        start = time.perf_counter()
+        start, start_cpu = time.perf_counter(), time.process_time()
         for _ in range(steps):
             result = function()
         tf.nest.map_structure(lambda t: t.numpy() if hasattr(t, "numpy") else t, result)
-        per_call.append((time.perf_counter() - start) / steps)
-    return statistics.median(per_call)
+        wall.append((time.perf_counter() - start) / steps)
+        cpu.append((time.process_time() - start_cpu) / steps)
+    return statistics.median(wall), statistics.median(cpu)
+
+
+class TwoPassDCGAN(keras_gen.models.DCGAN):
+    """The default DCGAN with the step as it was before one generator pass served both updates.
+
+    The discriminator's fakes and the generator's come from two generator
+    passes on two draws of latent points (`_discriminator_step` and
+    `_generator_step` without `fakes`), as up to commit 64d863c.
+    """
+
+    def _step(self, data, update):
+        batch = self.unpack_batch(data)
+        real = batch["images"]
+        d_loss, (context, _) = self._discriminator_step(real, None, update)
+        g_loss, _ = self._generator_step(real, None, update)
+        if update:
+            self.after_generator_update()
+        self.d_loss_tracker.update_state(d_loss)
+        self.g_loss_tracker.update_state(g_loss)
+        real_score, fake_score = self.mean_scores(context)
+        self.real_score_tracker.update_state(real_score)
+        self.fake_score_tracker.update_state(fake_score)
+        return {metric.name: metric.result() for metric in self.metrics}
+
+
+def whole_steps(data, batch, steps, rounds):
+    """`{variant: (wall, cpu)}` of `fit`'s train function for the step with one and with two generator passes.
+
+    Both models train in this process on the same batches, timed in
+    alternating rounds (the order flips every round).
+    """
+    models = {}
+    for name, cls in (("one generator pass (today)", keras_gen.models.DCGAN), ("two generator passes (before)",
+                                                                             TwoPassDCGAN)):
+        model = cls.for_images(SHAPE, seed=0)
+        model.compile()
+        model.make_train_function()
+        models[name] = (model, iter(data.map(lambda x: (x,))))
+    results = {name: ([], []) for name in models}
+    for index in range(rounds):
+        names = list(models) if index % 2 == 0 else list(models)[::-1]
+        for name in names:
+            model, iterator = models[name]
+            wall, cpu = timed(lambda: model.train_function(iterator), steps, 1)
+            results[name][0].append(wall)
+            results[name][1].append(cpu)
+    return {name: (statistics.median(wall), statistics.median(cpu)) for name, (wall, cpu) in results.items()}
 
 
 def matmul_peak(size, steps, rounds):
-    """float32 GFLOP/s of a `size` x `size` matrix product."""
+    """`(wall, cpu)` float32 GFLOP/s of a `size` x `size` matrix product (per second, per CPU-second)."""
     a = tf.random.normal((size, size))
     b = tf.random.normal((size, size))
     product = tf.function(lambda: tf.reduce_sum(tf.matmul(a, b)))
-    return 2 * size**3 / timed(product, steps, rounds) / 1e9
+    wall, cpu = timed(product, steps, rounds)
+    return 2 * size**3 / wall / 1e9, 2 * size**3 / cpu / 1e9
 
 
 def main(argv=None):
@@ -148,40 +213,42 @@ def main(argv=None):
         "EMA update": tf.function(gan.after_generator_update),
     }
     seconds = {name: timed(function, args.steps, args.rounds) for name, function in phases.items()}
-    gan.make_train_function()
-    train_iterator = iter(data.map(lambda x: (x,)))
-
-    def whole_step():
-        return gan.train_function(train_iterator)
-
-    seconds["whole step (fit's train_function)"] = timed(whole_step, args.steps, args.rounds)
+    variants = whole_steps(data, batch, args.steps, args.rounds)
+    step_wall, step_cpu = variants["one generator pass (today)"]
     flops = step_flops(gan, batch)
-    peak = matmul_peak(args.matmul, 20, args.rounds)
-    step = seconds["whole step (fit's train_function)"]
-    total_flops = sum(flops.values())
+    peak_wall, peak_cpu = matmul_peak(args.matmul, 20, args.rounds)
+    total_flops = flops["discriminator_forward_backward"] + flops["generator_and_discriminator_forward_backward"]
     print(f"TensorFlow {tf.__version__}, Keras {keras.__version__}, {run['cores']} cores, "
           f"{run['processor']['model_name']}, batch {batch}, {args.steps} calls x {args.rounds} rounds")
-    print(f"{'phase':40s}{'ms':>9s}{'share':>8s}")
-    parts = 0.0
-    for name, value in seconds.items():
-        if name.startswith("whole"):
-            continue
-        parts += value
-        print(f"{name:40s}{value * 1e3:9.2f}{value / step:8.0%}")
-    print(f"{'sum of the phases':40s}{parts * 1e3:9.2f}{parts / step:8.0%}")
-    print(f"{'whole step':40s}{step * 1e3:9.2f}{1:8.0%}   ({batch / step:.0f} images/s)")
-    print(f"step FLOPs {total_flops / 1e9:.2f} G -> {total_flops / step / 1e9:.1f} GFLOP/s; "
-          f"float32 matmul {args.matmul}^2 peak {peak:.1f} GFLOP/s ({total_flops / step / 1e9 / peak:.0%} of it)")
+    print(f"{'phase':42s}{'wall ms':>9s}{'CPU ms':>9s}{'share (CPU)':>13s}")
+    parts = [0.0, 0.0]
+    for name, (wall, cpu) in seconds.items():
+        parts[0] += wall
+        parts[1] += cpu
+        print(f"{name:42s}{wall * 1e3:9.2f}{cpu * 1e3:9.2f}{cpu / step_cpu:13.0%}")
+    print(f"{'sum of the phases':42s}{parts[0] * 1e3:9.2f}{parts[1] * 1e3:9.2f}{parts[1] / step_cpu:13.0%}")
+    for name, (wall, cpu) in variants.items():
+        print(f"{'whole step, ' + name:42s}{wall * 1e3:9.2f}{cpu * 1e3:9.2f}{cpu / step_cpu:13.0%}"
+              f"   {batch / wall:.0f} images/s, {batch / cpu:.0f} per CPU-second")
+    before_wall, before_cpu = variants["two generator passes (before)"]
+    print(f"speed-up of one pass: {before_wall / step_wall:.2f}x in wall time, {before_cpu / step_cpu:.2f}x in CPU time")
+    print(f"step FLOPs {total_flops / 1e9:.2f} G -> {total_flops / step_wall / 1e9:.1f} GFLOP/s (wall); "
+          f"float32 matmul {args.matmul}^2: {peak_wall:.1f} GFLOP/s (wall), so the step runs at "
+          f"{total_flops / step_wall / 1e9 / peak_wall:.0%} of it")
     if args.json:
         provenance.write_json(args.json, {
             "batch_size": batch, "steps": args.steps, "rounds": args.rounds,
-            "milliseconds": {name: value * 1e3 for name, value in seconds.items()},
-            "images_per_second": batch / step, "flops": flops, "step_gflops": total_flops / 1e9,
-            "achieved_gflops_per_second": total_flops / step / 1e9,
-            "matmul_size": args.matmul, "matmul_peak_gflops_per_second": peak,
+            "phases_ms": {name: {"wall": wall * 1e3, "cpu": cpu * 1e3} for name, (wall, cpu) in seconds.items()},
+            "whole_step_ms": {name: {"wall": wall * 1e3, "cpu": cpu * 1e3} for name, (wall, cpu) in variants.items()},
+            "images_per_second": batch / step_wall, "images_per_cpu_second": batch / step_cpu,
+            "speedup_of_one_pass": {"wall": before_wall / step_wall, "cpu": before_cpu / step_cpu},
+            "flops": flops, "step_gflops": total_flops / 1e9,
+            "two_pass_step_gflops": (total_flops + flops["two_pass_extra"]) / 1e9,
+            "achieved_gflops_per_second": total_flops / step_wall / 1e9,
+            "matmul_size": args.matmul, "matmul_peak_gflops_per_second": peak_wall,
+            "matmul_peak_gflops_per_cpu_second": peak_cpu,
             "generator_macs": layer_macs(gan.generator, 1), "discriminator_macs": layer_macs(gan.discriminator, 1),
         }, run)
-    return np.array(list(seconds.values()))
 
 
 if __name__ == "__main__":
