@@ -139,8 +139,8 @@ ROWS = {
     "default": (lambda: DCGAN.for_images(SHAPE), 64, None, "DCGAN.for_images((28, 28, 1)), compile()"),
     # Levers on today's default (DCGAN.for_images((28, 28, 1)), both players Adam(4e-4, 0.5)), each changing one thing.
     "lr_warmup_cosine": (lambda: DCGAN.for_images(SHAPE), 64, None,
-                         "default, both rates warm up linearly over the first 5 % of the run, then decay "
-                         "along a cosine to 10 % at its end (needs --images)"),
+                         ("default, both rates warm up linearly over the first 5 % of the run, then decay "
+                          "along a cosine to 10 % at its end (needs --images)")),
     "lr_cosine": (lambda: DCGAN.for_images(SHAPE), 64, None,
                   "default, both rates decay along a cosine to 10 % at the run's end (needs --images)"),
     "g_lr2e-4": (lambda: DCGAN.for_images(SHAPE), 64, None, "default, generator Adam(2e-4, 0.5)"),

@@ -144,7 +144,7 @@ def whole_steps(data, batch, steps, rounds):
         names = list(models) if index % 2 == 0 else list(models)[::-1]
         for name in names:
             model, iterator = models[name]
-            wall, cpu = timed(lambda: model.train_function(iterator), steps, 1)
+            wall, cpu = timed(lambda model=model, iterator=iterator: model.train_function(iterator), steps, 1)
             results[name][0].append(wall)
             results[name][1].append(cpu)
     return {name: (statistics.median(wall), statistics.median(cpu)) for name, (wall, cpu) in results.items()}

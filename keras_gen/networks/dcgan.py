@@ -11,6 +11,8 @@ transposed convolutions do not leave checkerboard artefacts (Odena et al.,
 import keras
 from keras import layers
 
+from keras_gen.layers.normalization import FusedBatchNormalization
+from keras_gen.layers.progressive import MinibatchStdDev
 from keras_gen.networks.conditioning import (
     check_label_planes,
     check_num_classes,
@@ -116,7 +118,7 @@ def dcgan_generator(
         inputs = [inputs, codes]
     x = layers.Dense(start_h * start_w * filters, use_bias=not batch_norm, name="project")(x)
     if batch_norm:
-        x = layers.BatchNormalization(name="project_bn")(x)
+        x = FusedBatchNormalization(name="project_bn")(x)
     x = layers.LeakyReLU(0.2)(x)
     x = layers.Reshape((start_h, start_w, filters))(x)
     for stage in range(stages):
@@ -146,6 +148,7 @@ def dcgan_discriminator(
     head_hidden: int = 0,
     logit_units: int = 1,
     return_features: bool = False,
+    minibatch_std: bool = False,
     name: str = "discriminator",
 ) -> keras.Model:
     """Builds a DCGAN discriminator: image -> one logit (real vs generated).
@@ -184,6 +187,12 @@ def dcgan_discriminator(
             semi-supervised GAN's K class logits).
         return_features: also return the flattened features the logit is
             computed from, last (feature matching).
+        minibatch_std: append a `keras_gen.layers.MinibatchStdDev(group_size=4)`
+            feature map after the last stage, before the flattening to the
+            logit (Karras et al., 2018, section 3): the spread within groups
+            of 4 consecutive examples, so that the discriminator can see a
+            generator that collapses to a few images. Keep each half of a
+            `[real; fake]` batch a multiple of 4, or groups mix the two.
         name: the model's name.
 
     Example:
@@ -212,6 +221,8 @@ def dcgan_discriminator(
             spectral_norm=spectral_norm, name=f"down_{stage}",
         )
         x = layers.Dropout(dropout)(x)
+    if minibatch_std:
+        x = MinibatchStdDev(group_size=4, name="minibatch_std")(x)
     # From the features on, float32: the logit, the heads and feature matching feed losses.
     features = layers.Flatten(dtype=float32_pin(), name="features")(x)
     logit = layers.Dense(logit_units, dtype=float32_pin(), name="logit")

@@ -11,6 +11,7 @@ import keras
 from keras import layers
 
 from keras_gen.layers.image_to_image import SubPixelUpsampling
+from keras_gen.layers.normalization import FusedBatchNormalization
 from keras_gen.networks.precision import float32_pin
 from keras_gen.networks.stages import check_image_shape
 
@@ -261,13 +262,13 @@ def srresnet_generator(low_res_shape, factor=4, width=64, num_blocks=16, name="s
     x = skip = layers.PReLU(shared_axes=[1, 2], name="stem_prelu")(x)
     for block in range(num_blocks):
         y = layers.Conv2D(width, 3, padding="same", use_bias=False, name=f"residual_{block}_conv_1")(x)
-        y = layers.BatchNormalization(name=f"residual_{block}_bn_1")(y)
+        y = FusedBatchNormalization(name=f"residual_{block}_bn_1")(y)
         y = layers.PReLU(shared_axes=[1, 2], name=f"residual_{block}_prelu")(y)
         y = layers.Conv2D(width, 3, padding="same", use_bias=False, name=f"residual_{block}_conv_2")(y)
-        y = layers.BatchNormalization(name=f"residual_{block}_bn_2")(y)
+        y = FusedBatchNormalization(name=f"residual_{block}_bn_2")(y)
         x = layers.Add(name=f"residual_{block}")([x, y])
     x = layers.Conv2D(width, 3, padding="same", use_bias=False, name="trunk_conv")(x)
-    x = layers.BatchNormalization(name="trunk_bn")(x)
+    x = FusedBatchNormalization(name="trunk_bn")(x)
     x = layers.Add(name="trunk_skip")([x, skip])
     for index, step in enumerate(upsampling_steps(int(factor))):
         x = layers.Conv2D(width * step * step, 3, padding="same", name=f"upsample_{index}_conv")(x)
@@ -309,7 +310,7 @@ def context_encoder_generator(image_shape, width=32, depth=None, code_dim=256, n
     for stage in range(depth):
         x = layers.Conv2D(width * 2**stage, 4, strides=2, padding="same", name=f"down_{stage}")(x)
         if stage > 0:
-            x = layers.BatchNormalization(name=f"down_{stage}_bn")(x)
+            x = FusedBatchNormalization(name=f"down_{stage}_bn")(x)
         x = layers.LeakyReLU(0.2)(x)
     low_shape = tuple(x.shape[1:])
     x = layers.Flatten()(x)
@@ -317,11 +318,11 @@ def context_encoder_generator(image_shape, width=32, depth=None, code_dim=256, n
     x = layers.LeakyReLU(0.2)(x)
     x = layers.Dense(low_shape[0] * low_shape[1] * low_shape[2], name="decode_code")(x)
     x = layers.Reshape(low_shape)(x)
-    x = layers.ReLU()(layers.BatchNormalization(name="decode_code_bn")(x))
+    x = layers.ReLU()(FusedBatchNormalization(name="decode_code_bn")(x))
     for stage in reversed(range(depth - 1)):
         x = layers.Conv2DTranspose(width * 2**stage, 4, strides=2, padding="same", use_bias=False,
                                    name=f"up_{stage}")(x)
-        x = layers.ReLU()(layers.BatchNormalization(name=f"up_{stage}_bn")(x))
+        x = layers.ReLU()(FusedBatchNormalization(name=f"up_{stage}_bn")(x))
     outputs = layers.Conv2DTranspose(image_shape[-1], 4, strides=2, padding="same", activation="tanh",
                                      dtype=float32_pin(), name="output")(x)
     return keras.Model([images, masks], outputs, name=name)

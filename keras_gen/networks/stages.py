@@ -3,6 +3,8 @@
 import numpy as np
 from keras import layers
 
+from keras_gen.layers.normalization import FusedBatchNormalization
+
 
 def check_image_shape(image_shape) -> tuple[int, int, int]:
     """Validates an `(height, width, channels)` tuple and returns it as ints."""
@@ -129,7 +131,7 @@ def conv_stage(
             conv = layers.SpectralNormalization(conv, name=None if layer_name is None else f"{layer_name}_sn")
         x = conv(x)
         if normalize:
-            norm_class = layers.LayerNormalization if layer_norm else layers.BatchNormalization
+            norm_class = layers.LayerNormalization if layer_norm else FusedBatchNormalization
             x = norm_class(name=None if layer_name is None else f"{layer_name}_{'ln' if layer_norm else 'bn'}")(x)
         if fused is None:
             x = layers.LeakyReLU(0.2)(x)

@@ -30,7 +30,7 @@ from keras_gen.training.distribution import (
     unscaled,
 )
 
-__all__ = ["BackendTrainer", "DataError", "checked_equal_counts", "checked_finite", "checked_labels", "checked_masks", "checked_pixel_levels", "compiled", "data_errors_as_value_errors", "enable_determinism", "global_batch_mean", "input_gradients", "minimize", "minimize_players", "minimize_through", "forward_for_update", "prepare_fit", "replica_seed", "stateless_loss", "synchronized_mean", "unscaled"]
+__all__ = ["BackendTrainer", "DataError", "checked_equal_counts", "checked_finite", "checked_labels", "checked_masks", "checked_pixel_levels", "compiled", "data_errors_as_value_errors", "enable_determinism", "forward_for_update", "global_batch_mean", "input_gradients", "minimize", "minimize_players", "minimize_through", "prepare_fit", "replica_seed", "stateless_loss", "synchronized_mean", "unscaled"]
 
 _BACKENDS = {"tensorflow": "keras_gen.training.tensorflow", "jax": "keras_gen.training.jax"}
 

@@ -164,8 +164,8 @@ def test_what_is_measured_follows_the_capabilities():
 
 def test_the_library_and_the_command_accept_the_same_metrics_in_the_same_words():
     """One list of what a model supports: a VAE's nll (through log_prob) is accepted by both."""
-    from keras_gen.cli.evaluate import check_metrics
     from keras_gen.cli.common import CommandError
+    from keras_gen.cli.evaluate import check_metrics
     from keras_gen.evaluation import supported_metrics, unsupported_metrics
     from keras_gen.models import DCGAN, VAE
 
