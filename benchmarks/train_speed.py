@@ -6,7 +6,10 @@ its default width (32 at 28x28) is timed too. Each configuration first fits
 `WARMUP_STEPS` steps (tracing, first allocations), then is timed over
 `--steps` steps (one pass over the first `--steps` x `--batch-size` training
 images, cached) in `--rounds` rounds whose order rotates; the median over
-rounds is printed and, with `--json`, written with the provenance.
+rounds is printed and, with `--json`, written with the provenance. Each round
+is also given in images per CPU-second (the process's CPU time, all threads):
+on a shared or throttled machine, where wall-clock rates of the same code
+swing by 1.5x between rounds, that figure moves far less.
 
     python benchmarks/train_speed.py --steps 100 --rounds 3 --json benchmarks/results/train_speed.json
 """
@@ -34,11 +37,14 @@ WARMUP_STEPS = 2
 
 
 class EpochTimer(keras.callbacks.Callback):
+    """Wall time and the process's CPU time (all threads) of one epoch."""
+
     def on_epoch_begin(self, epoch, logs=None):
-        self.start = time.perf_counter()
+        self.start, self.start_cpu = time.perf_counter(), time.process_time()
 
     def on_epoch_end(self, epoch, logs=None):
         self.seconds = time.perf_counter() - self.start
+        self.cpu_seconds = time.process_time() - self.start_cpu
 
 
 def keras_gen_on_keras_io_networks():
@@ -80,6 +86,7 @@ def main(argv=None):
     for model in models.values():  # warm-up: tracing and first allocations
         model.fit(data.take(WARMUP_STEPS), epochs=1, verbose=0)
     rates = {name: [] for name in configs}
+    cpu_rates = {name: [] for name in configs}
     names = list(models)
     for round_index in range(args.rounds):
         # Rotate the order so no configuration always runs first in a round.
@@ -88,16 +95,21 @@ def main(argv=None):
             timer = EpochTimer()
             model.fit(data, epochs=1, verbose=0, callbacks=[timer])
             rates[name].append(args.steps * args.batch_size / timer.seconds)
+            cpu_rates[name].append(args.steps * args.batch_size / timer.cpu_seconds)
     print(f"TensorFlow {tf.__version__}, Keras {keras.__version__}, {run['cores']} CPU cores, "
           f"batch {args.batch_size}, {args.steps} steps x {args.rounds} rounds")
-    print(f"{'configuration':42s} {'images/s (median)':>18s} {'all rounds':>24s}")
+    print(f"{'configuration':42s} {'images/s (median)':>18s} {'per CPU-second':>15s} {'all rounds':>24s}")
     for name, values in rates.items():
-        print(f"{name:42s} {statistics.median(values):18.0f}   {', '.join(f'{v:.0f}' for v in values)}")
+        print(f"{name:42s} {statistics.median(values):18.0f} {statistics.median(cpu_rates[name]):15.0f}   "
+              f"{', '.join(f'{v:.0f}' for v in values)}")
     if args.json:
         provenance.write_json(args.json, {
             "steps": args.steps, "rounds": args.rounds, "batch_size": args.batch_size, "warmup_steps": WARMUP_STEPS,
             "configurations": {name: {"median_images_per_second": statistics.median(values),
-                                      "images_per_second_by_round": values} for name, values in rates.items()}},
+                                      "images_per_second_by_round": values,
+                                      "median_images_per_cpu_second": statistics.median(cpu_rates[name]),
+                                      "images_per_cpu_second_by_round": cpu_rates[name]}
+                               for name, values in rates.items()}},
             run)
 
 
