@@ -17,6 +17,9 @@ defaults on Fashion-MNIST batches of 64, each phase as its own compiled
   before (`TwoPassDCGAN`: a second generator pass for the generator's update),
   in alternating rounds in this process: the speed-up of the one pass.
 
+Then each generator layer alone on its input (forward, and forward with
+gradients), in CPU time: where the generator's share of the step goes.
+
 Each time is given as wall time and as the process's CPU time: on a shared or
 throttled machine the second moves far less.
 
@@ -150,6 +153,32 @@ def whole_steps(data, batch, steps, rounds):
     return {name: (statistics.median(wall), statistics.median(cpu)) for name, (wall, cpu) in results.items()}
 
 
+def generator_layers(generator, batch, steps, rounds):
+    """`{layer: {"forward": ms, "forward_and_gradients": ms}}` in CPU time, each layer alone on its real input.
+
+    Training mode; the gradients are those of a sum of squares w.r.t. the
+    layer's input and weights. Shows which layers the generator's time goes to.
+    """
+    x = keras.random.normal((batch, *generator.input_shape[1:]), seed=0)
+    found = {}
+    for layer in generator.layers[1:]:
+        forward = tf.function(lambda t, layer=layer: layer(t, training=True))
+
+        def gradients(t, layer=layer):
+            with tf.GradientTape() as tape:
+                tape.watch(t)
+                loss = tf.reduce_sum(layer(t, training=True) ** 2)
+            return tape.gradient(loss, [t, *layer.trainable_variables])
+
+        differentiated = tf.function(gradients)
+        found[layer.name] = {"class": type(layer).__name__, "input_shape": list(x.shape),
+                             "forward": timed(lambda t=x, f=forward: f(t), steps, rounds)[1] * 1e3,
+                             "forward_and_gradients": timed(lambda t=x, g=differentiated: g(t)[0],
+                                                            steps, rounds)[1] * 1e3}
+        x = forward(x)
+    return found
+
+
 def matmul_peak(size, steps, rounds):
     """`(wall, cpu)` float32 GFLOP/s of a `size` x `size` matrix product (per second, per CPU-second)."""
     a = tf.random.normal((size, size))
@@ -214,6 +243,7 @@ def main(argv=None):
     }
     seconds = {name: timed(function, args.steps, args.rounds) for name, function in phases.items()}
     variants = whole_steps(data, batch, args.steps, args.rounds)
+    layer_times = generator_layers(gan.generator, batch, args.steps, args.rounds)
     step_wall, step_cpu = variants["one generator pass (today)"]
     flops = step_flops(gan, batch)
     peak_wall, peak_cpu = matmul_peak(args.matmul, 20, args.rounds)
@@ -232,6 +262,9 @@ def main(argv=None):
               f"   {batch / wall:.0f} images/s, {batch / cpu:.0f} per CPU-second")
     before_wall, before_cpu = variants["two generator passes (before)"]
     print(f"speed-up of one pass: {before_wall / step_wall:.2f}x in wall time, {before_cpu / step_cpu:.2f}x in CPU time")
+    print(f"\n{'generator layer (alone, CPU ms)':42s}{'forward':>9s}{'+ grads':>9s}")
+    for name, row in layer_times.items():
+        print(f"{name + ' (' + row['class'] + ')':42s}{row['forward']:9.2f}{row['forward_and_gradients']:9.2f}")
     print(f"step FLOPs {total_flops / 1e9:.2f} G -> {total_flops / step_wall / 1e9:.1f} GFLOP/s (wall); "
           f"float32 matmul {args.matmul}^2: {peak_wall:.1f} GFLOP/s (wall), so the step runs at "
           f"{total_flops / step_wall / 1e9 / peak_wall:.0%} of it")
@@ -247,6 +280,7 @@ def main(argv=None):
             "achieved_gflops_per_second": total_flops / step_wall / 1e9,
             "matmul_size": args.matmul, "matmul_peak_gflops_per_second": peak_wall,
             "matmul_peak_gflops_per_cpu_second": peak_cpu,
+            "generator_layers_cpu_ms": layer_times,
             "generator_macs": layer_macs(gan.generator, 1), "discriminator_macs": layer_macs(gan.discriminator, 1),
         }, run)
 
