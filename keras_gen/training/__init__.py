@@ -6,6 +6,9 @@ arguments that calls the networks on tensors already in hand and returns
 on the active Keras backend:
 
 - `minimize(loss_fn, variables, optimizer)`: one optimizer update;
+- `forward_for_update(fn, variables)` and `minimize_through(pass_, loss_fn,
+  optimizer)`: one forward pass serving two updates (a GAN's generator pass:
+  constants for the discriminator's update, differentiated for its own);
 - `input_gradients(fn, inputs)`: gradients of `sum(fn(inputs))` w.r.t. the
   inputs, for penalties such as the gradient penalty and R1;
 - `stateless_loss(loss_fn, state)`: the same closure evaluated with variable

@@ -300,19 +300,15 @@ class AdversarialChain(keras.Model):
         learning = {id(v) for v in self.trainable_weights}
         return [v for v in self.variables if id(v) not in learning]
 
-    def generate_and_score(self, latent_points, conditions=None, training=None, augment=None, discriminate=None):
+    def generate_and_score(self, latent_points, conditions=None, training=None):
         """`(G(z), D(G(z)))`, with the conditions fed to both networks when given.
 
-        `augment`, a layer such as `keras_gen.layers.DiffAugment`, transforms the
-        images between the two networks (differentiably). `discriminate`, a
-        function `(images, training) -> scores`, replaces the plain call of the
-        discriminator (families whose discriminator has extra heads or inputs).
+        `GAN`'s step judges the fakes of its one generator pass itself (with
+        DiffAugment and its families' hooks); this is the plain chain, for
+        users and for `call`.
         """
         images = self.generator(network_inputs(latent_points, conditions), training=training)
-        seen = images if augment is None else augment(images, training=training)
-        if discriminate is not None:
-            return images, discriminate(seen, training)
-        return images, self.discriminator(network_inputs(seen, conditions), training=training)
+        return images, self.discriminator(network_inputs(images, conditions), training=training)
 
     def call(self, latent_points, training=None):
         return self.generate_and_score(latent_points, training=training)[1]
