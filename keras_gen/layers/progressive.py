@@ -45,8 +45,47 @@ def _check_gain(gain):
     return float(gain)
 
 
+class _EqualizedLayer(keras.layers.Layer):
+    """What both equalized layers share: activation, bias, gain, and the N(0, 1) kernel scaled at run time."""
+
+    def __init__(self, activation=None, use_bias=True, gain=2.0, **kwargs):
+        super().__init__(**kwargs)
+        self.activation = keras.activations.get(activation)
+        self.use_bias = bool(use_bias)
+        self.gain = _check_gain(gain)
+        self._scale = None
+
+    @property
+    def scale(self):
+        """`sqrt(gain / fan_in)`, the kernel's run-time multiplier (None until the layer is built)."""
+        return self._scale
+
+    def _build_weights(self, kernel_shape, fan_in, units):
+        """The N(0, 1) kernel, the zero bias (when `use_bias`) and the scale for `fan_in`."""
+        self._scale = he_scale(fan_in, self.gain)
+        self.kernel = self.add_weight(
+            shape=kernel_shape, initializer=keras.initializers.RandomNormal(0.0, 1.0), name="kernel"
+        )
+        self.bias = self.add_weight(shape=(units,), initializer="zeros", name="bias") if self.use_bias else None
+        self.built = True
+
+    def _finish(self, outputs):
+        """Bias and activation after the scaled kernel."""
+        if self.bias is not None:
+            outputs = outputs + self.bias
+        return self.activation(outputs)
+
+    def get_config(self):
+        return {
+            **super().get_config(),
+            "activation": keras.activations.serialize(self.activation),
+            "use_bias": self.use_bias,
+            "gain": self.gain,
+        }
+
+
 @keras.saving.register_keras_serializable(package="keras_gen")
-class EqualizedDense(keras.layers.Layer):
+class EqualizedDense(_EqualizedLayer):
     """A dense layer with an equalized learning rate: `activation(x @ (kernel * scale) + bias)`.
 
     Karras, Aila, Laine & Lehtinen, "Progressive Growing of GANs for Improved
@@ -74,53 +113,30 @@ class EqualizedDense(keras.layers.Layer):
     """
 
     def __init__(self, units, activation=None, use_bias=True, gain=2.0, **kwargs):
-        super().__init__(**kwargs)
+        super().__init__(activation, use_bias, gain, **kwargs)
         if int(units) != units or units < 1:
             raise ValueError(f"units must be a positive integer, got {units!r}.")
         self.units = int(units)
-        self.activation = keras.activations.get(activation)
-        self.use_bias = bool(use_bias)
-        self.gain = _check_gain(gain)
-        self._scale = None
-
-    @property
-    def scale(self):
-        """`sqrt(gain / fan_in)`, the kernel's run-time multiplier (None until the layer is built)."""
-        return self._scale
 
     def build(self, input_shape):
         fan_in = input_shape[-1]
         if fan_in is None:
             raise ValueError(f"EqualizedDense needs a known last input dimension, got input shape {input_shape}.")
-        self._scale = he_scale(fan_in, self.gain)
-        self.kernel = self.add_weight(
-            shape=(fan_in, self.units), initializer=keras.initializers.RandomNormal(0.0, 1.0), name="kernel"
-        )
-        self.bias = self.add_weight(shape=(self.units,), initializer="zeros", name="bias") if self.use_bias else None
-        self.built = True
+        self._build_weights((fan_in, self.units), fan_in, self.units)
 
     def call(self, inputs):
         # Inside `call` Keras casts the kernel to the compute dtype (mixed precision), as in `Dense`.
-        outputs = ops.matmul(inputs, self.kernel * self.scale)
-        if self.bias is not None:
-            outputs = outputs + self.bias
-        return self.activation(outputs)
+        return self._finish(ops.matmul(inputs, self.kernel * self.scale))
 
     def compute_output_shape(self, input_shape):
         return (*input_shape[:-1], self.units)
 
     def get_config(self):
-        return {
-            **super().get_config(),
-            "units": self.units,
-            "activation": keras.activations.serialize(self.activation),
-            "use_bias": self.use_bias,
-            "gain": self.gain,
-        }
+        return {**super().get_config(), "units": self.units}
 
 
 @keras.saving.register_keras_serializable(package="keras_gen")
-class EqualizedConv2D(keras.layers.Layer):
+class EqualizedConv2D(_EqualizedLayer):
     """A 2D convolution with an equalized learning rate: the kernel times `sqrt(gain / fan_in)`.
 
     Karras, Aila, Laine & Lehtinen, "Progressive Growing of GANs for Improved
@@ -149,7 +165,7 @@ class EqualizedConv2D(keras.layers.Layer):
 
     def __init__(self, filters, kernel_size, strides=1, padding="same", activation=None, use_bias=True, gain=2.0,
                  **kwargs):
-        super().__init__(**kwargs)
+        super().__init__(activation, use_bias, gain, **kwargs)
         if int(filters) != filters or filters < 1:
             raise ValueError(f"filters must be a positive integer, got {filters!r}.")
         if padding not in ("same", "valid"):
@@ -158,34 +174,16 @@ class EqualizedConv2D(keras.layers.Layer):
         self.kernel_size = _pair(kernel_size, "kernel_size")
         self.strides = _pair(strides, "strides")
         self.padding = padding
-        self.activation = keras.activations.get(activation)
-        self.use_bias = bool(use_bias)
-        self.gain = _check_gain(gain)
-        self._scale = None
-
-    @property
-    def scale(self):
-        """`sqrt(gain / fan_in)`, the kernel's run-time multiplier (None until the layer is built)."""
-        return self._scale
 
     def build(self, input_shape):
         channels = input_shape[-1]
         if channels is None:
             raise ValueError(f"EqualizedConv2D needs a known number of input channels, got input shape {input_shape}.")
-        self._scale = he_scale(self.kernel_size[0] * self.kernel_size[1] * channels, self.gain)
-        self.kernel = self.add_weight(
-            shape=(*self.kernel_size, channels, self.filters),
-            initializer=keras.initializers.RandomNormal(0.0, 1.0),
-            name="kernel",
-        )
-        self.bias = self.add_weight(shape=(self.filters,), initializer="zeros", name="bias") if self.use_bias else None
-        self.built = True
+        self._build_weights((*self.kernel_size, channels, self.filters),
+                            self.kernel_size[0] * self.kernel_size[1] * channels, self.filters)
 
     def call(self, inputs):
-        outputs = ops.conv(inputs, self.kernel * self.scale, strides=self.strides, padding=self.padding)
-        if self.bias is not None:
-            outputs = outputs + self.bias
-        return self.activation(outputs)
+        return self._finish(ops.conv(inputs, self.kernel * self.scale, strides=self.strides, padding=self.padding))
 
     def compute_output_shape(self, input_shape):
         batch, height, width, _ = input_shape
@@ -209,9 +207,6 @@ class EqualizedConv2D(keras.layers.Layer):
             "kernel_size": self.kernel_size,
             "strides": self.strides,
             "padding": self.padding,
-            "activation": keras.activations.serialize(self.activation),
-            "use_bias": self.use_bias,
-            "gain": self.gain,
         }
 
 
