@@ -104,24 +104,38 @@ def minimize_players(loss_fn, players):
         return _minimize_players(loss_fn, players)
 
 
+def _vjp_keeping_state(function, primals, variables=()):
+    """`jax.vjp` of `function(primals) -> (primary, aux)`, run in a child scope; what it changes besides is kept.
+
+    `variables`, when given, take the values `primals` in the child scope (the
+    closure reads them as variables). The values the run gave other variables
+    (seed generators, batch-norm statistics) are written into the active
+    scope once; the array leaves of `aux` come back out of the trace.
+
+    Returns:
+        `(primary, backward, aux)`.
+    """
+    differentiated = {id(variable) for variable in variables}
+    found = {}
+
+    def traced(values):
+        with _ChildScope(zip(variables, values)) as scope:
+            primary, aux = function(values)
+        found["changed"] = [variable for key, variable in scope.updated.items() if key not in differentiated]
+        arrays, found["rebuild"] = _split_arrays(aux)
+        return primary, (arrays, [scope.state_mapping[id(variable)] for variable in found["changed"]])
+
+    primary, backward, (arrays, changed_values) = jax.vjp(traced, primals, has_aux=True)
+    for variable, value in zip(found["changed"], changed_values):
+        variable.assign(value)
+    return primary, backward, found["rebuild"](arrays)
+
+
 def _minimize_players(loss_fn, players):
     variables = []
     for player_variables, _ in players:
         variables.extend(player_variables)
-    differentiated = {id(variable) for variable in variables}
-    found = {}
-
-    def loss_of(values):
-        with _ChildScope(zip(variables, values)) as scope:
-            loss, aux = loss_fn()
-        changed = [variable for key, variable in scope.updated.items() if key not in differentiated]
-        found["changed"] = changed
-        arrays, found["rebuild"] = _split_arrays(aux)
-        return loss, (arrays, [scope.state_mapping[id(variable)] for variable in changed])
-
-    loss, backward, (arrays, changed_values) = jax.vjp(loss_of, [variable.value for variable in variables], has_aux=True)
-    for variable, value in zip(found["changed"], changed_values):
-        variable.assign(value)
+    loss, backward, aux = _vjp_keeping_state(lambda values: loss_fn(), [v.value for v in variables], variables)
     one = jnp.ones((), loss.dtype)
     if not any(isinstance(optimizer, keras.optimizers.LossScaleOptimizer) for _, optimizer in players):
         # No loss scaling: one backward pass serves every player.
@@ -134,7 +148,7 @@ def _minimize_players(loss_fn, players):
         count = len(player_variables)
         optimizer.apply(player_gradients[start : start + count], player_variables)
         start += count
-    return loss, found["rebuild"](arrays)
+    return loss, aux
 
 
 def minimize(loss_fn, variables, optimizer):
@@ -145,19 +159,7 @@ def minimize(loss_fn, variables, optimizer):
 def forward_for_update(fn, variables):
     """JAX implementation of `keras_gen.training.forward_for_update`: `jax.vjp` over the variables' values."""
     with _in_scope():
-        differentiated = {id(variable) for variable in variables}
-        found = {}
-
-        def outputs_of(values):
-            with _ChildScope(zip(variables, values)) as scope:
-                outputs = fn()
-            found["changed"] = [variable for key, variable in scope.updated.items() if key not in differentiated]
-            return outputs, [scope.state_mapping[id(variable)] for variable in found["changed"]]
-
-        outputs, backward, changed_values = jax.vjp(
-            outputs_of, [variable.value for variable in variables], has_aux=True)
-        for variable, value in zip(found["changed"], changed_values):
-            variable.assign(value)
+        outputs, backward, _ = _vjp_keeping_state(lambda values: (fn(), None), [v.value for v in variables], variables)
     return jax.lax.stop_gradient(outputs), (backward, outputs, variables)
 
 
@@ -165,24 +167,13 @@ def minimize_through(pass_, loss_fn, optimizer):
     """JAX implementation of `keras_gen.training.minimize_through`."""
     backward, outputs, variables = pass_
     with _in_scope():
-        found = {}
-
-        def loss_of(values):
-            with _ChildScope() as scope:
-                loss, aux = loss_fn(values)
-            found["changed"] = list(scope.updated.values())
-            arrays, found["rebuild"] = _split_arrays(aux)
-            return loss, (arrays, [scope.state_mapping[id(variable)] for variable in found["changed"]])
-
-        loss, loss_backward, (arrays, changed_values) = jax.vjp(loss_of, outputs, has_aux=True)
-        for variable, value in zip(found["changed"], changed_values):
-            variable.assign(value)
+        loss, loss_backward, aux = _vjp_keeping_state(loss_fn, outputs)
         cotangent = jnp.ones((), loss.dtype)
         if isinstance(optimizer, keras.optimizers.LossScaleOptimizer):
             cotangent = jnp.asarray(optimizer.scale_loss(cotangent), loss.dtype)
         gradients = backward(loss_backward(cotangent)[0])[0]
         optimizer.apply(gradients, variables)
-    return loss, found["rebuild"](arrays)
+    return loss, aux
 
 
 def input_gradients(fn, inputs):
