@@ -2,7 +2,8 @@
 
 Each family is listed in `keras_gen.families` (the registry that `keras-gen`
 reads). The classes live in one subpackage per kind (`autoencoders`,
-`adversarial`, `conditional`, `image_to_image`, `autoregressive`) and are all
+`adversarial`, `conditional`, `image_to_image`, `autoregressive`,
+`multiscale`) and are all
 importable from here.
 """
 
@@ -28,6 +29,7 @@ from keras_gen.models.image_to_image import (
     Pix2Pix,
     SRResNet,
 )
+from keras_gen.models.multiscale.progressive import ProgressiveGAN
 from keras_gen.models.precision import with_precision
 
 __all__ = [
@@ -58,6 +60,7 @@ __all__ = [
     "Pix2Pix",
     "PixelCNN",
     "PixelRNN",
+    "ProgressiveGAN",
     "SRResNet",
     "SamplesFromPrior",
     "SemiSupervisedGAN",

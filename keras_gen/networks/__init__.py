@@ -33,6 +33,13 @@ from keras_gen.networks.image_to_image import (
 )
 from keras_gen.networks.mlp import mlp_discriminator, mlp_generator
 from keras_gen.networks.precision import PinnedDTypePolicy, float32_pin, is_pinned
+from keras_gen.networks.progressive import (
+    ProgressiveDiscriminator,
+    ProgressiveGenerator,
+    growth_resolutions,
+    progressive_networks,
+    stage_filters,
+)
 from keras_gen.networks.stages import (
     check_image_shape,
     check_layers_per_stage,
@@ -43,6 +50,8 @@ from keras_gen.networks.stages import (
 __all__ = [
     "LABEL_ENCODINGS",
     "PinnedDTypePolicy",
+    "ProgressiveDiscriminator",
+    "ProgressiveGenerator",
     "check_image_shape",
     "check_label_planes",
     "check_layers_per_stage",
@@ -58,6 +67,7 @@ __all__ = [
     "encode_labels",
     "float32_pin",
     "gated_pixelcnn_network",
+    "growth_resolutions",
     "is_pinned",
     "join_label_input",
     "join_label_planes",
@@ -69,9 +79,11 @@ __all__ = [
     "mlp_generator",
     "patchgan_discriminator",
     "pixelcnn_network",
+    "progressive_networks",
     "resnet_generator",
     "row_lstm_network",
     "srresnet_generator",
+    "stage_filters",
     "unet_generator",
     "upsampling_plan",
 ]
