@@ -272,6 +272,24 @@ FAMILIES: tuple[Family, ...] = (
         docs="docs/objectives.md",
     ),
     Family(
+        "lapgan",
+        "keras_gen.models.multiscale.lapgan:LAPGAN",
+        "LAPGAN: a Laplacian pyramid of GANs, coarse to fine (Denton et al., 2015)",
+        # `levels` stays out: the registry-wide tests shrink integer defaults (3 levels: 2 -> 4 -> 8 there).
+        builder_defaults={"latent_dim": 64},
+        batch_size=64,
+        docs="docs/multiscale.md",
+    ),
+    Family(
+        "progan",
+        "keras_gen.models.multiscale.progressive:ProgressiveGAN",
+        "Progressive GAN: networks that grow while they train (Karras et al., 2018)",
+        # `images_per_phase` stays out for the same reason (the tests grow 4 -> 8 only if asked).
+        builder_defaults={"latent_dim": 128},
+        batch_size=64,
+        docs="docs/multiscale.md",
+    ),
+    Family(
         "pixelcnn",
         "keras_gen.models.autoregressive.pixelcnn:PixelCNN",
         "PixelCNN: masked convolutions, exact likelihood, pixel-by-pixel sampling (van den Oord et al., 2016)",

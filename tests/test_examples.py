@@ -137,6 +137,13 @@ EXAMPLES = [
         ["PSNR inside the hole"],
     ),
     (
+        "multiscale_fashion_mnist.py",
+        None,
+        ["lapgan/pyramid.png", "lapgan/model.keras", "progan/stage_0.png", "progan/samples.png",
+         "progan/model.keras"],
+        ["lapgan: pyramid", " -> ", "progan: stage ", "ProgressiveGAN at stage"],
+    ),
+    (
         "tune_vae_dcgan.py",
         "digits",
         ["best_vae.keras", "best_dcgan.keras", "samples.png"],

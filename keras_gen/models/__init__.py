@@ -29,7 +29,7 @@ from keras_gen.models.image_to_image import (
     Pix2Pix,
     SRResNet,
 )
-from keras_gen.models.multiscale.progressive import ProgressiveGAN
+from keras_gen.models.multiscale import LAPGAN, ProgressiveGAN
 from keras_gen.models.precision import with_precision
 
 __all__ = [
@@ -37,6 +37,7 @@ __all__ = [
     "BEGAN",
     "DCGAN",
     "GAN",
+    "LAPGAN",
     "SRGAN",
     "VAE",
     "WGAN",

@@ -31,6 +31,18 @@ from keras_gen.networks.image_to_image import (
     srresnet_generator,
     unet_generator,
 )
+from keras_gen.networks.laplacian import (
+    gaussian_pyramid,
+    lapgan_networks,
+    lapgan_residual_discriminator,
+    lapgan_residual_generator,
+    laplacian_pyramid,
+    largest_pyramid_levels,
+    pyramid_down,
+    pyramid_sizes,
+    pyramid_up,
+    reconstruct_from_pyramid,
+)
 from keras_gen.networks.mlp import mlp_discriminator, mlp_generator
 from keras_gen.networks.precision import PinnedDTypePolicy, float32_pin, is_pinned
 from keras_gen.networks.progressive import (
@@ -67,6 +79,7 @@ __all__ = [
     "encode_labels",
     "float32_pin",
     "gated_pixelcnn_network",
+    "gaussian_pyramid",
     "growth_resolutions",
     "is_pinned",
     "join_label_input",
@@ -75,11 +88,20 @@ __all__ = [
     "keras_book_discriminator",
     "keras_book_generator",
     "label_input",
+    "lapgan_networks",
+    "lapgan_residual_discriminator",
+    "lapgan_residual_generator",
+    "laplacian_pyramid",
+    "largest_pyramid_levels",
     "mlp_discriminator",
     "mlp_generator",
     "patchgan_discriminator",
     "pixelcnn_network",
     "progressive_networks",
+    "pyramid_down",
+    "pyramid_sizes",
+    "pyramid_up",
+    "reconstruct_from_pyramid",
     "resnet_generator",
     "row_lstm_network",
     "srresnet_generator",

@@ -18,7 +18,7 @@ from keras_gen.networks.stages import check_count
 from keras_gen.training import input_gradients, replica_seed
 
 # Real images per phase of the schedule when `for_images` gets none (docs/multiscale.md, "Measured").
-DEFAULT_IMAGES_PER_PHASE = 40_000
+DEFAULT_IMAGES_PER_PHASE = 30_000
 
 
 def growth_at(images_seen: int, images_per_phase: int, last_stage: int) -> tuple[int, float]:
@@ -48,6 +48,8 @@ class _FollowGrowth(keras.callbacks.Callback):
         self.model.follow_growth()
 
     def on_train_batch_end(self, batch, logs=None):
+        if hasattr(self.model, "jax_state_sync"):
+            self.model.jax_state_sync()  # on JAX, `fit` keeps the step's state apart from the variables
         if self.model.follow_growth():
             self.model.make_train_function()
 
@@ -146,7 +148,7 @@ class ProgressiveGAN(WGANGP):
                 it stays even and the half is >= 4.
             latent_dim: size of the latent points.
             width: feature maps at the final resolution, doubling per coarser
-                stage up to 8x; None: 16 for images up to 32 pixels a side, 32
+                stage up to 8x; None: 12 for images up to 32 pixels a side, 32
                 for larger ones (CPU sizes; the paper used 512 at low resolutions).
             images_per_phase: real images per phase of the schedule
                 (`DEFAULT_IMAGES_PER_PHASE` by default: 28x28 reaches its last
@@ -159,7 +161,7 @@ class ProgressiveGAN(WGANGP):
         resolutions = growth_resolutions(image_shape)
         check_count(images_per_phase, "images_per_phase", "real images per phase of the growth schedule", minimum=1)
         if width is None:
-            width = 16 if resolutions[-1] <= 32 else 32
+            width = 12 if resolutions[-1] <= 32 else 32
         generator, discriminator = progressive_networks(image_shape, latent_dim, width)
         return cls(generator, discriminator, images_per_phase=images_per_phase, ema=ema, **kwargs)
 
