@@ -47,7 +47,8 @@ class TestAutoencoder(GenerativeModelTestCase):
         x = np.repeat(_images(4), 8, axis=0)
         encoder, decoder = weights_of(model.encoder), weights_of(model.decoder)
         first = model.evaluate(x, batch_size=16, verbose=0, return_dict=True)
-        history = model.fit(x, batch_size=16, epochs=15, verbose=0)
+        # 12 steps lowered the loss by 1 to 7 (of 543) from each of 16 initial weights tried.
+        history = model.fit(x, batch_size=16, epochs=6, verbose=0)
         assert set(history.history) == {"loss", "mse"}
         assert changed(encoder, weights_of(model.encoder)) == len(encoder)
         assert changed(decoder, weights_of(model.decoder)) == len(decoder)

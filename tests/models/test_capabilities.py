@@ -62,12 +62,13 @@ def test_pairs_train_translate_and_snapshot(tmp_path):
     targets = -inputs * 0.5
     before = weights_of(model)
     snapshot = ImageSnapshot(str(tmp_path), translation_images=(inputs[:4], targets[:4]))
-    history = model.fit(inputs, targets, batch_size=16, epochs=20, verbose=0, callbacks=[snapshot])
+    # By the sixth epoch the loss was at 8-20 % of the first epoch's in each of 5 runs tried.
+    history = model.fit(inputs, targets, batch_size=16, epochs=6, verbose=0, callbacks=[snapshot])
     assert changed(before, weights_of(model)) > 0
     assert history.history["loss"][-1] < history.history["loss"][0] / 2
     assert capabilities(model) == ["translates"]
     assert model.translate(inputs[:3]).shape == (3, 8, 8, 1)
-    assert sorted(os.listdir(tmp_path)) == [f"translations_epoch_{epoch:04d}.png" for epoch in range(1, 21)]
+    assert sorted(os.listdir(tmp_path)) == [f"translations_epoch_{epoch:04d}.png" for epoch in range(1, 7)]
 
 
 def test_pairs_need_both_parts_and_matching_shapes():

@@ -50,10 +50,10 @@ class TestWGAN(_WassersteinCase):
                 largest.append(max(float(np.abs(w).max()) for w in self.model.critic.get_weights()))
 
         before = weights_of(model.critic)
-        model.fit(_tanh_images(40), batch_size=10, epochs=2, verbose=0, callbacks=[Watch()])
-        assert len(largest) == 8 and max(largest) <= 0.02 + 1e-7
+        model.fit(_tanh_images(40), batch_size=10, epochs=1, verbose=0, callbacks=[Watch()])
+        assert len(largest) == 4 and max(largest) <= 0.02 + 1e-7
         assert changed(before, weights_of(model.critic)) > 0
-        assert int(model.d_optimizer.iterations.numpy()) == 5 * int(model.g_optimizer.iterations.numpy()) == 40
+        assert int(model.d_optimizer.iterations.numpy()) == 5 * int(model.g_optimizer.iterations.numpy()) == 20
 
     def test_critic_steps_alias_and_errors(self):
         assert self.make_model(critic_steps=3).discriminator_steps == 3
