@@ -37,7 +37,6 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import budget
 import feature_networks
 import keras
-import numpy as np
 import provenance
 import tensorflow as tf
 from quality import GeneratorSampler
@@ -45,7 +44,7 @@ from quality import GeneratorSampler
 import keras_gen
 from keras_gen import families
 from keras_gen.callbacks import save_samples
-from keras_gen.recipes import build_model
+from keras_gen.recipes import build_model, parse_option
 
 METRICS = ("fid", "kid", "precision", "recall", "class_coverage")
 
@@ -115,10 +114,22 @@ class Growth(keras.callbacks.Callback):
                 for s, end in zip(starts, ends)]
 
 
+def overrides(args, name):
+    """`for_images` arguments of `--set NAME.key=value` for the model `name`."""
+    found = {}
+    for text in args.set:
+        model, _, option = text.partition(".")
+        if model == name:
+            key, value = parse_option(option)
+            found[key] = value
+    return found
+
+
 def run(name, args, curves, independent=None):
     keras.utils.set_random_seed(0)
     family = families.get(name)
-    model = build_model(name, (28, 28, 1), seed=0, data="fashion_mnist")
+    options = overrides(args, name)
+    model = build_model(name, (28, 28, 1), seed=0, data="fashion_mnist", **options)
     batch_size = family.batch_size
     data = keras_gen.data.load("fashion_mnist", batch_size=batch_size, scale=model.data_scale, seed=0)
     stop = budget.callback(args, batch_size)
@@ -128,7 +139,7 @@ def run(name, args, curves, independent=None):
     callbacks += [c for c in (growth, curve) if c is not None]
     callbacks.append(stop)
     model.fit(data, epochs=100000, verbose=0, callbacks=callbacks)
-    row = {"description": family.description, "batch_size": batch_size, **budget.training_row(stop, batch_size),
+    row = {"description": family.description, "options": options, "batch_size": batch_size, **budget.training_row(stop, batch_size),
            "ema": getattr(model, "ema", None)}
     if growth is not None:
         growth.save_grid()
@@ -192,6 +203,9 @@ def main(argv=None):
                         help="also score the end of training on the independent feature network")
     parser.add_argument("--figures", help="write the growth, pyramid and FID-against-time figures here")
     parser.add_argument("--save-dir", help="save each trained model here")
+    parser.add_argument("--set", action="append", default=[], metavar="MODEL.KEY=VALUE",
+                        help="a for_images argument of one model instead of its registry default, e.g. "
+                        "progan.images_per_phase=20000 (repeatable)")
     parser.add_argument("--json", help="write the results to this JSON file")
     args = parser.parse_args(argv)
     budget.check(parser, args)
