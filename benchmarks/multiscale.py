@@ -39,22 +39,13 @@ import feature_networks
 import keras
 import provenance
 import tensorflow as tf
+from objectives import score
 from quality import GeneratorSampler
 
 import keras_gen
 from keras_gen import families
 from keras_gen.callbacks import save_samples
 from keras_gen.recipes import build_model, parse_option
-
-METRICS = ("fid", "kid", "precision", "recall", "class_coverage")
-
-
-def score(sampler, num_samples, extractor=None):
-    scores = keras_gen.evaluation.evaluate(
-        sampler, "fashion_mnist", split="test", num_samples=num_samples, metrics=METRICS,
-        data_scale=sampler.data_scale, feature_extractor=extractor,
-    )
-    return {k: float(v) for k, v in scores.items()}
 
 
 class Curve(keras.callbacks.Callback):
