@@ -74,6 +74,11 @@ def shrunk(images, factor: int):
     return ops.average_pool(images, pool_size=factor, strides=factor, padding="valid")
 
 
+def faded(old, new, alpha):
+    """`(1 - alpha) * old + alpha * new`: a fade-in from the previous stage's images or features to the new one's."""
+    return old + ops.cast(alpha, new.dtype) * (new - old)
+
+
 def _leaky(name):
     return layers.LeakyReLU(0.2, name=name)
 
@@ -118,9 +123,7 @@ class _Growing(keras.Model):
         return self.image_shape[0] // self.resolutions[stage]
 
     def _blend(self, old, new):
-        """(1 - alpha) * old + alpha * new."""
-        alpha = ops.cast(self.alpha, new.dtype)
-        return old + alpha * (new - old)
+        return faded(old, new, self.alpha)
 
     def get_config(self):
         return {

@@ -10,6 +10,7 @@ from keras_gen.networks.progressive import (
     ProgressiveDiscriminator,
     ProgressiveGenerator,
     enlarged,
+    faded,
     growth_resolutions,
     progressive_networks,
     shrunk,
@@ -263,7 +264,7 @@ class ProgressiveGAN(WGANGP):
         images = shrunk(images, factor)
         if self.generator.fading:
             old = enlarged(shrunk(images, 2), 2)
-            images = old + ops.cast(self.generator.alpha, images.dtype) * (images - old)
+            images = faded(old, images, self.generator.alpha)
         return enlarged(images, factor)
 
     # --- the step ----------------------------------------------------------------------
