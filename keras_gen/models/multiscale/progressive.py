@@ -90,7 +90,12 @@ class ProgressiveGAN(WGANGP):
     last block. `compile()` without arguments gives both players Adam(1e-3,
     beta_1=0, beta_2=0.99, epsilon=1e-8). `for_images` keeps a 0.99 moving
     average of the generator for `generate` (the paper used 0.999 over far
-    longer runs; `ema=None` turns it off).
+    longer runs; `ema=None` turns it off). In the 15-minute benchmark on
+    Fashion-MNIST (docs/multiscale.md) the average gave FID 34.5 against 33.4
+    for the raw generator, and 17.4 against 18.2 after 30 minutes: about even
+    early, better once training settles, so it stays. The default
+    `images_per_phase`, 30,000, ends growth after 120,000 images, about the
+    first 5 of those 15 minutes.
 
     Args:
         generator: a `ProgressiveGenerator`.
