@@ -283,7 +283,8 @@ def data_options(
     if domains and kind != "unpaired":
         raise ValueError(f"{' and '.join(domains)}: '{name}' does not train on two domains.")
     if kind not in ("pairs", "unpaired"):
-        return {}
+        # Models of binary pixels (NADE, MADE) train and are scored on binarized images.
+        return {"binarize": True} if getattr(model, "binary_pixels", False) else {}
     options = dict(family.data_options) if family is not None else {}
     if kind == "unpaired":
         return {**options, **domains}
@@ -354,7 +355,8 @@ def load_held_out_images(
     from keras_gen import data as gen_data
 
     split = split or held_out_split(data)
-    return gen_data.load_numpy(data, split, scale=model.data_scale, limit=count, data_dir=data_dir)
+    return gen_data.load_numpy(data, split, scale=model.data_scale, limit=count, data_dir=data_dir,
+                               binarize=getattr(model, "binary_pixels", False))
 
 
 def load_translation_examples(

@@ -144,6 +144,18 @@ EXAMPLES = [
         ["lapgan: pyramid", " -> ", "progan: stage ", "ProgressiveGAN at stage"],
     ),
     (
+        "draw_fashion_mnist.py",
+        None,
+        ["model.keras", "steps.png", "drawing.gif", "snapshots/samples_epoch_0001.png"],
+        ["Test NLL", "bits/dim", "reloaded samples identical: True"],
+    ),
+    (
+        "nade_made_fashion_mnist.py",
+        None,
+        ["nade/samples.png", "nade/model.keras", "made/samples.png", "made/model.keras", "frey/samples.png"],
+        ["nade: test NLL", "made: one ordering alone", "frey: test NLL", "MADE reloaded"],
+    ),
+    (
         "tune_vae_dcgan.py",
         "digits",
         ["best_vae.keras", "best_dcgan.keras", "samples.png"],

@@ -100,10 +100,12 @@ def model_class_of(case):
 
 
 def images_for(model, count=8, seed=0):
-    """Random 8-bit images in the model's scale (models of discrete pixels need the 8-bit grid)."""
+    """Random 8-bit images in the model's scale (models of discrete pixels need the 8-bit grid), binarized
+    for models of binary pixels (NADE, MADE)."""
     low, high = model.data_scale
     levels = np.random.default_rng(seed).integers(0, 256, (count, 8, 8, 1))
-    return (low + levels * ((high - low) / 255.0)).astype("float32")
+    images = (low + levels * ((high - low) / 255.0)).astype("float32")
+    return keras_gen.data.binarize_images(images, model.data_scale) if getattr(model, "binary_pixels", False) else images
 
 
 def fit_data(model, images):
@@ -150,6 +152,9 @@ def outputs(model):
     if isinstance(model, Completes):
         # The last row only: sampling runs pixel by pixel, and one row exercises it.
         made["completions"] = model.complete(images, known_rows=7, labels=labels, seed=0)
+    if not isinstance(model, (SamplesFromPrior, Completes)) and isinstance(model, Generates):
+        # Families that sample without a latent prior (NADE, MADE, DRAW): a grid depends only on its seed.
+        made["samples"] = model.grid_samples(n=3, seed=0)[0]
     if isinstance(model, Translates):
         inputs = first_input(fit_data(model, images)[0])
         made["translations"] = model.translate(inputs)

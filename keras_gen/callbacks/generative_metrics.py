@@ -223,6 +223,8 @@ class GenerativeMetrics(keras.callbacks.Callback):
                 scale=data_scale,
                 limit=self.num_samples,
                 data_dir=self.data_dir,
+                # Samples of a model of binary pixels are compared with binary images.
+                binarize=getattr(getattr(self, "_model", None), "binary_pixels", False),
             )
         else:
             images = np.asarray(self.real_images, np.float32)

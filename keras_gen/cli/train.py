@@ -403,6 +403,10 @@ def _fit(model, dataset, settings: dict, epochs_done: int, steps_in_epoch: int, 
             epochs_done += 1
         if epochs_done < settings["epochs"]:
             model.fit(dataset, epochs=settings["epochs"], initial_epoch=epochs_done, **fit_options)
+        # What a family still does once training ends (the two-stage VAE refits its prior).
+        post_training = getattr(model, "post_training", None)
+        if post_training is not None:
+            post_training(dataset, verbose=fit_options["verbose"])
     except CheckpointError as err:
         print(f"{PROG}: error: training stopped: {err}", file=sys.stderr)
         return EXIT_FAILED

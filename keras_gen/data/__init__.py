@@ -15,6 +15,7 @@ from keras_gen.data.pipeline import info, keep_balanced_labels, load, load_numpy
 from keras_gen.data.preprocessing import (
     TANH_RANGE,
     UNIT_RANGE,
+    binarize_images,
     check_images,
     scale_images,
     unscale_images,
@@ -38,6 +39,7 @@ __all__ = [
     "IdxFormatError",
     "available",
     "batch_arrays",
+    "binarize_images",
     "check_images",
     "info",
     "keep_balanced_labels",

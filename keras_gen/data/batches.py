@@ -144,7 +144,7 @@ def load_batches(
         **options: the kind's own: `labelled`, `labelled_share` (semi-supervised
             `"images_labels"`); `task` and its options (`"pairs"`, e.g.
             `task="superres", factor=4`); `domain_a`, `domain_b` (`"unpaired"`);
-            and the loaders' `drop_remainder`, `repeat`, `image_size`.
+            and the loaders' `drop_remainder`, `repeat`, `image_size`, `binarize`.
 
     Returns:
         A shuffled, batched, prefetched `tf.data.Dataset`, or with `as_numpy`
@@ -198,7 +198,8 @@ def _arrays(name: str, batch_kind: str, common: dict, options: dict) -> tuple[np
         images_a, images_b = (np.asarray(part) for part in next(iter(domains)))
         return batch_arrays(batch_kind, images_a, other_domain=images_b)
     image_size = options.pop("image_size", None)
+    binarize = options.pop("binarize", False)
     images, labels = load_numpy(name, common["split"], scale=common["scale"], limit=common["limit"],
-                                data_dir=common["data_dir"], image_size=image_size)
+                                data_dir=common["data_dir"], image_size=image_size, binarize=binarize)
     seed = 0 if common["seed"] is None else common["seed"]
     return batch_arrays(batch_kind, images, labels, scale=common["scale"], seed=seed, **options)

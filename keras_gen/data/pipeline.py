@@ -13,6 +13,7 @@ import tensorflow as tf
 
 from keras_gen.data.preprocessing import (
     TANH_RANGE,
+    binarize_images,
     check_images,
     linear_rescale,
     scale_images,
@@ -92,6 +93,7 @@ def load_numpy(
     limit: int | None = None,
     data_dir: str | None = None,
     image_size: Sequence[int] | None = None,
+    binarize: bool = False,
 ) -> tuple[np.ndarray, np.ndarray]:
     """Loads a whole split into memory as scaled float32 NHWC images and int32 labels.
 
@@ -105,6 +107,8 @@ def load_numpy(
         data_dir: a directory to look in first (for TFDS: its data_dir).
         image_size: `(height, width)` to resize TFDS images to (for data sets
             of varying image size, such as `cycle_gan/*`).
+        binarize: set pixels above the middle of `scale` to its top and the
+            rest to its bottom (`binarize_images`), for models of binary pixels.
 
     Returns:
         `(images, labels)`: float32 `(N, H, W, C)` in `scale`, int32 `(N,)`
@@ -128,10 +132,19 @@ def load_numpy(
     images = scale_images(
         images, from_range=dataset_info.value_range, to_range=to_range
     )
+    if _checked_binarize(binarize):
+        images = binarize_images(images, to_range)
     check_images(
         images, expected_shape=dataset_info.image_shape, name=f"'{name}' images"
     )
     return images, labels.astype(np.int32)
+
+
+def _checked_binarize(binarize) -> bool:
+    if not isinstance(binarize, (bool, np.bool_)):
+        # A ValueError like every other bad argument of the loaders.
+        raise ValueError(f"binarize must be True or False, got {binarize!r}.")  # noqa: TRY004
+    return bool(binarize)
 
 
 def _check_no_image_size(name: str, image_size) -> None:
@@ -158,6 +171,7 @@ def _tfds_stream(
     limit: int | None,
     data_dir: str | None,
     image_size=None,
+    binarize: bool = False,
 ) -> tuple[tf.data.Dataset, int | None]:
     from keras_gen.data import tfds_source
 
@@ -185,6 +199,8 @@ def _tfds_stream(
         image = linear_rescale(
             tf.cast(image, tf.float32), dataset_info.value_range, scale
         )
+        if binarize:
+            image = binarize_images(image, scale)
         return (image, label) if labels else image
 
     return ds.map(to_float, num_parallel_calls=tf.data.AUTOTUNE), num_examples
@@ -270,6 +286,7 @@ def load(
     labelled: int | None = None,
     labelled_share: float | None = None,
     image_size: Sequence[int] | None = None,
+    binarize: bool = False,
 ) -> tf.data.Dataset:
     """Loads a data set as a shuffled, batched, prefetched `tf.data.Dataset`.
 
@@ -304,6 +321,8 @@ def load(
         image_size: `(height, width)` to resize TFDS images to (data sets of
             varying image size, such as `cycle_gan/*`); registered data sets
             have a fixed size and take none.
+        binarize: pixels above the middle of `scale` become its top, the rest
+            its bottom (deterministic), for models of binary pixels (NADE, MADE).
 
     Example:
     >>> ds = keras_gen.data.load("fashion_mnist", batch_size=128, scale=(0, 1))
@@ -332,10 +351,10 @@ def load(
         _check_limit(limit)
         to_range = validate_range(scale, argument="scale")
         ds, num_examples = _tfds_stream(
-            name, split, to_range, labels, shuffle, seed, limit, data_dir, image_size
+            name, split, to_range, labels, shuffle, seed, limit, data_dir, image_size, _checked_binarize(binarize)
         )
     else:
-        images, label_array = load_numpy(name, split, scale, limit, data_dir, image_size)
+        images, label_array = load_numpy(name, split, scale, limit, data_dir, image_size, binarize)
         if labelled is not None:
             label_array = keep_balanced_labels(label_array, labelled, seed=0 if seed is None else seed)
         num_examples = len(images)

@@ -1,9 +1,11 @@
 """Evaluation: feature networks, sample-quality metrics (FID, KID, precision/recall,
-density/coverage, classifier score) and VAE likelihoods (ELBO, IWAE).
+density/coverage, classifier score), VAE likelihoods (ELBO, IWAE), and checks for
+copied training images and for outliers (memorization, anomaly AUROC).
 
 Modules: `features` (`FeatureExtractor`, InceptionV3), `classifiers` (the
-cached domain classifier and its recipes), `metrics`, `likelihood`, and
-`report` (`evaluate`, which picks metrics by the model's capabilities).
+cached domain classifier and its recipes), `metrics`, `likelihood`,
+`report` (`evaluate`, which picks metrics by the model's capabilities) and `checks`
+(`memorization`, `anomaly_auroc`, `outlier_images`).
 
 Example:
 >>> import keras_gen
@@ -11,6 +13,17 @@ Example:
 >>> print(keras_gen.evaluation.format_table(results))
 """
 
+from keras_gen.evaluation.checks import (
+    Memorization,
+    anomaly_auroc,
+    anomaly_scores,
+    auroc,
+    default_anomaly_score,
+    memorization,
+    nearest_neighbours,
+    outlier_images,
+    save_memorization_grid,
+)
 from keras_gen.evaluation.classifiers import (
     ClassifierRecipe,
     build_classifier,
@@ -72,13 +85,18 @@ __all__ = [
     "FeatureExtractor",
     "KIDResult",
     "LikelihoodBounds",
+    "Memorization",
     "PrecisionRecall",
+    "anomaly_auroc",
+    "anomaly_scores",
+    "auroc",
     "bits_per_dim",
     "build_classifier",
     "class_coverage",
     "classifier_score",
     "compute_sample_metrics",
     "content_network",
+    "default_anomaly_score",
     "default_cache_dir",
     "default_metrics",
     "density_coverage",
@@ -93,12 +111,16 @@ __all__ = [
     "kid",
     "likelihood_bounds",
     "likelihood_metrics",
+    "memorization",
     "metric_direction",
     "metric_needs",
     "mmd2_unbiased",
+    "nearest_neighbours",
+    "outlier_images",
     "polynomial_kernel",
     "precision_recall",
     "reconstruction_metrics",
+    "save_memorization_grid",
     "supported_metrics",
     "train_domain_classifier",
     "unsupported_metrics",

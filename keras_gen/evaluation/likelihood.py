@@ -2,7 +2,9 @@
 
 Works with any model exposing `encode(x) -> (mean, log_var)` of a diagonal
 Gaussian q(z|x), `log_px_given_z(x, z) -> (B,)` in nats summed over pixels, and
-a standard normal prior p(z) = N(0, I), as `keras_gen.models.VAE` does.
+a standard normal prior p(z) = N(0, I), as `keras_gen.models.VAE` does by
+default. VAEs with other priors, flows or two latent layers bring their own
+importance weights (`log_importance_weights`), which are used instead.
 """
 
 from __future__ import annotations
@@ -82,6 +84,34 @@ def _check_vae(model: Any) -> None:
         )
 
 
+def uses_own_bound(model: Any) -> bool:
+    """Whether `model`'s bound is not the N(0, I), diagonal-Gaussian one computed here: a VampPrior, a
+    two-stage prior, a flow or two latent layers (`keras_gen.models.VAE` options). Its own
+    `log_importance_weights` are used then."""
+    return (getattr(model, "prior", "standard") in ("vamp", "two_stage")
+            or getattr(model, "posterior", "gaussian") != "gaussian"
+            or getattr(model, "latent_layers", 1) != 1)
+
+
+def _own_bounds(model, images, num_importance_samples, batch_size, seed, progress) -> LikelihoodBounds:
+    """ELBO (the mean log weight, a Monte Carlo estimate) and IWAE bound from the model's own weights."""
+    if not hasattr(model, "log_importance_weights"):
+        raise TypeError(
+            f"{type(model).__name__} has a prior, flow or latent layers whose density this function cannot "
+            "compute, and no log_importance_weights(images, num_samples=...) of its own."
+        )
+    elbos, iwaes = [], []
+    for index, start in enumerate(range(0, len(images), batch_size)):
+        batch = images[start : start + batch_size]
+        log_weights = model.log_importance_weights(batch, num_samples=num_importance_samples,
+                                                   batch_size=batch_size, seed=seed + index)
+        elbos.append(log_weights.mean(axis=1))
+        iwaes.append(iwae_bound(log_weights.T))
+        if progress is not None:
+            progress(len(batch))
+    return LikelihoodBounds(np.concatenate(elbos), np.concatenate(iwaes))
+
+
 def likelihood_bounds(
     model: Any,
     images: np.ndarray,
@@ -96,6 +126,10 @@ def likelihood_bounds(
     computes both bounds from the same draws: the ELBO as
     `mean_k log p(x|z_k) - KL(q(z|x) || p(z))` (analytic KL, the lower-variance
     estimator) and the IWAE bound of `iwae_bound`. The prior is N(0, I).
+    A VAE with a VampPrior, a two-stage prior, a flow or two latent layers
+    (`uses_own_bound`) is scored with its own importance weights
+    (`log_importance_weights`): the bound of the model as built, with the ELBO
+    as the mean log weight.
 
     Args:
         model: a VAE (see the module docstring for the methods it needs).
@@ -121,6 +155,8 @@ def likelihood_bounds(
     images = np.asarray(images, np.float32)
     if images.ndim < 2 or len(images) == 0:
         raise ValueError(f"Expected a non-empty batch of images, got shape {images.shape}.")
+    if uses_own_bound(model):
+        return _own_bounds(model, images, num_importance_samples, batch_size, seed, progress)
     rng = np.random.default_rng(seed)
     elbos, iwaes = [], []
     for start in range(0, len(images), batch_size):

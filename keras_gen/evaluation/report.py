@@ -352,7 +352,8 @@ def evaluate(
         from keras_gen import data as data_module
 
         real_images, _ = data_module.load_numpy(
-            data, split=split, scale=data_scale, limit=num_samples, data_dir=data_dir
+            data, split=split, scale=data_scale, limit=num_samples, data_dir=data_dir,
+            binarize=getattr(model, "binary_pixels", False),
         )
     else:
         real_images = np.asarray(data, np.float32)[:num_samples]

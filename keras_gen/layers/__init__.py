@@ -2,7 +2,14 @@
 
 from keras_gen.layers.autoregressive import GatedPixelCNNBlock, RowLSTM
 from keras_gen.layers.diffaugment import DiffAugment
+from keras_gen.layers.draw_attention import (
+    attention_window,
+    gaussian_filterbank,
+    read_glimpse,
+    write_patch,
+)
 from keras_gen.layers.image_to_image import ImagePool, SubPixelUpsampling, depth_to_space
+from keras_gen.layers.made import MADENetwork
 from keras_gen.layers.masked_conv import MaskedConv2D, causal_mask
 from keras_gen.layers.normalization import FusedBatchNormalization
 from keras_gen.layers.progressive import (
@@ -21,6 +28,7 @@ __all__ = [
     "FusedBatchNormalization",
     "GatedPixelCNNBlock",
     "ImagePool",
+    "MADENetwork",
     "MaskedConv2D",
     "MinibatchStdDev",
     "PixelNormalization",
@@ -28,7 +36,11 @@ __all__ = [
     "RowLSTM",
     "Sampling",
     "SubPixelUpsampling",
+    "attention_window",
     "causal_mask",
     "depth_to_space",
+    "gaussian_filterbank",
+    "read_glimpse",
     "reparameterize",
+    "write_patch",
 ]

@@ -8,8 +8,14 @@ importable from here.
 """
 
 from keras_gen.models.adversarial import BEGAN, DCGAN, GAN, WGAN, WGANGP, AdversarialChain, BiGAN
-from keras_gen.models.autoencoders import VAE, Autoencoder, ConditionalVAE, DenoisingAutoencoder
-from keras_gen.models.autoregressive import GatedPixelCNN, PixelCNN, PixelRNN
+from keras_gen.models.autoencoders import (
+    DRAW,
+    VAE,
+    Autoencoder,
+    ConditionalVAE,
+    DenoisingAutoencoder,
+)
+from keras_gen.models.autoregressive import MADE, NADE, GatedPixelCNN, PixelCNN, PixelRNN
 from keras_gen.models.base import GenerativeModel
 from keras_gen.models.capabilities import (
     Completes,
@@ -36,8 +42,11 @@ __all__ = [
     "ACGAN",
     "BEGAN",
     "DCGAN",
+    "DRAW",
     "GAN",
     "LAPGAN",
+    "MADE",
+    "NADE",
     "SRGAN",
     "VAE",
     "WGAN",

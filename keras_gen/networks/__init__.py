@@ -1,6 +1,12 @@
 """Builders of generators, discriminators, encoders and decoders."""
 
-from keras_gen.networks.autoencoder import conv_decoder, conv_encoder
+from keras_gen.networks.autoencoder import (
+    conv_decoder,
+    conv_encoder,
+    latent_vae_networks,
+    residual_blocks_at,
+    top_down_network,
+)
 from keras_gen.networks.autoregressive import (
     gated_pixelcnn_network,
     pixelcnn_network,
@@ -93,6 +99,7 @@ __all__ = [
     "lapgan_residual_generator",
     "laplacian_pyramid",
     "largest_pyramid_levels",
+    "latent_vae_networks",
     "mlp_discriminator",
     "mlp_generator",
     "patchgan_discriminator",
@@ -102,10 +109,12 @@ __all__ = [
     "pyramid_sizes",
     "pyramid_up",
     "reconstruct_from_pyramid",
+    "residual_blocks_at",
     "resnet_generator",
     "row_lstm_network",
     "srresnet_generator",
     "stage_filters",
+    "top_down_network",
     "unet_generator",
     "upsampling_plan",
 ]

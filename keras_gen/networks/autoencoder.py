@@ -19,6 +19,28 @@ def _check_divisible_by_4(image_shape):
     return height, width, channels
 
 
+def check_residual_blocks(residual_blocks) -> int:
+    """`residual_blocks` as an int after checking it is a whole number >= 0."""
+    if isinstance(residual_blocks, bool) or int(residual_blocks) != residual_blocks or residual_blocks < 0:
+        raise ValueError(f"residual_blocks must be an integer >= 0 (0: none), got {residual_blocks!r}.")
+    return int(residual_blocks)
+
+
+def residual_blocks_at(x, count: int):
+    """`count` residual blocks at the current resolution: x <- relu(x + conv3x3(relu(conv3x3(x)))).
+
+    The blocks of the deep residual VAEs the lectures point to (He et al.,
+    "Deep Residual Learning", 2016; Cai, Gao & Ji, "Multi-Stage Variational
+    Auto-Encoders", 2017). The channels stay those of `x`.
+    """
+    filters = x.shape[-1]
+    for _ in range(count):
+        h = layers.Conv2D(filters, 3, padding="same", activation="relu")(x)
+        h = layers.Conv2D(filters, 3, padding="same")(h)
+        x = layers.Activation("relu")(layers.Add()([x, h]))
+    return x
+
+
 def conv_encoder(
     image_shape: tuple,
     latent_dim: int = 16,
@@ -29,6 +51,7 @@ def conv_encoder(
     num_classes: int | None = None,
     label_encoding: str = "one_hot",
     name: str = "encoder",
+    residual_blocks: int = 0,
 ) -> keras.Model:
     """Builds an encoder: image -> `[mean, log_var]` of q(z|x), or image -> code.
 
@@ -49,6 +72,8 @@ def conv_encoder(
             before the dense layer (Sohn, Lee & Yan, 2015).
         label_encoding: `"one_hot"` or `"embedding"`.
         name: the model's name.
+        residual_blocks: residual blocks after each resolution's convolutions
+            (`residual_blocks_at`); 0 for none.
 
     Example:
     >>> e = conv_encoder((28, 28, 1), latent_dim=2, width=8)
@@ -57,10 +82,12 @@ def conv_encoder(
     """
     shape = _check_divisible_by_4(image_shape)
     layers_per_stage = check_layers_per_stage(layers_per_stage)
+    residual_blocks = check_residual_blocks(residual_blocks)
     inputs = keras.Input(shape, name="image")
     x = inputs
     for filters in (width, 2 * width):
         x = conv_stage(x, filters, layers_per_stage, activation="relu")
+        x = residual_blocks_at(x, residual_blocks)
     x = layers.Flatten()(x)
     x, inputs, _ = join_label_input(x, inputs, num_classes, label_encoding)
     x = layers.Dense(hidden_units, activation="relu")(x)
@@ -83,6 +110,7 @@ def conv_decoder(
     label_encoding: str = "one_hot",
     label_planes: int = 0,
     name: str = "decoder",
+    residual_blocks: int = 0,
 ) -> keras.Model:
     """Builds a VAE decoder: latent vector -> the parameters of p(x|z).
 
@@ -107,6 +135,8 @@ def conv_decoder(
             every stage and of the output convolution, so that the label shapes
             every resolution; 0 (the default): the latent vector alone gets it.
         name: the model's name.
+        residual_blocks: residual blocks at each resolution before its
+            transposed convolution (`residual_blocks_at`); 0 for none.
 
     Example:
     >>> d = conv_decoder((28, 28, 1), latent_dim=2, width=8, num_classes=10)
@@ -115,6 +145,7 @@ def conv_decoder(
     """
     height, image_width, channels = _check_divisible_by_4(image_shape)
     layers_per_stage = check_layers_per_stage(layers_per_stage)
+    residual_blocks = check_residual_blocks(residual_blocks)
     label_planes = check_label_planes(label_planes, num_classes)
     inputs = keras.Input((latent_dim,), name="latent")
     x, inputs, label = join_label_input(inputs, inputs, num_classes, label_encoding)
@@ -122,8 +153,52 @@ def conv_decoder(
     x = layers.Dense((height // 4) * (image_width // 4) * 2 * width, activation="relu")(x)
     x = layers.Reshape((height // 4, image_width // 4, 2 * width))(x)
     for filters in (2 * width, width):
+        x = residual_blocks_at(x, residual_blocks)
         x = join_label_planes(x, label, num_classes, label_planes)
         x = conv_stage(x, filters, layers_per_stage, upsample=True, activation="relu")
     x = join_label_planes(x, label, num_classes, label_planes)
     outputs = layers.Conv2D(channels, 3, padding="same", activation=output_activation, dtype=float32_pin())(x)
     return keras.Model(inputs, outputs, name=name)
+
+
+def latent_vae_networks(latent_dim: int, hidden_units: int = 256, name: str = "prior") -> tuple[keras.Model, keras.Model]:
+    """The second stage of a two-stage VAE: an encoder z -> `[mean, log_var]` of u and a decoder u -> mean of z.
+
+    Dai & Wipf, "Diagnosing and Enhancing VAE Models" (2019): a small VAE of
+    the first stage's latent codes, with u of the same size as z. Two dense
+    ReLU layers of `hidden_units` in each network.
+
+    Example:
+    >>> encoder, decoder = latent_vae_networks(4, hidden_units=8)
+    >>> [tuple(s) for s in encoder.output_shape], tuple(decoder.output_shape)
+    ([(None, 4), (None, 4)], (None, 4))
+    """
+    codes = keras.Input((latent_dim,), name="codes")
+    x = layers.Dense(hidden_units, activation="relu")(codes)
+    x = layers.Dense(hidden_units, activation="relu")(x)
+    mean = layers.Dense(latent_dim, dtype=float32_pin(), name="mean")(x)
+    log_var = layers.Dense(latent_dim, dtype=float32_pin(), name="log_var")(x)
+    encoder = keras.Model(codes, [mean, log_var], name=f"{name}_encoder")
+    points = keras.Input((latent_dim,), name="points")
+    x = layers.Dense(hidden_units, activation="relu")(points)
+    x = layers.Dense(hidden_units, activation="relu")(x)
+    decoder = keras.Model(points, layers.Dense(latent_dim, dtype=float32_pin(), name="codes")(x), name=f"{name}_decoder")
+    return encoder, decoder
+
+
+def top_down_network(top_dim: int, lower_dim: int, hidden_units: int = 256, name: str = "top_down") -> keras.Model:
+    """p(z1 | z2) of a two-layer (ladder) VAE: z2 -> `[mean, log_var]` of z1, two dense ReLU layers.
+
+    Sønderby, Raiko, Maaløe, Sønderby & Winther, "Ladder Variational
+    Autoencoders" (2016).
+
+    Example:
+    >>> tuple(top_down_network(2, 4, hidden_units=8).output_shape[0])
+    (None, 4)
+    """
+    top = keras.Input((top_dim,), name="top")
+    x = layers.Dense(hidden_units, activation="relu")(top)
+    x = layers.Dense(hidden_units, activation="relu")(x)
+    mean = layers.Dense(lower_dim, dtype=float32_pin(), name="mean")(x)
+    log_var = layers.Dense(lower_dim, dtype=float32_pin(), name="log_var")(x)
+    return keras.Model(top, [mean, log_var], name=name)

@@ -236,15 +236,17 @@ def checked_equal_counts(first, second, what="inputs and targets"):
     return _backend_module().checked_equal_counts(first, second, what)
 
 
-def checked_pixel_levels(values, levels, what="training images"):
+def checked_pixel_levels(values, levels, what="training images", fix=None):
     """Integer pixel levels of `values` (pixel values rescaled to `[0, levels - 1]`), checked in the step.
 
     Models of discrete pixels (PixelCNN, the discretized VAE) need images on
     the grid of `levels` values, e.g. 8-bit data scaled by 1/255. Values off
     the grid (resized, blurred or dequantized images) stop the step before any
     update with an error that says so, instead of being rounded silently.
+    `fix` replaces the advice of that error (how to load 8-bit images), e.g.
+    for models of binary pixels (`levels=2`).
     """
-    return _backend_module().checked_pixel_levels(values, levels, what)
+    return _backend_module().checked_pixel_levels(values, levels, what, fix)
 
 
 def prepare_fit(model):

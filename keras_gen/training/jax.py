@@ -33,6 +33,8 @@ import jax.numpy as jnp
 import keras
 from keras.src.backend.common.stateless_scope import get_stateless_scope
 
+from keras_gen.training.messages import off_grid_message
+
 # Marks the messages of keras_gen's in-step data checks, so they can be raised again as ValueErrors.
 DATA_ERROR_MARK = "keras_gen data error: "
 
@@ -232,15 +234,12 @@ def checked_finite(images, what):
     return images
 
 
-def checked_pixel_levels(values, levels, what):
+def checked_pixel_levels(values, levels, what, fix=None):
     """JAX implementation of `keras_gen.training.checked_pixel_levels`."""
     # Non-finite values are `checked_finite`'s to report: all checks of a step run, and its error must win.
     values = jnp.where(jnp.isfinite(values), values, 0)
     rounded = jnp.round(values)
-    _check(jnp.max(jnp.abs(values - rounded)) <= 0.01,
-           f"The {what} are not on a grid of {levels} pixel values (8-bit images scaled from 0..255); load them "
-           "with keras_gen.data.load(...) or scale integers with keras_gen.data.scale_images, without resizing "
-           "or adding noise")
+    _check(jnp.max(jnp.abs(values - rounded)) <= 0.01, off_grid_message(levels, what, fix))
     _check(jnp.min(rounded) >= 0, f"The {what} lie below the model's data_scale")
     _check(jnp.max(rounded) <= levels - 1, f"The {what} lie above the model's data_scale")
     return rounded.astype("int32")

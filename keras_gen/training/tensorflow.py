@@ -4,6 +4,8 @@ import contextlib
 
 import tensorflow as tf
 
+from keras_gen.training.messages import off_grid_message
+
 
 def minimize(loss_fn, variables, optimizer):
     """TensorFlow implementation of `keras_gen.training.minimize`."""
@@ -74,15 +76,13 @@ def enable_determinism():
     tf.config.experimental.enable_op_determinism()
 
 
-def checked_pixel_levels(values, levels, what):
+def checked_pixel_levels(values, levels, what, fix=None):
     """TensorFlow implementation of `keras_gen.training.checked_pixel_levels`."""
     rounded = tf.round(values)
     checks = [
         tf.debugging.assert_less_equal(
             tf.reduce_max(tf.abs(values - rounded)), tf.cast(0.01, values.dtype),
-            message=DATA_ERROR_MARK + f"The {what} are not on a grid of {levels} pixel values (8-bit images "
-            "scaled from 0..255); load them with keras_gen.data.load(...) or scale integers "
-            "with keras_gen.data.scale_images, without resizing or adding noise",
+            message=DATA_ERROR_MARK + off_grid_message(levels, what, fix),
         ),
         tf.debugging.assert_greater_equal(
             tf.reduce_min(rounded), tf.cast(0, values.dtype),

@@ -1,0 +1,149 @@
+"""Likelihoods on one scale: every likelihood family on binarized Fashion-MNIST at equal budget.
+
+Each row builds a family as `keras-gen train NAME` builds it (registry
+defaults, `compile()`, the family's batch size) and trains it for
+`--budget-minutes` (15) of wall-clock time on the 60,000 training images,
+binarized (`keras_gen.data.load(..., binarize=True)`: pixels above half the
+range are 1), one row after the other in this process. Every row is scored on
+the same 10,000 binarized test images:
+
+- NLL in nats per image and in bits/dim: exact for NADE, MADE, Frey's network
+  and the PixelCNNs/PixelRNN (whose 256-level outputs give the likelihood of
+  the same binary images as 8-bit values 0 and 255); an importance-weighted
+  bound (`--importance-samples`, 100) for the VAE and DRAW, marked `bound`;
+- sampling images/s (`generate` of `--sampling-images`);
+- the memorization share of `--memorization-samples` samples against the
+  training images (`keras_gen.evaluation.memorization`, keras_gen's
+  Fashion-MNIST feature network);
+- the AUROC of -log p(x) against scikit-learn's digits upscaled to 28x28 and
+  binarized, and against binary uniform noise (`keras_gen.evaluation.anomaly_auroc`):
+  1 is perfect, 0.5 chance, below 0.5 the model gives the outliers the
+  higher likelihood (Nalisnick et al., 2019, expect this for digits).
+
+Rows (`--rows`): vae, nade, made, made8 (8 mask sets, order-agnostic), frey
+(MADE with no hidden layer), draw, pixelcnn, gated_pixelcnn, pixelrnn.
+
+    python benchmarks/likelihood.py --budget-minutes 15 --json benchmarks/results/likelihood.json
+
+Run it alone on the machine: the figures are per wall-clock budget.
+"""
+
+import argparse
+import inspect
+import os
+import platform
+import sys
+import time
+
+os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+
+import budget
+import keras
+import numpy as np
+import provenance
+import tensorflow as tf
+
+import keras_gen
+from keras_gen import families
+from keras_gen.recipes import build_model
+
+# Row -> (registry family, for_images arguments beside its defaults).
+ROWS = {
+    "vae": ("vae", {}),
+    "nade": ("nade", {}),
+    "made": ("made", {}),
+    "made8": ("made", {"num_masks": 8, "order_agnostic": True}),
+    "frey": ("made", {"hidden_units": ()}),
+    "draw": ("draw", {}),
+    "pixelcnn": ("pixelcnn", {}),
+    "gated_pixelcnn": ("gated_pixelcnn", {}),
+    "pixelrnn": ("pixelrnn", {}),
+}
+BOUNDS = {"vae", "draw"}
+
+
+def nll(model, images, args):
+    """-log p(x) per image (a bound's negative for VAE and DRAW)."""
+    if "num_samples" in inspect.signature(model.log_prob).parameters:
+        return -model.log_prob(images, num_samples=args.importance_samples, batch_size=16)
+    return -model.log_prob(images, batch_size=64)
+
+
+def run(name, args, test_images, train_images, outliers):
+    family_name, options = ROWS[name]
+    family = families.get(family_name)
+    keras.utils.set_random_seed(0)
+    model = build_model(family_name, (28, 28, 1), seed=0, data="fashion_mnist", **options)
+    data = keras_gen.data.load("fashion_mnist", batch_size=family.batch_size, scale=model.data_scale, seed=0,
+                               binarize=True)
+    stop = budget.callback(args, family.batch_size)
+    model.fit(data, epochs=100000, verbose=0, callbacks=[stop])
+    row = {"family": family_name, "options": {k: list(v) if isinstance(v, tuple) else v for k, v in options.items()},
+           "bound": name in BOUNDS, **budget.training_row(stop, family.batch_size)}
+    start = time.perf_counter()
+    values = nll(model, test_images, args)
+    row["nll_nats"] = float(values.mean())
+    row["bits_per_dim"] = float(values.mean() / (np.log(2.0) * np.prod(test_images.shape[1:])))
+    row["nll_seconds"] = time.perf_counter() - start
+    start = time.perf_counter()
+    samples = model.generate(args.sampling_images)
+    row["sampling_images_per_second"] = args.sampling_images / (time.perf_counter() - start)
+    if args.memorization_samples > args.sampling_images:
+        samples = np.concatenate([samples, model.generate(args.memorization_samples - args.sampling_images)])
+    memorization = keras_gen.evaluation.memorization(samples[: args.memorization_samples], train_images, test_images,
+                                                     data_scale=model.data_scale)
+    row["memorization_share"] = float(memorization.share)
+    inliers = test_images[: args.anomaly_images]
+    for kind, images in outliers.items():
+        row[f"auroc_{kind}"] = float(keras_gen.evaluation.anomaly_auroc(model, inliers, images))
+    if args.save_dir:
+        os.makedirs(args.save_dir, exist_ok=True)
+        model.save(os.path.join(args.save_dir, f"{name}.keras"))
+    return row
+
+
+def main(argv=None):
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    budget.add_arguments(parser, minutes=15.0)
+    parser.add_argument("--rows", default=",".join(ROWS))
+    parser.add_argument("--test-images", type=int, default=10000)
+    parser.add_argument("--importance-samples", type=int, default=100)
+    parser.add_argument("--sampling-images", type=int, default=64)
+    parser.add_argument("--memorization-samples", type=int, default=500)
+    parser.add_argument("--anomaly-images", type=int, default=1797, help="inliers and outliers of each AUROC")
+    parser.add_argument("--save-dir", help="save each trained model here")
+    parser.add_argument("--json", help="write the results to this JSON file")
+    args = parser.parse_args(argv)
+    budget.check(parser, args)
+    unknown = [name for name in args.rows.split(",") if name not in ROWS]
+    if unknown:
+        parser.error(f"unknown rows {unknown}; choose from {list(ROWS)}")
+    run_record = provenance.start()
+    print(f"binarized Fashion-MNIST, {budget.describe(args)} per row; TF {tf.__version__}, Keras {keras.__version__}, "
+          f"{os.cpu_count()} cores, {platform.processor() or platform.machine()}", flush=True)
+    train_images, _ = keras_gen.data.load_numpy("fashion_mnist", "train", scale=(0, 1), binarize=True)
+    test_images, _ = keras_gen.data.load_numpy("fashion_mnist", "test", scale=(0, 1), binarize=True,
+                                               limit=args.test_images)
+    outliers = {kind: keras_gen.evaluation.outlier_images(kind, (28, 28, 1), (0.0, 1.0), count=args.anomaly_images,
+                                                          binarize=True, seed=0)
+                for kind in ("digits", "noise")}
+    results = {}
+    for name in args.rows.split(","):
+        print(f"{name}:", flush=True)
+        results[name] = run(name, args, test_images, train_images, outliers)
+        row = results[name]
+        print(f"  NLL {row['nll_nats']:.1f} nats{' (bound)' if row['bound'] else ''}, {row['bits_per_dim']:.4f} "
+              f"bits/dim, {row['epochs']:.2f} epochs, AUROC digits {row['auroc_digits']:.3f}, noise "
+              f"{row['auroc_noise']:.3f}, memorization {row['memorization_share']:.3f}", flush=True)
+    columns = ("nll_nats", "bits_per_dim", "sampling_images_per_second", "memorization_share", "auroc_digits",
+               "auroc_noise", "epochs")
+    print("\n" + f"{'row':16s}" + "".join(f"{c[:16]:>17s}" for c in columns))
+    for name, row in results.items():
+        print(f"{name:16s}" + "".join(f"{row[c]:17.4g}" for c in columns))
+    if args.json:
+        provenance.write_json(args.json, {**budget.record(args), "results": results}, run_record)
+
+
+if __name__ == "__main__":
+    main()
