@@ -55,6 +55,8 @@ def vae_search(digits_unit, tmp_path_factory):
     tuner.search(
         train, validation_data=held_out, epochs=1, batch_size=64, callbacks=[user_callback], verbose=0
     )
+    # This search's uses: another module's search in the same worker may reset the shared list later.
+    user_callback.recorded_uses = list(RecordingCallback.uses)
     return tuner, user_callback, directory
 
 
@@ -89,9 +91,10 @@ def test_fixed_hyperparameters_narrow_the_space(vae_search):
 
 def test_callbacks_are_deep_copied_per_trial(vae_search):
     _, user_callback, _ = vae_search
-    copies = {callback_id for callback_id, _ in RecordingCallback.uses}
-    models = {model_id for _, model_id in RecordingCallback.uses}
-    assert len(RecordingCallback.uses) == 2 and len(copies) == 2 and len(models) == 2
+    uses = user_callback.recorded_uses
+    copies = {callback_id for callback_id, _ in uses}
+    models = {model_id for _, model_id in uses}
+    assert len(uses) == 2 and len(copies) == 2 and len(models) == 2
     assert id(user_callback) not in copies
     assert user_callback.model is None
 
