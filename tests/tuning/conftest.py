@@ -39,8 +39,11 @@ class RecordingCallback(keras.callbacks.Callback):
     """Remembers, class-wide, which instances trained which model."""
 
     uses: ClassVar[list[tuple[int, int]]] = []
+    # The instances and models seen, kept alive so that a freed copy's id cannot be reused by the next one.
+    seen: ClassVar[list] = []
 
     def on_train_begin(self, logs=None):
+        RecordingCallback.seen.append((self, self.model))
         RecordingCallback.uses.append((id(self), id(self.model)))
 
 
