@@ -36,15 +36,16 @@ def main(argv=None):
     args = parser.parse_args(argv)
     limit, epochs = (256, 1) if args.smoke else (None, args.epochs)
     hidden = 16 if args.smoke else 500
+    num_masks = 2 if args.smoke else 8
     image_shape = keras_gen.data.info(args.data).image_shape
     # Pixels above half the range become 1, the rest 0: the same binary images for every model.
     train = keras_gen.data.load(args.data, batch_size=64, scale=(0, 1), binarize=True, limit=limit)
     test, _ = keras_gen.data.load_numpy(args.data, "test", scale=(0, 1), binarize=True,
-                                        limit=256 if args.smoke else 2000)
+                                        limit=100 if args.smoke else 2000)
 
     models = {
         "nade": keras_gen.models.NADE.for_images(image_shape, hidden_units=hidden, seed=0),
-        "made": keras_gen.models.MADE.for_images(image_shape, hidden_units=(hidden,), num_masks=8,
+        "made": keras_gen.models.MADE.for_images(image_shape, hidden_units=(hidden,), num_masks=num_masks,
                                                  order_agnostic=True, seed=0),
         "frey": keras_gen.models.MADE.for_images(image_shape, hidden_units=(), seed=0),
     }

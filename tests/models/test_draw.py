@@ -150,6 +150,23 @@ def test_the_last_step_is_what_generate_returns_and_seeds_repeat_samples():
     np.testing.assert_array_equal(*twins)
 
 
+def test_drawing_gives_generates_canvases_and_where_each_step_wrote():
+    model, _ = constant_model(steps=3, write_size=3)
+    canvases, windows = model.drawing(4, seed=5)
+    np.testing.assert_allclose(canvases, model.generate(4, seed=5, return_steps=True), atol=1e-6)
+    assert windows.shape == (4, 3, 4)
+    # An independent reading of the fixed window: centre (g + 1) (A + 1) / 2 counted from 1, stride
+    # (A - 1) / (N - 1) * exp(log delta); the patch spans (N - 1) / 2 strides and half a stride each side.
+    height, width = SHAPE[:2]
+    centre_x = (width + 1) / 2 * (WRITE_WINDOW[0] + 1) - 1
+    centre_y = (height + 1) / 2 * (WRITE_WINDOW[1] + 1) - 1
+    stride = (max(height, width) - 1) / 2 * np.exp(WRITE_WINDOW[3])
+    expected = [centre_x - 1.5 * stride, centre_y - 1.5 * stride, centre_x + 1.5 * stride, centre_y + 1.5 * stride]
+    np.testing.assert_allclose(windows, np.broadcast_to(expected, windows.shape), rtol=1e-5, atol=1e-5)
+    whole = DRAW.for_images(SHAPE, steps=2, units=4, latent_dim=2, attention=False, seed=0).drawing(1)[1]
+    np.testing.assert_array_equal(whole[0, 0], [-0.5, -0.5, width - 0.5, height - 0.5])
+
+
 def test_grid_rows_show_each_sample_at_evenly_spaced_steps_ending_with_the_last():
     model = DRAW.for_images(SHAPE, steps=16, units=4, latent_dim=2, seed=0)
     images, columns = model.grid_samples(n=16, seed=3)

@@ -210,8 +210,11 @@ class DRAW(Generates, HasLikelihood, GenerativeModel):
             draws.append((z, mean, log_var))
         return canvas, draws
 
-    def _canvases(self, count, temperature, seed):
-        """The canvas logits after each step of the decoder alone, from z_t ~ N(0, temperature^2 I)."""
+    def _canvases(self, count, temperature, seed, windows=None):
+        """The canvas logits after each step of the decoder alone, from z_t ~ N(0, temperature^2 I).
+
+        A list given as `windows` receives each step's written extent (`_write_extent`).
+        """
         decoder_state = [self._zeros(count)] * 2
         canvas = ops.zeros((count, *self.image_shape), "float32")
         canvases = []
@@ -220,7 +223,26 @@ class DRAW(Generates, HasLikelihood, GenerativeModel):
             _, decoder_state = self.decoder_cell(z, decoder_state)
             canvas = canvas + self._write(decoder_state[0])
             canvases.append(canvas)
+            if windows is not None:
+                windows.append(self._write_extent(decoder_state[0], count))
         return canvases
+
+    def _write_extent(self, decoder_state, count):
+        """`(count, 4)`: (left, top, right, bottom) in 0-based pixels of the patch a step writes.
+
+        The filter centres span the grid's centre +- (N - 1) / 2 strides; half a
+        stride more on each side. Without attention a step writes the whole image.
+        """
+        height, width = self.image_shape[:2]
+        if not self.attention:
+            whole = np.array([-0.5, -0.5, width - 0.5, height - 0.5], "float32")
+            return np.tile(whole, (count, 1))
+        grid_x, grid_y, stride, _, _ = (ops.convert_to_numpy(value) for value in attention_window(
+            ops.cast(self.write_window(decoder_state), "float32"), height, width, self.write_size))
+        half = (self.write_size - 1) / 2 * stride + stride / 2
+        # The filterbank counts pixels from 1.
+        return np.stack([grid_x - 1 - half, grid_y - 1 - half, grid_x - 1 + half, grid_y - 1 + half],
+                        axis=-1).astype("float32")
 
     def call(self, images, training=None):
         """The reconstruction sigmoid(c_T) of images, drawn from each step's posterior mean."""
@@ -331,6 +353,36 @@ class DRAW(Generates, HasLikelihood, GenerativeModel):
             parts.append(ops.convert_to_numpy(ops.sigmoid(ops.stack(shown, axis=1))))
         images = np.concatenate(parts).astype("float32")
         return images if return_steps else images[:, 0]
+
+    def drawing(self, num_images, *, temperature=1.0, seed=None):
+        """The canvas after every step and where each step wrote: the pictures of Gregor et al.'s figure 7.
+
+        Args:
+            num_images: how many images to draw.
+            temperature: as for `generate`.
+            seed: as for `generate`; the same integer gives the same canvases
+                as `generate(num_images, seed=seed, return_steps=True)`.
+
+        Returns:
+            `(canvases, windows)`: canvases float32 `(num_images, steps, height,
+            width, channels)` in [0, 1], and windows float32 `(num_images, steps, 4)`,
+            the extent `(left, top, right, bottom)` in 0-based pixels of the patch
+            each step wrote (the whole image without attention).
+
+        Example:
+        >>> draw = DRAW.for_images((8, 8, 1), steps=3, units=8, latent_dim=2, write_size=3, seed=0)
+        >>> canvases, windows = draw.drawing(2, seed=1)
+        >>> canvases.shape, windows.shape
+        ((2, 3, 8, 8, 1), (2, 3, 4))
+        """
+        num_images = check_num_images(num_images)
+        temperature = check_temperature(temperature)
+        generator = (self.seed_generator if seed is None
+                     else keras.random.SeedGenerator(check_count(seed, "seed", "the seed of the draws")))
+        windows = []
+        canvases = self._canvases(num_images, temperature, generator, windows)
+        return (ops.convert_to_numpy(ops.sigmoid(ops.stack(canvases, axis=1))).astype("float32"),
+                np.stack(windows, axis=1).astype("float32"))
 
     def sample(self, num_images=None, **options):
         """Same as `generate`."""

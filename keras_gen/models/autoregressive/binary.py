@@ -13,6 +13,7 @@ import keras
 import numpy as np
 from keras import ops
 
+from keras_gen.models.autoregressive.exact_likelihood import ExactLikelihoodTraining
 from keras_gen.models.base import GenerativeModel
 from keras_gen.models.capabilities import (
     Generates,
@@ -20,7 +21,7 @@ from keras_gen.models.capabilities import (
     check_num_images,
     check_temperature,
 )
-from keras_gen.training import checked_pixel_levels, compiled, global_batch_mean, minimize, unscaled
+from keras_gen.training import checked_pixel_levels, compiled, global_batch_mean, minimize
 
 BINARY_FIX = (
     "these models take binary images (every value 0 or 1). Binarize them: "
@@ -51,7 +52,7 @@ def check_ordering(ordering, num_dims):
     return np.random.default_rng(int(ordering)).permutation(num_dims)
 
 
-class BinaryAutoregressive(Generates, HasLikelihood, GenerativeModel):
+class BinaryAutoregressive(ExactLikelihoodTraining, Generates, HasLikelihood, GenerativeModel):
     """Base of NADE and MADE: binary images, exact `log_prob`, sampling along `orderings[0]`.
 
     Calling the model on images gives the logits of p(x_i = 1 | the sub-pixels
@@ -69,15 +70,9 @@ class BinaryAutoregressive(Generates, HasLikelihood, GenerativeModel):
                 f"{type(self).__name__} models binary pixels 0 and 1: data_scale must be (0, 1), got {data_scale}."
             )
         super().__init__(image_shape, data_scale=data_scale, seed=seed, **kwargs)
-        self.loss_tracker = keras.metrics.Mean(name="loss")
-        self.bits_tracker = keras.metrics.Mean(name="bits_per_dim")
+        self._build_trackers()
         # One compiled sampler per temperature.
         self._samplers = {}
-
-    @property
-    def num_dims(self):
-        """D: sub-pixels per image, height x width x channels."""
-        return math.prod(self.image_shape)
 
     @property
     def num_masks(self):
@@ -116,10 +111,6 @@ class BinaryAutoregressive(Generates, HasLikelihood, GenerativeModel):
         return ops.reshape(logits, (-1, *self.image_shape))
 
     # --- training ---------------------------------------------------------------------
-    @property
-    def metrics(self):
-        return [self.loss_tracker, self.bits_tracker]
-
     def _training_mask_index(self):
         """The mask set a training step uses (MADE cycles through its sets)."""
         return 0
@@ -128,11 +119,6 @@ class BinaryAutoregressive(Generates, HasLikelihood, GenerativeModel):
         flat = self._flat_binary(self.unpack_batch(data)["images"])
         nll = -bernoulli_log_likelihood(flat, self._flat_logits(flat, mask_index))
         return global_batch_mean(nll), nll
-
-    def _record(self, loss, nll):
-        self.loss_tracker.update_state(unscaled(loss))
-        self.bits_tracker.update_state(nll / (math.log(2.0) * self.num_dims))
-        return {metric.name: metric.result() for metric in self.metrics}
 
     def train_step(self, data):
         mask_index = self._training_mask_index()

@@ -5,13 +5,13 @@ p(x) = prod_i p(x_i | x_<i) over the sub-pixels in raster order (and R -> G
 classification of every pixel value at once, sampled one pixel at a time.
 """
 
-import math
 
 import keras
 import numpy as np
 from keras import ops
 
 from keras_gen import losses, networks
+from keras_gen.models.autoregressive.exact_likelihood import ExactLikelihoodTraining
 from keras_gen.models.base import GenerativeModel
 from keras_gen.models.capabilities import Completes, Generates, HasLikelihood, check_num_images
 from keras_gen.models.pixel_decoder import (
@@ -20,7 +20,7 @@ from keras_gen.models.pixel_decoder import (
     levels_to_unit_range,
     pixel_levels,
 )
-from keras_gen.training import compiled, global_batch_mean, minimize, unscaled
+from keras_gen.training import compiled, global_batch_mean, minimize
 
 OUTPUTS = ("categorical", "logistic_mixture")
 
@@ -37,7 +37,7 @@ def parameters_per_sub_pixel(output, num_mixtures):
 
 
 @keras.saving.register_keras_serializable(package="keras_gen")
-class PixelCNN(Generates, HasLikelihood, Completes, GenerativeModel):
+class PixelCNN(ExactLikelihoodTraining, Generates, HasLikelihood, Completes, GenerativeModel):
     """PixelCNN: an exact-likelihood image model of masked convolutions that trains with `fit`.
 
     van den Oord, Kalchbrenner & Kavukcuoglu, "Pixel Recurrent Neural Networks"
@@ -154,8 +154,7 @@ class PixelCNN(Generates, HasLikelihood, Completes, GenerativeModel):
         self.sub_pixel_parameters = parameters
         self.num_classes = None if num_classes is None else int(num_classes)
         self.batch_kind = "images_labels" if self.num_classes is not None else "images"
-        self.loss_tracker = keras.metrics.Mean(name="loss")
-        self.bits_tracker = keras.metrics.Mean(name="bits_per_dim")
+        self._build_trackers()
         self.built = True
 
     @classmethod
@@ -204,11 +203,6 @@ class PixelCNN(Generates, HasLikelihood, Completes, GenerativeModel):
         return 3 + int(num_layers) * (int(kernel_size) // 2)
 
     # --- pixels and parameters ------------------------------------------------------
-    @property
-    def num_dims(self):
-        """Sub-pixels per image: height x width x channels."""
-        return math.prod(self.image_shape)
-
     def _unit_range(self, images):
         """Images in `data_scale` -> [-1, 1], the network's input range."""
         low, high = self.data_scale
@@ -259,21 +253,12 @@ class PixelCNN(Generates, HasLikelihood, Completes, GenerativeModel):
         return ops.cast(ops.round((x + 1.0) * ((LEVELS - 1) / 2.0)), "int32")
 
     # --- training -------------------------------------------------------------------
-    @property
-    def metrics(self):
-        return [self.loss_tracker, self.bits_tracker]
-
     def _negative_log_likelihood(self, data, training):
         batch = self.unpack_batch(data)
         images, labels = batch["images"], batch.get("labels")
         levels = pixel_levels(images, self.data_scale)
         nll = -self._log_likelihood(levels, self._parameters(images, labels, training=training))
         return global_batch_mean(nll), nll
-
-    def _record(self, loss, nll):
-        self.loss_tracker.update_state(unscaled(loss))
-        self.bits_tracker.update_state(nll / (math.log(2.0) * self.num_dims))
-        return {metric.name: metric.result() for metric in self.metrics}
 
     def train_step(self, data):
         loss, nll = minimize(
