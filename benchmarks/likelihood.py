@@ -21,7 +21,9 @@ the same 10,000 binarized test images:
   higher likelihood (Nalisnick et al., 2019, expect this for digits).
 
 Rows (`--rows`): vae, nade, made, made8 (8 mask sets, order-agnostic), frey
-(MADE with no hidden layer), draw, pixelcnn, gated_pixelcnn, pixelrnn.
+(MADE with no hidden layer), draw, pixelcnn, gated_pixelcnn, pixelrnn; with
+`--new-vae KEY=VALUE,...` also vae_new, the VAE with those options (the
+winner of `benchmarks/vae_options.py`), right after vae.
 
     python benchmarks/likelihood.py --budget-minutes 15 --json benchmarks/results/likelihood.json
 
@@ -46,7 +48,7 @@ import tensorflow as tf
 
 import keras_gen
 from keras_gen import families
-from keras_gen.recipes import build_model
+from keras_gen.recipes import build_model, parse_option
 
 # Row -> (registry family, for_images arguments beside its defaults).
 ROWS = {
@@ -60,7 +62,7 @@ ROWS = {
     "gated_pixelcnn": ("gated_pixelcnn", {}),
     "pixelrnn": ("pixelrnn", {}),
 }
-BOUNDS = {"vae", "draw"}
+BOUNDS = {"vae", "vae_new", "draw"}
 
 
 def nll(model, images, args):
@@ -106,7 +108,8 @@ def run(name, args, test_images, train_images, outliers):
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     budget.add_arguments(parser, minutes=15.0)
-    parser.add_argument("--rows", default=",".join(ROWS))
+    parser.add_argument("--rows", help="comma-separated rows (default: all)")
+    parser.add_argument("--new-vae", default="", help="options of the vae_new row, e.g. prior=vamp")
     parser.add_argument("--test-images", type=int, default=10000)
     parser.add_argument("--importance-samples", type=int, default=100)
     parser.add_argument("--sampling-images", type=int, default=64)
@@ -116,6 +119,12 @@ def main(argv=None):
     parser.add_argument("--json", help="write the results to this JSON file")
     args = parser.parse_args(argv)
     budget.check(parser, args)
+    if args.new_vae:
+        options = dict(parse_option(part) for part in args.new_vae.split(",") if part)
+        ordered = {"vae": ROWS["vae"], "vae_new": ("vae", options), **{k: v for k, v in ROWS.items() if k != "vae"}}
+        ROWS.clear()
+        ROWS.update(ordered)
+    args.rows = args.rows or ",".join(ROWS)
     unknown = [name for name in args.rows.split(",") if name not in ROWS]
     if unknown:
         parser.error(f"unknown rows {unknown}; choose from {list(ROWS)}")

@@ -32,8 +32,8 @@ import numpy as np
 import keras_gen
 from keras_gen.visualization import image_grid
 
-SAMPLE_ROWS = ("nade", "made", "made8", "frey", "draw", "vae", "pixelcnn", "gated_pixelcnn", "pixelrnn")
-HISTOGRAM_ROWS = ("nade", "made8", "frey", "draw", "vae", "gated_pixelcnn")
+SAMPLE_ROWS = ("nade", "made", "made8", "frey", "draw", "vae", "vae_new", "pixelcnn", "gated_pixelcnn", "pixelrnn")
+HISTOGRAM_ROWS = ("nade", "made8", "frey", "draw", "vae", "vae_new", "gated_pixelcnn")
 PER_ROW = 10
 
 
