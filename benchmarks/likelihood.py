@@ -65,6 +65,16 @@ ROWS = {
 BOUNDS = {"vae", "vae_new", "draw"}
 
 
+def binarized_data(test_count, outlier_count):
+    """`(train_images, test_images, {"digits", "noise": outliers})`, all binarized, in (0, 1), as every row is scored."""
+    train_images, _ = keras_gen.data.load_numpy("fashion_mnist", "train", scale=(0, 1), binarize=True)
+    test_images, _ = keras_gen.data.load_numpy("fashion_mnist", "test", scale=(0, 1), binarize=True, limit=test_count)
+    outliers = {kind: keras_gen.evaluation.outlier_images(kind, (28, 28, 1), (0.0, 1.0), count=outlier_count,
+                                                          binarize=True, seed=0)
+                for kind in ("digits", "noise")}
+    return train_images, test_images, outliers
+
+
 def nll(model, images, args):
     """-log p(x) per image (a bound's negative for VAE and DRAW)."""
     if "num_samples" in inspect.signature(model.log_prob).parameters:
@@ -131,12 +141,7 @@ def main(argv=None):
     run_record = provenance.start()
     print(f"binarized Fashion-MNIST, {budget.describe(args)} per row; TF {tf.__version__}, Keras {keras.__version__}, "
           f"{os.cpu_count()} cores, {platform.processor() or platform.machine()}", flush=True)
-    train_images, _ = keras_gen.data.load_numpy("fashion_mnist", "train", scale=(0, 1), binarize=True)
-    test_images, _ = keras_gen.data.load_numpy("fashion_mnist", "test", scale=(0, 1), binarize=True,
-                                               limit=args.test_images)
-    outliers = {kind: keras_gen.evaluation.outlier_images(kind, (28, 28, 1), (0.0, 1.0), count=args.anomaly_images,
-                                                          binarize=True, seed=0)
-                for kind in ("digits", "noise")}
+    train_images, test_images, outliers = binarized_data(args.test_images, args.anomaly_images)
     results = {}
     for name in args.rows.split(","):
         print(f"{name}:", flush=True)

@@ -28,6 +28,7 @@ import matplotlib
 matplotlib.use("Agg")
 import matplotlib.pyplot as plt
 import numpy as np
+from likelihood import binarized_data
 
 import keras_gen
 from keras_gen.visualization import image_grid
@@ -164,12 +165,7 @@ def main(argv=None):
     models = {name: model for name in SAMPLE_ROWS if (model := load(args.models, name)) is not None}
     if not models:
         return
-    train_images, _ = keras_gen.data.load_numpy("fashion_mnist", "train", scale=(0, 1), binarize=True)
-    test_images, _ = keras_gen.data.load_numpy("fashion_mnist", "test", scale=(0, 1), binarize=True,
-                                               limit=args.test_images)
-    outliers = {kind: keras_gen.evaluation.outlier_images(kind, (28, 28, 1), (0.0, 1.0), count=args.test_images,
-                                                          binarize=True, seed=0)
-                for kind in ("digits", "noise")}
+    train_images, test_images, outliers = binarized_data(args.test_images, args.test_images)
     sample_rows(models, out)
     made_orderings(models, test_images, out)
     if "draw" in models:
