@@ -45,6 +45,14 @@ class VAEHyperModel(GenerativeHyperModel):
     | `beta` | log-uniform in [0.5, 2] | 1.0 |
     | `learning_rate` | log-uniform in [1e-4, 3e-3] | 1e-3 |
     | `beta_1` | 0.5, 0.7, 0.9 (Adam's first-moment decay) | 0.9 |
+    | `prior` | `"vamp"`, `"standard"`, `"two_stage"` | `"vamp"` |
+    | `posterior` | `"gaussian"`, `"iaf"` | `"gaussian"` |
+    | `residual_blocks` | 0, 1 | 0 |
+
+    The first trial is `VAE.for_images`' default: the VampPrior, which won the
+    VAE options at equal budget (docs/benchmarks.md, "VAE options at equal
+    budget"). Two latent layers are left out of the space: they lost there,
+    and they do not combine with the flow.
 
     The encoder and decoder have two resolution stages and one dense layer
     (`keras_gen.networks.conv_encoder`); their width and the depth of each
@@ -98,6 +106,15 @@ class VAEHyperModel(GenerativeHyperModel):
             "layers_per_stage": hp.Int("layers_per_stage", 1, 2, default=1),
             "beta": hp.Float("beta", 0.5, 2.0, sampling="log", default=1.0),
             "reconstruction": self.reconstruction,
+            **self.option_kwargs(hp),
+        }
+
+    def option_kwargs(self, hp: keras_tuner.HyperParameters) -> dict[str, Any]:
+        """The VAE options of the space (`prior`, `posterior`, `residual_blocks`), defaults first."""
+        return {
+            "prior": hp.Choice("prior", ["vamp", "standard", "two_stage"], default="vamp"),
+            "posterior": hp.Choice("posterior", ["gaussian", "iaf"], default="gaussian"),
+            "residual_blocks": hp.Choice("residual_blocks", [0, 1], default=0),
         }
 
     def compile_kwargs(self, hp: keras_tuner.HyperParameters) -> dict[str, Any]:
@@ -143,6 +160,10 @@ class ConditionalVAEHyperModel(VAEHyperModel):
     """
 
     model_class = ConditionalVAE
+
+    def option_kwargs(self, hp: keras_tuner.HyperParameters) -> dict[str, Any]:
+        # The conditional VAE has its own prior (learned or standard, below) and none of the VAE's options.
+        return {}
 
     def __init__(self, image_shape, *, num_classes: int, reconstruction="bernoulli", seed=None, name=None,
                  tunable=True):

@@ -103,10 +103,20 @@ def test_search_space_without_building_a_model():
     hp = keras_tuner.HyperParameters()
     VAEHyperModel((28, 28, 1)).declare_hyperparameters(hp)
     assert [p.name for p in hp.space] == [
-        "latent_dim", "width", "hidden_units", "layers_per_stage", "beta", "learning_rate",
-        "beta_1",
+        "latent_dim", "width", "hidden_units", "layers_per_stage", "beta", "prior", "posterior",
+        "residual_blocks", "learning_rate", "beta_1",
     ]
     assert hp.get("latent_dim") == 16 and hp.get("beta") == 1.0 and hp.get("learning_rate") == 1e-3
+    assert (hp.get("prior"), hp.get("posterior"), hp.get("residual_blocks")) == ("vamp", "gaussian", 0)
+
+
+def test_first_trial_is_the_default_vae():
+    """The first trial's model (every hyperparameter at its default) is what `VAE.for_images` builds."""
+    model = VAEHyperModel((8, 8, 1), seed=0).build(keras_tuner.HyperParameters())
+    default = VAE.for_images((8, 8, 1), seed=0)
+    assert (model.prior, model.posterior, model.latent_layers) == (default.prior, default.posterior, 1) == (
+        "vamp", "gaussian", 1)
+    assert model.count_params() == default.count_params()
 
 
 def test_extend_by_subclassing():

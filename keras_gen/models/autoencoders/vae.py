@@ -174,15 +174,17 @@ class VAE(SamplesFromPrior, Encodes, HasLikelihood, PixelDecoder, GenerativeMode
             p(z1 | z2) (`keras_gen.networks.top_down_network`).
 
     Example:
-    >>> vae = VAE.for_images((28, 28, 1), latent_dim=2, width=8, seed=0)
+    >>> vae = VAE.for_images((28, 28, 1), latent_dim=2, width=8, num_pseudo_inputs=10, seed=0)
     >>> vae.compile()  # Adam(1e-3)
     >>> history = vae.fit(np.zeros((8, 28, 28, 1), "float32"), batch_size=4, verbose=0)
     >>> sorted(history.history)
     ['kl_loss', 'loss', 'reconstruction_loss']
     >>> vae.reconstruct(np.zeros((2, 28, 28, 1), "float32")).shape
     (2, 28, 28, 1)
-    >>> vamp = VAE.for_images((28, 28, 1), latent_dim=2, width=8, prior="vamp", num_pseudo_inputs=10, seed=0)
-    >>> vamp.generate(2).shape
+    >>> vae.prior  # for_images' default; prior="standard" is N(0, I)
+    'vamp'
+    >>> standard = VAE.for_images((28, 28, 1), latent_dim=2, width=8, prior="standard", seed=0)
+    >>> standard.generate(2).shape
     (2, 28, 28, 1)
     """
 
@@ -327,7 +329,7 @@ class VAE(SamplesFromPrior, Encodes, HasLikelihood, PixelDecoder, GenerativeMode
         width=32,
         hidden_units=256,
         layers_per_stage=1,
-        prior="standard",
+        prior="vamp",
         posterior="gaussian",
         latent_layers=1,
         residual_blocks=0,
@@ -344,7 +346,13 @@ class VAE(SamplesFromPrior, Encodes, HasLikelihood, PixelDecoder, GenerativeMode
             width: filters of the first encoder convolution.
             hidden_units: units of the dense hidden layers.
             layers_per_stage: depth of both networks: convolutions per resolution.
-            prior: `"standard"` (N(0, I)), `"vamp"` or `"two_stage"`.
+            prior: `"vamp"` (the default), `"standard"` (N(0, I), the default
+                before the VAE options were measured) or `"two_stage"`. At
+                equal budget (15 minutes on 2 CPU cores, Fashion-MNIST, batch
+                128; docs/benchmarks.md, "VAE options at equal budget") the
+                VampPrior gave FID 8.9 against the standard prior's 21.6 on
+                keras_gen's network (29.5 against 47.8 on an independent one)
+                and IWAE NLL 233.9 against 234.9 nats.
             posterior: `"gaussian"` or `"iaf"`.
             latent_layers: 1, or 2 for z2 -> z1 -> x with top-down inference
                 (z1 has twice `latent_dim` units).
