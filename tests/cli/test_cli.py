@@ -326,14 +326,18 @@ def test_sample_temperature_scales_the_latent_points(vae_run, tmp_path):
     command = ["sample", str(vae_run / "model.keras"), "--n", "4", "--seed", "3", "--out", str(out)]
     assert cli.main([*command, "--temperature", "0"]) == 0
     model = keras.saving.load_model(vae_run / "model.keras")
-    # Temperature 0 decodes the prior's mode four times: one image, repeated.
-    mode = model.generate(latent_points=np.zeros((4, model.latent_dim), "float32"))
+    # Temperature 0 decodes the prior's modes: with the default VampPrior, grid cell i
+    # decodes component i's mean, whatever the seed (N(0, I) would give the origin, repeated).
+    means = keras.ops.convert_to_numpy(model._vamp_components()[0])
+    modes = model.generate(latent_points=means[np.arange(4) % len(means)])
     expected = sample_grid(model, n=4, seed=3, temperature=0.0)
     assert np.array_equal(np.asarray(Image.open(out)), expected.squeeze())
-    np.testing.assert_allclose(model.grid_samples(4, seed=3, temperature=0.0)[0], mode, atol=1e-6)
+    np.testing.assert_allclose(model.grid_samples(4, seed=3, temperature=0.0)[0], modes, atol=1e-5)
+    np.testing.assert_allclose(model.grid_samples(4, seed=7, temperature=0.0)[0], modes, atol=1e-5)
     warm = model.grid_samples(4, seed=3, temperature=0.5)[0]
+    points = fixed_latent_points(4, model.latent_dim, 3) * 0.5
     np.testing.assert_allclose(
-        warm, model.generate(latent_points=fixed_latent_points(4, model.latent_dim, 3) * 0.5), atol=1e-5
+        warm, model.generate(latent_points=keras.ops.convert_to_numpy(model.prior_points(points))), atol=1e-5
     )
 
 
