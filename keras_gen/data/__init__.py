@@ -9,6 +9,14 @@ Example:
 
 from keras_gen.data.batches import batch_arrays, load_batches
 from keras_gen.data.builtin import DATA_ENV_VAR, register_builtins
+from keras_gen.data.conditions import Condition
+from keras_gen.data.fashion_captions import (
+    FASHION_CAPTIONS_HELDOUT,
+    fashion_attribute_words,
+    fashion_attributes,
+    fashion_caption_texts,
+    fashion_layout,
+)
 from keras_gen.data.idx import IdxFormatError, read_idx, write_idx
 from keras_gen.data.pairs import TASKS, load_pairs, load_unpaired, make_pairs
 from keras_gen.data.pipeline import info, keep_balanced_labels, load, load_numpy
@@ -31,9 +39,11 @@ register_builtins()
 
 __all__ = [
     "DATA_ENV_VAR",
+    "FASHION_CAPTIONS_HELDOUT",
     "TANH_RANGE",
     "TASKS",
     "UNIT_RANGE",
+    "Condition",
     "DatasetInfo",
     "DatasetNotFoundError",
     "IdxFormatError",
@@ -41,6 +51,10 @@ __all__ = [
     "batch_arrays",
     "binarize_images",
     "check_images",
+    "fashion_attribute_words",
+    "fashion_attributes",
+    "fashion_caption_texts",
+    "fashion_layout",
     "info",
     "keep_balanced_labels",
     "load",

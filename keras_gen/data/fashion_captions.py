@@ -1,0 +1,190 @@
+"""Conditions measured on Fashion-MNIST's pixels: attributes, their words, captions and a layout.
+
+Fashion-MNIST has one label per image. The conditional families that draw from
+a sentence, an attribute vector or a scene layout need more, so keras_gen
+measures it on the pixels, with no annotator and nothing random but a fixed
+seed:
+
+- a garment pixel is one above 10 % of the pixel range (`GARMENT_THRESHOLD`);
+- `fashion_attributes`: `brightness`, the mean garment intensity, and `size`,
+  the garment's share of the image's pixels, both in [0, 1];
+- `fashion_attribute_words`: "dark"/"grey"/"light" and "small"/"medium"/"large",
+  split at each class's terciles of the full train split (`FASHION_TERCILES`,
+  measured once and fixed here, so the words of an image never change);
+- `fashion_caption_texts`: a sentence from one of `CAPTION_TEMPLATES`, e.g.
+  "a large dark ankle boot" or "this sandal is small and light";
+- `fashion_layout`: a 7×7 map of 4×4 cells, 0 where fewer than half the cell's
+  pixels are garment, else 1 (darker) or 2 (lighter) by the cell's garment mean
+  against the image's garment median.
+
+`FASHION_CAPTIONS_HELDOUT` lists, per class, the (brightness, size) word pair
+kept out of training, to test whether a model composes words it saw apart.
+"""
+
+import string
+
+import numpy as np
+
+from keras_gen.data.conditions import Condition
+from keras_gen.data.preprocessing import validate_range
+
+GARMENT_THRESHOLD = 0.1
+CLASS_WORDS = ("t-shirt", "trouser", "pullover", "dress", "coat", "sandal", "shirt", "sneaker", "bag", "ankle boot")
+BRIGHTNESS_WORDS = ("dark", "grey", "light")
+SIZE_WORDS = ("small", "medium", "large")
+# Per class: (brightness terciles, size terciles) of the 60,000 train images, measured with
+# fashion_attributes on load_numpy("fashion_mnist", "train", scale=(0, 1)) and rounded to 4 places.
+FASHION_TERCILES = (
+    ((0.5226, 0.7259), (0.5166, 0.5663)),
+    ((0.6312, 0.7515), (0.3048, 0.3329)),
+    ((0.5267, 0.7420), (0.5765, 0.6429)),
+    ((0.5978, 0.7610), (0.3533, 0.4260)),
+    ((0.6555, 0.7704), (0.5434, 0.6020)),
+    ((0.4714, 0.5692), (0.2066, 0.2844)),
+    ((0.4623, 0.6886), (0.5497, 0.6224)),
+    ((0.5344, 0.6335), (0.2615, 0.3048)),
+    ((0.6261, 0.7294), (0.4872, 0.5816)),
+    ((0.6578, 0.7384), (0.3992, 0.4656)),
+)
+# One (class, brightness, size) cell per class, drawn once with np.random.default_rng(2016)
+# (cell k = BRIGHTNESS_WORDS[k // 3], SIZE_WORDS[k % 3]).
+FASHION_CAPTIONS_HELDOUT = (
+    ("t-shirt", "dark", "medium"),
+    ("trouser", "light", "large"),
+    ("pullover", "grey", "large"),
+    ("dress", "grey", "small"),
+    ("coat", "grey", "large"),
+    ("sandal", "dark", "large"),
+    ("shirt", "dark", "large"),
+    ("sneaker", "grey", "small"),
+    ("bag", "light", "small"),
+    ("ankle boot", "light", "small"),
+)
+CAPTION_TEMPLATES = (
+    "a {size} {brightness} {garment}",
+    "this {garment} is {size} and {brightness}",
+    "a {brightness} {garment} of {size} size",
+    "a {garment} that is {brightness} and {size}",
+)
+MAX_CAPTION_LENGTH = 12
+CELL = 4
+LAYOUT_REGIONS = 3
+
+
+def _unit_images(images, scale, what):
+    """Images `(n, H, W)` or `(n, H, W, 1)` mapped to [0, 1], after checking them."""
+    low, high = validate_range(scale)
+    images = np.asarray(images, "float32")
+    if images.ndim == 4 and images.shape[-1] == 1:
+        images = images[..., 0]
+    if images.ndim != 3:
+        raise ValueError(f"{what} takes grayscale images (n, H, W) or (n, H, W, 1), got shape {images.shape}.")
+    if not np.all(np.isfinite(images)):
+        raise ValueError(f"{what}: the images contain NaN or inf.")
+    slack = 1e-4 * (high - low)
+    if images.size and (images.min() < low - slack or images.max() > high + slack):
+        raise ValueError(f"{what}: pixels lie in [{images.min():g}, {images.max():g}], outside scale=({low:g}, "
+                         f"{high:g}); pass the scale the images are in.")
+    return (images - low) / (high - low)
+
+
+def fashion_attributes(images, scale=(-1, 1)):
+    """`{"brightness": (n,), "size": (n,)}`, both in [0, 1], measured on garment pixels.
+
+    Example:
+    >>> images, _ = keras_gen.data.load_numpy("fashion_mnist", "test", scale=(-1, 1))
+    >>> fashion_attributes(images[:2])["size"].shape
+    (2,)
+    """
+    unit = _unit_images(images, scale, "fashion_attributes")
+    garment = unit > GARMENT_THRESHOLD
+    count = garment.sum(axis=(1, 2))
+    brightness = np.where(count > 0, (unit * garment).sum(axis=(1, 2)) / np.maximum(count, 1), 0.0)
+    return {"brightness": brightness.astype("float32"),
+            "size": (count / (unit.shape[1] * unit.shape[2])).astype("float32")}
+
+
+def _check_labels(labels, count):
+    labels = np.asarray(labels)
+    if labels.shape != (count,) or labels.dtype.kind not in "iu":
+        raise ValueError(f"Pass one integer Fashion-MNIST class per image: shape ({count},), got {labels.shape} "
+                         f"of {labels.dtype}.")
+    if count and (labels.min() < 0 or labels.max() >= len(CLASS_WORDS)):
+        raise ValueError(f"Fashion-MNIST classes lie in [0, 10); got [{labels.min()}, {labels.max()}].")
+    return labels
+
+
+def fashion_attribute_words(attributes, labels):
+    """`(brightness_words, size_words)`: each a list with a word per image, split at the class's terciles.
+
+    Example:
+    >>> fashion_attribute_words({"brightness": [0.3], "size": [0.9]}, [9])
+    (['dark'], ['large'])
+    """
+    if not isinstance(attributes, dict) or set(attributes) != {"brightness", "size"}:
+        raise ValueError("fashion_attribute_words takes fashion_attributes(images)'s dict "
+                         "{'brightness': ..., 'size': ...}.")
+    brightness = np.asarray(attributes["brightness"], "float32")
+    size = np.asarray(attributes["size"], "float32")
+    if brightness.ndim != 1 or brightness.shape != size.shape:
+        raise ValueError(f"brightness and size must be (n,) each, got {brightness.shape} and {size.shape}.")
+    labels = _check_labels(labels, len(brightness))
+    terciles = np.asarray(FASHION_TERCILES, "float32")[labels]  # (n, 2 attributes, 2 boundaries)
+    brightness_bins = (brightness[:, None] >= terciles[:, 0]).sum(axis=1)
+    size_bins = (size[:, None] >= terciles[:, 1]).sum(axis=1)
+    return [BRIGHTNESS_WORDS[b] for b in brightness_bins], [SIZE_WORDS[s] for s in size_bins]
+
+
+def caption_condition():
+    """The `Condition.tokens` of `fashion_captions`: every word the templates can write."""
+    literals = [literal for template in CAPTION_TEMPLATES for literal, *_ in string.Formatter().parse(template)]
+    words = []
+    for text in (*literals, *CLASS_WORDS, *BRIGHTNESS_WORDS, *SIZE_WORDS):
+        words += [word for word in text.split() if word not in words]
+    return Condition.tokens(words, MAX_CAPTION_LENGTH)
+
+
+def fashion_caption_texts(images, labels, scale=(-1, 1), seed=0):
+    """A caption per image, from a template chosen per image with `seed`.
+
+    Example:
+    >>> images, labels = keras_gen.data.load_numpy("fashion_mnist", "test", scale=(-1, 1))
+    >>> len(fashion_caption_texts(images[:3], labels[:3]))
+    3
+    """
+    brightness, size = fashion_attribute_words(fashion_attributes(images, scale), labels)
+    labels = np.asarray(labels)
+    templates = np.random.default_rng(seed).integers(0, len(CAPTION_TEMPLATES), size=len(labels))
+    return [CAPTION_TEMPLATES[t].format(size=s, brightness=b, garment=CLASS_WORDS[c])
+            for t, b, s, c in zip(templates, brightness, size, labels, strict=True)]
+
+
+def fashion_layout(images, scale=(-1, 1)):
+    """Region ids `(n, H/4, W/4)` int32: 0 background, 1 a darker garment cell, 2 a lighter one.
+
+    A 4x4 cell is garment when at least half its pixels are; it is darker when the
+    mean of its garment pixels lies below the median of the image's garment pixels.
+
+    Example:
+    >>> images, _ = keras_gen.data.load_numpy("fashion_mnist", "test", scale=(-1, 1))
+    >>> fashion_layout(images[:2]).shape
+    (2, 7, 7)
+    """
+    unit = _unit_images(images, scale, "fashion_layout")
+    count, height, width = unit.shape
+    if height % CELL or width % CELL:
+        raise ValueError(f"fashion_layout takes images whose sides are multiples of {CELL}, got {height}x{width}.")
+    garment = unit > GARMENT_THRESHOLD
+    median = np.array([np.median(image[mask]) if mask.any() else 0.0 for image, mask in zip(unit, garment)],
+                      "float32")
+    cells = (count, height // CELL, CELL, width // CELL, CELL)
+    garment_cells = garment.reshape(cells).sum(axis=(2, 4))
+    garment_sums = (unit * garment).reshape(cells).sum(axis=(2, 4))
+    is_garment = garment_cells * 2 >= CELL * CELL
+    lighter = garment_sums / np.maximum(garment_cells, 1) >= median[:, None, None]
+    return np.where(is_garment, np.where(lighter, 2, 1), 0).astype("int32")
+
+
+def layout_condition(shape=(7, 7)):
+    """The `Condition.layout` of `fashion_layout`'s maps."""
+    return Condition.layout(shape, LAYOUT_REGIONS)
