@@ -15,6 +15,8 @@ from collections.abc import Callable
 
 import numpy as np
 
+from keras_gen.data import fashion_captions
+from keras_gen.data.conditions import Condition
 from keras_gen.data.idx import read_idx
 from keras_gen.data.registry import DatasetNotFoundError, register
 
@@ -298,7 +300,7 @@ def _idx_loader(
 
 
 def register_builtins() -> None:
-    """Registers "fashion_mnist", "mnist", "digits" and "sample_patches"."""
+    """Registers "fashion_mnist", "mnist", "digits", "sample_patches", "fashion_captions" and "fashion_scenes"."""
     register(
         "fashion_mnist",
         _idx_loader(FASHION_MNIST),
@@ -332,3 +334,15 @@ def register_builtins() -> None:
         SAMPLE_PHOTOGRAPHS,
         overwrite=True,
     )
+    conditions = fashion_captions.fashion_conditions()
+    for name, scenes in (("fashion_captions", False), ("fashion_scenes", True)):
+        register(
+            name,
+            fashion_captions.fashion_loader(_idx_loader(FASHION_MNIST), scenes=scenes),
+            (28, 28, 1),
+            10,
+            FASHION_MNIST_CLASS_NAMES,
+            splits=fashion_captions.SPLITS,
+            overwrite=True,
+            conditions={**conditions, "mask": Condition.layout((28, 28), 2)} if scenes else conditions,
+        )

@@ -181,10 +181,108 @@ def fashion_layout(images, scale=(-1, 1)):
     garment_cells = garment.reshape(cells).sum(axis=(2, 4))
     garment_sums = (unit * garment).reshape(cells).sum(axis=(2, 4))
     is_garment = garment_cells * 2 >= CELL * CELL
-    lighter = garment_sums / np.maximum(garment_cells, 1) >= median[:, None, None]
+    # A cell at the median is lighter, with a margin that keeps float rounding (the same
+    # pixels given in another scale) from flipping ties.
+    lighter = garment_sums / np.maximum(garment_cells, 1) >= median[:, None, None] - 1e-5
     return np.where(is_garment, np.where(lighter, 2, 1), 0).astype("int32")
 
 
 def layout_condition(shape=(7, 7)):
     """The `Condition.layout` of `fashion_layout`'s maps."""
     return Condition.layout(shape, LAYOUT_REGIONS)
+
+
+# --- the fashion_captions and fashion_scenes data sets ------------------------------------
+ATTRIBUTE_NAMES = ("t_shirt_top", "trouser", "pullover", "dress", "coat", "sandal", "shirt", "sneaker", "bag",
+                   "ankle_boot", "brightness", "size")
+MULTI_HOT_NAMES = (*ATTRIBUTE_NAMES[:10], *BRIGHTNESS_WORDS, *SIZE_WORDS)
+CAPTION_SEEDS = {"train": 0, "test": 1, "heldout": 1}  # heldout images are test images: the same captions
+SPLITS = ("train", "test", "heldout")
+# Scenes: train and test backgrounds come from different photographs bundled with scikit-image.
+SCENE_PHOTOGRAPHS = {"train": ("camera", "coins", "moon", "grass", "brick", "clock"),
+                     "test": ("gravel", "page", "cell")}
+SCENE_ZOOM = 4  # a 112x112 crop, averaged down to 28x28: a scene, not a patch of texture
+
+
+def fashion_conditions():
+    """`{name: Condition}` of `fashion_captions` (and, with `"mask"`, of `fashion_scenes`)."""
+    return {
+        "captions": caption_condition(),
+        "attributes": Condition.attributes(ATTRIBUTE_NAMES),
+        "multi_hot": Condition.multi_hot(MULTI_HOT_NAMES),
+        "layout": layout_condition(),
+    }
+
+
+def heldout_cells(brightness_words, size_words, labels):
+    """A boolean per image: its (class, brightness, size) cell is in `FASHION_CAPTIONS_HELDOUT`."""
+    cells = set(FASHION_CAPTIONS_HELDOUT)
+    return np.array([(CLASS_WORDS[label], b, s) in cells
+                     for label, b, s in zip(labels, brightness_words, size_words, strict=True)], bool)
+
+
+def measured_conditions(images, labels, scale, seed):
+    """Every condition of `fashion_captions` for `images`, and whether each image is in a held-out cell."""
+    labels = np.asarray(labels).astype("int32")
+    attributes = fashion_attributes(images, scale)
+    brightness, size = fashion_attribute_words(attributes, labels)
+    words = np.array([[BRIGHTNESS_WORDS.index(b), 3 + SIZE_WORDS.index(s)] for b, s in zip(brightness, size,
+                                                                                         strict=True)])
+    multi_hot = np.zeros((len(labels), len(MULTI_HOT_NAMES)), "float32")
+    multi_hot[np.arange(len(labels)), labels] = 1.0
+    multi_hot[np.arange(len(labels))[:, None], 10 + words] = 1.0
+    attribute_values = np.concatenate(
+        [multi_hot[:, :10], attributes["brightness"][:, None], attributes["size"][:, None]], axis=1)
+    texts = fashion_caption_texts(images, labels, scale, seed)
+    values = {"captions": caption_condition().tokenize(texts), "attributes": attribute_values,
+              "multi_hot": multi_hot, "layout": fashion_layout(images, scale)}
+    return values, heldout_cells(brightness, size, labels)
+
+
+def scene_backgrounds(count, split, seed=0):
+    """`count` grey 28x28 backgrounds, uint8: random crops of the split's photographs, zoomed out."""
+    from skimage import data
+
+    photographs = [np.asarray(getattr(data, name)(), "float32") for name in SCENE_PHOTOGRAPHS[split]]
+    rng = np.random.default_rng(seed)
+    side = 28 * SCENE_ZOOM
+    backgrounds = np.empty((count, 28, 28), "float32")
+    choices = rng.integers(0, len(photographs), size=count)
+    for index, choice in enumerate(choices):
+        photograph = photographs[choice]
+        top = rng.integers(0, photograph.shape[0] - side + 1)
+        left = rng.integers(0, photograph.shape[1] - side + 1)
+        crop = photograph[top:top + side, left:left + side]
+        backgrounds[index] = crop.reshape(28, SCENE_ZOOM, 28, SCENE_ZOOM).mean(axis=(1, 3))
+    return np.round(backgrounds).astype("uint8")
+
+
+def fashion_loader(fashion_mnist_loader, scenes=False):
+    """The loader of `fashion_captions` (or, with `scenes`, `fashion_scenes`) over Fashion-MNIST's loader.
+
+    Splits: `train` without the held-out cells, `test` the test images of the
+    seen cells, `heldout` the test images of the held-out cells. Scenes paste
+    each garment's pixels on a background; their `mask` is the garment.
+    """
+    cache = {}
+
+    def loader(split, data_dir=None):
+        if split not in SPLITS:
+            raise ValueError(f"Unknown split {split!r}; choose one of {list(SPLITS)}.")
+        source = "train" if split == "train" else "test"
+        if (source, data_dir) not in cache:
+            images, labels = fashion_mnist_loader(source, data_dir)
+            images = np.asarray(images).reshape(len(images), 28, 28)
+            values, heldout = measured_conditions(images, labels, (0, 255), CAPTION_SEEDS[source])
+            if scenes:
+                garment = images > GARMENT_THRESHOLD * 255
+                backgrounds = scene_backgrounds(len(images), source, seed=CAPTION_SEEDS[source])
+                images = np.where(garment, images, backgrounds).astype("uint8")
+                values["mask"] = garment.astype("int32")
+            cache[(source, data_dir)] = images, np.asarray(labels).astype("int32"), values, heldout
+        images, labels, values, heldout = cache[(source, data_dir)]
+        keep = heldout if split == "heldout" else ~heldout
+        return images[keep], labels[keep], {name: array[keep] for name, array in values.items()}
+
+    loader.__name__ = "load_fashion_scenes" if scenes else "load_fashion_captions"
+    return loader

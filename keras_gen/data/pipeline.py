@@ -43,10 +43,16 @@ def _empty_error(name: str, split: str, limit: int | None) -> ValueError:
 
 
 def _as_image_arrays(
-    dataset_info: DatasetInfo, images: np.ndarray, labels: np.ndarray
+    dataset_info: DatasetInfo, images: np.ndarray, labels: np.ndarray, values=None
 ) -> tuple[np.ndarray, np.ndarray]:
     """Checks a loader's output, adding the channel axis to (N, H, W) grayscale."""
     images, labels = np.asarray(images), np.asarray(labels)
+    extra = sorted(set(dataset_info.conditions) - {"labels"})
+    if sorted(values or {}) != extra:
+        raise ValueError(
+            f"The loader of '{dataset_info.name}' returned conditions {sorted(values or {})}, but the data set "
+            f"declares {extra}: return (images, labels, {{name: array}}) with an array per declared condition."
+        )
     if images.ndim == 3:
         images = images[..., None]
     if labels.ndim != 1 or len(labels) != len(images):
@@ -62,8 +68,30 @@ def _registered_arrays(
 ) -> tuple[np.ndarray, np.ndarray, DatasetInfo]:
     dataset_info, loader = registered(name)
     check_split(dataset_info, split)
-    images, labels = _as_image_arrays(dataset_info, *loader(split, data_dir))
-    return images, labels, dataset_info
+    output = loader(split, data_dir)
+    images, labels = _as_image_arrays(dataset_info, *output)
+    values = {"labels": labels, **(output[2] if len(output) == 3 else {})}
+    return images, labels, dataset_info, values
+
+
+def _condition_names(dataset_info: DatasetInfo, conditions) -> list[str]:
+    """`conditions` (a name or a list of names) as a checked list of the data set's condition names."""
+    names = [conditions] if isinstance(conditions, str) else conditions
+    if not isinstance(names, (list, tuple)) or not names or not all(isinstance(n, str) for n in names):
+        raise ValueError(f"conditions takes a condition's name or a list of names, e.g. 'captions' or "
+                         f"['attributes', 'layout']; got {conditions!r}.")
+    unknown = [name for name in names if name not in dataset_info.conditions]
+    if unknown:
+        known = sorted(dataset_info.conditions) or "none"
+        raise ValueError(f"'{dataset_info.name}' has no condition {unknown}; its conditions: {known}.")
+    return list(names)
+
+
+def _selected_conditions(dataset_info, values, conditions, count):
+    """The chosen conditions' checked arrays: one array for a name, a dict for a list of names."""
+    names = _condition_names(dataset_info, conditions)
+    chosen = {name: dataset_info.conditions[name].check(values[name][:count], count) for name in names}
+    return chosen[names[0]] if isinstance(conditions, str) else chosen
 
 
 def _tfds_arrays(
@@ -94,6 +122,7 @@ def load_numpy(
     data_dir: str | None = None,
     image_size: Sequence[int] | None = None,
     binarize: bool = False,
+    conditions: str | Sequence[str] | None = None,
 ) -> tuple[np.ndarray, np.ndarray]:
     """Loads a whole split into memory as scaled float32 NHWC images and int32 labels.
 
@@ -109,10 +138,13 @@ def load_numpy(
             of varying image size, such as `cycle_gan/*`).
         binarize: set pixels above the middle of `scale` to its top and the
             rest to its bottom (`binarize_images`), for models of binary pixels.
+        conditions: a condition's name (`info(name).conditions`) to return in
+            place of the labels, or a list of names to return a dict of them.
 
     Returns:
         `(images, labels)`: float32 `(N, H, W, C)` in `scale`, int32 `(N,)`
-        (-1 for a TFDS data set without labels).
+        (-1 for a TFDS data set without labels). With `conditions`,
+        `(images, values)`: the condition's checked array, or a dict of them.
 
     Example:
     >>> x, y = keras_gen.data.load_numpy("digits", scale=(0, 1), limit=100)
@@ -122,10 +154,15 @@ def load_numpy(
     to_range = validate_range(scale, argument="scale")
     _check_limit(limit)
     if is_tfds_name(name):
+        if conditions is not None and conditions != "labels":
+            raise ValueError(f"TFDS data sets give their labels only: pass conditions='labels' or None for '{name}'.")
         images, labels, dataset_info = _tfds_arrays(name, split, limit, data_dir, image_size)
+        values = {"labels": labels}
     else:
         _check_no_image_size(name, image_size)
-        images, labels, dataset_info = _registered_arrays(name, split, data_dir)
+        images, labels, dataset_info, values = _registered_arrays(name, split, data_dir)
+        if conditions is not None:
+            _condition_names(dataset_info, conditions)
         images, labels = images[:limit], labels[:limit]
     if len(images) == 0:
         raise _empty_error(name, split, limit)
@@ -137,6 +174,8 @@ def load_numpy(
     check_images(
         images, expected_shape=dataset_info.image_shape, name=f"'{name}' images"
     )
+    if conditions is not None and not (is_tfds_name(name) and conditions == "labels"):
+        return images, _selected_conditions(dataset_info, values, conditions, len(images))
     return images, labels.astype(np.int32)
 
 
@@ -287,6 +326,7 @@ def load(
     labelled_share: float | None = None,
     image_size: Sequence[int] | None = None,
     binarize: bool = False,
+    conditions: str | Sequence[str] | None = None,
 ) -> tf.data.Dataset:
     """Loads a data set as a shuffled, batched, prefetched `tf.data.Dataset`.
 
@@ -323,6 +363,9 @@ def load(
             have a fixed size and take none.
         binarize: pixels above the middle of `scale` become its top, the rest
             its bottom (deterministic), for models of binary pixels (NADE, MADE).
+        conditions: yield `(images, values)` batches of a condition's values
+            (a name of `info(name).conditions`, e.g. "captions"), or of a dict of
+            them (a list of names). `conditions="labels"` is `labels=True`.
 
     Example:
     >>> ds = keras_gen.data.load("fashion_mnist", batch_size=128, scale=(0, 1))
@@ -335,6 +378,13 @@ def load(
         or batch_size < 1
     ):
         raise ValueError(f"batch_size must be a positive integer; got {batch_size!r}.")
+    if conditions == "labels":
+        if labels:
+            raise ValueError("conditions='labels' is labels=True: pass one of them.")
+        labels, conditions = True, None
+    if conditions is not None and (labels or labelled is not None):
+        raise ValueError("conditions= yields the chosen conditions in place of the labels; drop labels= and "
+                         "labelled= (or ask for conditions=['labels', ...]).")
     if labelled is not None and not labels:
         raise ValueError("labelled= keeps some of the labels, so it needs labels=True.")
     if labelled_share is not None and (labelled is None or not 0.0 < labelled_share < 1.0):
@@ -343,6 +393,8 @@ def load(
             f"got labelled_share={labelled_share!r}, labelled={labelled!r}."
         )
     if is_tfds_name(name):
+        if conditions is not None:
+            raise ValueError(f"TFDS data sets give their labels only: pass labels=True for '{name}'.")
         if labelled is not None:
             raise ValueError(
                 "labelled= works with in-memory data sets (fashion_mnist, mnist, digits, registered ones); "
@@ -354,7 +406,9 @@ def load(
             name, split, to_range, labels, shuffle, seed, limit, data_dir, image_size, _checked_binarize(binarize)
         )
     else:
-        images, label_array = load_numpy(name, split, scale, limit, data_dir, image_size, binarize)
+        images, label_array = load_numpy(name, split, scale, limit, data_dir, image_size, binarize, conditions)
+        if conditions is not None:
+            labels = True  # the stream below pairs the images with the chosen conditions
         if labelled is not None:
             label_array = keep_balanced_labels(label_array, labelled, seed=0 if seed is None else seed)
         num_examples = len(images)

@@ -2,7 +2,10 @@
 
 A loader is a plain function `loader_fn(split, data_dir) -> (images, labels)`
 returning NumPy arrays: images `(N, H, W, C)` or `(N, H, W)` with values in the
-data set's `value_range` (default [0, 255]), and integer labels `(N,)`.
+data set's `value_range` (default [0, 255]), and integer labels `(N,)`. A data
+set that declares conditions other than its labels (`register(...,
+conditions=...)`) returns `(images, labels, values)`, `values` a dict with an
+array per declared condition.
 Names that are not registered are looked up in TensorFlow Datasets
 (`keras_gen.data.tfds_source`, which builds on this module; `keras_gen.data.info`
 and `load` choose between the two).
@@ -11,13 +14,12 @@ and `load` choose between the two).
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 
-import numpy as np
-
+from keras_gen.data.conditions import Condition
 from keras_gen.data.preprocessing import UINT8_RANGE, validate_range
 
-Loader = Callable[[str, str | None], tuple[np.ndarray, np.ndarray]]
+Loader = Callable[[str, str | None], tuple]
 
 TFDS_PREFIX = "tfds:"
 
@@ -37,10 +39,14 @@ class DatasetInfo:
         class_names: a name per class, or None.
         splits: split names `load` accepts (empty when TFDS does not know them yet).
         value_range: `(lo, hi)` of the raw pixel values the loader returns.
+        conditions: what `load(..., conditions=...)` can yield, each name's
+            `Condition`; `"labels"` is there whenever there are two classes or more.
 
     Example:
     >>> keras_gen.data.info("fashion_mnist").image_shape
     (28, 28, 1)
+    >>> keras_gen.data.info("fashion_mnist").conditions["labels"].num_classes
+    10
     """
 
     name: str
@@ -49,6 +55,7 @@ class DatasetInfo:
     class_names: tuple[str, ...] | None = None
     splits: tuple[str, ...] = ("train", "test")
     value_range: tuple[float, float] = UINT8_RANGE
+    conditions: Mapping[str, Condition] = dataclasses.field(default_factory=dict, hash=False, repr=False)
 
 
 _REGISTRY: dict[str, tuple[DatasetInfo, Loader]] = {}
@@ -64,6 +71,7 @@ def register(
     splits: Sequence[str] = ("train", "test"),
     value_range: Sequence[float] = UINT8_RANGE,
     overwrite: bool = False,
+    conditions: Mapping[str, Condition] | None = None,
 ) -> DatasetInfo:
     """Makes `name` loadable with `keras_gen.data.load` and `load_numpy`.
 
@@ -78,6 +86,10 @@ def register(
         splits: the split names `loader_fn` accepts.
         value_range: `(lo, hi)` of the raw pixel values; (0, 255) for `uint8`.
         overwrite: replace an existing registration with the same name.
+        conditions: `{name: Condition}` of what else each example is conditioned
+            on (captions, attributes, layouts); the loader then returns
+            `(images, labels, {name: array})` with an array per name. The labels are
+            the condition `"labels"` either way, a `Condition.classes(num_classes)`.
 
     Returns:
         The registered `DatasetInfo`.
@@ -121,6 +133,7 @@ def register(
         )
     if not splits:
         raise ValueError("splits must name at least one split, e.g. ('train', 'test').")
+    declared = _checked_conditions(conditions, num_classes, names)
     dataset_info = DatasetInfo(
         name=name,
         image_shape=shape,
@@ -128,9 +141,34 @@ def register(
         class_names=names,
         splits=tuple(splits),
         value_range=validate_range(value_range, argument="value_range"),
+        conditions=declared,
     )
     _REGISTRY[name] = (dataset_info, loader_fn)
     return dataset_info
+
+
+def _checked_conditions(conditions, num_classes, class_names) -> dict[str, Condition]:
+    """The data set's `{name: Condition}`: the labels (two classes or more) and the declared ones."""
+    declared = {}
+    if num_classes is not None and int(num_classes) >= 2:
+        declared["labels"] = Condition.classes(int(num_classes), class_names)
+    if conditions is None:
+        return declared
+    if not isinstance(conditions, Mapping):
+        raise ValueError(f"conditions must be a dict {{name: Condition}}, got {type(conditions).__name__}.")  # noqa: TRY004
+    for key, condition in conditions.items():
+        if not isinstance(key, str) or not key or not isinstance(condition, Condition):
+            raise ValueError(
+                f"conditions maps names to keras_gen.data.Condition objects, e.g. {{'captions': "
+                f"Condition.tokens(words, 12)}}; got {key!r}: {condition!r}."
+            )
+        if key == "labels" and condition != declared.get("labels"):
+            raise ValueError(
+                "The condition 'labels' is the data set's classes, Condition.classes(num_classes, class_names); "
+                "give num_classes= instead, or name the condition otherwise."
+            )
+        declared[key] = condition
+    return declared
 
 
 def available() -> list[str]:
@@ -138,7 +176,7 @@ def available() -> list[str]:
 
     Example:
     >>> keras_gen.data.available()
-    ['digits', 'fashion_mnist', 'mnist', 'sample_patches']
+    ['digits', 'fashion_captions', 'fashion_mnist', 'fashion_scenes', 'mnist', 'sample_patches']
     """
     return sorted(_REGISTRY)
 

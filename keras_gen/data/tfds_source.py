@@ -11,6 +11,7 @@ import dataclasses
 import numpy as np
 import tensorflow as tf
 
+from keras_gen.data.conditions import Condition
 from keras_gen.data.registry import (
     TFDS_PREFIX,
     DatasetInfo,
@@ -74,6 +75,10 @@ def open_source(name: str, data_dir: str | None = None) -> TfdsSource:
         num_classes=label.num_classes if has_label else None,
         class_names=tuple(label.names) if has_label else None,
         splits=tuple(builder.info.splits.keys()),
+        conditions=(
+            {"labels": Condition.classes(label.num_classes, tuple(label.names))}
+            if has_label and label.num_classes >= 2 else {}
+        ),
     )
     return TfdsSource(builder, dataset_info, image_keys[0], has_label)
 

@@ -109,3 +109,104 @@ def test_one_held_out_cell_per_class():
 def test_bad_input_gets_a_clear_error(call, message):
     with pytest.raises(ValueError, match=message):
         call()
+
+
+# --- the data sets ----------------------------------------------------------------------
+ALL_CONDITIONS = ["labels", "captions", "attributes", "multi_hot", "layout"]
+
+
+@pytest.fixture(scope="module")
+def captioned_test_split():
+    return keras_gen.data.load_numpy("fashion_captions", "test", scale=(-1, 1), conditions=ALL_CONDITIONS)
+
+
+def test_the_splits_keep_the_held_out_cells_apart(captioned_test_split):
+    for split, held in (("test", False), ("heldout", True)):
+        images, labels = keras_gen.data.load_numpy("fashion_captions", split, scale=(-1, 1), conditions="labels")
+        brightness, size = fashion_attribute_words(fashion_attributes(images), labels)
+        cells = {(CLASS_WORDS[label], b, s) for label, b, s in zip(labels, brightness, size, strict=True)}
+        if held:
+            assert cells <= set(FASHION_CAPTIONS_HELDOUT) and len(cells) == 10
+        else:
+            assert not cells & set(FASHION_CAPTIONS_HELDOUT) and len(cells) == 80
+    plain, _ = keras_gen.data.load_numpy("fashion_mnist", "test")
+    heldout, _ = keras_gen.data.load_numpy("fashion_captions", "heldout")
+    assert len(captioned_test_split[0]) + len(heldout) == len(plain)
+    assert keras_gen.data.info("fashion_captions").splits == ("train", "test", "heldout")
+
+
+def test_every_condition_agrees_with_the_pixels_and_the_label(captioned_test_split):
+    images, values = captioned_test_split
+    info = keras_gen.data.info("fashion_captions")
+    assert sorted(info.conditions) == sorted(ALL_CONDITIONS)
+    for name, array in values.items():
+        assert array.shape == (len(images), *info.conditions[name].shape), name
+    labels = values["labels"]
+    one_hot = np.eye(10, dtype="float32")[labels]
+    np.testing.assert_array_equal(values["multi_hot"][:, :10], one_hot)
+    np.testing.assert_array_equal(values["attributes"][:, :10], one_hot)
+    measured = fashion_attributes(images)
+    np.testing.assert_allclose(values["attributes"][:, 10], measured["brightness"], atol=1e-5)
+    np.testing.assert_allclose(values["attributes"][:, 11], measured["size"], atol=1e-5)
+    brightness, size = fashion_attribute_words(measured, labels)
+    words = np.array(info.conditions["multi_hot"].names)[10:]
+    assert [tuple(words[row[10:] == 1]) for row in values["multi_hot"][:50]] == list(zip(brightness[:50], size[:50]))
+    np.testing.assert_array_equal(values["layout"], fashion_layout(images))
+    texts = info.conditions["captions"].detokenize(values["captions"][:50])
+    assert all(b in text and s in text for text, b, s in zip(texts, brightness, size))
+
+
+def test_scenes_paste_the_same_garments_on_photographs(captioned_test_split):
+    garments = captioned_test_split[0][:500]
+    scenes, mask = keras_gen.data.load_numpy("fashion_scenes", "test", scale=(-1, 1), conditions="mask", limit=500)
+    assert mask.shape == (500, 28, 28) and set(np.unique(mask)) == {0, 1}
+    inside = mask.astype(bool)[..., None]
+    np.testing.assert_array_equal(scenes[inside], garments[inside])
+    # Outside the garment the plain image is dark (at most 10 % of the range); the scene is a photograph.
+    assert np.all(garments[~inside] <= -0.8 + 1e-6)
+    assert np.mean(scenes[~inside] > -0.8) > 0.5
+    assert np.std([scene[~m[..., None].astype(bool)].mean() for scene, m in zip(scenes[:50], mask[:50])]) > 0.05
+
+
+def test_load_yields_condition_batches_and_checks_its_arguments():
+    ds = keras_gen.data.load("fashion_captions", "heldout", batch_size=8, conditions=["captions", "layout"], limit=16)
+    images, values = next(iter(ds))
+    assert images.shape == (8, 28, 28, 1) and values["captions"].shape == (8, 12)
+    assert values["layout"].dtype == "int32" and values["layout"].shape == (8, 7, 7)
+    images, labels = next(iter(keras_gen.data.load("digits", batch_size=4, conditions="labels", shuffle=False)))
+    np.testing.assert_array_equal(labels, keras_gen.data.load_numpy("digits", limit=4)[1])
+    with pytest.raises(ValueError, match=r"has no condition \['caption'\]; its conditions: \['labels'"):
+        keras_gen.data.load("digits", conditions="caption")
+    with pytest.raises(ValueError, match="drop labels="):
+        keras_gen.data.load("fashion_captions", labels=True, conditions="captions")
+    with pytest.raises(ValueError, match="a condition's name or a list of names"):
+        keras_gen.data.load_numpy("digits", conditions=[])
+
+
+def test_a_user_data_set_declares_its_conditions():
+    from keras_gen.data import Condition, registry
+
+    colours = Condition.attributes(["red", "green"])
+
+    def load_sprites(split, data_dir):
+        return (np.zeros((6, 8, 8, 1), np.uint8), np.arange(6) % 2,
+                {"colour": np.tile([[0.5, 1.0]], (6, 1))})
+
+    saved = dict(registry._REGISTRY)
+    try:
+        info = keras_gen.data.register("sprites_c", load_sprites, (8, 8, 1), 2, conditions={"colour": colours})
+        assert sorted(info.conditions) == ["colour", "labels"]
+        _, values = keras_gen.data.load_numpy("sprites_c", conditions=["colour", "labels"])
+        np.testing.assert_allclose(values["colour"], np.tile([[0.5, 1.0]], (6, 1)))
+        keras_gen.data.register("sprites_d", lambda split, data_dir: load_sprites(split, data_dir)[:2], (8, 8, 1),
+                                2, conditions={"colour": colours})
+        with pytest.raises(ValueError, match=r"returned conditions \[\], but the data set declares \['colour'\]"):
+            keras_gen.data.load_numpy("sprites_d")
+        with pytest.raises(ValueError, match="give num_classes= instead"):
+            keras_gen.data.register("sprites_e", load_sprites, (8, 8, 1), 2,
+                                    conditions={"labels": Condition.classes(3)})
+        with pytest.raises(ValueError, match="keras_gen.data.Condition objects"):
+            keras_gen.data.register("sprites_f", load_sprites, (8, 8, 1), 2, conditions={"colour": "red"})
+    finally:
+        registry._REGISTRY.clear()
+        registry._REGISTRY.update(saved)
