@@ -32,6 +32,7 @@ from typing import Any
 BATCH_KINDS = {
     "images": "images alone",
     "images_labels": "(images, labels)",
+    "images_conditions": "(images, conditions): an array of the model's Condition, or a dict of them",
     "pairs": "(input images, target images)",
     "unpaired": "(images of domain A, images of domain B)",
 }

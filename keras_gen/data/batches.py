@@ -6,6 +6,7 @@ What one batch holds is the model's `batch_kind` (`keras_gen.families.BATCH_KIND
 | --- | --- | --- |
 | `"images"` | images | `load` |
 | `"images_labels"` | `(images, labels)` | `load(labels=True)` |
+| `"images_conditions"` | `(images, conditions)` | `load(conditions=...)` |
 | `"pairs"` | `(inputs, targets)` of a paired task | `load_pairs` |
 | `"unpaired"` | `(images of domain A, images of domain B)` | `load_unpaired` |
 
@@ -58,6 +59,7 @@ def batch_arrays(
     labels: np.ndarray | None = None,
     *,
     other_domain: np.ndarray | None = None,
+    conditions: Any = None,
     task: str | None = None,
     scale: Sequence[float] = TANH_RANGE,
     seed: int = 0,
@@ -71,6 +73,7 @@ def batch_arrays(
 
     - `"images"`: `(images,)`;
     - `"images_labels"`: `(images, labels)`;
+    - `"images_conditions"`: `(images, conditions)`, an array or a dict of them;
     - `"pairs"`: `make_pairs(images, task, scale, seed, **task_options)`,
       `(inputs, targets)`;
     - `"unpaired"`: `(images, other_domain)`.
@@ -80,6 +83,8 @@ def batch_arrays(
         images: float32 `(N, H, W, C)` images in `scale`.
         labels: `(N,)` integer labels, for `"images_labels"`.
         other_domain: the images of domain B, for `"unpaired"`.
+        conditions: one condition per image (an array, or a dict of arrays), for
+            `"images_conditions"`.
         task: the paired task (`keras_gen.data.TASKS`), for `"pairs"`.
         scale: the images' pixel range.
         seed: seed of a task's random masks.
@@ -105,6 +110,15 @@ def batch_arrays(
                 f"Batches of kind 'images_labels' need one label per image: {len(images)} images, {count}."
             )
         return images, np.asarray(labels)
+    if batch_kind == "images_conditions":
+        counts = None if conditions is None else {len(np.asarray(part)) for part in (
+            conditions.values() if isinstance(conditions, dict) else [conditions])}
+        if counts != {len(images)}:
+            raise ValueError(
+                f"Batches of kind 'images_conditions' need one condition per image: {len(images)} images, "
+                f"{'no conditions' if conditions is None else f'conditions of {sorted(counts)} rows'}; pass conditions=."
+            )
+        return images, conditions
     if batch_kind == "pairs":
         return make_pairs(images, task, scale=scale, seed=seed, **task_options)
     if other_domain is None:
@@ -128,8 +142,9 @@ def load_batches(
     """Loads a data set as the batches a model of `batch_kind` trains on.
 
     The loader follows the kind: `load` for `"images"`, `load(labels=True)`
-    for `"images_labels"`, `load_pairs` for `"pairs"`, `load_unpaired` for
-    `"unpaired"`; see the module docstring.
+    for `"images_labels"`, `load(conditions=...)` for `"images_conditions"`,
+    `load_pairs` for `"pairs"`, `load_unpaired` for `"unpaired"`; see the
+    module docstring.
 
     Args:
         name: any data set `keras_gen.data.load` knows.
@@ -142,7 +157,8 @@ def load_batches(
             examples of the split as numpy arrays, in order (`batch_arrays`'
             tuple; `batch_size` and `shuffle` do not apply).
         **options: the kind's own: `labelled`, `labelled_share` (semi-supervised
-            `"images_labels"`); `task` and its options (`"pairs"`, e.g.
+            `"images_labels"`); `conditions`, the data set's condition names
+            (`"images_conditions"`, required); `task` and its options (`"pairs"`, e.g.
             `task="superres", factor=4`); `domain_a`, `domain_b` (`"unpaired"`);
             and the loaders' `drop_remainder`, `repeat`, `image_size`, `binarize`.
 
@@ -170,6 +186,13 @@ def load_batches(
         raise ValueError(
             f"{' and '.join(labelled)} keep some of the labels of 'images_labels' batches (semi-supervised "
             f"training); batches of kind {batch_kind!r} have no labels."
+        )
+    if (batch_kind == "images_conditions") != ("conditions" in options):
+        raise ValueError(
+            "Batches of kind 'images_conditions' need conditions= (the data set's condition names, e.g. "
+            "'captions')." if batch_kind == "images_conditions" else
+            f"conditions= picks the conditions of 'images_conditions' batches; batches of kind {batch_kind!r} "
+            "take none."
         )
     common = {"split": split, "scale": scale, "seed": seed, "limit": limit, "data_dir": data_dir}
     if as_numpy:
@@ -199,7 +222,11 @@ def _arrays(name: str, batch_kind: str, common: dict, options: dict) -> tuple[np
         return batch_arrays(batch_kind, images_a, other_domain=images_b)
     image_size = options.pop("image_size", None)
     binarize = options.pop("binarize", False)
+    conditions = options.pop("conditions", None)
     images, labels = load_numpy(name, common["split"], scale=common["scale"], limit=common["limit"],
-                                data_dir=common["data_dir"], image_size=image_size, binarize=binarize)
+                                data_dir=common["data_dir"], image_size=image_size, binarize=binarize,
+                                conditions=conditions)
     seed = 0 if common["seed"] is None else common["seed"]
+    if batch_kind == "images_conditions":
+        return batch_arrays(batch_kind, images, conditions=labels)
     return batch_arrays(batch_kind, images, labels, scale=common["scale"], seed=seed, **options)

@@ -155,6 +155,18 @@ class Condition:
         """A map of `shape` cells, each a region id in `[0, num_regions)`."""
         return cls("layout", shape=shape, num_regions=num_regions)
 
+    @property
+    def num_ids(self):
+        """How many ids an integer condition has (classes, words with the two reserved ids, regions); None
+        for float conditions."""
+        if self.kind == "tokens":
+            return len(self.names)
+        return self.num_classes if self.kind == "classes" else self.num_regions
+
+    def describe(self):
+        """A short description for messages, e.g. "a 12-attribute condition, shape (n, 12) of float32"."""
+        return f"a {self._description()} condition, {self._expected(None)}"
+
     # --- words ----------------------------------------------------------------------
     def _require_tokens(self, what):
         if self.kind != "tokens":
@@ -223,8 +235,7 @@ class Condition:
         return array
 
     def _checked_ids(self, array, count):
-        limit = len(self.names) if self.kind == "tokens" else (
-            self.num_classes if self.kind == "classes" else self.num_regions)
+        limit = self.num_ids
         if array.dtype.kind not in "iu":
             hint = " Class ids must be integers, not one-hot rows: pass y.argmax(-1)." if (
                 self.kind == "classes" and array.ndim == 2) else ""

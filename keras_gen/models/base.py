@@ -19,6 +19,7 @@ samples from a prior, encodes, translates or has a likelihood is a capability
 import keras
 from keras import ops
 
+from keras_gen.data.conditions import Condition
 from keras_gen.families import BATCH_KINDS
 from keras_gen.models.input_checks import InputChecks
 from keras_gen.training import (
@@ -126,6 +127,14 @@ class GenerativeModel(InputChecks, BackendTrainer, keras.Model):
         return self.image_shape
 
     @property
+    def condition(self):
+        """What generation is conditioned on: a `keras_gen.data.Condition`, a dict of them (a condition of
+        several parts), or None. Class-conditional families report `Condition.classes(num_classes)`."""
+        if getattr(self, "_condition", None) is not None:
+            return self._condition
+        return Condition.classes(self.num_classes) if self.label_conditional else None
+
+    @property
     def label_conditional(self) -> bool:
         """Whether labels are an input of generation and encoding (`generate(n, labels=...)`)."""
         return self.num_classes is not None
@@ -227,11 +236,13 @@ class GenerativeModel(InputChecks, BackendTrainer, keras.Model):
 
         `images`: the images of `x`, `(x,)`, `(x, y)` or `(x, y, w)` (labels are
         ignored). `images_labels`: `(images, labels)`, labels required.
-        `pairs`: `(inputs, targets)`. `unpaired`: `(images_a, images_b)`.
+        `images_conditions`: `(images, conditions)`, the conditions an array
+        or a dict of them, as `model.condition` says. `pairs`: `(inputs,
+        targets)`. `unpaired`: `(images_a, images_b)`.
 
         Returns:
-            A dict: `{"images"}`, `{"images", "labels"}`, `{"inputs", "targets"}`
-            or `{"images_a", "images_b"}`.
+            A dict: `{"images"}`, `{"images", "labels"}`, `{"images", "conditions"}`,
+            `{"inputs", "targets"}` or `{"images_a", "images_b"}`.
         """
         x, y, _ = keras.utils.unpack_x_y_sample_weight(data)
         # Full precision under mixed precision: networks cast their inputs, losses compare in float32.
@@ -248,6 +259,12 @@ class GenerativeModel(InputChecks, BackendTrainer, keras.Model):
             return {
                 "images": ops.cast(checked_finite(x), self.variable_dtype),
                 "labels": self.check_label_batch(y, x),
+            }
+        if self.batch_kind == "images_conditions":
+            self.check_image_batch(x)
+            return {
+                "images": ops.cast(checked_finite(x), self.variable_dtype),
+                "conditions": self.check_condition_batch(y, x),
             }
         if self.batch_kind == "pairs":
             self.check_image_batch(x, self.input_image_shape, "input images")

@@ -25,13 +25,22 @@ from keras_gen.training import replica_seed
 
 
 def _batched(function, arrays, batch_size):
-    """Applies `function` to aligned slices of `arrays` and concatenates numpy results."""
-    count = len(arrays[0])
+    """Applies `function` to aligned slices of `arrays` (each an array or a dict of them) and concatenates
+    numpy results."""
+    count = len(keras.tree.flatten(arrays[0])[0])
     parts = [
-        ops.convert_to_numpy(function(*(a[start : start + batch_size] for a in arrays)))
+        ops.convert_to_numpy(function(*(
+            keras.tree.map_structure(lambda a, start=start: a[start : start + batch_size], a) for a in arrays)))
         for start in range(0, count, batch_size)
     ]
     return np.concatenate(parts, axis=0)
+
+
+def labels_or_conditions(labels, conditions):
+    """The conditions of a call that takes both names: `labels=` is `conditions=` for class-conditional models."""
+    if labels is not None and conditions is not None:
+        raise ValueError("labels= is conditions= for class-conditional models: pass one of them.")
+    return conditions if labels is None else labels
 
 
 def _batched_with_labels(function, images, labels, batch_size):
@@ -106,7 +115,7 @@ class Generates:
     # samples) when no metrics are named; families with slow sampling say False.
     sample_metrics_by_default = True
 
-    def generate(self, num_images=None, *, labels=None, batch_size=256):
+    def generate(self, num_images=None, *, labels=None, conditions=None, batch_size=256):
         raise NotImplementedError
 
     def grid_samples(self, n=64, seed=0, columns=None, temperature=1.0):
@@ -153,7 +162,8 @@ class SamplesFromPrior(Generates):
         """Returns `latent_points` as float32 after checking their shape."""
         return check_latent_points(latent_points, self.latent_dim)
 
-    def generate(self, num_images=None, *, latent_points=None, labels=None, temperature=1.0, batch_size=256):
+    def generate(self, num_images=None, *, latent_points=None, labels=None, conditions=None, temperature=1.0,
+                 batch_size=256):
         """Generates images from the prior, in `data_scale`, as a numpy array.
 
         Args:
@@ -163,6 +173,11 @@ class SamplesFromPrior(Generates):
                 `(n, latent_dim)`; the same points give the same images.
             labels: for conditional models, one integer class per image (None:
                 the classes in turn); unconditional models take none.
+            conditions: what each image is conditioned on, as `model.condition`
+                says (for class-conditional models the same as `labels`;
+                families conditioned on captions, attributes or layouts require
+                it). With `latent_points`, the same points and conditions give
+                the same images.
             temperature: scales the prior's standard-normal noise when points
                 are drawn: 1 samples the model; below 1 trades variety for
                 typical images (the "truncation" of Brock et al., 2019, in its
@@ -175,19 +190,20 @@ class SamplesFromPrior(Generates):
         if (num_images is None) == (latent_points is None):
             raise ValueError("Pass either num_images or latent_points to generate(), not both.")
         temperature = check_temperature(temperature, latent_points)
+        conditions = labels_or_conditions(labels, conditions)
         if latent_points is None:
             count = check_num_images(num_images)
-            labels = self.check_labels(labels, count)
-            labels_tensor = None if labels is None else ops.convert_to_tensor(labels, "int32")
-            latent_points = self.sample_latent(count, labels_tensor, temperature)
+            conditions = self.check_conditions(conditions, count)
+            tensors = None if conditions is None else keras.tree.map_structure(ops.convert_to_tensor, conditions)
+            latent_points = self.sample_latent(count, tensors, temperature)
         else:
             latent_points = self.check_latent_points(latent_points)
-            labels = self.check_labels(labels, latent_points.shape[0])
-        if labels is None:
+            conditions = self.check_conditions(conditions, latent_points.shape[0])
+        if conditions is None:
             images = _batched(lambda z: self._generate_batch(z, None), [latent_points], batch_size)
         else:
-            labels = ops.convert_to_tensor(labels, "int32")
-            images = _batched(self._generate_batch, [latent_points, labels], batch_size)
+            conditions = keras.tree.map_structure(ops.convert_to_tensor, conditions)
+            images = _batched(self._generate_batch, [latent_points, conditions], batch_size)
         return images.astype("float32")
 
     def grid_samples(self, n=64, seed=0, columns=None, temperature=1.0):
@@ -208,10 +224,11 @@ class SamplesFromPrior(Generates):
             points = ops.convert_to_numpy(self.prior_points(points, ops.convert_to_tensor(labels, "int32")))
         return self.generate(latent_points=points, labels=labels), columns
 
-    def sample(self, num_images=None, *, latent_points=None, labels=None, temperature=1.0, batch_size=256):
+    def sample(self, num_images=None, *, latent_points=None, labels=None, conditions=None, temperature=1.0,
+               batch_size=256):
         """Same as `generate`: draws new images from the model."""
-        return self.generate(num_images, latent_points=latent_points, labels=labels, temperature=temperature,
-                             batch_size=batch_size)
+        return self.generate(num_images, latent_points=latent_points, labels=labels, conditions=conditions,
+                             temperature=temperature, batch_size=batch_size)
 
     def _generate_batch(self, latent_points, labels):
         raise NotImplementedError

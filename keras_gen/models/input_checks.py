@@ -9,11 +9,23 @@ overriding these methods (the VAE's and PixelCNN's pixel grid, the context
 encoder's masks).
 """
 
+from collections.abc import Mapping
+
 import keras
 import numpy as np
 from keras import ops
 
-from keras_gen.training import checked_labels
+from keras_gen.data.conditions import Condition
+from keras_gen.training import checked_equal_counts, checked_labels, checked_values
+
+
+def condition_parts(condition):
+    """`{part: Condition}` of a model's condition: a dict of parts as it is, one `Condition` under None."""
+    return dict(condition) if isinstance(condition, Mapping) else {None: condition}
+
+
+def _is_classes(condition):
+    return isinstance(condition, Condition) and condition.kind == "classes"
 
 
 def _describe_data(data):
@@ -56,6 +68,71 @@ class InputChecks:
                 raise ValueError(f"{name} is not conditional: it takes no labels. Drop labels=.")
             return None
         return self._checked_label_array(labels, count, required)
+
+    def check_conditions(self, conditions, count, *, required=False):
+        """The conditions of `count` images, checked against `model.condition`; a ValueError naming the fix.
+
+        Class-conditional models take labels here as `check_labels` does (None:
+        the classes in turn, unless `required`). Models conditioned on anything
+        else require them: an array of their `Condition`, or a dict with an
+        array per part for a condition of several parts. Token conditions also
+        take a list of strings.
+        """
+        condition, name = self.condition, type(self).__name__
+        if condition is None:
+            if conditions is not None:
+                raise ValueError(f"{name} is not conditional: it takes no conditions. Drop conditions= (or labels=).")
+            return None
+        if _is_classes(condition):
+            return self._checked_label_array(conditions, count, required)
+        parts = condition_parts(condition)
+        if conditions is None:
+            wanted = "; ".join(f"{part!r}: {c.describe()}" if part else c.describe() for part, c in parts.items())
+            raise ValueError(f"{name} is conditioned on {wanted}: pass conditions= with one per image.")
+        if None in parts:
+            return condition.check(conditions, count)
+        if not isinstance(conditions, Mapping) or set(conditions) != set(parts):
+            given = sorted(conditions) if isinstance(conditions, Mapping) else type(conditions).__name__
+            raise ValueError(f"{name} is conditioned on the parts {sorted(parts)}: pass conditions= a dict with "
+                             f"those keys, got {given}.")
+        checked = {}
+        for part, part_condition in parts.items():
+            try:
+                checked[part] = part_condition.check(conditions[part], count)
+            except ValueError as error:
+                raise ValueError(f"conditions[{part!r}]: {error}") from None
+        return checked
+
+    def check_condition_batch(self, conditions, images):
+        """Checks a traced batch's conditions: static shape and dtype when traced, values before any update."""
+        condition, name = self.condition, type(self).__name__
+        if condition is None or _is_classes(condition):
+            return self.check_label_batch(conditions, images)
+        parts = condition_parts(condition)
+        if None not in parts and (not isinstance(conditions, Mapping) or set(conditions) != set(parts)):
+            given = sorted(conditions) if isinstance(conditions, Mapping) else "one array"
+            raise ValueError(f"{name} trains on (images, conditions) batches whose conditions are a dict with the "
+                             f"keys {sorted(parts)}; got {given}.")
+        checked = {}
+        for part, part_condition in parts.items():
+            values = conditions if part is None else conditions[part]
+            what = "conditions" if part is None else f"conditions {part!r}"
+            shape, dtype = tuple(values.shape), keras.backend.standardize_dtype(values.dtype)
+            if shape[1:] != part_condition.shape:
+                raise ValueError(f"{name} takes {what} of shape (batch, {', '.join(map(str, part_condition.shape))})"
+                                 f" ({part_condition.describe()}), got {shape}.")
+            values = checked_equal_counts(values, images, f"images and {what}")
+            if part_condition.num_ids is not None:
+                if "int" not in dtype:
+                    raise ValueError(f"{name} takes integer {what}, got dtype {dtype}; cast them to int32 in the "
+                                     "data pipeline.")
+                checked[part] = checked_values(ops.cast(values, "int32"), 0, part_condition.num_ids - 1, what)
+            elif part_condition.kind == "multi_hot":
+                checked[part] = checked_values(ops.cast(values, "float32"), 0, 1, what, binary=True)
+            else:
+                checked[part] = checked_values(ops.cast(values, "float32"), part_condition.low, part_condition.high,
+                                               what)
+        return checked[None] if None in parts else checked
 
     def _checked_label_array(self, labels, count, required, lowest=0):
         name = type(self).__name__
@@ -225,6 +302,11 @@ class InputChecks:
                     + ("pass one target per input." if self.batch_kind == "pairs"
                        else "pass as many images of each domain (or a tf.data set of (images_a, images_b)).")
                 )
+        if self.batch_kind == "images_conditions" and isinstance(x, np.ndarray):
+            if y is None:
+                raise ValueError(f"{type(self).__name__} trains on batches of (images, conditions), but got images "
+                                 "alone. Pass fit(images, conditions) with one condition per image.")
+            self.check_conditions(y, len(x), required=True)
         if self.batch_kind == "images_labels" and isinstance(x, np.ndarray):
             if y is None:
                 raise ValueError(

@@ -33,7 +33,7 @@ from keras_gen.training.distribution import (
     unscaled,
 )
 
-__all__ = ["BackendTrainer", "DataError", "checked_equal_counts", "checked_finite", "checked_labels", "checked_masks", "checked_pixel_levels", "compiled", "data_errors_as_value_errors", "enable_determinism", "forward_for_update", "global_batch_mean", "input_gradients", "minimize", "minimize_players", "minimize_through", "prepare_fit", "replica_seed", "stateless_loss", "synchronized_mean", "unscaled"]
+__all__ = ["BackendTrainer", "DataError", "checked_equal_counts", "checked_finite", "checked_labels", "checked_masks", "checked_pixel_levels", "checked_values", "compiled", "data_errors_as_value_errors", "enable_determinism", "forward_for_update", "global_batch_mean", "input_gradients", "minimize", "minimize_players", "minimize_through", "prepare_fit", "replica_seed", "stateless_loss", "synchronized_mean", "unscaled"]
 
 _BACKENDS = {"tensorflow": "keras_gen.training.tensorflow", "jax": "keras_gen.training.jax"}
 
@@ -196,6 +196,16 @@ def checked_labels(labels, count, num_classes, lowest=0):
     (a one-hot encoding would otherwise silently turn it into zeros).
     """
     return _backend_module().checked_labels(labels, count, num_classes, lowest)
+
+
+def checked_values(values, low, high, what, binary=False):
+    """`values` after checking in the step that they lie in `[low, high]` (with `binary`, are 0 or 1).
+
+    The values of a condition (attributes, word ids, region ids) out of its
+    range stop the step before any update with an error that names `what`,
+    instead of being clipped or looked up out of range.
+    """
+    return _backend_module().checked_values(values, low, high, what, binary)
 
 
 class DataError(ValueError):

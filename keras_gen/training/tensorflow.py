@@ -137,6 +137,30 @@ def minimize_players(loss_fn, players):
     return loss, aux
 
 
+def checked_values(values, low, high, what, binary):
+    """TensorFlow implementation of `keras_gen.training.checked_values`."""
+    checks = [
+        tf.debugging.assert_greater_equal(
+            tf.reduce_min(values), tf.cast(low, values.dtype),
+            message=DATA_ERROR_MARK + f"The {what} must lie between {low:g} and {high:g}; a batch holds a smaller value",
+        ),
+        tf.debugging.assert_less_equal(
+            tf.reduce_max(values), tf.cast(high, values.dtype),
+            message=DATA_ERROR_MARK + f"The {what} must lie between {low:g} and {high:g}; a batch holds a larger value",
+        ),
+    ]
+    if values.dtype.is_floating:
+        checks.append(tf.debugging.assert_all_finite(
+            values, DATA_ERROR_MARK + f"The {what} hold NaN or infinite values; clean or drop them in the data pipeline"))
+    if binary:
+        checks.append(tf.debugging.assert_equal(
+            tf.reduce_all(tf.logical_or(tf.equal(values, 0), tf.equal(values, 1))), True,
+            message=DATA_ERROR_MARK + f"The {what} must hold only 0 and 1; threshold them in the data pipeline",
+        ))
+    with tf.control_dependencies(checks):
+        return tf.identity(values)
+
+
 def checked_masks(masks, what):
     """TensorFlow implementation of `keras_gen.training.checked_masks`."""
     check = tf.debugging.assert_equal(

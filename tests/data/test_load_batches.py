@@ -20,7 +20,8 @@ def first_batch(ds):
 
 
 def test_every_batch_kind_is_covered_here():
-    assert set(BATCH_KINDS) == {"images", "images_labels", "pairs", "unpaired"}
+    # images_conditions: tests/models/test_conditions.py::test_load_batches_makes_condition_batches.
+    assert set(BATCH_KINDS) == {"images", "images_labels", "images_conditions", "pairs", "unpaired"}
 
 
 def test_images(test_split):

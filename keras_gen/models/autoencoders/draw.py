@@ -21,6 +21,7 @@ from keras_gen.models.capabilities import (
     HasLikelihood,
     check_num_images,
     check_temperature,
+    labels_or_conditions,
 )
 from keras_gen.models.pixel_decoder import reconstruction_data_scale
 from keras_gen.networks.stages import check_count
@@ -317,13 +318,14 @@ class DRAW(Generates, HasLikelihood, GenerativeModel):
         return ops.logsumexp(log_weights, axis=1) - math.log(samples)
 
     # --- sampling -------------------------------------------------------------------
-    def generate(self, num_images=None, *, labels=None, temperature=1.0, seed=None, batch_size=256,
+    def generate(self, num_images=None, *, labels=None, conditions=None, temperature=1.0, seed=None, batch_size=256,
                  return_steps=False):
         """Draws new images, the Bernoulli means sigmoid(c_T), as a numpy array.
 
         Args:
             num_images: how many images to draw.
             labels: none (DRAW is not conditional).
+            conditions: the same as `labels` (`model.condition` says what it holds).
             temperature: scales each step's standard-normal z_t: 1 samples the
                 model, below 1 gives more typical, less varied images.
             seed: None draws from the model's seed generator (a seeded model
@@ -336,6 +338,7 @@ class DRAW(Generates, HasLikelihood, GenerativeModel):
             float32 `(num_images, height, width, channels)` in [0, 1], or
             `(num_images, steps, height, width, channels)` with `return_steps`.
         """
+        labels = labels_or_conditions(labels, conditions)
         num_images = check_num_images(num_images)
         self.check_labels(labels, num_images)
         temperature = check_temperature(temperature)

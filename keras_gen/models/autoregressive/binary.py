@@ -20,6 +20,7 @@ from keras_gen.models.capabilities import (
     HasLikelihood,
     check_num_images,
     check_temperature,
+    labels_or_conditions,
 )
 from keras_gen.training import checked_pixel_levels, compiled, global_batch_mean, minimize
 
@@ -190,12 +191,13 @@ class BinaryAutoregressive(ExactLikelihoodTraining, Generates, HasLikelihood, Ge
             return ops.cast(logit > 0, "float32")
         return ops.cast(uniform < ops.sigmoid(logit / temperature), "float32")
 
-    def generate(self, num_images=None, *, labels=None, temperature=1.0, seed=None, batch_size=256):
+    def generate(self, num_images=None, *, labels=None, conditions=None, temperature=1.0, seed=None, batch_size=256):
         """Samples binary images sub-pixel by sub-pixel along `orderings[0]`.
 
         Args:
             num_images: how many images to draw.
             labels: unconditional models take none.
+            conditions: the same as `labels` (`model.condition` says what it holds).
             temperature: divides the logits: below 1, likelier and less varied
                 images (0: the likelier value at every step).
             seed: None draws from the model's seed generator (a seeded model
@@ -205,6 +207,7 @@ class BinaryAutoregressive(ExactLikelihoodTraining, Generates, HasLikelihood, Ge
         Returns:
             A float32 array `(num_images, height, width, channels)` of 0s and 1s.
         """
+        labels = labels_or_conditions(labels, conditions)
         num_images = check_num_images(num_images)
         self.check_labels(labels, num_images)
         temperature = check_temperature(temperature)

@@ -13,7 +13,13 @@ from keras import ops
 from keras_gen import losses, networks
 from keras_gen.models.autoregressive.exact_likelihood import ExactLikelihoodTraining
 from keras_gen.models.base import GenerativeModel
-from keras_gen.models.capabilities import Completes, Generates, HasLikelihood, check_num_images
+from keras_gen.models.capabilities import (
+    Completes,
+    Generates,
+    HasLikelihood,
+    check_num_images,
+    labels_or_conditions,
+)
 from keras_gen.models.pixel_decoder import (
     LEVELS,
     check_on_pixel_grid,
@@ -351,13 +357,14 @@ class PixelCNN(ExactLikelihoodTraining, Generates, HasLikelihood, Completes, Gen
 
         return sample_batch
 
-    def generate(self, num_images=None, *, labels=None, temperature=1.0, seed=None, batch_size=64, verbose=0):
+    def generate(self, num_images=None, *, labels=None, conditions=None, temperature=1.0, seed=None, batch_size=64, verbose=0):
         """Samples new images pixel by pixel, in `data_scale`, as a numpy array.
 
         Args:
             num_images: how many images to draw.
             labels: for a class-conditional model, one integer class per image
                 (None: the classes in turn); others take none.
+            conditions: the same as `labels` (`model.condition` says what it holds).
             temperature: divides the logits (scales the logistics' spread):
                 below 1 gives more likely, less varied images.
             seed: None draws from the model's seed generator (a seeded model
@@ -368,6 +375,7 @@ class PixelCNN(ExactLikelihoodTraining, Generates, HasLikelihood, Completes, Gen
         Returns:
             A float32 array `(num_images, height, width, channels)` on the 8-bit grid.
         """
+        labels = labels_or_conditions(labels, conditions)
         num_images = check_num_images(num_images)
         labels = self.check_labels(labels, num_images)
         start = np.full((num_images, *self.image_shape), self.data_scale[0], "float32")

@@ -11,6 +11,7 @@ from keras_gen.models.capabilities import (
     check_num_images,
     check_temperature,
     fixed_latent_points,
+    labels_or_conditions,
 )
 from keras_gen.training import replica_seed
 
@@ -212,7 +213,7 @@ class InfoGAN(GAN):
             raise ValueError("The codes contain NaN or infinite values.")
         return codes
 
-    def generate(self, num_images=None, *, latent_points=None, codes=None, labels=None, temperature=1.0,
+    def generate(self, num_images=None, *, latent_points=None, codes=None, labels=None, conditions=None, temperature=1.0,
                  batch_size=256):
         """Generates images from z and codes c, in `data_scale`, as a numpy array.
 
@@ -223,10 +224,12 @@ class InfoGAN(GAN):
             codes: the codes c, `(n, code_dim)` (see `codes_for`); sampled from
                 their prior when omitted. Given both, the output is deterministic.
             labels: an InfoGAN takes no labels (its categories are codes).
+            conditions: the same as `labels` (`model.condition` says what it holds).
             temperature: scales the drawn noise z (not the codes); see
                 `SamplesFromPrior.generate`.
             batch_size: how many images to compute at once.
         """
+        labels = labels_or_conditions(labels, conditions)
         self.check_labels(labels, 0)
         if (num_images is None) == (latent_points is None):
             raise ValueError("Pass either num_images or latent_points to generate(), not both.")

@@ -18,6 +18,7 @@ from keras_gen.models.capabilities import (
     check_num_images,
     check_temperature,
     fixed_latent_points,
+    labels_or_conditions,
 )
 from keras_gen.networks.laplacian import (
     gaussian_pyramid,
@@ -238,7 +239,7 @@ class LAPGAN(Adversarial, SamplesFromPrior, GenerativeModel):
     def _generate_batch(self, latent_points, labels):
         return self._pyramid(latent_points)[-1]
 
-    def generate(self, num_images=None, *, latent_points=None, labels=None, temperature=1.0, batch_size=256,
+    def generate(self, num_images=None, *, latent_points=None, labels=None, conditions=None, temperature=1.0, batch_size=256,
                  return_pyramid=False):
         """Generates images from the prior, in `data_scale`, as a numpy array (see `SamplesFromPrior.generate`).
 
@@ -255,6 +256,7 @@ class LAPGAN(Adversarial, SamplesFromPrior, GenerativeModel):
         >>> [level.shape for level in lapgan.generate(3, return_pyramid=True)]
         [(3, 2, 2, 1), (3, 4, 4, 1), (3, 8, 8, 1)]
         """
+        labels = labels_or_conditions(labels, conditions)
         if not isinstance(return_pyramid, bool):
             # A ValueError like every other bad argument of generate(), so callers catch one type.
             raise ValueError(f"return_pyramid must be True or False, got {return_pyramid!r}.")  # noqa: TRY004
