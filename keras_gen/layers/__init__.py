@@ -1,6 +1,7 @@
 """Reusable layers."""
 
 from keras_gen.layers.autoregressive import GatedPixelCNNBlock, RowLSTM
+from keras_gen.layers.composition import AlphaComposite, ProbabilityLogits, SliceLastAxis
 from keras_gen.layers.diffaugment import DiffAugment
 from keras_gen.layers.draw_attention import (
     attention_window,
@@ -22,6 +23,7 @@ from keras_gen.layers.reconstruction_error import ReconstructionError
 from keras_gen.layers.sampling import Sampling, reparameterize
 
 __all__ = [
+    "AlphaComposite",
     "DiffAugment",
     "EqualizedConv2D",
     "EqualizedDense",
@@ -32,9 +34,11 @@ __all__ = [
     "MaskedConv2D",
     "MinibatchStdDev",
     "PixelNormalization",
+    "ProbabilityLogits",
     "ReconstructionError",
     "RowLSTM",
     "Sampling",
+    "SliceLastAxis",
     "SubPixelUpsampling",
     "attention_window",
     "causal_mask",

@@ -11,6 +11,7 @@ from keras_gen.models.adversarial import BEGAN, DCGAN, GAN, WGAN, WGANGP, Advers
 from keras_gen.models.autoencoders import (
     DRAW,
     VAE,
+    Attribute2Image,
     Autoencoder,
     ConditionalVAE,
     DenoisingAutoencoder,
@@ -52,6 +53,7 @@ __all__ = [
     "WGAN",
     "WGANGP",
     "AdversarialChain",
+    "Attribute2Image",
     "Autoencoder",
     "BiGAN",
     "Completes",

@@ -63,6 +63,10 @@ class InputChecks:
         None they get the classes in turn, or an error if `required`.
         """
         name = type(self).__name__
+        condition = self.condition
+        if condition is not None and not _is_classes(condition):
+            # Families conditioned on more than a class take their conditions where labels go.
+            return self.check_conditions(labels, count, required=required)
         if not self.label_conditional:
             if labels is not None:
                 raise ValueError(f"{name} is not conditional: it takes no labels. Drop labels=.")

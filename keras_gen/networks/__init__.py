@@ -1,5 +1,6 @@
 """Builders of generators, discriminators, encoders and decoders."""
 
+from keras_gen.networks.attributes import attribute_decoder, attribute_encoder
 from keras_gen.networks.autoencoder import (
     conv_decoder,
     conv_encoder,
@@ -70,6 +71,8 @@ __all__ = [
     "PinnedDTypePolicy",
     "ProgressiveDiscriminator",
     "ProgressiveGenerator",
+    "attribute_decoder",
+    "attribute_encoder",
     "check_image_shape",
     "check_label_planes",
     "check_layers_per_stage",

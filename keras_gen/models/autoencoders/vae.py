@@ -11,6 +11,7 @@ keeps `fit`, `generate`, `encode`, `decode`, `log_prob` and saving working, and
 import math
 
 import keras
+import numpy as np
 from keras import ops
 
 from keras_gen import losses, networks
@@ -100,6 +101,12 @@ def _check_count(value, name, minimum):
     if isinstance(value, bool) or int(value) != value or value < minimum:
         raise ValueError(f"{name} must be an integer >= {minimum}, got {value!r}.")
     return int(value)
+
+
+def _condition_tensor(values):
+    """Class ids as int32; a float condition (attributes, multi-hot bits) as float32."""
+    dtype = keras.backend.standardize_dtype(getattr(values, "dtype", None) or np.asarray(values).dtype)
+    return ops.cast(values, "int32" if "int" in dtype else "float32")
 
 
 @keras.saving.register_keras_serializable(package="keras_gen")
@@ -380,15 +387,16 @@ class VAE(SamplesFromPrior, Encodes, HasLikelihood, PixelDecoder, GenerativeMode
     # --- the probabilistic model ----------------------------------------------------
     @staticmethod
     def _inputs(tensor, labels):
-        """A network's input: the tensor alone, or `[tensor, labels]` for a conditional model."""
+        """A network's input: the tensor alone, or `[tensor, labels]` for a conditional model (labels: class
+        ids, or the checked values of another condition, e.g. attributes)."""
         if labels is None:
             return tensor
-        return [ops.convert_to_tensor(tensor), ops.convert_to_tensor(labels, "int32")]
+        return [ops.convert_to_tensor(tensor), _condition_tensor(labels)]
 
     def _user_labels(self, labels, count):
-        """Labels passed to a public method, checked (None for an unconditional model)."""
+        """Labels (or conditions) passed to a public method, checked (None for an unconditional model)."""
         labels = self.check_labels(labels, count, required=True)
-        return None if labels is None else ops.convert_to_tensor(labels, "int32")
+        return None if labels is None else _condition_tensor(labels)
 
     def encode(self, images, labels=None, training=False):
         """Returns `(mean, log_var)` of q(z|x) (q(z|x, y) with labels) for a batch of images.
@@ -637,7 +645,7 @@ class VAE(SamplesFromPrior, Encodes, HasLikelihood, PixelDecoder, GenerativeMode
         return ops.logsumexp(log_weights, axis=1) - math.log(samples)
 
     def call(self, inputs, training=None):
-        images, labels = inputs if self.label_conditional else (inputs, None)
+        images, labels = inputs if self.condition is not None else (inputs, None)
         mean, _ = self.encoder(self._inputs(images, labels), training=training)
         outputs = self.decoder(self._inputs(self._decoder_input(mean, training), labels), training=training)
         return self._decoder_output_to_images(outputs)
@@ -684,7 +692,7 @@ class VAE(SamplesFromPrior, Encodes, HasLikelihood, PixelDecoder, GenerativeMode
 
     def _images_and_labels(self, data):
         batch = self.unpack_batch(data)
-        return batch["images"], batch.get("labels")
+        return batch["images"], batch.get("labels", batch.get("conditions"))
 
     def _second_stage_variables(self):
         return [*self.prior_encoder.trainable_variables, *self.prior_decoder.trainable_variables,

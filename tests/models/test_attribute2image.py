@@ -1,0 +1,163 @@
+"""Attribute2Image: the conditional VAE on attributes and its layered decoder (Yan et al., 2016)."""
+
+import keras
+import numpy as np
+import pytest
+import tensorflow as tf
+
+import keras_gen
+from keras_gen.data import Condition
+from keras_gen.models import Attribute2Image
+from keras_gen.models.capabilities import fixed_latent_points
+from tests.test_case import changed, weights_of
+
+ATTRIBUTES = Condition.attributes(["darkness", "height", "width"])
+BITS = Condition.multi_hot(["square", "bar", "dot"])
+
+
+def _data(count=64, seed=0):
+    """Bright rectangles on a random grey background: the attributes are the rectangle's size and darkness."""
+    rng = np.random.default_rng(seed)
+    attributes = rng.uniform(0, 1, (count, 3)).astype("float32")
+    images = np.repeat(rng.uniform(0.0, 0.3, (count, 1, 1, 1)), 8, axis=1).repeat(8, axis=2).astype("float32")
+    for image, (darkness, height, width) in zip(images, attributes):
+        image[: 2 + int(height * 6), : 2 + int(width * 6)] = 1.0 - 0.5 * darkness
+    return images, attributes
+
+
+def _model(condition=ATTRIBUTES, seed=0, **kwargs):
+    options = {"latent_dim": 4, "background_latent_dim": 2, "width": 4, "hidden_units": 16, "seed": seed, **kwargs}
+    return Attribute2Image.for_images((8, 8, 1), condition, **options)
+
+
+def test_both_networks_learn_and_the_loss_falls():
+    model = _model()
+    model.compile(optimizer=keras.optimizers.Adam(3e-3))
+    images, attributes = _data()
+    encoder, decoder = weights_of(model.encoder), weights_of(model.decoder)
+    history = model.fit(images, attributes, batch_size=16, epochs=10, verbose=0)
+    assert changed(encoder, weights_of(model.encoder)) == len(encoder)
+    assert changed(decoder, weights_of(model.decoder)) == len(decoder)
+    assert history.history["loss"][-1] < history.history["loss"][0]
+    assert model.condition == ATTRIBUTES and model.batch_kind == "images_conditions"
+
+
+def test_the_layers_compose_the_image_and_the_background_ignores_the_attributes():
+    model = _model()
+    rng = np.random.default_rng(1)
+    points = rng.standard_normal((3, 4)).astype("float32")
+    attributes = rng.uniform(0, 1, (3, 3)).astype("float32")
+    layers = model.generate_layers(latent_points=points, conditions=attributes)
+    assert sorted(layers) == ["background", "foreground", "image", "mask"]
+    composed = layers["mask"] * layers["foreground"] + (1 - layers["mask"]) * layers["background"]
+    np.testing.assert_allclose(layers["image"], composed, atol=1e-5)
+    np.testing.assert_allclose(layers["image"], model.generate(latent_points=points, conditions=attributes))
+    other = model.generate_layers(latent_points=points, conditions=1 - attributes)
+    np.testing.assert_array_equal(other["background"], layers["background"])
+    assert np.abs(other["foreground"] - layers["foreground"]).max() > 1e-4
+    moved = points.copy()
+    moved[:, 2:] += 1.0  # the background's latent units
+    assert np.abs(model.generate_layers(latent_points=moved, conditions=attributes)["background"]
+                  - layers["background"]).max() > 1e-4
+    foreground_moved = points.copy()
+    foreground_moved[:, :2] += 1.0
+    np.testing.assert_array_equal(
+        model.generate_layers(latent_points=foreground_moved, conditions=attributes)["background"],
+        layers["background"])
+
+
+def test_the_conditions_reach_both_networks_and_every_method_takes_them():
+    model = _model(layered=False)
+    images, attributes = _data(4)
+    flipped = 1 - attributes
+    assert not np.allclose(model.encode(images, attributes)[0], model.encode(images, flipped)[0])
+    points = np.zeros((4, 4), "float32")
+    assert not np.allclose(model.decode(points, attributes), model.decode(points, flipped))
+    np.testing.assert_allclose(model.generate(latent_points=points, conditions=attributes),
+                               model.decode(points, attributes), atol=1e-6)
+    np.testing.assert_allclose(model.generate(latent_points=points, labels=attributes),
+                               model.decode(points, conditions=attributes), atol=1e-6)
+    assert model.reconstruct(images, attributes).shape == images.shape
+    assert model.log_prob(images, attributes, num_samples=4).shape == (4,)
+    assert model.generate(5, conditions=np.repeat(attributes[:1], 5, axis=0)).shape == (5, 8, 8, 1)
+    with pytest.raises(ValueError, match="layered decoder"):
+        model.generate_layers(latent_points=points, conditions=attributes)
+
+
+def test_multi_hot_conditions_and_the_grid_show_one_attribute_per_row():
+    model = _model(BITS)
+    model.compile()
+    images, _ = _data(32)
+    bits = (np.random.default_rng(2).uniform(size=(32, 3)) > 0.5).astype("float32")
+    before = weights_of(model)
+    model.fit(images, bits, batch_size=16, verbose=0)
+    assert changed(before, weights_of(model)) > 0
+    grid, columns = model.grid_samples(n=6, seed=0)
+    assert columns == 2 and grid.shape == (6, 8, 8, 1)
+    # Each row is one attribute; each column one latent point, shared by the rows.
+    first_row = model.generate(latent_points=fixed_latent_points(2, 4, 0),
+                               conditions=np.array([[1, 0, 0], [1, 0, 0]], "float32"))
+    np.testing.assert_allclose(grid[:2], first_row, atol=1e-6)
+    with pytest.raises(ValueError, match="only 0 and 1"):
+        model.fit(images, bits * 0.5, batch_size=16, verbose=0)
+
+
+def test_save_and_load_give_the_same_images(tmp_path):
+    model = _model()
+    model.compile()
+    images, attributes = _data(16)
+    model.fit(images, attributes, batch_size=8, verbose=0)
+    model.save(tmp_path / "a2i.keras")
+    restored = keras.saving.load_model(tmp_path / "a2i.keras")
+    assert restored.condition == ATTRIBUTES and restored.background_latent_dim == 2
+    points = np.random.default_rng(3).standard_normal((4, 4)).astype("float32")
+    np.testing.assert_allclose(restored.generate(latent_points=points, conditions=attributes[:4]),
+                               model.generate(latent_points=points, conditions=attributes[:4]), atol=1e-6)
+    # Training resumes from the saved optimizer state.
+    restored.fit(images, attributes, batch_size=8, verbose=0)
+    assert int(restored.optimizer.iterations) == 2 * int(model.optimizer.iterations)
+
+
+def test_fashion_captions_attributes_train_it():
+    condition = keras_gen.data.info("fashion_captions").conditions["attributes"]
+    model = Attribute2Image.for_images((28, 28, 1), condition, latent_dim=6, background_latent_dim=2, width=4,
+                                       hidden_units=16, seed=0)
+    model.compile()
+    ds = keras_gen.data.load_batches("fashion_captions", model.batch_kind, "heldout", batch_size=16, limit=32,
+                                     scale=model.data_scale, conditions="attributes")
+    before = weights_of(model)
+    model.fit(ds, verbose=0)
+    assert changed(before, weights_of(model)) > 0
+
+
+@pytest.mark.parametrize(
+    ("build", "message"),
+    [
+        (lambda: _model(Condition.tokens(["a"], 4)), r"Condition.attributes\(...\) or Condition.multi_hot"),
+        (lambda: _model(background_latent_dim=4), "must be smaller than latent_dim"),
+        (lambda: _model(reconstruction="gaussian"), "needs reconstruction='bernoulli'"),
+        (lambda: Attribute2Image(_model().encoder, _model().decoder, BITS.__class__.attributes(["a", "b"]),
+                                 background_latent_dim=2), "condition_dim=2"),
+        (lambda: _model(prior="vamp"), "has its own prior"),
+    ],
+)
+def test_bad_builds_get_a_clear_error(build, message):
+    with pytest.raises(ValueError, match=message):
+        build()
+
+
+def test_bad_conditions_get_a_clear_error_before_any_update():
+    model = _model()
+    model.compile()
+    images, attributes = _data(16)
+    before = weights_of(model)
+    with pytest.raises(ValueError, match="is conditioned on a 3-attribute condition"):
+        model.generate(2)
+    with pytest.raises(ValueError, match=r"shape \(2, 2\); expected an array of shape \(2, 3\)"):
+        model.generate(2, conditions=np.zeros((2, 2), "float32"))
+    with pytest.raises(ValueError, match=r"must lie in \[0, 1\]"):
+        model.fit(images, attributes + 1, batch_size=8, verbose=0)
+    stream = tf.data.Dataset.from_tensor_slices((images, np.where(attributes > 0.9, 2.0, attributes))).batch(16)
+    with pytest.raises(ValueError, match="must lie between 0 and 1"):
+        model.fit(stream, verbose=0)
+    assert changed(before, weights_of(model)) == 0
