@@ -70,6 +70,12 @@ class Family:
             data set: for "pairs", the `keras_gen.data.load_pairs` task and its
             options (`{"task": "edges"}`); for "unpaired", the two domains'
             classes (`{"domain_a": [5], "domain_b": [7]}`).
+        data: the data set `keras-gen train` uses when `--data` is not given
+            (None: fashion_mnist).
+        conditions: for `"images_conditions"` families, the name (or list of
+            names) of the data set's conditions the model is conditioned on,
+            e.g. `"attributes"`; `recipes.build_model` takes the model's
+            `condition` from the data set.
 
     Example:
     >>> Family("my_ae", "my_package.models:MyAE", "my autoencoder", grids=("reconstructions",))
@@ -85,6 +91,8 @@ class Family:
     grids: tuple[str, ...] = ("samples",)
     docs: str | None = None
     data_options: Mapping[str, Any] = dataclasses.field(default_factory=dict)
+    data: str | None = None
+    conditions: str | tuple[str, ...] | None = None
 
     def __post_init__(self):
         if not self.name.isidentifier():
@@ -97,6 +105,8 @@ class Family:
             raise ValueError(f"Unknown snapshot grids {unknown} for '{self.name}'; choose from {GRID_KINDS}.")
         object.__setattr__(self, "builder_defaults", dict(self.builder_defaults))
         object.__setattr__(self, "data_options", dict(self.data_options))
+        if isinstance(self.conditions, list):
+            object.__setattr__(self, "conditions", tuple(self.conditions))
 
     def model_class(self) -> type:
         """The model class (imports it, and with it TensorFlow)."""
@@ -169,6 +179,17 @@ FAMILIES: tuple[Family, ...] = (
         batch_size=128,
         grids=("reconstructions",),
         docs="docs/autoencoder.md",
+    ),
+    Family(
+        "attribute2image",
+        "keras_gen.models.autoencoders.attribute2image:Attribute2Image",
+        "Conditional VAE on attribute vectors with a layered foreground/background decoder (Yan et al., 2016)",
+        builder_defaults={"latent_dim": 16, "width": 32},
+        batch_size=128,
+        grids=("samples",),
+        docs="docs/attribute2image.md",
+        data="fashion_captions",
+        conditions="attributes",
     ),
     Family(
         "vae",

@@ -161,6 +161,24 @@ def _data_classes(family_name: str, data: str | None) -> int:
     return num_classes
 
 
+def data_condition(family, data: str | None):
+    """The `condition` a family conditioned on a data set's conditions gets: `family.conditions` of `data`
+    (a `Condition`, or a dict of them for a list of names)."""
+    from keras_gen import data as gen_data
+
+    data = data or family.data
+    names = [family.conditions] if isinstance(family.conditions, str) else list(family.conditions or ())
+    declared = gen_data.info(data).conditions if data is not None else {}
+    missing = [name for name in names if name not in declared]
+    if data is None or not names or missing:
+        raise ValueError(
+            f"'{family.name}' is conditioned on the data set's {names or 'conditions'}; '{data}' has "
+            f"{sorted(declared) or 'none'}. Train it on a data set with them (its default: {family.data!r}), "
+            "or pass condition=."
+        )
+    return declared[names[0]] if isinstance(family.conditions, str) else {name: declared[name] for name in names}
+
+
 def build_model(
     family_name: str,
     image_shape: Sequence[int],
@@ -203,6 +221,8 @@ def build_model(
     builder = {**family.builder_defaults, **overrides}
     if family.batch_kind == "images_labels" and builder.get("num_classes") is None:
         builder["num_classes"] = _data_classes(family_name, data)
+    if family.batch_kind == "images_conditions" and builder.get("condition") is None:
+        builder["condition"] = data_condition(family, data)
     content = content_network_for(family, builder, data, builder.get("data_scale", (-1.0, 1.0)), data_dir)
     if content is not None:
         builder["content_network"] = content
@@ -282,6 +302,12 @@ def data_options(
     domains = {key: value for key, value in (("domain_a", domain_a), ("domain_b", domain_b)) if value is not None}
     if domains and kind != "unpaired":
         raise ValueError(f"{' and '.join(domains)}: '{name}' does not train on two domains.")
+    if kind == "images_conditions":
+        conditions = family.conditions if family is not None else None
+        if conditions is None:
+            raise ValueError(f"'{name}' trains on (images, conditions) batches, but no registered family says which "
+                             "conditions: pass conditions= (the data set's condition names) yourself.")
+        return {"conditions": conditions if isinstance(conditions, str) else list(conditions)}
     if kind not in ("pairs", "unpaired"):
         # Models of binary pixels (NADE, MADE) train and are scored on binarized images.
         return {"binarize": True} if getattr(model, "binary_pixels", False) else {}

@@ -42,6 +42,7 @@ import tensorflow as tf
 
 import keras_gen
 from keras_gen import cli, families, recipes
+from keras_gen.data import Condition
 from keras_gen.models import (
     Completes,
     Encodes,
@@ -66,6 +67,15 @@ def tiny_builder_arguments(family):
 
 
 TINY_CLASSES = 3
+# What families conditioned on more than a class get here: three attributes in [0, 1].
+TINY_CONDITION = Condition.attributes(["ink", "brightness", "height"])
+
+
+def condition_values(model, count, seed=0):
+    """Attributes for `count` images of a model conditioned on `TINY_CONDITION`; None for the other models."""
+    if model.condition is None or model.condition.kind == "classes":
+        return None
+    return np.random.default_rng(seed).uniform(0, 1, (count, *model.condition.shape)).astype("float32")
 
 
 def tiny_content_network():
@@ -92,6 +102,8 @@ def tiny_model(name, seed=0, compile=True):
     arguments = tiny_builder_arguments(family)
     if family.batch_kind == "images_labels":
         arguments["num_classes"] = TINY_CLASSES
+    if family.batch_kind == "images_conditions":
+        arguments["condition"] = TINY_CONDITION
     return family.build((8, 8, 1), seed=seed, compile=compile, **{**arguments, **options()})
 
 
@@ -116,6 +128,7 @@ def fit_data(model, images):
         images,
         labels=np.arange(len(images), dtype="int32") % (model.num_classes or 1),
         other_domain=images[::-1].copy(),
+        conditions=condition_values(model, len(images)),
         scale=model.data_scale,
         **recipes.task_options(model),
     )
@@ -143,10 +156,12 @@ def outputs(model):
     """What the model makes from fixed inputs, by every capability it has: `{what: images}`."""
     images = images_for(model, 3, seed=1)
     labels = np.arange(3, dtype="int32") % model.num_classes if model.label_conditional else None
+    if labels is None:
+        labels = condition_values(model, 3, seed=1)
     made = {}
     if isinstance(model, SamplesFromPrior):
         latent = np.random.default_rng(1).standard_normal((3, model.latent_dim)).astype("float32")
-        made["samples"] = model.generate(latent_points=latent)
+        made["samples"] = model.generate(latent_points=latent, conditions=condition_values(model, 3, seed=1))
     if isinstance(model, Encodes):
         made["reconstructions"] = model.reconstruct(images, labels=labels)
     if isinstance(model, Completes):
@@ -287,7 +302,8 @@ def test_seeds_choose_the_latent_draws_and_latent_sizes_are_checked(case):
         other = tiny_model(case, seed=2, compile=False)
         assert not np.array_equal(model.sample_latent(4), other.sample_latent(4))
         latent = np.random.default_rng(1).standard_normal((4, model.latent_dim)).astype("float32")
-        assert model.generate(latent_points=latent).shape == (4, *model.image_shape)
+        assert model.generate(latent_points=latent, conditions=condition_values(model, 4)).shape == (
+            4, *model.image_shape)
         with pytest.raises(ValueError, match=rf"\(n, {model.latent_dim}\)"):
             model.generate(latent_points=wrong)
     if isinstance(model, Encodes):
@@ -328,6 +344,13 @@ def test_bad_batches_get_clear_errors_before_any_update(case):
     if model.batch_kind in ("pairs", "unpaired"):
         with pytest.raises(ValueError, match="batches of"):
             model.fit(good, batch_size=8, verbose=0)
+    elif model.batch_kind == "images_conditions":
+        with pytest.raises(ValueError, match=r"\(images, conditions\)"):
+            model.fit(good, batch_size=8, verbose=0)
+        with pytest.raises(ValueError, match=r"must lie in \[0, 1\]"):
+            model.fit(good, labels[0] + 1.5, batch_size=8, verbose=0)
+        with pytest.raises(ValueError, match="one condition per example"):
+            model.fit(good, labels[0][:-1], batch_size=8, verbose=0)
     elif labels:
         with pytest.raises(ValueError, match=r"\(images, labels\)"):
             model.fit(good, batch_size=8, verbose=0)
@@ -338,12 +361,32 @@ def test_bad_batches_get_clear_errors_before_any_update(case):
     assert changed(start, weights_of(model)) == 0
 
 
+@pytest.fixture
+def tiny_attribute_data(monkeypatch):
+    """'tiny_attributes': the 8x8 digits with `TINY_CONDITION` measured on their pixels, for conditioned families."""
+    from keras_gen.data import registry
+
+    monkeypatch.setattr(registry, "_REGISTRY", dict(registry._REGISTRY))
+
+    def load(split, data_dir):
+        images, labels = keras_gen.data.load_numpy("digits", split, scale=(0, 255))
+        unit = images[..., 0] / 255.0
+        mass = np.maximum(unit.sum(axis=(1, 2)), 1e-6)
+        attributes = np.stack([(unit > 0.1).mean(axis=(1, 2)), unit.max(axis=(1, 2)),
+                               (unit.sum(axis=2) * np.arange(8)).sum(axis=1) / mass / 7], axis=1)
+        return np.round(images).astype("uint8"), labels, {"attributes": attributes.astype("float32")}
+
+    keras_gen.data.register("tiny_attributes", load, (8, 8, 1), 10, conditions={"attributes": TINY_CONDITION})
+    return "tiny_attributes"
+
+
 @pytest.mark.graph  # every family's train step traced once, as fit does for users
 @pytest.mark.parametrize("name", NAMES)
-def test_keras_gen_train_runs_every_family(name, tmp_path):
+def test_keras_gen_train_runs_every_family(name, tmp_path, tiny_attribute_data):
     family = families.get(name)
     out = tmp_path / name
-    argv = ["train", name, "--data", "digits", "--limit", "64", "--batch-size", "32",
+    data = tiny_attribute_data if family.batch_kind == "images_conditions" else "digits"
+    argv = ["train", name, "--data", data, "--limit", "64", "--batch-size", "32",
             "--epochs", "1", "--out", str(out), "--verbose", "0"]
     for key, value in tiny_builder_arguments(family).items():
         flag = key.replace("_", "-")

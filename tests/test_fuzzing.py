@@ -219,6 +219,25 @@ def test_generate_rejects_bad_counts_labels_and_latent_points(name):
             assert_clear(err, pattern)
 
         bad_label()
+    elif model.condition is not None:  # conditioned on attributes (tests/test_families.py's TINY_CONDITION)
+        shape = model.condition.shape
+
+        @FUZZ
+        @given(case=st.one_of(
+            st.floats(1.0001, 1e6).map(lambda v: (np.full((4, *shape), v, "float32"), r"must lie in \[0, 1\]")),
+            st.floats(-1e6, -1e-4).map(lambda v: (np.full((4, *shape), v, "float32"), r"must lie in \[0, 1\]")),
+            st.sampled_from([np.nan, np.inf]).map(lambda v: (np.full((4, *shape), v, "float32"), "NaN or inf")),
+            st.integers(1, 5).filter(lambda a: (a,) != shape).map(lambda a: (np.zeros((4, a), "float32"), "shape")),
+            st.integers(1, 7).filter(lambda n: n != 4).map(
+                lambda n: (np.zeros((n, *shape), "float32"), "one condition per example")),
+            st.just((None, "is conditioned on"))))
+        def bad_condition(case):
+            conditions, pattern = case
+            with pytest.raises(ValueError) as err:
+                model.generate(4, conditions=conditions)
+            assert_clear(err, pattern)
+
+        bad_condition()
     else:
         with pytest.raises(ValueError, match="not conditional"):
             model.generate(2, labels=[0, 1])

@@ -93,8 +93,9 @@ def add_parser(commands) -> None:
 
 
 def _add_data_arguments(group) -> None:
-    group.add_argument("--data", default="fashion_mnist", help="data set name: fashion_mnist, mnist, digits (8x8, "
-                       "bundled with scikit-learn, works offline) or any TensorFlow Datasets image data set")
+    group.add_argument("--data", help="data set name: fashion_mnist (the default, unless the family names its own: "
+                       "fashion_captions for attribute2image), mnist, digits (8x8, bundled with scikit-learn, works "
+                       "offline), fashion_captions, fashion_scenes or any TensorFlow Datasets image data set")
     group.add_argument("--data-dir", help="directory to look for the data set's files first (for TFDS names: its "
                        "data_dir); default: $KERAS_GEN_DATA, /usr/share/datasets, the Keras cache")
     group.add_argument("--limit", type=positive_int,
@@ -472,6 +473,7 @@ def run(args) -> int:
     from keras_gen.callbacks import CheckpointError
 
     family = families.get(args.model)
+    args.data = args.data or family.data or "fashion_mnist"
     _check_monitoring(args, family)
     settings = train_settings(args)
     # Before any other op: MultiWorkerMirroredStrategy and keras.distribution.initialize require it.

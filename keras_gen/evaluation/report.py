@@ -185,11 +185,41 @@ def default_metrics(model: Any) -> tuple[str, ...]:
     metrics: tuple[str, ...] = ()
     if _has(model, Generates) and getattr(model, "sample_metrics_by_default", True):
         metrics += tuple(SAMPLE_METRICS)
+    if _conditioned(model):
+        return metrics  # its likelihoods and reconstructions need the conditions: not measured here yet
     if _has(model, HasLikelihood):
         metrics += tuple(_likelihood_report(model))
     if _has(model, Encodes):
         metrics += tuple(RECONSTRUCTION_METRICS)
     return metrics
+
+
+def _conditioned(model: Any) -> bool:
+    """Whether the model is conditioned on more than a class (captions, attributes, layouts)."""
+    condition = getattr(model, "condition", None)
+    return condition is not None and getattr(condition, "kind", None) != "classes"
+
+
+def matching_conditions(model: Any, data: str):
+    """The name (or names, for a condition of several parts) of `data`'s conditions that are `model.condition`."""
+    from keras_gen import data as data_module
+
+    declared = data_module.info(data).conditions
+    condition = model.condition
+    parts = condition if isinstance(condition, dict) else {None: condition}
+    names = []
+    for part, wanted in parts.items():
+        if part is not None and declared.get(part) == wanted:
+            names.append(part)
+            continue
+        found = [name for name, declared_condition in declared.items() if declared_condition == wanted]
+        if not found:
+            raise ValueError(
+                f"{type(model).__name__} is conditioned on {wanted.describe()}, which '{data}' does not have; "
+                f"its conditions: {sorted(declared) or 'none'}. Evaluate against the data set it trained on."
+            )
+        names.append(found[0])
+    return names[0] if None in parts else names
 
 
 def _likelihood_report(model: Any) -> tuple[str, ...]:
@@ -348,13 +378,24 @@ def evaluate(
     if data_scale is None:
         data_scale = tuple(getattr(model, "data_scale", (-1.0, 1.0)))
 
+    conditions = None
+    if _conditioned(model):
+        not_yet = [m for m in metrics if m not in SAMPLE_METRICS]
+        if not_yet or not isinstance(data, str):
+            raise ValueError(
+                f"{type(model).__name__} generates from conditions: evaluate measures its sample metrics against a "
+                f"named data set with those conditions (its held-out images' conditions); "
+                + (f"{not_yet} are not measured for it yet." if not_yet else "pass the data set's name.")
+            )
     if isinstance(data, str):
         from keras_gen import data as data_module
 
-        real_images, _ = data_module.load_numpy(
+        real_images, conditions = data_module.load_numpy(
             data, split=split, scale=data_scale, limit=num_samples, data_dir=data_dir,
             binarize=getattr(model, "binary_pixels", False),
+            conditions=matching_conditions(model, data) if _conditioned(model) else None,
         )
+        conditions = conditions if _conditioned(model) else None
     else:
         real_images = np.asarray(data, np.float32)[:num_samples]
     likelihood_count = len(real_images[:likelihood_images])
@@ -371,7 +412,7 @@ def evaluate(
                     "feature_extractor=keras_gen.evaluation.domain_classifier('fashion_mnist')."
                 )
             feature_extractor = domain_classifier(data, data_dir=data_dir)
-        fake_images = _generate(model, len(real_images), batch_size, verbose)
+        fake_images = _generate(model, len(real_images), batch_size, verbose, conditions)
         if fake_images.shape[1:] != real_images.shape[1:]:
             raise ValueError(
                 f"The model generates images shaped {fake_images.shape[1:]} but the real "
@@ -469,9 +510,23 @@ def _in_batches(function, images: np.ndarray, batch_size: int, progress):
     return np.concatenate([np.asarray(part) for part in parts])
 
 
-def _generate(model: Any, count: int, batch_size: int, verbose: int) -> np.ndarray:
-    """`count` images of `model.generate`; with `verbose`, a batch at a time with a progress bar."""
+def _generate(model: Any, count: int, batch_size: int, verbose: int, conditions=None) -> np.ndarray:
+    """`count` images of `model.generate`; with `verbose`, a batch at a time with a progress bar.
+
+    A model conditioned on more than a class draws one image per condition of
+    `conditions` (the real images').
+    """
     progress = _progress(verbose, count, "sampling")
+    if conditions is not None:
+        parts = []
+        for start in range(0, count, batch_size):
+            chosen = {key: value[start:start + batch_size] for key, value in conditions.items()} if isinstance(
+                conditions, dict) else conditions[start:start + batch_size]
+            parts.append(np.asarray(model.generate(min(batch_size, count - start), conditions=chosen,
+                                                   batch_size=batch_size)))
+            if progress is not None:
+                progress.add(len(parts[-1]))
+        return np.concatenate(parts)
     if progress is None:
         return np.asarray(model.generate(count, batch_size=batch_size))
     # Whole rounds of the classes, so that a conditional model's labels (the classes in

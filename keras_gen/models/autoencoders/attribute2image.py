@@ -96,8 +96,8 @@ class Attribute2Image(VAE):
         self.background_latent_dim = background_latent_dim
 
     @classmethod
-    def for_images(cls, image_shape, condition, latent_dim=16, background_latent_dim=8, width=32, hidden_units=256,
-                   layers_per_stage=1, layered=True, **kwargs):
+    def for_images(cls, image_shape, condition, latent_dim=16, background_latent_dim=None, width=32,
+                   hidden_units=256, layers_per_stage=1, layered=True, **kwargs):
         """Builds the model with `keras_gen.networks.attribute_encoder` and `attribute_decoder`.
 
         Args:
@@ -106,7 +106,7 @@ class Attribute2Image(VAE):
                 `keras_gen.data.info("fashion_captions").conditions["attributes"]`).
             latent_dim: the length of a whole latent point, z_fg and z_bg.
             background_latent_dim: z_bg's length, the last entries of a point
-                (with `layered=True`).
+                (with `layered=True`); None: half of `latent_dim`.
             width, hidden_units, layers_per_stage: the networks' size.
             layered: the disCVAE's foreground/background decoder; False: one
                 decoder of (y, z).
@@ -115,6 +115,8 @@ class Attribute2Image(VAE):
         if not isinstance(condition, Condition) or condition.kind not in CONDITION_KINDS:
             raise ValueError(f"condition must be a Condition.attributes(...) or Condition.multi_hot(...), "
                              f"got {condition!r}.")
+        if background_latent_dim is None:
+            background_latent_dim = latent_dim // 2 if isinstance(latent_dim, int) else latent_dim
         background = background_latent_dim if layered else 0
         common = {"condition_dim": condition.shape[0], "latent_dim": latent_dim, "width": width,
                   "hidden_units": hidden_units, "layers_per_stage": layers_per_stage}
