@@ -33,6 +33,12 @@ EXAMPLES = [
         [],
     ),
     (
+        "attribute2image_fashion_captions.py",
+        "fashion_captions",
+        ["model.keras", "heldout.png", "sweep.png", "layers.png", "snapshots/samples_epoch_0001.png"],
+        ["reloaded samples identical: True"],
+    ),
+    (
         "gan_fashion_mnist.py",
         None,
         ["model.keras", "samples.png", "snapshots/samples_epoch_0001.png"],
