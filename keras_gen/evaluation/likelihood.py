@@ -93,7 +93,16 @@ def uses_own_bound(model: Any) -> bool:
             or getattr(model, "latent_layers", 1) != 1)
 
 
-def _own_bounds(model, images, num_importance_samples, batch_size, seed, progress) -> LikelihoodBounds:
+def _slice(conditions, start, stop):
+    """Rows `start:stop` of conditions (an array or a dict of them), or None."""
+    if conditions is None:
+        return None
+    if isinstance(conditions, dict):
+        return {key: value[start:stop] for key, value in conditions.items()}
+    return conditions[start:stop]
+
+
+def _own_bounds(model, images, num_importance_samples, batch_size, seed, progress, conditions=None) -> LikelihoodBounds:
     """ELBO (the mean log weight, a Monte Carlo estimate) and IWAE bound from the model's own weights."""
     if not hasattr(model, "log_importance_weights"):
         raise TypeError(
@@ -103,8 +112,9 @@ def _own_bounds(model, images, num_importance_samples, batch_size, seed, progres
     elbos, iwaes = [], []
     for index, start in enumerate(range(0, len(images), batch_size)):
         batch = images[start : start + batch_size]
+        extra = {} if conditions is None else {"labels": _slice(conditions, start, start + batch_size)}
         log_weights = model.log_importance_weights(batch, num_samples=num_importance_samples,
-                                                   batch_size=batch_size, seed=seed + index)
+                                                   batch_size=batch_size, seed=seed + index, **extra)
         elbos.append(log_weights.mean(axis=1))
         iwaes.append(iwae_bound(log_weights.T))
         if progress is not None:
@@ -119,6 +129,7 @@ def likelihood_bounds(
     batch_size: int = 256,
     seed: int = 0,
     progress: Callable[[int], None] | None = None,
+    conditions: Any = None,
 ) -> LikelihoodBounds:
     """Per-image ELBO and IWAE bound on log p(x) of a VAE, in nats.
 
@@ -140,6 +151,8 @@ def likelihood_bounds(
         seed: seed of the latent draws (numpy), so estimates repeat exactly.
         progress: called with the number of images of each batch once it is
             done, e.g. `keras_gen.callbacks.Progress(len(images), "likelihood").add`.
+        conditions: for a model conditioned on them (Attribute2Image), the
+            images' conditions: the bounds are then on log p(x | y).
 
     Example:
     >>> bounds = likelihood_bounds(vae, x_test[:1000], num_importance_samples=100)
@@ -156,13 +169,14 @@ def likelihood_bounds(
     if images.ndim < 2 or len(images) == 0:
         raise ValueError(f"Expected a non-empty batch of images, got shape {images.shape}.")
     if uses_own_bound(model):
-        return _own_bounds(model, images, num_importance_samples, batch_size, seed, progress)
+        return _own_bounds(model, images, num_importance_samples, batch_size, seed, progress, conditions)
     rng = np.random.default_rng(seed)
     elbos, iwaes = [], []
     for start in range(0, len(images), batch_size):
         batch = images[start : start + batch_size]
+        given = () if conditions is None else (_slice(conditions, start, start + batch_size),)
         mean, log_var = (
-            keras.ops.convert_to_numpy(t).astype(np.float64) for t in model.encode(batch)
+            keras.ops.convert_to_numpy(t).astype(np.float64) for t in model.encode(batch, *given)
         )
         std = np.exp(0.5 * log_var)
         log_px = np.empty((num_importance_samples, len(batch)))
@@ -170,7 +184,7 @@ def likelihood_bounds(
         for k in range(num_importance_samples):
             # Rounded to float32 first, so the model and the densities see the same z.
             z = (mean + std * rng.standard_normal(mean.shape)).astype(np.float32)
-            log_px[k] = keras.ops.convert_to_numpy(model.log_px_given_z(batch, z))
+            log_px[k] = keras.ops.convert_to_numpy(model.log_px_given_z(batch, z, *given))
             z = z.astype(np.float64)
             log_weights[k] = (
                 log_px[k] + standard_normal_log_density(z) - gaussian_log_density(z, mean, log_var)
@@ -189,6 +203,7 @@ def likelihood_metrics(
     batch_size: int = 256,
     seed: int = 0,
     progress: Callable[[int], None] | None = None,
+    conditions: Any = None,
 ) -> dict[str, float]:
     """Mean ELBO and IWAE negative log-likelihood, in nats per image and bits per dimension.
 
@@ -202,7 +217,7 @@ def likelihood_metrics(
     Example:
     >>> likelihood_metrics(vae, x_test[:1000])["iwae_bits_per_dim"]
     """
-    bounds = likelihood_bounds(model, images, num_importance_samples, batch_size, seed, progress)
+    bounds = likelihood_bounds(model, images, num_importance_samples, batch_size, seed, progress, conditions)
     num_dims = int(np.prod(np.shape(images)[1:]))
     elbo, iwae = float(bounds.elbo.mean()), float(bounds.iwae.mean())
     return {

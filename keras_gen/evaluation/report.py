@@ -185,8 +185,6 @@ def default_metrics(model: Any) -> tuple[str, ...]:
     metrics: tuple[str, ...] = ()
     if _has(model, Generates) and getattr(model, "sample_metrics_by_default", True):
         metrics += tuple(SAMPLE_METRICS)
-    if _conditioned(model):
-        return metrics  # its likelihoods and reconstructions need the conditions: not measured here yet
     if _has(model, HasLikelihood):
         metrics += tuple(_likelihood_report(model))
     if _has(model, Encodes):
@@ -293,13 +291,15 @@ def _check_capabilities(model: Any, metrics: Sequence[str]) -> None:
         )
 
 
-def reconstruction_metrics(model: Any, images: np.ndarray, batch_size: int = 256) -> dict[str, float]:
+def reconstruction_metrics(model: Any, images: np.ndarray, batch_size: int = 256, conditions=None) -> dict[str, float]:
     """Mean squared error and PSNR (dB) of `model.reconstruct(images)` against the images.
 
     PSNR uses the peak-to-peak range of the model's `data_scale`:
-    10 log10(range^2 / MSE), averaged over images.
+    10 log10(range^2 / MSE), averaged over images. A model conditioned on more
+    than a class reconstructs each image with its `conditions`.
     """
-    reconstructions = model.reconstruct(images, batch_size=batch_size)
+    extra = {} if conditions is None else {"labels": conditions}
+    reconstructions = model.reconstruct(images, batch_size=batch_size, **extra)
     errors = np.mean((reconstructions - images) ** 2, axis=tuple(range(1, images.ndim)))
     peak = float(model.data_scale[1] - model.data_scale[0])
     psnr = 10.0 * np.log10(peak**2 / np.maximum(errors, 1e-12))
@@ -379,14 +379,13 @@ def evaluate(
         data_scale = tuple(getattr(model, "data_scale", (-1.0, 1.0)))
 
     conditions = None
-    if _conditioned(model):
-        not_yet = [m for m in metrics if m not in SAMPLE_METRICS]
-        if not_yet or not isinstance(data, str):
-            raise ValueError(
-                f"{type(model).__name__} generates from conditions: evaluate measures its sample metrics against a "
-                f"named data set with those conditions (its held-out images' conditions); "
-                + (f"{not_yet} are not measured for it yet." if not_yet else "pass the data set's name.")
-            )
+    if _conditioned(model) and not isinstance(data, str):
+        raise ValueError(
+            f"{type(model).__name__} is conditioned on more than a class: "
+            "evaluate it against a named data set with those conditions (the real images' conditions are used)."
+        )
+    if _conditioned(model) and "nll" in metrics:
+        raise ValueError(f"nll is not measured for {type(model).__name__}: use elbo and iwae, bounds on log p(x | y).")
     if isinstance(data, str):
         from keras_gen import data as data_module
 
@@ -451,6 +450,7 @@ def evaluate(
             batch_size,
             seed,
             progress=None if progress is None else progress.add,
+            conditions=_first(conditions, likelihood_count),
         )
         for name in bounds:
             results.update({key: likelihood[key] for key in LIKELIHOOD_METRICS[name]})
@@ -461,8 +461,17 @@ def evaluate(
         results["nll"] = float(-log_prob.mean())
         results["nll_bits_per_dim"] = float(M.bits_per_dim(results["nll"], num_dims))
     if "reconstruction" in metrics:
-        results.update(reconstruction_metrics(model, real_images, batch_size))
+        results.update(reconstruction_metrics(model, real_images, batch_size, conditions=conditions))
     return results
+
+
+def _first(conditions, count):
+    """The first `count` rows of conditions (an array or a dict of them), or None."""
+    if conditions is None:
+        return None
+    if isinstance(conditions, dict):
+        return {key: value[:count] for key, value in conditions.items()}
+    return conditions[:count]
 
 
 def _plan(metrics: Sequence[str], num_real: int, num_likelihood: int, num_importance_samples: int, source) -> str:

@@ -161,3 +161,21 @@ def test_bad_conditions_get_a_clear_error_before_any_update():
     with pytest.raises(ValueError, match="must lie between 0 and 1"):
         model.fit(stream, verbose=0)
     assert changed(before, weights_of(model)) == 0
+
+
+def test_evaluate_scores_it_with_the_real_images_conditions():
+    condition = keras_gen.data.info("fashion_captions").conditions["attributes"]
+    model = Attribute2Image.for_images((28, 28, 1), condition, latent_dim=4, width=4, hidden_units=16, seed=0)
+    images, attributes = keras_gen.data.load_numpy("fashion_captions", "heldout", scale=(0, 1),
+                                                   conditions="attributes", limit=32)
+    results = keras_gen.evaluation.evaluate(model, "fashion_captions", "heldout", num_samples=32,
+                                            metrics=["elbo", "iwae", "reconstruction"], num_importance_samples=16)
+    expected_mse = np.mean((model.reconstruct(images, attributes) - images) ** 2)
+    np.testing.assert_allclose(results["reconstruction_mse"], expected_mse, rtol=1e-5)
+    elbo = float(np.mean(keras.ops.convert_to_numpy(model.elbo(images, attributes))))
+    assert abs(results["elbo"] - elbo) < 0.02 * abs(elbo)  # two Monte Carlo estimates of the same bound
+    assert results["iwae_nll"] <= -results["elbo"] + 1e-3
+    with pytest.raises(ValueError, match="does not have"):
+        keras_gen.evaluation.evaluate(model, "fashion_mnist", num_samples=8, metrics=["elbo"])
+    with pytest.raises(ValueError, match="named data set"):
+        keras_gen.evaluation.evaluate(model, images, num_samples=8, metrics=["elbo"])
