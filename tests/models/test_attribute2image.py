@@ -35,7 +35,7 @@ def test_both_networks_learn_and_the_loss_falls():
     model.compile(optimizer=keras.optimizers.Adam(3e-3))
     images, attributes = _data()
     encoder, decoder = weights_of(model.encoder), weights_of(model.decoder)
-    history = model.fit(images, attributes, batch_size=16, epochs=10, verbose=0)
+    history = model.fit(images, attributes, batch_size=16, epochs=4, verbose=0)
     assert changed(encoder, weights_of(model.encoder)) == len(encoder)
     assert changed(decoder, weights_of(model.decoder)) == len(decoder)
     assert history.history["loss"][-1] < history.history["loss"][0]
