@@ -38,6 +38,20 @@ def _names(names, what):
     return names
 
 
+def condition_rows(values, start, stop):
+    """Rows `start:stop` of condition values: an array, a dict of arrays (a condition of several parts), or None.
+
+    Example:
+    >>> condition_rows({"size": np.arange(4)}, 1, 3)["size"]
+    array([1, 2])
+    """
+    if values is None:
+        return None
+    if isinstance(values, dict):
+        return {key: value[start:stop] for key, value in values.items()}
+    return values[start:stop]
+
+
 @keras.saving.register_keras_serializable(package="keras_gen")
 class Condition:
     """What one example is conditioned on: its kind, shape and dtype, and a checker for arrays of it.

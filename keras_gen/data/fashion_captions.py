@@ -153,6 +153,11 @@ def fashion_caption_texts(images, labels, scale=(-1, 1), seed=0):
     3
     """
     brightness, size = fashion_attribute_words(fashion_attributes(images, scale), labels)
+    return _captions_of_words(brightness, size, labels, seed)
+
+
+def _captions_of_words(brightness, size, labels, seed):
+    """A caption per image from its words, each from a template chosen with `seed`."""
     labels = np.asarray(labels)
     templates = np.random.default_rng(seed).integers(0, len(CAPTION_TEMPLATES), size=len(labels))
     return [CAPTION_TEMPLATES[t].format(size=s, brightness=b, garment=CLASS_WORDS[c])
@@ -233,7 +238,7 @@ def measured_conditions(images, labels, scale, seed):
     multi_hot[np.arange(len(labels))[:, None], 10 + words] = 1.0
     attribute_values = np.concatenate(
         [multi_hot[:, :10], attributes["brightness"][:, None], attributes["size"][:, None]], axis=1)
-    texts = fashion_caption_texts(images, labels, scale, seed)
+    texts = _captions_of_words(brightness, size, labels, seed)
     values = {"captions": caption_condition().tokenize(texts), "attributes": attribute_values,
               "multi_hot": multi_hot, "layout": fashion_layout(images, scale)}
     return values, heldout_cells(brightness, size, labels)

@@ -16,6 +16,7 @@ from typing import Any, NamedTuple
 import keras
 import numpy as np
 
+from keras_gen.data.conditions import condition_rows
 from keras_gen.evaluation.metrics import bits_per_dim, log_mean_exp
 
 _LOG_2PI = math.log(2.0 * math.pi)
@@ -93,15 +94,6 @@ def uses_own_bound(model: Any) -> bool:
             or getattr(model, "latent_layers", 1) != 1)
 
 
-def _slice(conditions, start, stop):
-    """Rows `start:stop` of conditions (an array or a dict of them), or None."""
-    if conditions is None:
-        return None
-    if isinstance(conditions, dict):
-        return {key: value[start:stop] for key, value in conditions.items()}
-    return conditions[start:stop]
-
-
 def _own_bounds(model, images, num_importance_samples, batch_size, seed, progress, conditions=None) -> LikelihoodBounds:
     """ELBO (the mean log weight, a Monte Carlo estimate) and IWAE bound from the model's own weights."""
     if not hasattr(model, "log_importance_weights"):
@@ -112,7 +104,7 @@ def _own_bounds(model, images, num_importance_samples, batch_size, seed, progres
     elbos, iwaes = [], []
     for index, start in enumerate(range(0, len(images), batch_size)):
         batch = images[start : start + batch_size]
-        extra = {} if conditions is None else {"labels": _slice(conditions, start, start + batch_size)}
+        extra = {} if conditions is None else {"labels": condition_rows(conditions, start, start + batch_size)}
         log_weights = model.log_importance_weights(batch, num_samples=num_importance_samples,
                                                    batch_size=batch_size, seed=seed + index, **extra)
         elbos.append(log_weights.mean(axis=1))
@@ -174,7 +166,7 @@ def likelihood_bounds(
     elbos, iwaes = [], []
     for start in range(0, len(images), batch_size):
         batch = images[start : start + batch_size]
-        given = () if conditions is None else (_slice(conditions, start, start + batch_size),)
+        given = () if conditions is None else (condition_rows(conditions, start, start + batch_size),)
         mean, log_var = (
             keras.ops.convert_to_numpy(t).astype(np.float64) for t in model.encode(batch, *given)
         )

@@ -7,6 +7,7 @@ from typing import Any
 
 import numpy as np
 
+from keras_gen.data.conditions import condition_rows
 from keras_gen.evaluation import metrics as M
 from keras_gen.evaluation.classifiers import domain_classifier
 from keras_gen.evaluation.features import FeatureExtractor
@@ -450,7 +451,7 @@ def evaluate(
             batch_size,
             seed,
             progress=None if progress is None else progress.add,
-            conditions=_first(conditions, likelihood_count),
+            conditions=condition_rows(conditions, 0, likelihood_count),
         )
         for name in bounds:
             results.update({key: likelihood[key] for key in LIKELIHOOD_METRICS[name]})
@@ -464,14 +465,6 @@ def evaluate(
         results.update(reconstruction_metrics(model, real_images, batch_size, conditions=conditions))
     return results
 
-
-def _first(conditions, count):
-    """The first `count` rows of conditions (an array or a dict of them), or None."""
-    if conditions is None:
-        return None
-    if isinstance(conditions, dict):
-        return {key: value[:count] for key, value in conditions.items()}
-    return conditions[:count]
 
 
 def _plan(metrics: Sequence[str], num_real: int, num_likelihood: int, num_importance_samples: int, source) -> str:
@@ -529,8 +522,7 @@ def _generate(model: Any, count: int, batch_size: int, verbose: int, conditions=
     if conditions is not None:
         parts = []
         for start in range(0, count, batch_size):
-            chosen = {key: value[start:start + batch_size] for key, value in conditions.items()} if isinstance(
-                conditions, dict) else conditions[start:start + batch_size]
+            chosen = condition_rows(conditions, start, start + batch_size)
             parts.append(np.asarray(model.generate(min(batch_size, count - start), conditions=chosen,
                                                    batch_size=batch_size)))
             if progress is not None:
