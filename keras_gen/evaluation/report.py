@@ -14,6 +14,7 @@ from keras_gen.evaluation.features import FeatureExtractor
 from keras_gen.evaluation.likelihood import likelihood_metrics
 from keras_gen.models.base import GenerativeModel
 from keras_gen.models.capabilities import Encodes, Generates, HasLikelihood
+from keras_gen.models.input_checks import condition_parts
 
 # For objects that are not keras_gen models (a user's own sampler), the methods
 # that stand for each capability.
@@ -204,8 +205,7 @@ def matching_conditions(model: Any, data: str):
     from keras_gen import data as data_module
 
     declared = data_module.info(data).conditions
-    condition = model.condition
-    parts = condition if isinstance(condition, dict) else {None: condition}
+    parts = condition_parts(model.condition)
     names = []
     for part, wanted in parts.items():
         if part is not None and declared.get(part) == wanted:
@@ -379,23 +379,23 @@ def evaluate(
     if data_scale is None:
         data_scale = tuple(getattr(model, "data_scale", (-1.0, 1.0)))
 
-    conditions = None
-    if _conditioned(model) and not isinstance(data, str):
+    conditioned, conditions = _conditioned(model), None
+    if conditioned and not isinstance(data, str):
         raise ValueError(
             f"{type(model).__name__} is conditioned on more than a class: "
             "evaluate it against a named data set with those conditions (the real images' conditions are used)."
         )
-    if _conditioned(model) and "nll" in metrics:
+    if conditioned and "nll" in metrics:
         raise ValueError(f"nll is not measured for {type(model).__name__}: use elbo and iwae, bounds on log p(x | y).")
     if isinstance(data, str):
         from keras_gen import data as data_module
 
-        real_images, conditions = data_module.load_numpy(
+        real_images, values = data_module.load_numpy(
             data, split=split, scale=data_scale, limit=num_samples, data_dir=data_dir,
             binarize=getattr(model, "binary_pixels", False),
-            conditions=matching_conditions(model, data) if _conditioned(model) else None,
+            conditions=matching_conditions(model, data) if conditioned else None,
         )
-        conditions = conditions if _conditioned(model) else None
+        conditions = values if conditioned else None  # the labels otherwise, which evaluate does not use
     else:
         real_images = np.asarray(data, np.float32)[:num_samples]
     likelihood_count = len(real_images[:likelihood_images])
