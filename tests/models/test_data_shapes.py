@@ -94,8 +94,8 @@ def _bad_batches():
     with_nan = clips.copy()
     with_nan[0, 1, 2, 3] = np.nan
     return {
-        "images": (clips[:, 0], r"is a model of clips: it takes batches of shape \(batch, frames, height, width, "
-                                r"channels\) = \(batch, 4, 16, 16, 1\); got images.*moving_fashion_mnist"),
+        "images": (clips[:, 0], (r"is a model of clips: it takes batches of shape \(batch, frames, height, width, "
+                                r"channels\) = \(batch, 4, 16, 16, 1\); got images.*moving_fashion_mnist")),
         "frames": (clips[:, :3], r"Frame count mismatch.*4 frames.*got 3 frames.*clips\[:, :4\]"),
         "frame size": (np.zeros((4, 4, 8, 8, 1), "float32"), r"Frame size mismatch.*16x16 frames.*got 8x8"),
         "range": (out_of_range, r"clips .*(lie in|between).*(data_scale|scale_images)"),
