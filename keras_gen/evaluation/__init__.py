@@ -30,6 +30,7 @@ from keras_gen.evaluation.checks import (
 from keras_gen.evaluation.classifiers import (
     ClassifierRecipe,
     build_classifier,
+    classifier_examples,
     content_network,
     default_cache_dir,
     domain_classifier,
@@ -105,6 +106,7 @@ __all__ = [
     "build_classifier",
     "class_consistency",
     "class_coverage",
+    "classifier_examples",
     "classifier_score",
     "compute_sample_metrics",
     "connected_share",
