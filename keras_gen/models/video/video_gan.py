@@ -53,9 +53,9 @@ class VideoGAN(GAN):
         if mask_weight < 0:
             raise ValueError(f"mask_weight must be >= 0 (0 turns the mask penalty off), got {mask_weight}.")
         self.mask_weight = float(mask_weight)
-        super().__init__(generator, discriminator, **kwargs)
         names = {layer.name for layer in generator.layers}
         self.two_stream = all(name in names for name in LAYER_NAMES[:3])
+        super().__init__(generator, discriminator, **kwargs)
         # The generator's pass in a step also returns its mask, for the penalty.
         self._pass_network = None
         if self.two_stream:

@@ -62,6 +62,7 @@ class VoxelGAN(GAN):
         kwargs.setdefault("data_scale", (0.0, 1.0))
         super().__init__(generator, discriminator, **kwargs)
         self.num_classes = num_classes
+        self.batch_kind = "images_labels" if num_classes is not None else "images"
         self.d_accuracy_threshold = None if d_accuracy_threshold is None else float(d_accuracy_threshold)
         self.d_accuracy_tracker = keras.metrics.Mean(name="d_accuracy")
         self.d_updated_tracker = keras.metrics.Mean(name="d_updated")
@@ -105,7 +106,7 @@ class VoxelGAN(GAN):
         gated = update and self.d_accuracy_threshold is not None
         # What a skipped update must leave as it was: the weights and the optimizer's state.
         kept = [*self.optimizer_variables("d_optimizer"), *self.d_optimizer.variables] if gated else []
-        before = [ops.convert_to_tensor(variable) for variable in kept]
+        before = [ops.copy(variable.value) for variable in kept]
         d_loss, outcome = super()._discriminator_step(real, conditions, update, fakes)
         accuracy = self._accuracy(outcome[0])
         learn = ops.ones(()) if self.d_accuracy_threshold is None else ops.cast(
