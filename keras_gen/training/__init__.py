@@ -114,7 +114,8 @@ def forward_for_update(fn, variables):
     changes once.
 
     Args:
-        fn: a function of no arguments returning one tensor (e.g. `G(z)`).
+        fn: a function of no arguments returning one tensor (e.g. `G(z)`) or a
+            list of tensors (a generator with several outputs).
         variables: the variables the later update will change.
 
     Returns:

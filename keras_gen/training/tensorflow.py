@@ -21,7 +21,7 @@ def forward_for_update(fn, variables):
     """TensorFlow implementation of `keras_gen.training.forward_for_update`."""
     with tf.GradientTape() as tape:
         outputs = fn()
-    return tf.stop_gradient(outputs), (tape, outputs, variables)
+    return tf.nest.map_structure(tf.stop_gradient, outputs), (tape, outputs, variables)
 
 
 def minimize_through(pass_, loss_fn, optimizer):
