@@ -507,6 +507,26 @@ FAMILIES: tuple[Family, ...] = (
         # Classes 5 and 7: sandal and sneaker in Fashion-MNIST (the digits 5 and 7 elsewhere).
         data_options={"domain_a": [5], "domain_b": [7]},
     ),
+    Family(
+        "video_gan",
+        "keras_gen.models.video.video_gan:VideoGAN",
+        "Two-stream video GAN: a moving foreground over a static background (Vondrick et al., 2016)",
+        builder_defaults={"latent_dim": 100, "width": 32},
+        batch_size=32,
+        docs="docs/video.md",
+        data="moving_fashion_mnist",
+        builder="for_videos",
+    ),
+    Family(
+        "voxel_gan",
+        "keras_gen.models.voxels.voxel_gan:VoxelGAN",
+        "3-D GAN of voxel grids with the adaptive discriminator rule (Wu et al., 2016)",
+        builder_defaults={"latent_dim": 200, "width": 32},
+        batch_size=64,
+        docs="docs/voxels.md",
+        data="voxel_shapes",
+        builder="for_voxels",
+    ),
 )
 
 _REGISTRY: dict[str, Family] = {}

@@ -21,6 +21,10 @@ CHECKPOINT_STATE_FILE = "checkpoint.json"
 HISTORY_FILE = "history.csv"
 LOSS_PLOT_FILE = "losses.png"
 SAMPLES_FILE = "samples.png"
+# Models of clips write their samples as an animated grid; models of voxel grids
+# a slice montage (SAMPLES_FILE) and a 3-D plot.
+SAMPLES_CLIPS_FILE = "samples.gif"
+SAMPLES_3D_FILE = "samples_3d.png"
 RECONSTRUCTIONS_FILE = "reconstructions.png"
 COMPLETIONS_FILE = "completions.png"
 TRANSLATIONS_FILE = "translations.png"

@@ -95,8 +95,13 @@ VARIANTS = {
 CASES = [*NAMES, *VARIANTS]
 
 
+# What one example of the tests' tiny models is, by the kind of data the family trains on.
+TINY_SHAPES = {"images": (8, 8, 1), "videos": (4, 8, 8, 1), "voxels": (8, 8, 8, 1)}
+
+
 def tiny_model(name, seed=0, compile=True):
-    """A tiny model of the family `name`, or of the variant `name` of `VARIANTS`, for 8x8x1 images."""
+    """A tiny model of the family `name`, or of the variant `name` of `VARIANTS`, for 8x8x1 images (4 frames of
+    8x8 for models of clips, 8^3 grids for models of voxels)."""
     family_name, options = VARIANTS.get(name, (name, dict))
     family = families.get(family_name)
     arguments = tiny_builder_arguments(family)
@@ -104,7 +109,7 @@ def tiny_model(name, seed=0, compile=True):
         arguments["num_classes"] = TINY_CLASSES
     if family.batch_kind == "images_conditions":
         arguments["condition"] = TINY_CONDITION
-    return family.build((8, 8, 1), seed=seed, compile=compile, **{**arguments, **options()})
+    return family.build(TINY_SHAPES[family.data_kind], seed=seed, compile=compile, **{**arguments, **options()})
 
 
 def model_class_of(case):
@@ -115,7 +120,7 @@ def images_for(model, count=8, seed=0):
     """Random 8-bit images in the model's scale (models of discrete pixels need the 8-bit grid), binarized
     for models of binary pixels (NADE, MADE)."""
     low, high = model.data_scale
-    levels = np.random.default_rng(seed).integers(0, 256, (count, 8, 8, 1))
+    levels = np.random.default_rng(seed).integers(0, 256, (count, *model.data_shape))
     images = (low + levels * ((high - low) / 255.0)).astype("float32")
     return keras_gen.data.binarize_images(images, model.data_scale) if getattr(model, "binary_pixels", False) else images
 
@@ -241,7 +246,8 @@ def test_entry_is_consistent(name):
     model_class = family.model_class()
     assert issubclass(model_class, GenerativeModel)
     assert family.batch_kind in families.BATCH_KINDS
-    assert callable(getattr(model_class, "for_images", None))
+    assert callable(getattr(model_class, family.builder, None))
+    assert model_class.data_kind == family.data_kind
     assert model_class.__doc__ and "Example" in model_class.__doc__
     for grid in family.grids:
         assert issubclass(model_class, GRID_CAPABILITY[grid]), (name, grid)
@@ -303,7 +309,7 @@ def test_seeds_choose_the_latent_draws_and_latent_sizes_are_checked(case):
         assert not np.array_equal(model.sample_latent(4), other.sample_latent(4))
         latent = np.random.default_rng(1).standard_normal((4, model.latent_dim)).astype("float32")
         assert model.generate(latent_points=latent, conditions=condition_values(model, 4)).shape == (
-            4, *model.image_shape)
+            4, *model.data_shape)
         with pytest.raises(ValueError, match=rf"\(n, {model.latent_dim}\)"):
             model.generate(latent_points=wrong)
     if isinstance(model, Encodes):
@@ -321,14 +327,14 @@ def test_bad_batches_get_clear_errors_before_any_update(case):
     def fit_with(images, *others, **kwargs):
         model.fit(with_first_input(x, images), *(labels if not others else others), batch_size=8, verbose=0, **kwargs)
 
-    with pytest.raises(ValueError, match="rank-3"):
+    with pytest.raises(ValueError, match="rank-3|add the channel axis"):
         fit_with(good[..., 0])
     with pytest.raises(ValueError, match="integer dtype"):
         fit_with(np.zeros(good.shape, "uint8"))
     with pytest.raises(ValueError, match="Channel mismatch"):
         fit_with(np.concatenate([good, good], axis=-1))
     with pytest.raises(ValueError, match="size mismatch"):
-        fit_with(good[:, :-1, :-1])
+        fit_with(good[..., :-1, :-1, :])
     with pytest.raises(ValueError, match="empty"):
         empty = tuple(part[:0] for part in x) if isinstance(x, tuple) else x[:0]
         model.fit(empty, *(part[:0] for part in labels), batch_size=8, verbose=0)
@@ -380,12 +386,36 @@ def tiny_attribute_data(monkeypatch):
     return "tiny_attributes"
 
 
+@pytest.fixture
+def tiny_volume_data(monkeypatch):
+    """'tiny_clips' (digits moving on 4 frames of 8x8) and 'tiny_voxels' (8^3 shapes), for families of
+    clips and voxel grids: `{data_kind: name}`."""
+    from keras_gen.data import registry
+
+    monkeypatch.setattr(registry, "_REGISTRY", dict(registry._REGISTRY))
+
+    def clips(split, data_dir):
+        images, labels = keras_gen.data.load_numpy("digits", split, scale=(0, 255), limit=64)
+        made, _ = keras_gen.data.moving_sprites(np.round(images).astype("uint8"), frames=4, canvas=8,
+                                                sprite_size=4, scale=(0, 255))
+        return np.round(made).astype("uint8"), labels
+
+    def voxels(split, data_dir):
+        return keras_gen.data.voxel_shapes(64, size=8, seed=0 if split == "train" else 1)
+
+    keras_gen.data.register("tiny_clips", clips, None, 10, example_shape=(4, 8, 8, 1), kind="videos")
+    keras_gen.data.register("tiny_voxels", voxels, None, 3, example_shape=(8, 8, 8, 1), kind="voxels",
+                            value_range=(0, 1))
+    return {"videos": "tiny_clips", "voxels": "tiny_voxels"}
+
+
 @pytest.mark.graph  # every family's train step traced once, as fit does for users
 @pytest.mark.parametrize("name", NAMES)
-def test_keras_gen_train_runs_every_family(name, tmp_path, tiny_attribute_data):
+def test_keras_gen_train_runs_every_family(name, tmp_path, tiny_attribute_data, tiny_volume_data):
     family = families.get(name)
     out = tmp_path / name
     data = tiny_attribute_data if family.batch_kind == "images_conditions" else "digits"
+    data = tiny_volume_data.get(family.data_kind, data)
     argv = ["train", name, "--data", data, "--limit", "64", "--batch-size", "32",
             "--epochs", "1", "--out", str(out), "--verbose", "0"]
     for key, value in tiny_builder_arguments(family).items():
@@ -400,9 +430,14 @@ def test_keras_gen_train_runs_every_family(name, tmp_path, tiny_attribute_data):
         assert json.load(file)["model"] == name
     expected = {"samples": cli.SAMPLES_FILE, "reconstructions": cli.RECONSTRUCTIONS_FILE,
                 "completions": cli.COMPLETIONS_FILE, "translations": cli.TRANSLATIONS_FILE}
+    if family.data_kind == "videos":  # an animated grid of clips
+        expected["samples"] = cli.SAMPLES_CLIPS_FILE
     for grid in family.grids:
         assert (out / expected[grid]).exists(), grid
-        assert (out / "snapshots" / f"{grid}_epoch_0001.png").exists(), grid
+        snapshot = f"{grid}_epoch_0001" + os.path.splitext(expected[grid])[1]
+        assert (out / "snapshots" / snapshot).exists(), grid
+    if family.data_kind == "voxels":  # a slice montage and a 3-D plot
+        assert (out / cli.SAMPLES_3D_FILE).exists() and (out / "snapshots" / "samples_3d_epoch_0001.png").exists()
 
 
 def test_builder_flag_a_family_does_not_take_is_a_clear_error(tmp_path, capsys):

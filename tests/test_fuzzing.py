@@ -52,26 +52,32 @@ def inputs_for(model, count=4):
     return first_input(fit_data(model, images_for(model, count))[0])
 
 
+def input_shape(model):
+    """One input example's shape: an image (the model's input images), a clip or a voxel grid."""
+    return model.input_image_shape if model.data_kind == "images" else model.data_shape
+
+
 def wrong_rank(model):
-    side = model.input_image_shape[0]
-    return st.sampled_from([(side,), (4, side), (4, side, side), (2, 4, side, side, 1)]).map(
-        lambda shape: (np.zeros(shape, "float32"), r"rank|shape"))
+    side, rank = model.input_image_shape[0], len(input_shape(model)) + 1
+    shapes = [shape for shape in [(side,), (4, side), (4, side, side), (2, 4, side, side, 1), (2, 2, 4, side, side, 1)]
+              if len(shape) != rank]
+    return st.sampled_from(shapes).map(lambda shape: (np.zeros(shape, "float32"), r"rank|shape"))
 
 
 def wrong_channels(model):
-    height, width, _ = model.input_image_shape
-    return st.integers(2, 4).map(lambda c: (np.zeros((4, height, width, c), "float32"), "Channel mismatch"))
+    return st.integers(2, 4).map(
+        lambda c: (np.zeros((4, *input_shape(model)[:-1], c), "float32"), "Channel mismatch"))
 
 
 def wrong_size(model):
     good = tuple(model.input_image_shape[:2])
     sizes = st.tuples(st.integers(1, 12), st.integers(1, 12)).filter(lambda hw: hw != good)
-    return sizes.map(lambda hw: (np.zeros((4, *hw, 1), "float32"), "size mismatch"))
+    return sizes.map(lambda hw: (np.zeros((4, *input_shape(model)[:-3], *hw, 1), "float32"), "size mismatch"))
 
 
 def wrong_dtype(model):
     return st.sampled_from(["uint8", "int32", "int64", "bool"]).map(
-        lambda dtype: (np.zeros((4, *model.input_image_shape), dtype), "integer dtype"))
+        lambda dtype: (np.zeros((4, *input_shape(model)), dtype), "integer dtype"))
 
 
 def out_of_range(model):
@@ -88,7 +94,7 @@ def not_finite(model):
 
 
 def empty(model):
-    return st.just((np.zeros((0, *model.input_image_shape), "float32"), "empty"))
+    return st.just((np.zeros((0, *input_shape(model)), "float32"), "empty"))
 
 
 def _with_value(images, index, row, value):

@@ -10,6 +10,7 @@ from keras_gen.callbacks.image_snapshot import (
     save_reconstructions,
     save_samples,
     save_translations,
+    save_volumes,
 )
 from keras_gen.callbacks.learning_rate import LinearLearningRateDecay
 from keras_gen.callbacks.mode_collapse import ModeCollapseMonitor, ModeCollapseWarning
@@ -41,6 +42,7 @@ __all__ = [
     "save_samples",
     "save_translations",
     "save_video_grid",
+    "save_volumes",
     "save_voxel_plot",
     "voxel_montage",
 ]

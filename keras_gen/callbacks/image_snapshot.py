@@ -3,13 +3,16 @@
 Which grids a model gets depends on its capabilities
 (`keras_gen.models.capabilities`), never on its class. The grids are tiled and
 written by `keras_gen.visualization` (`image_grid`, `row_grid`, `save_grid`,
-re-exported here).
+re-exported here). Models of clips get animated GIF grids and models of voxel
+grids slice montages and 3-D plots (`keras_gen.callbacks.video_voxel_grids`).
 """
 
 import os
 
 import keras
+import numpy as np
 
+from keras_gen.callbacks.video_voxel_grids import save_video_grid, save_voxel_plot, voxel_montage
 from keras_gen.models.capabilities import (
     Completes,
     Encodes,
@@ -18,6 +21,11 @@ from keras_gen.models.capabilities import (
     fixed_latent_points,
 )
 from keras_gen.visualization import image_grid, row_grid, save_grid
+
+# How many clips or voxel grids a snapshot shows at most: a clip costs T images,
+# a voxel grid a row of D slices.
+VOLUME_SAMPLES = 16
+VIDEO_FORMATS = (".gif", ".mp4")
 
 
 def sample_grid(model, n=64, seed=0, columns=None, temperature=1.0):
@@ -40,13 +48,55 @@ def sample_grid(model, n=64, seed=0, columns=None, temperature=1.0):
 def save_samples(model, path, n=64, seed=0, columns=None, temperature=1.0):
     """Writes a PNG grid of `n` samples of `model` from `fixed_latent_points(seed)`.
 
+    Models of clips write an animated grid (`path` ending in `.gif`, or `.mp4`
+    with imageio-ffmpeg installed); models of voxel grids a slice montage at
+    `path` and a 3-D plot of the first 4 beside it (`samples.png` and
+    `samples_3d.png`): see `save_volumes`.
+
     Example:
     >>> save_samples(gan, "samples.png", n=64)
     'samples.png'
     >>> save_samples(cvae, "typical.png", n=64, temperature=0.6)
     'typical.png'
+    >>> save_samples(video_gan, "clips.gif", n=16)
+    'clips.gif'
     """
+    if model.data_kind != "images":
+        if not isinstance(model, Generates):
+            sample_grid(model)  # the error that says what to show instead
+        volumes, columns = model.grid_samples(n, seed, columns, temperature=temperature)
+        return save_volumes(model, volumes, path, columns)[0]
     return save_grid(sample_grid(model, n, seed, columns, temperature=temperature), path)
+
+
+def volumes_path_3d(path):
+    """Where `save_volumes` writes a voxel montage's 3-D plot: `samples.png` -> `samples_3d.png`."""
+    stem, extension = os.path.splitext(path)
+    return f"{stem}_3d{extension}"
+
+
+def save_volumes(model, volumes, path, columns=None, path_3d=None):
+    """Writes clips or voxel grids of `model`'s kind; the paths written.
+
+    Clips (`data_kind == "videos"`) become one animated grid at `path` (`.gif`,
+    or `.mp4` with imageio-ffmpeg); voxel grids a slice montage at `path` (one
+    row per grid, its depth slices) and a 3-D plot of the first 4 at `path_3d`
+    (default `volumes_path_3d(path)`).
+
+    Example:
+    >>> save_volumes(voxel_gan, voxel_gan.generate(8), "samples.png")
+    ['samples.png', 'samples_3d.png']
+    """
+    if model.data_kind == "videos":
+        if os.path.splitext(path)[1].lower() not in VIDEO_FORMATS:
+            raise ValueError(f"{type(model).__name__} makes clips: write them to a .gif (or .mp4) file, not {path!r}.")
+        return [save_video_grid(volumes, path, model.data_scale, columns=columns)]
+    if os.path.splitext(path)[1].lower() != ".png":
+        raise ValueError(f"{type(model).__name__} makes voxel grids: write their montage to a .png file, not {path!r}.")
+    montage = save_grid(voxel_montage(volumes, model.data_scale), path)
+    low, high = model.data_scale
+    occupancy = (np.asarray(volumes, "float32") - low) / (high - low)
+    return [montage, save_voxel_plot(occupancy, path_3d or volumes_path_3d(path))]
 
 
 def save_completions(model, images, path, seed=0, columns=None, labels=None):
@@ -175,10 +225,25 @@ class ImageSnapshot(keras.callbacks.Callback):
     def on_epoch_end(self, epoch, logs=None):
         if not self._should_write(epoch):
             return
+        if self.model.data_kind != "images":
+            self.written += self.write_volumes(self.model, epoch)
+            return
         for kind, grid in self.grids(self.model).items():
             path = os.path.join(self.directory, f"{kind}_epoch_{epoch + 1:04d}.png")
             self.written.append(save_grid(grid, path))
             self._log_tensorboard(kind, grid, epoch)
+
+    def write_volumes(self, model, epoch):
+        """Samples of a model of clips (`samples_epoch_0001.gif`) or voxel grids (`samples_epoch_0001.png`, a
+        slice montage, and `samples_3d_epoch_0001.png`); at most `VOLUME_SAMPLES`. The paths written."""
+        if not isinstance(model, Generates):
+            return []
+        volumes, columns = model.grid_samples(min(self.n, VOLUME_SAMPLES), self.seed, self.columns)
+        tag = f"epoch_{epoch + 1:04d}"
+        if model.data_kind == "videos":
+            return save_volumes(model, volumes, os.path.join(self.directory, f"samples_{tag}.gif"), columns)
+        return save_volumes(model, volumes, os.path.join(self.directory, f"samples_{tag}.png"), columns,
+                            path_3d=os.path.join(self.directory, f"samples_3d_{tag}.png"))
 
     def _log_tensorboard(self, kind, grid, epoch):
         if self.tensorboard_dir is None:

@@ -43,6 +43,8 @@ from keras_gen.run_files import (
     MODEL_FILE,
     RECONSTRUCTIONS_FILE,
     RUN_CONFIG_FILE,
+    SAMPLES_3D_FILE,
+    SAMPLES_CLIPS_FILE,
     SAMPLES_FILE,
     TRANSLATIONS_FILE,
 )
@@ -61,6 +63,8 @@ __all__ = [
     "PROG",
     "RECONSTRUCTIONS_FILE",
     "RUN_CONFIG_FILE",
+    "SAMPLES_3D_FILE",
+    "SAMPLES_CLIPS_FILE",
     "SAMPLES_FILE",
     "TRANSLATIONS_FILE",
     "CommandError",

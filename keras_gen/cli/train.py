@@ -42,6 +42,8 @@ from keras_gen.run_files import (
     MODEL_FILE,
     RECONSTRUCTIONS_FILE,
     RUN_CONFIG_FILE,
+    SAMPLES_3D_FILE,
+    SAMPLES_CLIPS_FILE,
     SAMPLES_FILE,
     SNAPSHOT_DIR,
     TRANSLATIONS_FILE,
@@ -77,11 +79,11 @@ def add_parser(commands) -> None:
         commands, "train", run,
         help="train a model and write it, sample grids and loss plots into --out",
         description=(
-            "Train a model family (see 'keras-gen models') on an image data set. Writes into "
-            "--out: model.keras (the final model), checkpoint.keras (the model after the last "
+            "Train a model family (see 'keras-gen models') on a data set of images, clips or voxel grids. "
+            "Writes into --out: model.keras (the final model), checkpoint.keras (the model after the last "
             "complete epoch, with optimizer state), history.csv, losses.png, samples.png "
-            "(families that sample) or reconstructions.png (families that encode), and "
-            "snapshots/ (grids during training)."
+            "(families that sample; samples.gif for clips, samples.png and samples_3d.png for voxel grids) "
+            "or reconstructions.png (families that encode), and snapshots/ (grids during training)."
         ),
     )
     parser.add_argument("model", choices=names, metavar="FAMILY", help=f"the model family: {', '.join(names)}")
@@ -440,12 +442,19 @@ def _write_results(model, args, out: str, examples: dict) -> list[str]:
         save_translations,
     )
     from keras_gen.callbacks.checkpoint import save_atomically
+    from keras_gen.callbacks.image_snapshot import VOLUME_SAMPLES
     from keras_gen.models import Generates
 
     save_atomically(model.save, os.path.join(out, MODEL_FILE), os.path.join(out, "model.tmp.keras"))
     plot_history(os.path.join(out, HISTORY_FILE), os.path.join(out, LOSS_PLOT_FILE))
     written = [MODEL_FILE, LOSS_PLOT_FILE, HISTORY_FILE]
-    if isinstance(model, Generates):
+    if isinstance(model, Generates) and model.data_kind == "videos":
+        save_samples(model, os.path.join(out, SAMPLES_CLIPS_FILE), n=VOLUME_SAMPLES, seed=args.seed)
+        written.append(SAMPLES_CLIPS_FILE)
+    elif isinstance(model, Generates) and model.data_kind == "voxels":
+        save_samples(model, os.path.join(out, SAMPLES_FILE), n=VOLUME_SAMPLES, seed=args.seed)
+        written += [SAMPLES_FILE, SAMPLES_3D_FILE]
+    elif isinstance(model, Generates):
         save_samples(model, os.path.join(out, SAMPLES_FILE), n=64, seed=args.seed)
         written.append(SAMPLES_FILE)
     if examples.get("reconstruction_images") is not None:

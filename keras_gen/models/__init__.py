@@ -42,8 +42,6 @@ from keras_gen.models.video import VideoGAN
 from keras_gen.models.voxels import VoxelGAN
 
 __all__ = [
-    "VideoGAN",
-    "VoxelGAN",
     "ACGAN",
     "BEGAN",
     "DCGAN",
@@ -81,6 +79,8 @@ __all__ = [
     "SamplesFromPrior",
     "SemiSupervisedGAN",
     "Translates",
+    "VideoGAN",
+    "VoxelGAN",
     "capabilities",
     "with_precision",
 ]

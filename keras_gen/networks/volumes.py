@@ -182,7 +182,7 @@ def two_stream_video_generator(
     >>> tuple(g.output_shape)
     (None, 4, 16, 16, 1)
     """
-    frames, height, width_px, channels = check_volume_shape(clip_shape, "clip")
+    _, height, width_px, channels = check_volume_shape(clip_shape, "clip")
     check_count(latent_dim, "latent_dim", "the size of the latent vector", minimum=1)
     check_count(width, "width", "filters of the finest stage", minimum=1)
     latent = keras.Input((int(latent_dim),), name="latent")
