@@ -131,6 +131,11 @@ class InputChecks:
                     raise ValueError(f"{name} takes integer {what}, got dtype {dtype}; cast them to int32 in the "
                                      "data pipeline.")
                 checked[part] = checked_values(ops.cast(values, "int32"), 0, part_condition.num_ids - 1, what)
+                if part_condition.kind == "tokens":
+                    # An empty caption has no word to encode: a masked mean over no words is NaN.
+                    words = ops.sum(ops.cast(ops.not_equal(checked[part], 0), "int32"), axis=1)
+                    checked_values(words, 1, part_condition.max_length,
+                                   f"words per caption in the {what} (an empty caption has none)")
             elif part_condition.kind == "multi_hot":
                 checked[part] = checked_values(ops.cast(values, "float32"), 0, 1, what, binary=True)
             else:

@@ -65,6 +65,12 @@ from keras_gen.networks.stages import (
     conv_stage,
     dense_block,
 )
+from keras_gen.networks.text import (
+    condition_encoder,
+    gan_cls_discriminator,
+    gan_cls_generator,
+    text_encoder,
+)
 
 __all__ = [
     "LABEL_ENCODINGS",
@@ -77,6 +83,7 @@ __all__ = [
     "check_label_planes",
     "check_layers_per_stage",
     "check_num_classes",
+    "condition_encoder",
     "context_encoder_generator",
     "conv_decoder",
     "conv_encoder",
@@ -87,6 +94,8 @@ __all__ = [
     "dense_block",
     "encode_labels",
     "float32_pin",
+    "gan_cls_discriminator",
+    "gan_cls_generator",
     "gated_pixelcnn_network",
     "gaussian_pyramid",
     "growth_resolutions",
@@ -117,6 +126,7 @@ __all__ = [
     "row_lstm_network",
     "srresnet_generator",
     "stage_filters",
+    "text_encoder",
     "top_down_network",
     "unet_generator",
     "upsampling_plan",
