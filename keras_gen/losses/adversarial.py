@@ -283,7 +283,7 @@ def matching_aware(objective: AdversarialLoss) -> AdversarialLoss:
     Example:
     >>> cls = matching_aware(adversarial_loss("non_saturating"))
     >>> real, fake_then_wrong = ops.zeros((2, 1)), ops.zeros((4, 1))
-    >>> cls.discriminator(AdversarialContext(None, None, real, fake_then_wrong)).shape
+    >>> tuple(cls.discriminator(AdversarialContext(None, None, real, fake_then_wrong)).shape)
     (2,)
     """
 
