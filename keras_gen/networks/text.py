@@ -72,9 +72,10 @@ def condition_encoder(condition, embedding_dim: int = 128, name: str = "text_enc
         return text_encoder(condition, embedding_dim, name=name)
     values = _condition_input(condition)
     if kind == "classes":
-        vector = layers.CategoryEncoding(condition.num_classes, output_mode="one_hot", name="one_hot")(values)
+        vector = layers.CategoryEncoding(condition.num_classes, output_mode="one_hot", dtype=float32_pin(),
+                                         name="one_hot")(values)
     else:
-        vector = layers.Identity(name="vector")(values)
+        vector = layers.Activation("linear", dtype=float32_pin(), name="vector")(values)
     return keras.Model(values, vector, name=name)
 
 
@@ -101,7 +102,10 @@ def gan_cls_generator(image_shape, condition_dim, latent_dim=100, width=32, embe
                            code_dim=embedding_dim, name=f"{name}_body")
     latent = keras.Input((latent_dim,), name="latent")
     vector = keras.Input((condition_dim,), name="condition_vector")
-    return keras.Model([latent, vector], body([latent, _compressed(vector, embedding_dim)]), name=name)
+    images = body([latent, _compressed(vector, embedding_dim)])
+    # The images leave in float32 under mixed precision, as dcgan_generator's own output does.
+    images = layers.Activation("linear", dtype=float32_pin(), name="image")(images)
+    return keras.Model([latent, vector], images, name=name)
 
 
 def gan_cls_discriminator(image_shape, condition_dim, width=32, embedding_dim=128, dropout=0.3, layers_per_stage=1,
