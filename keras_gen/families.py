@@ -326,6 +326,16 @@ FAMILIES: tuple[Family, ...] = (
         docs="docs/conditional_gans.md",
     ),
     Family(
+        "gan_cls",
+        "keras_gen.models.conditional.gan_cls:GANCLS",
+        "GAN-CLS/GAN-INT: images from captions, a matching-aware discriminator (Reed et al., 2016)",
+        builder_defaults={"latent_dim": 100, "width": 32, "embedding_dim": 128},
+        batch_size=64,
+        docs="docs/gan_cls.md",
+        data="fashion_captions",
+        conditions="captions",
+    ),
+    Family(
         "infogan",
         "keras_gen.models.conditional.infogan:InfoGAN",
         "InfoGAN: latent codes that learn meaning without labels (Chen et al., 2016)",

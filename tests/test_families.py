@@ -69,6 +69,8 @@ def tiny_builder_arguments(family):
 TINY_CLASSES = 3
 # What families conditioned on more than a class get here: three attributes in [0, 1].
 TINY_CONDITION = Condition.attributes(["ink", "brightness", "height"])
+# The captions of the tiny data set of `keras-gen train` (families whose registry entry names `captions`).
+TINY_CAPTIONS = Condition.tokens(["thin", "thick", "dim", "bright", "digit"], max_length=3)
 
 
 def condition_values(model, count, seed=0):
@@ -369,7 +371,8 @@ def test_bad_batches_get_clear_errors_before_any_update(case):
 
 @pytest.fixture
 def tiny_attribute_data(monkeypatch):
-    """'tiny_attributes': the 8x8 digits with `TINY_CONDITION` measured on their pixels, for conditioned families."""
+    """'tiny_attributes': the 8x8 digits with `TINY_CONDITION` measured on their pixels and `TINY_CAPTIONS` made
+    of them, for conditioned families."""
     from keras_gen.data import registry
 
     monkeypatch.setattr(registry, "_REGISTRY", dict(registry._REGISTRY))
@@ -380,9 +383,13 @@ def tiny_attribute_data(monkeypatch):
         mass = np.maximum(unit.sum(axis=(1, 2)), 1e-6)
         attributes = np.stack([(unit > 0.1).mean(axis=(1, 2)), unit.max(axis=(1, 2)),
                                (unit.sum(axis=2) * np.arange(8)).sum(axis=1) / mass / 7], axis=1)
-        return np.round(images).astype("uint8"), labels, {"attributes": attributes.astype("float32")}
+        words = [f"{'thick' if ink > 0.4 else 'thin'} {'bright' if peak > 0.9 else 'dim'} digit"
+                 for ink, peak in attributes[:, :2]]
+        conditions = {"attributes": attributes.astype("float32"), "captions": TINY_CAPTIONS.tokenize(words)}
+        return np.round(images).astype("uint8"), labels, conditions
 
-    keras_gen.data.register("tiny_attributes", load, (8, 8, 1), 10, conditions={"attributes": TINY_CONDITION})
+    keras_gen.data.register("tiny_attributes", load, (8, 8, 1), 10,
+                            conditions={"attributes": TINY_CONDITION, "captions": TINY_CAPTIONS})
     return "tiny_attributes"
 
 

@@ -231,7 +231,14 @@ class Condition:
                              f"{self._expected(count)}.{self._shape_hint(array)}")
         if count is not None and len(array) != count:
             raise ValueError(f"Pass one condition per example: {self._expected(count)}, got {len(array)}.")
-        if self.kind in ("classes", "tokens", "layout"):
+        if self.kind == "tokens":
+            array = self._checked_ids(array, count)
+            empty = np.flatnonzero(~array.any(axis=1)) if array.size else []
+            if len(empty):
+                raise ValueError(f"Caption {empty[0]} is empty (padding only, or no word in the text); every "
+                                 "caption needs at least one word.")
+            return array
+        if self.kind in ("classes", "layout"):
             return self._checked_ids(array, count)
         if array.dtype.kind not in "iufb":
             raise ValueError(f"The {self._description()} condition must be numbers, got dtype {array.dtype}.")

@@ -267,3 +267,39 @@ def adversarial_loss(name):
     if name not in ADVERSARIAL_LOSSES:
         raise ValueError(f"Unknown adversarial loss {name!r}; choose one of {sorted(ADVERSARIAL_LOSSES)}.")
     return ADVERSARIAL_LOSSES[name]
+
+
+def matching_aware(objective: AdversarialLoss) -> AdversarialLoss:
+    """The matching-aware discriminator of GAN-CLS on any objective: mismatched pairs count as fake.
+
+    Reed et al., "Generative Adversarial Text to Image Synthesis" (2016),
+    Algorithm 1: the discriminator scores (real image, right condition) s_r,
+    (real image, wrong condition) s_w and (fake image, right condition) s_f,
+    and minimizes L_D = l(s_r, real) + 1/2 [l(s_w, fake) + l(s_f, fake)].
+    Every objective here is a real term plus a fake term per example, so
+    L_D = 1/2 [D_obj(s_r, s_f) + D_obj(s_r, s_w)]: the returned objective's
+    discriminator loss reads a context whose `fake_logits` (and `fake`,
+    `fake_targets`, `fake_conditions`) hold the fakes' rows followed by the
+    mismatched rows, as many of each as real rows. The generator's loss and the
+    scores are `objective`'s.
+
+    Example:
+    >>> cls = matching_aware(adversarial_loss("non_saturating"))
+    >>> real, fake_then_wrong = ops.zeros((2, 1)), ops.zeros((4, 1))
+    >>> tuple(cls.discriminator(AdversarialContext(None, None, real, fake_then_wrong)).shape)
+    (2,)
+    """
+
+    def discriminator(context):
+        count = ops.shape(context.real_logits)[0]
+
+        def half(rows):
+            return context._replace(**{
+                name: None if getattr(context, name) is None else getattr(context, name)[rows]
+                for name in ("fake", "fake_logits", "fake_targets", "fake_conditions")
+            })
+
+        return 0.5 * (objective.discriminator(half(slice(None, count)))
+                      + objective.discriminator(half(slice(count, None))))
+
+    return objective._replace(discriminator=discriminator)

@@ -27,7 +27,7 @@ from keras_gen.models.capabilities import (
     Translates,
     capabilities,
 )
-from keras_gen.models.conditional import ACGAN, ConditionalGAN, InfoGAN, SemiSupervisedGAN
+from keras_gen.models.conditional import ACGAN, GANCLS, ConditionalGAN, InfoGAN, SemiSupervisedGAN
 from keras_gen.models.image_to_image import (
     SRGAN,
     ContextEncoder,
@@ -47,6 +47,7 @@ __all__ = [
     "DCGAN",
     "DRAW",
     "GAN",
+    "GANCLS",
     "LAPGAN",
     "MADE",
     "NADE",

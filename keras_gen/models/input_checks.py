@@ -17,7 +17,13 @@ from keras import ops
 
 from keras_gen.data.conditions import Condition
 from keras_gen.families import DATA_KINDS
-from keras_gen.training import checked_equal_counts, checked_finite, checked_labels, checked_values
+from keras_gen.training import (
+    checked_captions,
+    checked_equal_counts,
+    checked_finite,
+    checked_labels,
+    checked_values,
+)
 
 
 def condition_parts(condition):
@@ -132,6 +138,8 @@ class InputChecks:
                     raise ValueError(f"{name} takes integer {what}, got dtype {dtype}; cast them to int32 in the "
                                      "data pipeline.")
                 checked[part] = checked_values(ops.cast(values, "int32"), 0, part_condition.num_ids - 1, what)
+                if part_condition.kind == "tokens":
+                    checked[part] = checked_captions(checked[part], what)
             elif part_condition.kind == "multi_hot":
                 checked[part] = checked_values(ops.cast(values, "float32"), 0, 1, what, binary=True)
             else:

@@ -65,6 +65,12 @@ from keras_gen.networks.stages import (
     conv_stage,
     dense_block,
 )
+from keras_gen.networks.text import (
+    condition_encoder,
+    gan_cls_discriminator,
+    gan_cls_generator,
+    text_encoder,
+)
 from keras_gen.networks.volumes import (
     check_volume_shape,
     two_stream_video_generator,
@@ -85,6 +91,7 @@ __all__ = [
     "check_layers_per_stage",
     "check_num_classes",
     "check_volume_shape",
+    "condition_encoder",
     "context_encoder_generator",
     "conv_decoder",
     "conv_encoder",
@@ -95,6 +102,8 @@ __all__ = [
     "dense_block",
     "encode_labels",
     "float32_pin",
+    "gan_cls_discriminator",
+    "gan_cls_generator",
     "gated_pixelcnn_network",
     "gaussian_pyramid",
     "growth_resolutions",
@@ -125,6 +134,7 @@ __all__ = [
     "row_lstm_network",
     "srresnet_generator",
     "stage_filters",
+    "text_encoder",
     "top_down_network",
     "two_stream_video_generator",
     "unet_generator",

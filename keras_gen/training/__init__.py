@@ -33,7 +33,7 @@ from keras_gen.training.distribution import (
     unscaled,
 )
 
-__all__ = ["BackendTrainer", "DataError", "checked_equal_counts", "checked_finite", "checked_labels", "checked_masks", "checked_pixel_levels", "checked_values", "compiled", "data_errors_as_value_errors", "enable_determinism", "forward_for_update", "global_batch_mean", "input_gradients", "minimize", "minimize_players", "minimize_through", "prepare_fit", "replica_seed", "stateless_loss", "synchronized_mean", "unscaled"]
+__all__ = ["BackendTrainer", "DataError", "checked_captions", "checked_equal_counts", "checked_finite", "checked_labels", "checked_masks", "checked_pixel_levels", "checked_values", "compiled", "data_errors_as_value_errors", "enable_determinism", "forward_for_update", "global_batch_mean", "input_gradients", "minimize", "minimize_players", "minimize_through", "prepare_fit", "replica_seed", "stateless_loss", "synchronized_mean", "unscaled"]
 
 _BACKENDS = {"tensorflow": "keras_gen.training.tensorflow", "jax": "keras_gen.training.jax"}
 
@@ -208,6 +208,15 @@ def checked_values(values, low, high, what, binary=False, fix=None):
     when given), instead of being clipped or looked up out of range.
     """
     return _backend_module().checked_values(values, low, high, what, binary, fix)
+
+
+def checked_captions(ids, what):
+    """Word ids `(batch, max_length)` after checking in the step that every caption has a word (a non-zero id).
+
+    An empty caption, padding only, stops the step before any update with an
+    error that names `what`: a text encoder's mean over no words is NaN.
+    """
+    return _backend_module().checked_captions(ids, what)
 
 
 class DataError(ValueError):

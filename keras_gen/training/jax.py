@@ -277,6 +277,13 @@ def checked_values(values, low, high, what, binary, fix=None):
     return values
 
 
+def checked_captions(ids, what):
+    """JAX implementation of `keras_gen.training.checked_captions`."""
+    _check(jnp.all(jnp.any(ids != 0, axis=1)),
+           f"The {what} hold an empty caption (padding only); every caption needs a word")
+    return ids
+
+
 def checked_masks(masks, what):
     """JAX implementation of `keras_gen.training.checked_masks`."""
     _check(jnp.all((masks == 0) | (masks == 1)),

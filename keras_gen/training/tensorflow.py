@@ -164,6 +164,16 @@ def checked_values(values, low, high, what, binary, fix=None):
         return tf.identity(values)
 
 
+def checked_captions(ids, what):
+    """TensorFlow implementation of `keras_gen.training.checked_captions`."""
+    check = tf.debugging.assert_equal(
+        tf.reduce_all(tf.reduce_any(tf.not_equal(ids, 0), axis=1)), True,
+        message=DATA_ERROR_MARK + f"The {what} hold an empty caption (padding only); every caption needs a word",
+    )
+    with tf.control_dependencies([check]):
+        return tf.identity(ids)
+
+
 def checked_masks(masks, what):
     """TensorFlow implementation of `keras_gen.training.checked_masks`."""
     check = tf.debugging.assert_equal(

@@ -95,6 +95,8 @@ def test_detokenize_of_tokenize_gives_back_known_words(sentences):
         ("multi_hot", np.array([[0.5, 0, 1], [0, 0, 0], [1, 1, 1]]), "only 0 and 1"),
         ("tokens", np.array([[2, 3, 4, 5], [0, 0, 0, 0], [0, 0, 0, 0]]), r"ids must lie in \[0, 5\)"),
         ("tokens", np.zeros((3, 5), "int32"), r"shape \(3, 5\)"),
+        ("tokens", np.array([[2, 3, 0, 0], [0, 0, 0, 0], [4, 0, 0, 0]]), "Caption 1 is empty"),
+        ("tokens", ["a dark sandal", "", "a sandal"], "Caption 1 is empty"),
         ("layout", np.full((3, 7, 5), 3), r"ids must lie in \[0, 3\)"),
         ("layout", np.zeros((3, 5, 7), "int32"), r"expected an array of shape \(3, 7, 5\)"),
         ("layout", np.zeros((3, 7, 5), "float32"), "astype"),

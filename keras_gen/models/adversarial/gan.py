@@ -373,8 +373,13 @@ class GAN(Adversarial, SamplesFromPrior, GenerativeModel):
         step's update left it.
         """
         count = ops.shape(real)[0]
-        fake_conditions = self.fake_conditions(conditions, count)
-        latent_points = self.sample_latent(count)
+        fake_conditions = self.fake_conditions(conditions, count)  # before the latent points: InfoGAN draws codes
+        return self._generated(self.sample_latent(count), fake_conditions, update, for_generator)
+
+    def _generated(self, latent_points, fake_conditions, update, for_generator):
+        """`Fakes` of the generator on `latent_points` beside `fake_conditions`, its pass recorded for the
+        generator's update when `update and for_generator` (families that make a larger generator batch
+        than the real one, GAN-CLS's interpolated captions, call this from their `_fakes`)."""
 
         def generate():
             return self.generator_pass(latent_points, fake_conditions, update)

@@ -1,7 +1,8 @@
-"""GANs that use labels or codes: conditional GAN, AC-GAN, InfoGAN, semi-supervised GAN."""
+"""GANs that use labels, codes or captions: conditional GAN, AC-GAN, InfoGAN, semi-supervised GAN, GAN-CLS."""
 
 from keras_gen.models.conditional.conditional_gan import ACGAN, ConditionalGAN
+from keras_gen.models.conditional.gan_cls import GANCLS
 from keras_gen.models.conditional.infogan import InfoGAN
 from keras_gen.models.conditional.ssgan import SemiSupervisedGAN
 
-__all__ = ["ACGAN", "ConditionalGAN", "InfoGAN", "SemiSupervisedGAN"]
+__all__ = ["ACGAN", "GANCLS", "ConditionalGAN", "InfoGAN", "SemiSupervisedGAN"]
