@@ -82,3 +82,15 @@ def test_the_layer_builds_in_a_functional_model_and_survives_saving(tmp_path):
 def test_mismatched_kernels_are_rejected_with_the_fix(map_shape, kernel_shape, message):
     with pytest.raises(ValueError, match=message):
         CrossConvolution()([keras.Input(map_shape), keras.Input(kernel_shape)])
+
+
+def test_a_shifted_delta_kernel_moves_each_sample_by_its_own_displacement():
+    # The paper's reading of the kernels: a motion. Sample 0 moves right by 1, sample 1 down by 2.
+    maps = np.zeros((2, 9, 9, 1), "float32")
+    maps[:, 4, 4, 0] = 1.0
+    kernels = np.zeros((2, 5, 5, 1), "float32")
+    kernels[0, 2, 1, 0] = 1.0  # correlation: out[y, x] = in[y, x - 1]
+    kernels[1, 0, 2, 0] = 1.0  # out[y, x] = in[y - 2, x]
+    out = keras.ops.convert_to_numpy(cross_convolve(maps, kernels))
+    assert np.argwhere(out[0, ..., 0] == 1.0).tolist() == [[4, 5]]
+    assert np.argwhere(out[1, ..., 0] == 1.0).tolist() == [[6, 4]]
