@@ -1,0 +1,5 @@
+"""Families of video clips."""
+
+from keras_gen.models.video.cross_conv import CrossConvCVAE
+
+__all__ = ["CrossConvCVAE"]
