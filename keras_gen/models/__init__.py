@@ -42,8 +42,6 @@ from keras_gen.models.video import CrossConvCVAE, VideoGAN
 from keras_gen.models.voxels import VoxelGAN
 
 __all__ = [
-    "VideoGAN",
-    "VoxelGAN",
     "ACGAN",
     "BEGAN",
     "DCGAN",
@@ -82,6 +80,8 @@ __all__ = [
     "SamplesFromPrior",
     "SemiSupervisedGAN",
     "Translates",
+    "VideoGAN",
+    "VoxelGAN",
     "capabilities",
     "with_precision",
 ]

@@ -58,13 +58,6 @@ from keras_gen.networks.laplacian import (
     reconstruct_from_pyramid,
 )
 from keras_gen.networks.mlp import mlp_discriminator, mlp_generator
-from keras_gen.networks.volumes import (
-    check_volume_shape,
-    two_stream_video_generator,
-    volume_discriminator,
-    volume_generator,
-    volume_plan,
-)
 from keras_gen.networks.precision import PinnedDTypePolicy, float32_pin, is_pinned
 from keras_gen.networks.progressive import (
     ProgressiveDiscriminator,
@@ -79,13 +72,15 @@ from keras_gen.networks.stages import (
     conv_stage,
     dense_block,
 )
+from keras_gen.networks.volumes import (
+    check_volume_shape,
+    two_stream_video_generator,
+    volume_discriminator,
+    volume_generator,
+    volume_plan,
+)
 
 __all__ = [
-    "check_volume_shape",
-    "two_stream_video_generator",
-    "volume_discriminator",
-    "volume_generator",
-    "volume_plan",
     "LABEL_ENCODINGS",
     "PinnedDTypePolicy",
     "ProgressiveDiscriminator",
@@ -96,6 +91,7 @@ __all__ = [
     "check_label_planes",
     "check_layers_per_stage",
     "check_num_classes",
+    "check_volume_shape",
     "context_encoder_generator",
     "conv_decoder",
     "conv_encoder",
@@ -142,6 +138,10 @@ __all__ = [
     "srresnet_generator",
     "stage_filters",
     "top_down_network",
+    "two_stream_video_generator",
     "unet_generator",
     "upsampling_plan",
+    "volume_discriminator",
+    "volume_generator",
+    "volume_plan",
 ]
