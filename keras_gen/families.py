@@ -507,6 +507,17 @@ FAMILIES: tuple[Family, ...] = (
         # Classes 5 and 7: sandal and sneaker in Fashion-MNIST (the digits 5 and 7 elsewhere).
         data_options={"domain_a": [5], "domain_b": [7]},
     ),
+    Family(
+        "cross_conv_cvae",
+        "keras_gen.models.video.cross_conv:CrossConvCVAE",
+        "Cross convolutional network: many possible next frames from one frame (Xue et al., 2016)",
+        builder_defaults={"latent_dim": 32, "kernel_size": 5, "num_kernels": 32, "width": 32},
+        epochs=5,
+        batch_size=32,
+        docs="docs/video.md",
+        data="moving_fashion_mnist",
+        builder="for_videos",
+    ),
 )
 
 _REGISTRY: dict[str, Family] = {}
