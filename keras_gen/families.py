@@ -96,7 +96,7 @@ def data_kind(name: str) -> DataKind:
 
 
 # The sample grids a snapshot can show; each needs a capability of the model.
-GRID_KINDS = ("samples", "reconstructions", "translations", "completions")
+GRID_KINDS = ("samples", "reconstructions", "translations", "completions", "predictions")
 
 
 def import_object(path: str):
@@ -523,6 +523,18 @@ FAMILIES: tuple[Family, ...] = (
         "Two-stream video GAN: a moving foreground over a static background (Vondrick et al., 2016)",
         builder_defaults={"latent_dim": 100, "width": 32},
         batch_size=32,
+        docs="docs/video.md",
+        data="moving_fashion_mnist",
+        builder="for_videos",
+    ),
+    Family(
+        "cross_conv_cvae",
+        "keras_gen.models.video.cross_conv:CrossConvCVAE",
+        "Cross convolutional network: many possible next frames from one frame (Xue et al., 2016)",
+        builder_defaults={"latent_dim": 32, "kernel_size": 5, "num_kernels": 32, "width": 32},
+        epochs=5,
+        batch_size=32,
+        grids=("predictions",),
         docs="docs/video.md",
         data="moving_fashion_mnist",
         builder="for_videos",

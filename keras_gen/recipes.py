@@ -36,6 +36,8 @@ from keras_gen import families
 RECONSTRUCTION_IMAGES = 16
 # Held-out images completed from their top half in the grids of autoregressive models.
 COMPLETION_IMAGES = 8
+# Held-out clips whose first frames a snapshot's prediction grid continues.
+PREDICTION_CLIPS = 4
 
 
 # --- building a model -----------------------------------------------------------------
@@ -137,7 +139,7 @@ def content_network_for(
     """
     if "content_network" in builder or data is None:
         return builder.get("content_network")
-    if "content_network" not in accepted_arguments(family.model_class()):
+    if "content_network" not in accepted_arguments(family.model_class(), family.builder):
         return None
     from keras_gen import data as gen_data
     from keras_gen import evaluation
@@ -460,15 +462,15 @@ def snapshot_examples(
 ) -> dict[str, Any]:
     """Held-out examples for the snapshot `grids` a model can show: `ImageSnapshot` arguments.
 
-    `translation_images` (`load_translation_examples`), `reconstruction_images`
-    and `completion_images` / `completion_labels` (`load_held_out_images`), for
+    `translation_images` (`load_translation_examples`), `reconstruction_images`,
+    `completion_images` / `completion_labels` and `prediction_clips` (`load_held_out_images`), for
     the grids named in `grids` (a family's `grids`) that the model's
     capabilities allow.
 
     Example:
     >>> snapshot = ImageSnapshot("runs/vae/snapshots", **snapshot_examples(vae, "digits", ["reconstructions"]))
     """
-    from keras_gen.models import Completes, Encodes, Translates
+    from keras_gen.models import Completes, Encodes, PredictsFrames, Translates
 
     examples = {}
     if "translations" in grids and isinstance(model, Translates):
@@ -480,4 +482,6 @@ def snapshot_examples(
         images, labels = load_held_out_images(model, data, COMPLETION_IMAGES, data_dir)
         examples["completion_images"] = images
         examples["completion_labels"] = labels if model.label_conditional else None
+    if "predictions" in grids and isinstance(model, PredictsFrames):
+        examples["prediction_clips"] = load_held_out_images(model, data, PREDICTION_CLIPS, data_dir)[0]
     return examples

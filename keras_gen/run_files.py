@@ -25,6 +25,8 @@ SAMPLES_FILE = "samples.png"
 # a slice montage (SAMPLES_FILE) and a 3-D plot.
 SAMPLES_CLIPS_FILE = "samples.gif"
 SAMPLES_3D_FILE = "samples_3d.png"
+# Models that continue clips: real clips beside continuations of their first frames.
+PREDICTIONS_FILE = "predictions.gif"
 RECONSTRUCTIONS_FILE = "reconstructions.png"
 COMPLETIONS_FILE = "completions.png"
 TRANSLATIONS_FILE = "translations.png"

@@ -48,6 +48,7 @@ from keras_gen.models import (
     Encodes,
     Generates,
     GenerativeModel,
+    PredictsFrames,
     SamplesFromPrior,
     Translates,
     capabilities,
@@ -57,7 +58,7 @@ from tests.test_case import changed, weights_of
 REPO_ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 NAMES = families.names()
 GRID_CAPABILITY = {"samples": Generates, "reconstructions": Encodes, "translations": Translates,
-                   "completions": Completes}
+                   "completions": Completes, "predictions": PredictsFrames}
 
 
 def tiny_builder_arguments(family):
@@ -177,6 +178,8 @@ def outputs(model):
     if not isinstance(model, (SamplesFromPrior, Completes)) and isinstance(model, Generates):
         # Families that sample without a latent prior (NADE, MADE, DRAW): a grid depends only on its seed.
         made["samples"] = model.grid_samples(n=3, seed=0)[0]
+    if isinstance(model, PredictsFrames):
+        made["predictions"] = model.predict_next(images[:, 0], latent_points=model.fixed_motion_codes(3, 1, seed=1))
     if isinstance(model, Translates):
         inputs = first_input(fit_data(model, images)[0])
         made["translations"] = model.translate(inputs)
@@ -428,7 +431,7 @@ def test_keras_gen_train_runs_every_family(name, tmp_path, tiny_attribute_data, 
     for key, value in tiny_builder_arguments(family).items():
         flag = key.replace("_", "-")
         argv += [f"--{flag}", str(value)] if key in cli.train.BUILDER_FLAGS else ["--option", f"{key}={value}"]
-    if "content_network" in cli.train.accepted_arguments(family.model_class()):
+    if "content_network" in cli.train.accepted_arguments(family.model_class(), family.builder):
         argv += ["--option", "content_network=None"]  # the pixel loss: no feature network to train here
     assert cli.main(argv) == 0
     model = cli.load_generative_model(str(out / cli.MODEL_FILE))
@@ -436,7 +439,8 @@ def test_keras_gen_train_runs_every_family(name, tmp_path, tiny_attribute_data, 
     with open(out / cli.CHECKPOINT_STATE_FILE) as file:
         assert json.load(file)["model"] == name
     expected = {"samples": cli.SAMPLES_FILE, "reconstructions": cli.RECONSTRUCTIONS_FILE,
-                "completions": cli.COMPLETIONS_FILE, "translations": cli.TRANSLATIONS_FILE}
+                "completions": cli.COMPLETIONS_FILE, "translations": cli.TRANSLATIONS_FILE,
+                "predictions": cli.PREDICTIONS_FILE}
     if family.data_kind == "videos":  # an animated grid of clips
         expected["samples"] = cli.SAMPLES_CLIPS_FILE
     for grid in family.grids:

@@ -17,6 +17,7 @@ from keras_gen.models.capabilities import (
     Completes,
     Encodes,
     Generates,
+    PredictsFrames,
     Translates,
     fixed_latent_points,
 )
@@ -67,6 +68,20 @@ def save_samples(model, path, n=64, seed=0, columns=None, temperature=1.0):
         volumes, columns = model.grid_samples(n, seed, columns, temperature=temperature)
         return save_volumes(model, volumes, path, columns)[0]
     return save_grid(sample_grid(model, n, seed, columns, temperature=temperature), path)
+
+
+def save_predictions(model, clips, path, seed=0, num_samples=3):
+    """Writes an animated grid of real clips, each beside `num_samples` continuations of its first frame
+    (models that predict frames: `PredictsFrames.prediction_clips`); `path` ends in `.gif` or `.mp4`.
+
+    Example:
+    >>> save_predictions(cross_conv, test_clips[:4], "predictions.gif")
+    'predictions.gif'
+    """
+    if not isinstance(model, PredictsFrames):
+        raise TypeError(f"{type(model).__name__} does not continue clips from their first frames.")
+    grid_clips, columns = model.prediction_clips(clips, num_samples=num_samples, seed=seed)
+    return save_volumes(model, grid_clips, path, columns)[0]
 
 
 def volumes_path_3d(path):
@@ -150,6 +165,9 @@ class ImageSnapshot(keras.callbacks.Callback):
         translation_images: optional `(inputs, targets)` arrays to translate.
         completion_images: optional `(m, h, w, c)` images to complete from their top half.
         completion_labels: their classes, for a class-conditional model.
+        prediction_clips: optional `(m, T, H, W, C)` clips whose first frames a
+            model that predicts frames continues (`predictions_epoch_0001.gif`:
+            each clip beside 3 continuations).
         tensorboard_dir: also log the grids as TensorBoard images there (tags
             "samples", "reconstructions", ...), the same grids the PNG files
             hold, at step `epoch` counted from 0 as `keras.callbacks.TensorBoard`
@@ -174,6 +192,7 @@ class ImageSnapshot(keras.callbacks.Callback):
         translation_images=None,
         completion_images=None,
         completion_labels=None,
+        prediction_clips=None,
     ):
         super().__init__()
         if int(n) < 1 or int(every) < 1:
@@ -186,6 +205,7 @@ class ImageSnapshot(keras.callbacks.Callback):
         self.translation_images = translation_images
         self.completion_images = completion_images
         self.completion_labels = completion_labels
+        self.prediction_clips = prediction_clips
         self.tensorboard_dir = tensorboard_dir
         self.columns = columns
         self.written = []
@@ -236,14 +256,21 @@ class ImageSnapshot(keras.callbacks.Callback):
     def write_volumes(self, model, epoch):
         """Samples of a model of clips (`samples_epoch_0001.gif`) or voxel grids (`samples_epoch_0001.png`, a
         slice montage, and `samples_3d_epoch_0001.png`); at most `VOLUME_SAMPLES`. The paths written."""
-        if not isinstance(model, Generates):
-            return []
-        volumes, columns = model.grid_samples(min(self.n, VOLUME_SAMPLES), self.seed, self.columns)
         tag = f"epoch_{epoch + 1:04d}"
+        written = []
+        if self.prediction_clips is not None and isinstance(model, PredictsFrames):
+            written.append(save_predictions(model, self.prediction_clips,
+                                            os.path.join(self.directory, f"predictions_{tag}.gif"), seed=self.seed))
+        if not isinstance(model, Generates):
+            if not written:
+                raise ValueError(f"ImageSnapshot has nothing to show for {type(model).__name__}: it does not sample "
+                                 "from a prior; pass prediction_clips= (models that continue clips).")
+            return written
+        volumes, columns = model.grid_samples(min(self.n, VOLUME_SAMPLES), self.seed, self.columns)
         if model.data_kind == "videos":
-            return save_volumes(model, volumes, os.path.join(self.directory, f"samples_{tag}.gif"), columns)
-        return save_volumes(model, volumes, os.path.join(self.directory, f"samples_{tag}.png"), columns,
-                            path_3d=os.path.join(self.directory, f"samples_3d_{tag}.png"))
+            return written + save_volumes(model, volumes, os.path.join(self.directory, f"samples_{tag}.gif"), columns)
+        return written + save_volumes(model, volumes, os.path.join(self.directory, f"samples_{tag}.png"), columns,
+                                      path_3d=os.path.join(self.directory, f"samples_3d_{tag}.png"))
 
     def _log_tensorboard(self, kind, grid, epoch):
         if self.tensorboard_dir is None:

@@ -40,6 +40,7 @@ from keras_gen.run_files import (
     HISTORY_FILE,
     LOSS_PLOT_FILE,
     MODEL_FILE,
+    PREDICTIONS_FILE,
     RECONSTRUCTIONS_FILE,
     RUN_CONFIG_FILE,
     SAMPLES_3D_FILE,
@@ -437,6 +438,7 @@ def _write_results(model, args, out: str, examples: dict) -> list[str]:
     """The final model, loss plot and grids; the names of the files written."""
     from keras_gen.callbacks import (
         save_completions,
+        save_predictions,
         save_reconstructions,
         save_samples,
         save_translations,
@@ -464,6 +466,9 @@ def _write_results(model, args, out: str, examples: dict) -> list[str]:
     if examples.get("translation_images") is not None:
         save_translations(model, *examples["translation_images"], os.path.join(out, TRANSLATIONS_FILE))
         written.append(TRANSLATIONS_FILE)
+    if examples.get("prediction_clips") is not None:
+        save_predictions(model, examples["prediction_clips"], os.path.join(out, PREDICTIONS_FILE), seed=args.seed)
+        written.append(PREDICTIONS_FILE)
     if examples.get("completion_images") is not None:
         save_completions(model, examples["completion_images"], os.path.join(out, COMPLETIONS_FILE), seed=args.seed,
                          labels=examples.get("completion_labels"))

@@ -2,6 +2,7 @@
 
 from keras_gen.layers.autoregressive import GatedPixelCNNBlock, RowLSTM
 from keras_gen.layers.composition import AlphaComposite, ProbabilityLogits, SliceLastAxis
+from keras_gen.layers.cross_convolution import CrossConvolution, cross_convolve
 from keras_gen.layers.diffaugment import DiffAugment
 from keras_gen.layers.draw_attention import (
     attention_window,
@@ -24,6 +25,7 @@ from keras_gen.layers.sampling import Sampling, reparameterize
 
 __all__ = [
     "AlphaComposite",
+    "CrossConvolution",
     "DiffAugment",
     "EqualizedConv2D",
     "EqualizedDense",
@@ -42,6 +44,7 @@ __all__ = [
     "SubPixelUpsampling",
     "attention_window",
     "causal_mask",
+    "cross_convolve",
     "depth_to_space",
     "gaussian_filterbank",
     "read_glimpse",

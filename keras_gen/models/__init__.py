@@ -23,6 +23,7 @@ from keras_gen.models.capabilities import (
     Encodes,
     Generates,
     HasLikelihood,
+    PredictsFrames,
     SamplesFromPrior,
     Translates,
     capabilities,
@@ -38,7 +39,7 @@ from keras_gen.models.image_to_image import (
 )
 from keras_gen.models.multiscale import LAPGAN, ProgressiveGAN
 from keras_gen.models.precision import with_precision
-from keras_gen.models.video import VideoGAN
+from keras_gen.models.video import CrossConvCVAE, VideoGAN
 from keras_gen.models.voxels import VoxelGAN
 
 __all__ = [
@@ -63,6 +64,7 @@ __all__ = [
     "ConditionalGAN",
     "ConditionalVAE",
     "ContextEncoder",
+    "CrossConvCVAE",
     "CycleGAN",
     "DenoisingAutoencoder",
     "Encodes",
@@ -75,6 +77,7 @@ __all__ = [
     "Pix2Pix",
     "PixelCNN",
     "PixelRNN",
+    "PredictsFrames",
     "ProgressiveGAN",
     "SRResNet",
     "SamplesFromPrior",

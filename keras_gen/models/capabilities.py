@@ -389,8 +389,43 @@ class Completes:
         return rows
 
 
+class PredictsFrames:
+    """Capability: continues clips from given frames, `predict_next(frames)` and `rollout(first_frames)`.
+
+    A family of clips implements both; `prediction_clips` (the snapshot's
+    grid of real clips beside continuations of their first frames) follows.
+    """
+
+    def predict_next(self, frames, num_samples=1, latent_points=None, batch_size=256):
+        raise NotImplementedError
+
+    def rollout(self, first_frames, num_frames=None, num_samples=1, latent_points=None, batch_size=256, **options):
+        raise NotImplementedError
+
+    def fixed_motion_codes(self, count, num_samples, seed=0):
+        """Codes for `rollout` that depend only on `seed`: `(count, num_samples, latent_dim)` from N(0, I), or
+        None for a model without codes (a deterministic predictor)."""
+        if not getattr(self, "stochastic", False):
+            return None
+        return fixed_latent_points(count * num_samples, self.latent_dim, seed).reshape(count, num_samples, -1)
+
+    def prediction_clips(self, clips, num_samples=3, seed=0):
+        """`(clips, columns)` of a prediction grid: each real clip, then `num_samples` continuations of its
+        first frame from `fixed_motion_codes(seed)`, as many frames long; one real clip per grid row.
+
+        Example:
+        >>> grid_clips, columns = model.prediction_clips(test_clips[:4])   # 4 rows of 1 + 3 clips
+        """
+        clips = np.asarray(clips, "float32")
+        rolled = self.rollout(clips[:, 0], num_frames=clips.shape[1], num_samples=num_samples,
+                              latent_points=self.fixed_motion_codes(len(clips), num_samples, seed))
+        rows = np.concatenate([clips[:, None], np.asarray(rolled, "float32")], axis=1)
+        return rows.reshape(-1, *rows.shape[2:]), 1 + num_samples
+
+
 CAPABILITIES = {
     "completes": Completes,
+    "predicts_frames": PredictsFrames,
     "samples": Generates,
     "encodes": Encodes,
     "translates": Translates,

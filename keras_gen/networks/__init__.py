@@ -22,6 +22,13 @@ from keras_gen.networks.conditioning import (
     join_label_planes,
     label_input,
 )
+from keras_gen.networks.cross_conv import (
+    cross_conv_image_encoder,
+    cross_conv_kernel_decoder,
+    cross_conv_motion_decoder,
+    cross_conv_motion_encoder,
+    cross_conv_networks,
+)
 from keras_gen.networks.dcgan import (
     dcgan_discriminator,
     dcgan_generator,
@@ -96,6 +103,11 @@ __all__ = [
     "conv_decoder",
     "conv_encoder",
     "conv_stage",
+    "cross_conv_image_encoder",
+    "cross_conv_kernel_decoder",
+    "cross_conv_motion_decoder",
+    "cross_conv_motion_encoder",
+    "cross_conv_networks",
     "dcgan_discriminator",
     "dcgan_generator",
     "dcgan_networks",
