@@ -112,7 +112,7 @@ class VoxelGAN(GAN):
         learn = ops.ones(()) if self.d_accuracy_threshold is None else ops.cast(
             accuracy <= self.d_accuracy_threshold, "float32")
         for variable, value in zip(kept, before):
-            variable.assign(ops.where(learn > 0, variable, ops.cast(value, variable.dtype)))
+            variable.assign(ops.where(learn > 0, variable.value, ops.cast(value, variable.dtype)))
         self.d_accuracy_tracker.update_state(accuracy)
         self.d_updated_tracker.update_state(learn)
         return d_loss, outcome
