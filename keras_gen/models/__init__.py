@@ -16,7 +16,14 @@ from keras_gen.models.autoencoders import (
     ConditionalVAE,
     DenoisingAutoencoder,
 )
-from keras_gen.models.autoregressive import MADE, NADE, GatedPixelCNN, PixelCNN, PixelRNN
+from keras_gen.models.autoregressive import (
+    MADE,
+    NADE,
+    GatedPixelCNN,
+    PixelCNN,
+    PixelRNN,
+    VideoPixelCNN,
+)
 from keras_gen.models.base import GenerativeModel
 from keras_gen.models.capabilities import (
     Completes,
@@ -77,6 +84,7 @@ __all__ = [
     "SamplesFromPrior",
     "SemiSupervisedGAN",
     "Translates",
+    "VideoPixelCNN",
     "capabilities",
     "with_precision",
 ]

@@ -65,6 +65,11 @@ from keras_gen.networks.stages import (
     conv_stage,
     dense_block,
 )
+from keras_gen.networks.video_autoregressive import (
+    video_context_network,
+    video_frame_network,
+    video_pixelcnn_networks,
+)
 
 __all__ = [
     "LABEL_ENCODINGS",
@@ -120,4 +125,7 @@ __all__ = [
     "top_down_network",
     "unet_generator",
     "upsampling_plan",
+    "video_context_network",
+    "video_frame_network",
+    "video_pixelcnn_networks",
 ]
