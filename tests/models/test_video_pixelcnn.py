@@ -148,6 +148,9 @@ def test_generate_draws_seeded_clips_on_the_grid(model):
     np.testing.assert_allclose(clips * 255, np.round(clips * 255), atol=1e-3)
     np.testing.assert_array_equal(model.generate(2, seed=3), clips)
     assert not np.array_equal(model.generate(2, seed=4), clips)
+    grid, columns = model.grid_samples(n=2, seed=3)
+    np.testing.assert_array_equal(grid, clips)
+    assert columns is None
 
 
 @pytest.mark.graph

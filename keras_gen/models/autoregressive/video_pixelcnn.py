@@ -361,6 +361,10 @@ class VideoPixelCNN(ExactLikelihoodTraining, PixelDistribution, Generates, HasLi
         """Same as `generate`."""
         return self.generate(num_images, **options)
 
+    def grid_samples(self, n=16, seed=0, columns=None, temperature=1.0):
+        """`(clips, columns)`: `n` clips drawn from `seed` (for snapshot grids), `temperature` as `generate`'s."""
+        return self.generate(n, seed=seed, temperature=temperature), columns
+
     def complete(self, clips, known_frames=1, num_samples=1, temperature=1.0, seed=None, batch_size=64, verbose=0):
         """Keeps the first `known_frames` frames of each clip and samples the rest (continuations).
 
