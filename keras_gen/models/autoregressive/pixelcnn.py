@@ -29,7 +29,7 @@ from keras_gen.models.pixel_decoder import (
     check_on_pixel_grid,
     pixel_levels,
 )
-from keras_gen.training import compiled, global_batch_mean, minimize
+from keras_gen.training import compiled, global_batch_mean
 
 
 @keras.saving.register_keras_serializable(package="keras_gen")
@@ -220,15 +220,6 @@ class PixelCNN(ExactLikelihoodTraining, PixelDistribution, Generates, HasLikelih
         levels = pixel_levels(images, self.data_scale)
         nll = -self._log_likelihood(levels, self._parameters(images, labels, training=training))
         return global_batch_mean(nll), nll
-
-    def train_step(self, data):
-        loss, nll = minimize(
-            lambda: self._negative_log_likelihood(data, training=True), self.trainable_variables, self.optimizer
-        )
-        return self._record(loss, nll)
-
-    def test_step(self, data):
-        return self._record(*self._negative_log_likelihood(data, training=False))
 
     # --- likelihood -----------------------------------------------------------------
     def _check_image_array(self, data, role, expected_shape=None):

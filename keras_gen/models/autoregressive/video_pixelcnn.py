@@ -22,7 +22,7 @@ from keras_gen.models.base import GenerativeModel
 from keras_gen.models.capabilities import Generates, HasLikelihood, check_num_images
 from keras_gen.models.pixel_decoder import check_on_pixel_grid, pixel_levels
 from keras_gen.networks.video_autoregressive import check_clip_shape, video_pixelcnn_networks
-from keras_gen.training import compiled, global_batch_mean, minimize
+from keras_gen.training import compiled, global_batch_mean
 
 
 def fold_frames(x):
@@ -205,15 +205,6 @@ class VideoPixelCNN(ExactLikelihoodTraining, PixelDistribution, Generates, HasLi
         clips = self.unpack_batch(data)["images"]
         nll = -ops.sum(self._frame_log_prob(clips, training=training), axis=1)
         return global_batch_mean(nll), nll
-
-    def train_step(self, data):
-        loss, nll = minimize(
-            lambda: self._negative_log_likelihood(data, training=True), self.trainable_variables, self.optimizer
-        )
-        return self._record(loss, nll)
-
-    def test_step(self, data):
-        return self._record(*self._negative_log_likelihood(data, training=False))
 
     # --- checks ---------------------------------------------------------------------
     def check_image_batch(self, images, expected_shape=None, what="images"):
