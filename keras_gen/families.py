@@ -37,6 +37,64 @@ BATCH_KINDS = {
     "unpaired": "(images of domain A, images of domain B)",
 }
 
+
+
+@dataclasses.dataclass(frozen=True)
+class DataKind:
+    """What one example of a data set or model is: images, video clips or voxel grids.
+
+    Args:
+        name: "images", "videos" or "voxels" (`GenerativeModel.data_kind`, `DatasetInfo.kind`).
+        axes: the names of the axes of one example, e.g. `("frames", "height", "width", "channels")`.
+        noun: what a batch of them is called in messages ("clips").
+        builder: the classmethod that builds a model for them (`Family.builder`).
+
+    Example:
+    >>> DATA_KINDS["videos"].describe((8, 32, 32, 1))
+    '(frames, height, width, channels) = (8, 32, 32, 1)'
+    """
+
+    name: str
+    axes: tuple[str, ...]
+    noun: str
+    builder: str
+
+    def describe(self, shape) -> str:
+        """`shape` with the names of its axes, for messages."""
+        return f"({', '.join(self.axes)}) = {tuple(int(side) for side in shape)}"
+
+    def check_shape(self, shape, argument: str = "example_shape") -> tuple[int, ...]:
+        """`shape` as a tuple of positive ints with one side per axis; a ValueError naming the axes otherwise."""
+        try:
+            checked = tuple(int(side) for side in shape)
+        except (TypeError, ValueError):
+            checked = ()
+        if len(checked) != len(self.axes) or min(checked) < 1:
+            raise ValueError(
+                f"{argument} must be ({', '.join(self.axes)}) with positive sizes, "
+                f"e.g. {EXAMPLE_SHAPES[self.name]}; got {shape!r}."
+            )
+        return checked
+
+
+DATA_KINDS = {
+    kind.name: kind
+    for kind in (
+        DataKind("images", ("height", "width", "channels"), "images", "for_images"),
+        DataKind("videos", ("frames", "height", "width", "channels"), "clips", "for_videos"),
+        DataKind("voxels", ("depth", "height", "width", "channels"), "voxel grids", "for_voxels"),
+    )
+}
+EXAMPLE_SHAPES = {"images": (28, 28, 1), "videos": (8, 32, 32, 1), "voxels": (16, 16, 16, 1)}
+
+
+def data_kind(name: str) -> DataKind:
+    """The `DataKind` called `name`; a ValueError listing the kinds otherwise."""
+    if name not in DATA_KINDS:
+        raise ValueError(f"Unknown kind of data {name!r}; choose from {tuple(DATA_KINDS)}.")
+    return DATA_KINDS[name]
+
+
 # The sample grids a snapshot can show; each needs a capability of the model.
 GRID_KINDS = ("samples", "reconstructions", "translations", "completions")
 
@@ -56,9 +114,9 @@ class Family:
     Args:
         name: the registry key users type (`keras-gen train NAME`).
         model: import path of the `keras_gen.models.GenerativeModel` subclass,
-            `"package.module:Class"`; it must have a `for_images` classmethod.
+            `"package.module:Class"`; it must have the classmethod `builder`.
         description: one line for `keras-gen models`.
-        builder_defaults: `for_images` keyword arguments the CLI uses unless a
+        builder_defaults: keyword arguments of `builder` the CLI uses unless a
             flag overrides them (e.g. `{"latent_dim": 128, "width": 32}`).
         epochs: default number of epochs of `keras-gen train`.
         batch_size: default batch size of `keras-gen train`.
@@ -76,6 +134,10 @@ class Family:
             names) of the data set's conditions the model is conditioned on,
             e.g. `"attributes"`; `recipes.build_model` takes the model's
             `condition` from the data set.
+        builder: the classmethod `keras-gen train` builds the model with, which
+            says what the family trains on: `"for_images"` (images),
+            `"for_videos"` (clips) or `"for_voxels"` (voxel grids); it gets the
+            data set's `example_shape`.
 
     Example:
     >>> Family("my_ae", "my_package.models:MyAE", "my autoencoder", grids=("reconstructions",))
@@ -93,6 +155,7 @@ class Family:
     data_options: Mapping[str, Any] = dataclasses.field(default_factory=dict)
     data: str | None = None
     conditions: str | tuple[str, ...] | None = None
+    builder: str = "for_images"
 
     def __post_init__(self):
         if not self.name.isidentifier():
@@ -103,6 +166,9 @@ class Family:
         unknown = [grid for grid in self.grids if grid not in GRID_KINDS]
         if unknown:
             raise ValueError(f"Unknown snapshot grids {unknown} for '{self.name}'; choose from {GRID_KINDS}.")
+        builders = {kind.builder: kind.name for kind in DATA_KINDS.values()}
+        if self.builder not in builders:
+            raise ValueError(f"Unknown builder {self.builder!r} for '{self.name}'; choose from {tuple(builders)}.")
         object.__setattr__(self, "builder_defaults", dict(self.builder_defaults))
         object.__setattr__(self, "data_options", dict(self.data_options))
         if isinstance(self.conditions, list):
@@ -121,6 +187,15 @@ class Family:
                 f"with one: {searchable}."
             )
         return import_object(self.hypermodel)
+
+    @property
+    def data_kind(self) -> str:
+        """What the family trains on, as its `builder` says: "images", "videos" or "voxels"."""
+        return next(kind.name for kind in DATA_KINDS.values() if kind.builder == self.builder)
+
+    def builder_method(self):
+        """The model class's classmethod `builder` (imports the class, and with it TensorFlow)."""
+        return getattr(self.model_class(), self.builder)
 
     @property
     def batch_kind(self) -> str:
@@ -144,18 +219,24 @@ class Family:
             )
         return image_shape[0] // factor, image_shape[1] // factor, image_shape[2]
 
-    def build(self, image_shape, seed: int | None = None, compile: bool = True, **overrides):
-        """A new model for a data set of `image_shape` images: `for_images` with the defaults, then `compile()`.
+    def build(self, shape, seed: int | None = None, compile: bool = True, **overrides):
+        """A new model for a data set of examples of `shape`: `builder` with the defaults, then `compile()`.
 
         Args:
-            image_shape: `(height, width, channels)` of the data set's images
-                (see `input_shape` for what the builder gets).
+            shape: the data set's `example_shape`: `(height, width, channels)`
+                of its images (see `input_shape` for what the builder gets),
+                `(frames, height, width, channels)` of its clips or
+                `(depth, height, width, channels)` of its voxel grids.
             seed: the model's seed.
             compile: call `model.compile()` with the family's default optimizers.
-            **overrides: `for_images` arguments that replace the defaults.
+            **overrides: `builder` arguments that replace the defaults.
         """
+        kind = DATA_KINDS[self.data_kind]
+        shape = kind.check_shape(shape, f"'{self.name}' trains on {kind.noun}: the data set's example_shape")
         kwargs = {**self.builder_defaults, **overrides}
-        model = self.model_class().for_images(self.input_shape(image_shape, kwargs), seed=seed, **kwargs)
+        if kind.name == "images":
+            shape = self.input_shape(shape, kwargs)
+        model = self.builder_method()(shape, seed=seed, **kwargs)
         if compile:
             model.compile()
         return model

@@ -3,7 +3,7 @@
 The command line, the benchmarks and user scripts share one way to turn a
 family name and a data set into a compiled model and its training batches:
 
-- `build_model(family_name, image_shape, **overrides)`: the family's
+- `build_model(family_name, example_shape, **overrides)`: the family's
   `for_images` with its registry defaults, the overrides, the data set's number
   of classes for families that train on labels, and a content network for
   families with a perceptual loss (SRGAN); then `compile()`;
@@ -55,14 +55,14 @@ def parse_option(text: str) -> tuple[str, Any]:
         return key, value
 
 
-def accepted_arguments(model_class: type) -> set[str]:
-    """Names that `model_class.for_images` passes on: its own and every constructor's in the MRO.
+def accepted_arguments(model_class: type, builder: str = "for_images") -> set[str]:
+    """Names that the classmethod `builder` of `model_class` passes on: its own and every constructor's in the MRO.
 
     Example:
     >>> "content_network" in accepted_arguments(keras_gen.models.SRGAN)
     True
     """
-    names = set(inspect.signature(model_class.for_images).parameters)
+    names = set(inspect.signature(getattr(model_class, builder)).parameters)
     for cls in model_class.__mro__:
         if "__init__" in vars(cls):
             names |= set(inspect.signature(cls.__init__).parameters)
@@ -80,7 +80,7 @@ def unaccepted_arguments(family_name: str, names: Iterable[str]) -> list[str]:
     unknown = [name for name in names if name not in family.builder_defaults]
     if not unknown:
         return []
-    accepted = accepted_arguments(family.model_class())
+    accepted = accepted_arguments(family.model_class(), family.builder)
     return [name for name in unknown if name not in accepted]
 
 
@@ -103,7 +103,7 @@ def builder_arguments(
     if unknown:
         raise ValueError(
             f"The '{family_name}' family takes no {unknown[0]!r}; its builder takes {sorted(family.builder_defaults)} "
-            f"and the other arguments of {family.model_class().__name__}.for_images."
+            f"and the other arguments of {family.model_class().__name__}.{family.builder}."
         )
     return {**family.builder_defaults, **overrides, **dict(options or {})}
 
@@ -181,7 +181,7 @@ def data_condition(family, data: str | None):
 
 def build_model(
     family_name: str,
-    image_shape: Sequence[int],
+    example_shape: Sequence[int],
     *,
     seed: int | None = None,
     data: str | None = None,
@@ -190,9 +190,10 @@ def build_model(
     beta_1: float | None = None,
     **overrides: Any,
 ):
-    """A new, compiled model of a registered family for a data set of `image_shape` images.
+    """A new, compiled model of a registered family for a data set of `example_shape` examples.
 
-    The family's `for_images` gets its registry `builder_defaults` replaced by
+    The family's builder (`for_images`, `for_videos` or `for_voxels`: `Family.builder`)
+    gets its registry `builder_defaults` replaced by
     `overrides`. With `data`, a family that trains on labels gets the data
     set's number of classes (unless `num_classes` is given), and a family with
     a perceptual content loss (SRGAN) gets a feature network trained on the
@@ -201,13 +202,15 @@ def build_model(
 
     Args:
         family_name: a registered family (`keras_gen.families.names()`).
-        image_shape: `(height, width, channels)` of the data set's images.
+        example_shape: the data set's `example_shape` (`keras_gen.data.info(name).example_shape`):
+            `(height, width, channels)` of its images, `(frames, height, width, channels)` of its clips
+            or `(depth, height, width, channels)` of its voxel grids.
         seed: the model's seed.
         data: the data set the model will train on (a `keras_gen.data` name).
         data_dir: where that data set's files are.
         lr: the learning rate of every optimizer (default: the family's).
         beta_1: Adam's `beta_1` of every optimizer (default: the family's).
-        **overrides: `for_images` arguments, e.g. `latent_dim=64`, `loss="hinge"`.
+        **overrides: builder arguments, e.g. `latent_dim=64`, `loss="hinge"`.
 
     Returns:
         The compiled model.
@@ -227,13 +230,13 @@ def build_model(
     if content is not None:
         builder["content_network"] = content
     try:
-        model = family.build(image_shape, seed=seed, **builder)
+        model = family.build(example_shape, seed=seed, **builder)
     except (TypeError, ValueError) as err:
         if "keyword argument" not in str(err):
             raise
-        # An argument that neither for_images nor the model's constructor takes.
+        # An argument that neither the builder nor the model's constructor takes.
         raise ValueError(
-            f"{err}. See help({family.model_class().__name__}.for_images) for the arguments of the "
+            f"{err}. See help({family.model_class().__name__}.{family.builder}) for the arguments of the "
             f"'{family_name}' family."
         ) from err
     set_optimizer_options(model, lr, beta_1)
@@ -242,7 +245,7 @@ def build_model(
 
 def build_from_settings(
     family_name: str,
-    image_shape: Sequence[int],
+    example_shape: Sequence[int],
     settings: Mapping[str, Any],
     seed: int | None,
     num_classes: int | None = None,
@@ -262,7 +265,7 @@ def build_from_settings(
     builder = dict(settings["builder"])
     if num_classes and family.batch_kind == "images_labels" and builder.get("num_classes") is None:
         builder["num_classes"] = num_classes
-    return build_model(family_name, image_shape, seed=seed, data=data, data_dir=data_dir,
+    return build_model(family_name, example_shape, seed=seed, data=data, data_dir=data_dir,
                        lr=settings.get("lr"), beta_1=settings.get("beta_1"), **builder)
 
 

@@ -23,7 +23,7 @@ from PIL import Image
 
 from keras_gen.data.preprocessing import unscale_images
 
-__all__ = ["image_grid", "row_grid", "save_animation", "save_grid", "save_image_grid"]
+__all__ = ["check_examples", "image_grid", "row_grid", "save_animation", "save_grid", "save_image_grid"]
 
 
 def image_grid(
@@ -171,3 +171,53 @@ def _write_frames(frames: np.ndarray, path: str, extension: str, fps: float) -> 
     if frames.ndim == 3:
         frames = np.repeat(frames[..., None], 3, axis=-1)
     iio.imwrite(path, frames, fps=fps, macro_block_size=1)
+
+
+def check_examples(
+    examples: np.ndarray,
+    layout: str,
+    name: str,
+    data_scale: Sequence[float] | None = None,
+) -> np.ndarray:
+    """Checks a batch of clips or voxel grids before it is drawn or measured; returns it as an array.
+
+    Args:
+        examples: the batch.
+        layout: its axes, e.g. `"(n, T, H, W, C)"`; the rank is their number.
+        name: what to call it in error messages (`"clips"`, `"voxels"`).
+        data_scale: the `(low, high)` range every value must lie in, or None.
+
+    Raises:
+        ValueError: for the wrong rank, an empty batch, NaN or infinite values,
+            or values outside `data_scale`, each naming the fix.
+
+    Example:
+    >>> check_examples(np.zeros((2, 4, 8, 8, 1)), "(n, T, H, W, C)", "clips", (-1, 1)).shape
+    (2, 4, 8, 8, 1)
+    """
+    examples = np.asarray(examples)
+    rank = layout.count(",") + 1
+    if examples.ndim != rank:
+        hint = f" For one example, add a batch axis: {name}[None]." if examples.ndim == rank - 1 else ""
+        raise ValueError(f"{name} must be shaped {layout}, got shape {examples.shape}.{hint}")
+    if examples.size == 0:
+        raise ValueError(f"{name} is empty (shape {examples.shape}); pass at least one example.")
+    if not (np.issubdtype(examples.dtype, np.number) or examples.dtype == np.bool_):
+        raise ValueError(f"{name} must hold numbers, got dtype {examples.dtype}.")
+    values = examples.astype(np.float64) if examples.dtype == np.bool_ else examples
+    if not np.all(np.isfinite(values)):
+        raise ValueError(
+            f"{name} contain {int(np.sum(~np.isfinite(values)))} NaN or infinite values; "
+            "the generator diverged, or the array was never filled. Pass finite values."
+        )
+    if data_scale is not None:
+        low, high = (float(v) for v in data_scale)
+        tolerance = 1e-6 * (high - low)
+        smallest, largest = float(values.min()), float(values.max())
+        if smallest < low - tolerance or largest > high + tolerance:
+            raise ValueError(
+                f"{name} lie in [{smallest:g}, {largest:g}], outside data_scale=({low:g}, {high:g}). "
+                "Pass the range the values live in as data_scale (e.g. the model's data_scale), "
+                "or rescale them."
+            )
+    return examples

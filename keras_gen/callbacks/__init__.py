@@ -1,4 +1,4 @@
-"""Callbacks: image snapshots, a learning-rate schedule, generative metrics, crash-safe checkpoints, a mode-collapse
+"""Callbacks: image snapshots (and the grids of clips and voxels), a learning-rate schedule, generative metrics, crash-safe checkpoints, a mode-collapse
 monitor, a NaN guard, progress with the time left."""
 
 from keras_gen.callbacks.checkpoint import CheckpointError, RunCheckpoint, recover
@@ -15,6 +15,7 @@ from keras_gen.callbacks.learning_rate import LinearLearningRateDecay
 from keras_gen.callbacks.mode_collapse import ModeCollapseMonitor, ModeCollapseWarning
 from keras_gen.callbacks.progress import Progress, TrainingProgress, format_duration
 from keras_gen.callbacks.terminate_on_nan import TerminateOnNaNLoss, TrainingDiverged
+from keras_gen.callbacks.video_voxel_grids import save_video_grid, save_voxel_plot, voxel_montage
 from keras_gen.visualization import image_grid, row_grid, save_grid
 
 __all__ = [
@@ -39,4 +40,7 @@ __all__ = [
     "save_reconstructions",
     "save_samples",
     "save_translations",
+    "save_video_grid",
+    "save_voxel_plot",
+    "voxel_montage",
 ]

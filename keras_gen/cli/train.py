@@ -281,10 +281,10 @@ def _resumed(args, settings: dict, dataset_info, model, state) -> tuple[int, int
     """Checks a resumed checkpoint against the flags; `(epochs done, steps done in the next epoch)`."""
     out = settings["out"]
     epochs_done, steps_in_epoch = int(state["epochs_done"]), int(state.get("steps_in_epoch", 0))
-    if tuple(model.image_shape) != tuple(dataset_info.image_shape):
+    if tuple(model.data_shape) != tuple(dataset_info.example_shape):
         raise CommandError(
-            f"--resume: the checkpoint in {out} was trained on {model.image_shape} images "
-            f"but '{args.data}' has {dataset_info.image_shape}; pass the same --data."
+            f"--resume: the checkpoint in {out} was trained on examples of shape {model.data_shape} "
+            f"but '{args.data}' has {dataset_info.example_shape}; pass the same --data."
         )
     if epochs_done >= settings["epochs"] and not steps_in_epoch:
         raise CommandError(
@@ -313,7 +313,7 @@ def _model_and_state(args, settings: dict, dataset_info):
         return (model, state, *_resumed(args, settings, dataset_info, model, state))
     keras.utils.set_random_seed(args.seed)
     model = recipes.build_from_settings(
-        args.model, dataset_info.image_shape, settings, args.seed, num_classes=dataset_info.num_classes,
+        args.model, dataset_info.example_shape, settings, args.seed, num_classes=dataset_info.num_classes,
         data=args.data, data_dir=args.data_dir,
     )
     return model, None, 0, 0

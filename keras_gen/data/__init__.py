@@ -34,6 +34,8 @@ from keras_gen.data.registry import (
     available,
     register,
 )
+from keras_gen.data.video import moving_sprites
+from keras_gen.data.voxels import voxel_shapes
 
 register_builtins()
 
@@ -63,9 +65,11 @@ __all__ = [
     "load_pairs",
     "load_unpaired",
     "make_pairs",
+    "moving_sprites",
     "read_idx",
     "register",
     "scale_images",
     "unscale_images",
+    "voxel_shapes",
     "write_idx",
 ]

@@ -15,7 +15,7 @@ from collections.abc import Callable
 
 import numpy as np
 
-from keras_gen.data import fashion_captions
+from keras_gen.data import fashion_captions, video, voxels
 from keras_gen.data.conditions import Condition
 from keras_gen.data.idx import read_idx
 from keras_gen.data.registry import DatasetNotFoundError, register
@@ -300,7 +300,8 @@ def _idx_loader(
 
 
 def register_builtins() -> None:
-    """Registers "fashion_mnist", "mnist", "digits", "sample_patches", "fashion_captions" and "fashion_scenes"."""
+    """Registers "fashion_mnist", "mnist", "digits", "sample_patches", "fashion_captions", "fashion_scenes",
+    "moving_fashion_mnist" and "voxel_shapes"."""
     register(
         "fashion_mnist",
         _idx_loader(FASHION_MNIST),
@@ -346,3 +347,24 @@ def register_builtins() -> None:
             overwrite=True,
             conditions={**conditions, "mask": Condition.layout((28, 28), 2)} if scenes else conditions,
         )
+    register(
+        "moving_fashion_mnist",
+        video.moving_fashion_mnist_loader(_idx_loader(FASHION_MNIST)),
+        None,
+        10,
+        FASHION_MNIST_CLASS_NAMES,
+        overwrite=True,
+        example_shape=video.MOVING_FASHION_MNIST_SHAPE,
+        kind="videos",
+    )
+    register(
+        "voxel_shapes",
+        voxels.load_voxel_shapes,
+        None,
+        len(voxels.VOXEL_CLASSES),
+        voxels.VOXEL_CLASSES,
+        value_range=(0.0, 1.0),
+        overwrite=True,
+        example_shape=(voxels.VOXEL_SIZE,) * 3 + (1,),
+        kind="voxels",
+    )

@@ -6,6 +6,7 @@ arrays in a `tf.data` pipeline; TFDS data sets are streamed from their files.
 
 from __future__ import annotations
 
+import inspect
 from collections.abc import Sequence
 
 import numpy as np
@@ -20,6 +21,7 @@ from keras_gen.data.preprocessing import (
     validate_range,
 )
 from keras_gen.data.registry import DatasetInfo, check_split, is_tfds_name, registered
+from keras_gen.families import DATA_KINDS
 
 # The most memory a streamed (TFDS) shuffle buffer of uint8 images may take.
 SHUFFLE_BUFFER_BYTES = 1 << 30
@@ -53,7 +55,7 @@ def _as_image_arrays(
             f"The loader of '{dataset_info.name}' returned conditions {sorted(values or {})}, but the data set "
             f"declares {extra}: return (images, labels, {{name: array}}) with an array per declared condition."
         )
-    if images.ndim == 3:
+    if images.ndim == len(dataset_info.example_shape):  # no channel axis
         images = images[..., None]
     if labels.ndim != 1 or len(labels) != len(images):
         raise ValueError(
@@ -64,11 +66,13 @@ def _as_image_arrays(
 
 
 def _registered_arrays(
-    name: str, split: str, data_dir: str | None
+    name: str, split: str, data_dir: str | None, limit: int | None = None
 ) -> tuple[np.ndarray, np.ndarray, DatasetInfo]:
     dataset_info, loader = registered(name)
     check_split(dataset_info, split)
-    output = loader(split, data_dir)
+    # Procedural data sets (moving_fashion_mnist) make only the examples asked for.
+    takes_limit = "limit" in inspect.signature(loader).parameters
+    output = loader(split, data_dir, limit=limit) if takes_limit else loader(split, data_dir)
     images, labels = _as_image_arrays(dataset_info, *output)
     values = {"labels": labels, **(output[2] if len(output) == 3 else {})}
     return images, labels, dataset_info, values
@@ -126,6 +130,9 @@ def load_numpy(
 ) -> tuple[np.ndarray, np.ndarray]:
     """Loads a whole split into memory as scaled float32 NHWC images and int32 labels.
 
+    Data sets of clips and voxel grids (`info(name).kind` "videos" or
+    "voxels") give rank-5 arrays, `(N, *info(name).example_shape)`.
+
     Args:
         name: "fashion_mnist", "mnist", "digits", another registered name, or any
             TFDS name ("cifar10", or "tfds:mnist" to prefer TFDS over a built-in).
@@ -160,7 +167,7 @@ def load_numpy(
         values = {"labels": labels}
     else:
         _check_no_image_size(name, image_size)
-        images, labels, dataset_info, values = _registered_arrays(name, split, data_dir)
+        images, labels, dataset_info, values = _registered_arrays(name, split, data_dir, limit)
         if conditions is not None:
             _condition_names(dataset_info, conditions)
         images, labels = images[:limit], labels[:limit]
@@ -172,7 +179,7 @@ def load_numpy(
     if _checked_binarize(binarize):
         images = binarize_images(images, to_range)
     check_images(
-        images, expected_shape=dataset_info.image_shape, name=f"'{name}' images"
+        images, expected_shape=dataset_info.example_shape, name=f"'{name}' {DATA_KINDS[dataset_info.kind].noun}"
     )
     if conditions is not None and not (is_tfds_name(name) and conditions == "labels"):
         return images, _selected_conditions(dataset_info, values, conditions, len(images))
@@ -331,7 +338,8 @@ def load(
     """Loads a data set as a shuffled, batched, prefetched `tf.data.Dataset`.
 
     Batches are float32 `(batch, H, W, C)` images scaled to `scale`, or
-    `(images, int32 labels)` pairs when `labels=True`. The shuffle buffer holds
+    `(images, int32 labels)` pairs when `labels=True`; data sets of clips and
+    voxel grids give rank-5 batches, `(batch, *info(name).example_shape)`. The shuffle buffer holds
     the whole split when it fits in memory; the same `seed` gives the same order
     on every fresh `load` (each epoch is reshuffled, reproducibly).
 

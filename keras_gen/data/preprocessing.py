@@ -147,11 +147,13 @@ def check_images(
     expected_shape: Sequence[int] | None = None,
     name: str = "images",
 ) -> np.ndarray:
-    """Checks that `x` is a non-empty, finite, float batch of NHWC images.
+    """Checks that `x` is a non-empty, finite, float batch of NHWC images (or of clips, voxel grids).
 
     Args:
         x: the array to check.
-        expected_shape: optional `(H, W, C)` every image must have.
+        expected_shape: optional `(H, W, C)` every image must have; a
+            four-sided shape (`(frames, H, W, C)` of a clip, `(depth, H, W, C)`
+            of a voxel grid) asks for a rank-5 batch.
         name: what to call `x` in error messages.
 
     Returns:
@@ -162,7 +164,13 @@ def check_images(
     (2, 28, 28, 1)
     """
     x = np.asarray(x)
-    if x.ndim != 4:
+    if expected_shape is not None and len(expected_shape) != 3:
+        if x.ndim != len(expected_shape) + 1:
+            raise ValueError(
+                f"{name} must have rank {len(expected_shape) + 1}, shape (N, {', '.join(map(str, expected_shape))}); "
+                f"got rank {x.ndim} with shape {x.shape}."
+            )
+    elif x.ndim != 4:
         hint = ""
         if x.ndim == 3:
             hint = f" For grayscale images of shape (N, H, W), add a channel axis: {name}[..., None]."
@@ -186,7 +194,8 @@ def check_images(
         )
     if expected_shape is not None and tuple(x.shape[1:]) != tuple(expected_shape):
         raise ValueError(
-            f"{name} have image shape {tuple(x.shape[1:])}; expected (H, W, C) = "
+            f"{name} have {'image ' if len(expected_shape) == 3 else ''}shape {tuple(x.shape[1:])}; expected "
+            f"{'(H, W, C) = ' if len(expected_shape) == 3 else ''}"
             f"{tuple(expected_shape)}. Resize the images or build the model for "
             f"{tuple(x.shape[1:])}."
         )

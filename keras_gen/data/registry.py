@@ -2,7 +2,10 @@
 
 A loader is a plain function `loader_fn(split, data_dir) -> (images, labels)`
 returning NumPy arrays: images `(N, H, W, C)` or `(N, H, W)` with values in the
-data set's `value_range` (default [0, 255]), and integer labels `(N,)`. A data
+data set's `value_range` (default [0, 255]), and integer labels `(N,)`; for a
+data set of clips or voxel grids (`kind` "videos" or "voxels") the examples are
+`(N, *example_shape)`. A loader that also takes `limit=` makes only the first
+`limit` examples (procedural data sets generate on demand). A data
 set that declares conditions other than its labels (`register(...,
 conditions=...)`) returns `(images, labels, values)`, `values` a dict with an
 array per declared condition.
@@ -18,6 +21,7 @@ from collections.abc import Callable, Mapping, Sequence
 
 from keras_gen.data.conditions import Condition
 from keras_gen.data.preprocessing import UINT8_RANGE, validate_range
+from keras_gen.families import DATA_KINDS
 
 Loader = Callable[[str, str | None], tuple]
 
@@ -30,21 +34,28 @@ class DatasetNotFoundError(FileNotFoundError):
 
 @dataclasses.dataclass(frozen=True)
 class DatasetInfo:
-    """What a data set holds: image shape, classes and splits.
+    """What a data set holds: the shape of its examples, classes and splits.
 
     Args:
         name: the name `load` accepts.
-        image_shape: `(H, W, C)` of every image; grayscale has `C = 1`.
+        image_shape: `(H, W, C)` of every image; grayscale has `C = 1`. For
+            clips, the shape of a frame; for voxel grids, of a depth slice.
         num_classes: number of label classes, or None for unlabelled data.
         class_names: a name per class, or None.
         splits: split names `load` accepts (empty when TFDS does not know them yet).
         value_range: `(lo, hi)` of the raw pixel values the loader returns.
         conditions: what `load(..., conditions=...)` can yield, each name's
             `Condition`; `"labels"` is there whenever there are two classes or more.
+        kind: what one example is: "images", "videos" or "voxels".
+        example_shape: the shape of one example: `image_shape` for images,
+            `(frames, H, W, C)` for videos, `(depth, H, W, C)` for voxels
+            (None: `image_shape`).
 
     Example:
     >>> keras_gen.data.info("fashion_mnist").image_shape
     (28, 28, 1)
+    >>> keras_gen.data.info("moving_fashion_mnist").example_shape
+    (8, 32, 32, 1)
     >>> keras_gen.data.info("fashion_mnist").conditions["labels"].num_classes
     10
     """
@@ -56,6 +67,20 @@ class DatasetInfo:
     splits: tuple[str, ...] = ("train", "test")
     value_range: tuple[float, float] = UINT8_RANGE
     conditions: Mapping[str, Condition] = dataclasses.field(default_factory=dict, hash=False, repr=False)
+    kind: str = "images"
+    example_shape: tuple[int, ...] | None = None
+
+    def __post_init__(self):
+        kind = DATA_KINDS.get(self.kind)
+        if kind is None:
+            raise ValueError(f"kind must be one of {tuple(DATA_KINDS)}, got {self.kind!r}.")
+        if self.example_shape is None:
+            object.__setattr__(self, "example_shape", tuple(self.image_shape))
+        shape = kind.check_shape(self.example_shape, f"The example_shape of {self.kind} data set '{self.name}'")
+        if shape[-3:] != tuple(self.image_shape):
+            raise ValueError(f"The image_shape of '{self.name}' is the last three sides of its example_shape "
+                             f"{shape}: {shape[-3:]}, got {tuple(self.image_shape)}.")
+        object.__setattr__(self, "example_shape", shape)
 
 
 _REGISTRY: dict[str, tuple[DatasetInfo, Loader]] = {}
@@ -64,7 +89,7 @@ _REGISTRY: dict[str, tuple[DatasetInfo, Loader]] = {}
 def register(
     name: str,
     loader_fn: Loader,
-    image_shape: Sequence[int],
+    image_shape: Sequence[int] | None,
     num_classes: int | None,
     class_names: Sequence[str] | None = None,
     *,
@@ -72,6 +97,8 @@ def register(
     value_range: Sequence[float] = UINT8_RANGE,
     overwrite: bool = False,
     conditions: Mapping[str, Condition] | None = None,
+    example_shape: Sequence[int] | None = None,
+    kind: str = "images",
 ) -> DatasetInfo:
     """Makes `name` loadable with `keras_gen.data.load` and `load_numpy`.
 
@@ -79,8 +106,11 @@ def register(
         name: the data set's name, e.g. "my_sprites".
         loader_fn: `loader_fn(split, data_dir) -> (images, labels)`, NumPy arrays with
             images `(N, H, W, C)` (or `(N, H, W)` for grayscale) in `value_range`
-            and integer labels `(N,)`.
-        image_shape: `(H, W, C)` of every image.
+            and integer labels `(N,)`; clips and voxel grids `(N, *example_shape)`
+            (or without the channel axis). With a `limit=` parameter, it is
+            asked for the first `limit` examples only.
+        image_shape: `(H, W, C)` of every image; None with `example_shape`
+            (then the frame's or slice's shape, `example_shape[1:]`).
         num_classes: number of label classes.
         class_names: optional name per class.
         splits: the split names `loader_fn` accepts.
@@ -90,6 +120,10 @@ def register(
             on (captions, attributes, layouts); the loader then returns
             `(images, labels, {name: array})` with an array per name. The labels are
             the condition `"labels"` either way, a `Condition.classes(num_classes)`.
+        example_shape: the shape of one example, for clips `(frames, H, W, C)`
+            and voxel grids `(depth, H, W, C)` (None: `image_shape`).
+        kind: "images", "videos" or "voxels"; `load` then yields rank-5
+            batches of the latter two.
 
     Returns:
         The registered `DatasetInfo`.
@@ -114,11 +148,7 @@ def register(
         raise TypeError(
             f"loader_fn must be a function (split, data_dir) -> (images, labels); got {loader_fn!r}."
         )
-    shape = tuple(int(d) for d in image_shape)
-    if len(shape) != 3 or min(shape) < 1:
-        raise ValueError(
-            f"image_shape must be (H, W, C) with positive sizes, e.g. (28, 28, 1); got {image_shape!r}."
-        )
+    shape = _checked_image_shape(image_shape, example_shape, kind)
     if num_classes is not None and (
         isinstance(num_classes, bool) or int(num_classes) < 1
     ):
@@ -142,9 +172,31 @@ def register(
         splits=tuple(splits),
         value_range=validate_range(value_range, argument="value_range"),
         conditions=declared,
+        kind=kind,
+        example_shape=None if example_shape is None else tuple(int(side) for side in example_shape),
     )
     _REGISTRY[name] = (dataset_info, loader_fn)
     return dataset_info
+
+
+def _checked_image_shape(image_shape, example_shape, kind) -> tuple[int, int, int]:
+    """The data set's `image_shape`: given, or the last three sides of `example_shape`."""
+    if kind not in DATA_KINDS:
+        raise ValueError(f"kind must be one of {tuple(DATA_KINDS)}, got {kind!r}.")
+    if example_shape is not None:
+        example_shape = DATA_KINDS[kind].check_shape(example_shape, f"example_shape of {kind}")
+        image_shape = example_shape[-3:] if image_shape is None else image_shape
+    elif kind != "images":
+        axes = ", ".join(DATA_KINDS[kind].axes)
+        raise ValueError(f"A data set of {kind} needs example_shape=({axes}), e.g. (8, 32, 32, 1).")
+    if image_shape is None:
+        raise ValueError("Give image_shape=(H, W, C), e.g. (28, 28, 1), or example_shape=.")
+    shape = tuple(int(d) for d in image_shape)
+    if len(shape) != 3 or min(shape) < 1:
+        raise ValueError(
+            f"image_shape must be (H, W, C) with positive sizes, e.g. (28, 28, 1); got {image_shape!r}."
+        )
+    return shape
 
 
 def _checked_conditions(conditions, num_classes, class_names) -> dict[str, Condition]:
@@ -176,7 +228,8 @@ def available() -> list[str]:
 
     Example:
     >>> keras_gen.data.available()
-    ['digits', 'fashion_captions', 'fashion_mnist', 'fashion_scenes', 'mnist', 'sample_patches']
+    ['digits', 'fashion_captions', 'fashion_mnist', 'fashion_scenes', 'mnist', 'moving_fashion_mnist', 'sample_patches',
+     'voxel_shapes']
     """
     return sorted(_REGISTRY)
 

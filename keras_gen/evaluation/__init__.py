@@ -1,11 +1,14 @@
 """Evaluation: feature networks, sample-quality metrics (FID, KID, precision/recall,
 density/coverage, classifier score), VAE likelihoods (ELBO, IWAE), and checks for
-copied training images and for outliers (memorization, anomaly AUROC).
+copied training images and for outliers (memorization, anomaly AUROC), and
+metrics of clips and voxel grids.
 
 Modules: `features` (`FeatureExtractor`, InceptionV3), `classifiers` (the
 cached domain classifier and its recipes), `metrics`, `likelihood`,
-`report` (`evaluate`, which picks metrics by the model's capabilities) and `checks`
-(`memorization`, `anomaly_auroc`, `outlier_images`).
+`report` (`evaluate`, which picks metrics by the model's capabilities), `checks`
+(`memorization`, `anomaly_auroc`, `outlier_images`) and `video_voxel_metrics`
+(`frame_fid`, `class_consistency`, `motion_statistics`, `voxel_iou`,
+`nearest_iou`, `connected_share`).
 
 Example:
 >>> import keras_gen
@@ -27,6 +30,7 @@ from keras_gen.evaluation.checks import (
 from keras_gen.evaluation.classifiers import (
     ClassifierRecipe,
     build_classifier,
+    classifier_examples,
     content_network,
     default_cache_dir,
     domain_classifier,
@@ -72,6 +76,14 @@ from keras_gen.evaluation.report import (
     supported_metrics,
     unsupported_metrics,
 )
+from keras_gen.evaluation.video_voxel_metrics import (
+    class_consistency,
+    connected_share,
+    frame_fid,
+    motion_statistics,
+    nearest_iou,
+    voxel_iou,
+)
 
 __all__ = [
     "DEFAULT_METRICS",
@@ -92,9 +104,12 @@ __all__ = [
     "auroc",
     "bits_per_dim",
     "build_classifier",
+    "class_consistency",
     "class_coverage",
+    "classifier_examples",
     "classifier_score",
     "compute_sample_metrics",
+    "connected_share",
     "content_network",
     "default_anomaly_score",
     "default_cache_dir",
@@ -104,6 +119,7 @@ __all__ = [
     "evaluate",
     "fid",
     "format_table",
+    "frame_fid",
     "frechet_distance",
     "gaussian_statistics",
     "inception_features",
@@ -115,6 +131,8 @@ __all__ = [
     "metric_direction",
     "metric_needs",
     "mmd2_unbiased",
+    "motion_statistics",
+    "nearest_iou",
     "nearest_neighbours",
     "outlier_images",
     "polynomial_kernel",
@@ -124,4 +142,5 @@ __all__ = [
     "supported_metrics",
     "train_domain_classifier",
     "unsupported_metrics",
+    "voxel_iou",
 ]

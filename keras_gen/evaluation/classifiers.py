@@ -155,6 +155,9 @@ def build_classifier(
 ) -> keras.Model:
     """Builds the (untrained) domain classifier of `recipe` for `image_shape` images.
 
+    A 4-D `image_shape` `(D, H, W, C)` (voxel grids) gets 3-D convolutions
+    (3x3x3, strided), the same stages otherwise.
+
     Every random choice is seeded from `recipe.seed`, and all layers compute in
     float32 whatever the global dtype policy, so features are reproducible.
     """
@@ -164,8 +167,11 @@ def build_classifier(
     def he_normal() -> keras.initializers.Initializer:
         return keras.initializers.HeNormal(seed=next(seeds))
 
-    def conv(filters: int, strides: int, name: str) -> keras.layers.Conv2D:
-        return keras.layers.Conv2D(
+    # (H, W, C) images get 2-D convolutions; (D, H, W, C) voxel grids get 3-D ones.
+    convolution = keras.layers.Conv3D if len(image_shape) == 4 else keras.layers.Conv2D
+
+    def conv(filters: int, strides: int, name: str) -> keras.layers.Layer:
+        return convolution(
             filters,
             3,
             strides=strides,
@@ -237,6 +243,11 @@ def train_domain_classifier(
     )
     if y_train.min() < 0:
         raise ValueError(f"Data set {dataset!r} has unlabelled images; a classifier needs labels.")
+    kind = getattr(dataset_info, "kind", "images")
+    (x_train, y_train), (x_test, y_test) = (
+        classifier_examples(x, y, kind, seed=recipe.seed + offset)
+        for offset, (x, y) in enumerate(((x_train, y_train), (x_test, y_test)))
+    )
 
     model = build_classifier(x_train.shape[1:], dataset_info.num_classes, recipe)
     model.compile(
@@ -268,6 +279,7 @@ def train_domain_classifier(
         "epochs": epochs,
         "input_scale": list(CLASSIFIER_INPUT_SCALE),
         "feature_layer": FEATURE_LAYER,
+        "kind": kind,
         "image_shape": [int(d) for d in x_train.shape[1:]],
         "num_classes": int(dataset_info.num_classes),
         "class_names": list(dataset_info.class_names or []),
@@ -280,6 +292,43 @@ def train_domain_classifier(
         "created": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
     }
     return model, metadata
+
+
+def classifier_examples(
+    examples: np.ndarray, labels: np.ndarray, kind: str = "images", seed: int = 0
+) -> tuple[np.ndarray, np.ndarray]:
+    """What a data set's domain classifier sees: its examples, or one frame of each clip.
+
+    Images and voxel grids are classified whole (a voxel grid by 3-D
+    convolutions, see `build_classifier`). A video data set's classifier judges
+    single frames (`frame_fid`, `class_consistency`), so it trains on frames:
+    one frame of each clip, drawn with `seed`, with its clip's label. One frame
+    per clip keeps an epoch as long as the clip count; the sprite's position
+    differs from frame to frame, so the drawn frames see every position.
+
+    Args:
+        examples: `(n, ...)` examples; `(n, T, H, W, C)` clips for "videos".
+        labels: `(n,)` labels.
+        kind: the data set's kind: "images", "videos" or "voxels".
+        seed: the seed of the frames drawn.
+
+    Returns:
+        `(examples, labels)`: unchanged, or `(n, H, W, C)` frames and the clips' labels.
+
+    Example:
+    >>> frames, labels = classifier_examples(np.zeros((10, 8, 32, 32, 1)), np.arange(10), "videos")
+    >>> frames.shape
+    (10, 32, 32, 1)
+    """
+    if kind not in ("images", "videos", "voxels"):
+        raise ValueError(f"kind must be 'images', 'videos' or 'voxels', got {kind!r}.")
+    if kind != "videos":
+        return examples, labels
+    examples = np.asarray(examples)
+    if examples.ndim != 5:
+        raise ValueError(f"A video data set's examples must be clips (n, T, H, W, C), got shape {examples.shape}.")
+    frames = np.random.default_rng(seed).integers(0, examples.shape[1], len(examples))
+    return examples[np.arange(len(examples)), frames], np.asarray(labels)
 
 
 def domain_classifier(
@@ -300,7 +349,10 @@ def domain_classifier(
 
     Args:
         dataset: "fashion_mnist", "mnist", "digits" or another labelled data
-            set known to `keras_gen.data`.
+            set known to `keras_gen.data`. For a video data set
+            ("moving_fashion_mnist") it is a classifier of single frames,
+            trained on frames with their clip's label (`classifier_examples`);
+            for voxel grids ("voxel_shapes") it has 3-D convolutions.
         cache_dir: where to cache; defaults to `default_cache_dir()`
             (`~/.keras/keras_gen/feature_networks`).
         recipe: the training recipe; the default is what published numbers use.

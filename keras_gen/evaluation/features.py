@@ -96,12 +96,14 @@ class FeatureExtractor:
         self.name = name or model.name
         self.metadata = dict(metadata or {})
         input_shape = tuple(model.inputs[0].shape[1:])
-        if len(input_shape) != 3 or None in input_shape:
+        if len(input_shape) not in (3, 4) or None in input_shape:
             raise ValueError(
-                f"A feature network needs a fixed (height, width, channels) input, but "
-                f"{model.name!r} takes {input_shape}. Build it with an explicit input_shape."
+                f"A feature network needs a fixed (height, width, channels) input, or (depth, "
+                f"height, width, channels) for voxel grids, but {model.name!r} takes "
+                f"{input_shape}. Build it with an explicit input_shape."
             )
-        self.input_shape: tuple[int, int, int] = tuple(int(d) for d in input_shape)
+        # (H, W, C) for images; (D, H, W, C) for voxel grids (no resizing, no RGB repeat).
+        self.input_shape: tuple[int, ...] = tuple(int(d) for d in input_shape)
         if feature_layer is None:
             self._network = model
         else:
@@ -150,6 +152,8 @@ class FeatureExtractor:
     def prepare(self, images: np.ndarray, data_scale: Sequence[float] = (-1.0, 1.0)) -> np.ndarray:
         """Converts a batch to the network's input: scale, channels and (if allowed) size."""
         images = np.asarray(images, dtype=np.float32)
+        if len(self.input_shape) == 4:
+            return self._prepare_grids(images, data_scale)
         if images.ndim == 3:
             images = images[..., None]
         if images.ndim != 4:
@@ -178,6 +182,15 @@ class FeatureExtractor:
                 keras.ops.image.resize(images, (height, width), interpolation="bilinear")
             )
         return images
+
+    def _prepare_grids(self, grids: np.ndarray, data_scale: Sequence[float]) -> np.ndarray:
+        """`prepare` for a network of voxel grids: only the scale changes; shapes must match."""
+        if grids.shape[1:] != self.input_shape:
+            raise ValueError(
+                f"{self.name} takes grids shaped (N, {', '.join(map(str, self.input_shape))}), got "
+                f"{grids.shape}. Use domain_classifier(<data set>) for the data set the grids come from."
+            )
+        return rescale(grids, data_scale, self.input_scale)
 
     def feature_tensor(self, images, data_scale: Sequence[float] = (-1.0, 1.0)):
         """Differentiable feature vectors `(batch, feature_dim)` of a batch of image tensors.
@@ -216,7 +229,7 @@ class FeatureExtractor:
         feature_model = self.model
         if self.feature_layer is not None:
             feature_model = keras.Model(self.model.inputs, self.model.get_layer(self.feature_layer).output)
-        images = keras.Input(self.input_shape[:2] + (self.input_shape[2],), name="images")
+        images = keras.Input(self.input_shape, name="images")
         x = keras.layers.Rescaling(factor, offset=target_low - low * factor, name="to_network_scale")(images)
         features = keras.layers.Flatten(name="features")(feature_model(x))
         model = keras.Model(images, features, name=name)

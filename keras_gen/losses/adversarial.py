@@ -118,6 +118,8 @@ class AdversarialContext(NamedTuple):
         real_heads: the discriminator's extra outputs on `real` (an auxiliary
             classifier, a Q head, features), or None.
         fake_heads: its extra outputs on `fake`, or None.
+        fake_parts: what the generator's pass made besides the images (VideoGAN's
+            foreground mask), in the generator step, or None.
     """
 
     real: Any
@@ -130,6 +132,7 @@ class AdversarialContext(NamedTuple):
     fake_conditions: Any = None
     real_heads: Any = None
     fake_heads: Any = None
+    fake_parts: Any = None
 
 
 def least_squares_discriminator_loss(real_logits, fake_logits):

@@ -3,7 +3,7 @@
 Each family is listed in `keras_gen.families` (the registry that `keras-gen`
 reads). The classes live in one subpackage per kind (`autoencoders`,
 `adversarial`, `conditional`, `image_to_image`, `autoregressive`,
-`multiscale`) and are all
+`multiscale`, `video`, `voxels`) and are all
 importable from here.
 """
 
@@ -45,8 +45,12 @@ from keras_gen.models.image_to_image import (
 )
 from keras_gen.models.multiscale import LAPGAN, ProgressiveGAN
 from keras_gen.models.precision import with_precision
+from keras_gen.models.video import VideoGAN
+from keras_gen.models.voxels import VoxelGAN
 
 __all__ = [
+    "VideoGAN",
+    "VoxelGAN",
     "ACGAN",
     "BEGAN",
     "DCGAN",

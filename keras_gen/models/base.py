@@ -4,7 +4,8 @@
 samples from a prior, encodes, translates or has a likelihood is a capability
 (`keras_gen.models.capabilities`) that a family mixes in. The base owns:
 
-- `image_shape`, `data_scale`, `seed` and the model's `seed_generator`;
+- `data_shape` and `data_kind` (one example: an image, a clip or a voxel
+  grid), `image_shape`, `data_scale`, `seed` and the model's `seed_generator`;
 - `batch_kind` and `unpack_batch`: what a training batch holds (images; images
   and labels; input/target pairs; two unpaired domains), kept whole;
 - the players: `optimizer_names` name one optimizer per set of networks that
@@ -20,7 +21,7 @@ import keras
 from keras import ops
 
 from keras_gen.data.conditions import Condition
-from keras_gen.families import BATCH_KINDS
+from keras_gen.families import BATCH_KINDS, DATA_KINDS
 from keras_gen.models.input_checks import InputChecks
 from keras_gen.training import (
     BackendTrainer,
@@ -99,10 +100,15 @@ class GenerativeModel(InputChecks, BackendTrainer, keras.Model):
     - `batch_kind`: what its training data holds, a key of
       `keras_gen.families.BATCH_KINDS`;
     - `optimizer_names` and `optimizer_variables(name)`: its players; with
-      `default_optimizer(name)` for `compile()` without arguments.
+      `default_optimizer(name)` for `compile()` without arguments;
+    - `data_kind`: what one example is, `"images"` (the default), `"videos"`
+      or `"voxels"`; the batch checks then take rank-5 batches.
 
     Args:
-        image_shape: `(height, width, channels)` of the images the model makes.
+        data_shape: the shape of one example the model makes: `(height, width,
+            channels)` of an image, `(frames, height, width, channels)` of a
+            clip or `(depth, height, width, channels)` of a voxel grid, as
+            `data_kind` says.
         data_scale: the `(low, high)` pixel range of its images.
         seed: seed of the model's `keras.random.SeedGenerator`.
 
@@ -114,11 +120,19 @@ class GenerativeModel(InputChecks, BackendTrainer, keras.Model):
 
     network_names: tuple[str, ...] = ()
     batch_kind: str = "images"
+    # What one example is, a key of keras_gen.families.DATA_KINDS: "images", "videos" or "voxels".
+    data_kind: str = "images"
     optimizer_names: tuple[str, ...] = ("optimizer",)
     # Families that train on labels set the number of classes the labels index.
     num_classes: int | None = None
     # Training labels may be -1 for "no label" (the semi-supervised GAN).
     accepts_unlabelled = False
+
+    @property
+    def image_shape(self) -> tuple[int, int, int]:
+        """`(height, width, channels)` of one image: the example itself for image families, a frame of a
+        clip for videos, a depth slice of a grid for voxels."""
+        return self.data_shape[-3:]
 
     @property
     def input_image_shape(self) -> tuple[int, int, int]:
@@ -139,9 +153,13 @@ class GenerativeModel(InputChecks, BackendTrainer, keras.Model):
         """Whether labels are an input of generation and encoding (`generate(n, labels=...)`)."""
         return self.num_classes is not None
 
-    def __init__(self, image_shape, data_scale=(-1.0, 1.0), seed=None, **kwargs):
+    def __init__(self, data_shape, data_scale=(-1.0, 1.0), seed=None, **kwargs):
         super().__init__(**kwargs)
-        self.image_shape = tuple(int(side) for side in image_shape)
+        if self.data_kind not in DATA_KINDS:
+            raise ValueError(f"{type(self).__name__}.data_kind must be one of {tuple(DATA_KINDS)}, "
+                             f"got {self.data_kind!r}.")
+        self.data_shape = DATA_KINDS[self.data_kind].check_shape(
+            data_shape, f"The data_shape of {type(self).__name__} (a model of {self.data_kind})")
         self.data_scale = tuple(float(v) for v in data_scale)
         if len(self.data_scale) != 2 or self.data_scale[0] >= self.data_scale[1]:
             raise ValueError(
@@ -248,7 +266,7 @@ class GenerativeModel(InputChecks, BackendTrainer, keras.Model):
         # Full precision under mixed precision: networks cast their inputs, losses compare in float32.
         if self.batch_kind == "images":
             self.check_image_batch(x)
-            return {"images": ops.cast(checked_finite(x), self.variable_dtype)}
+            return {"images": self.checked_example_batch(x)}
         if y is None:
             raise ValueError(
                 f"{type(self).__name__} trains on batches of {BATCH_KINDS[self.batch_kind]}, but got images alone. "
@@ -257,13 +275,13 @@ class GenerativeModel(InputChecks, BackendTrainer, keras.Model):
         if self.batch_kind == "images_labels":
             self.check_image_batch(x)
             return {
-                "images": ops.cast(checked_finite(x), self.variable_dtype),
+                "images": self.checked_example_batch(x),
                 "labels": self.check_label_batch(y, x),
             }
         if self.batch_kind == "images_conditions":
             self.check_image_batch(x)
             return {
-                "images": ops.cast(checked_finite(x), self.variable_dtype),
+                "images": self.checked_example_batch(x),
                 "conditions": self.check_condition_batch(y, x),
             }
         if self.batch_kind == "pairs":

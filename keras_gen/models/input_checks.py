@@ -16,7 +16,8 @@ import numpy as np
 from keras import ops
 
 from keras_gen.data.conditions import Condition
-from keras_gen.training import checked_equal_counts, checked_labels, checked_values
+from keras_gen.families import DATA_KINDS
+from keras_gen.training import checked_equal_counts, checked_finite, checked_labels, checked_values
 
 
 def condition_parts(condition):
@@ -46,7 +47,7 @@ def _describe_data(data):
 class InputChecks:
     """Mixin of `GenerativeModel` with its checks of images and labels.
 
-    Reads the model's `image_shape`, `input_image_shape`, `data_scale`,
+    Reads the model's `data_shape`, `data_kind`, `input_image_shape`, `data_scale`,
     `batch_kind`, `num_classes`, `label_conditional` and `accepts_unlabelled`.
 
     Example:
@@ -196,32 +197,38 @@ class InputChecks:
         lowest = -1 if self.accepts_unlabelled else 0
         return checked_labels(labels, ops.shape(images)[0], self.num_classes, lowest)
 
-    def check_image_batch(self, images, expected_shape=None, what="images"):
+    def _example_kind(self, expected):
+        """The `DataKind` of examples of shape `expected`: images for `(H, W, C)`, else the model's own kind."""
+        if len(expected) == 3 or self.data_kind == "images":
+            return DATA_KINDS["images"]
+        return DATA_KINDS[self.data_kind]
+
+    def check_image_batch(self, images, expected_shape=None, what=None):
         """Checks a batch's static shape and dtype; raises a clear error otherwise.
 
         Runs when a train/test step is traced, so a wrong data set fails before
-        any weights change.
+        any weights change. Image batches are `(batch, H, W, C)`; clips and
+        voxel grids (`data_kind` "videos" or "voxels") are rank 5.
 
         Args:
             images: a tensor, `KerasTensor` or array.
-            expected_shape: `(H, W, C)` they must have (default `image_shape`).
-            what: what they are, for the messages ("input images", ...).
+            expected_shape: the shape of one example they must have (default
+                `data_shape`).
+            what: what they are, for the messages ("input images", ...; default:
+                "images", "clips" or "voxel grids").
         """
-        expected = tuple(self.image_shape if expected_shape is None else expected_shape)
+        expected = tuple(self.data_shape if expected_shape is None else expected_shape)
+        kind = self._example_kind(expected)
+        what = kind.noun if what is None else what
         shape = tuple(images.shape)
         dtype = keras.backend.standardize_dtype(images.dtype)
         sentence_start = what[0].upper() + what[1:]
-        if len(shape) != 4:
-            hint = " Add a channel axis, e.g. x[..., None]." if len(shape) == 3 else ""
-            raise ValueError(
-                f"{type(self).__name__} expects {what} in batches of shape (batch, "
-                f"{', '.join(map(str, expected))}), got rank-{len(shape)} "
-                f"input of shape {shape}.{hint}"
-            )
+        if len(shape) != len(expected) + 1:
+            raise ValueError(self._rank_message(kind, expected, shape, what))
         if "int" in dtype or dtype == "bool":
             raise ValueError(
                 f"{sentence_start} have integer dtype {dtype}; {type(self).__name__} needs float "
-                f"images scaled to {self.data_scale}. Scale them first, e.g. "
+                f"{kind.noun} scaled to {self.data_scale}. Scale them first, e.g. "
                 "keras_gen.data.scale_images(x, to_range="
                 f"{self.data_scale}) or load with keras_gen.data.load(..., scale="
                 f"{self.data_scale})."
@@ -231,12 +238,69 @@ class InputChecks:
                 f"Channel mismatch: {type(self).__name__} was built for {what} with "
                 f"{expected[-1]} channel(s) (shape {expected}), got {shape[-1]}."
             )
-        if any(got is not None and got != want for got, want in zip(shape[1:3], expected[:2])):
-            raise ValueError(
-                f"Image size mismatch: {type(self).__name__} was built for {what} of "
-                f"{expected[0]}x{expected[1]}, got {shape[1]}x{shape[2]}. Resize the data or build the "
-                "model for this size."
-            )
+        if kind.name == "images":
+            sides = ((shape[1:3], expected[:2]),)
+        elif kind.name == "videos":
+            sides = ((shape[1:2], expected[:1]), (shape[2:4], expected[1:3]))
+        else:
+            sides = ((shape[1:4], expected[:3]),)
+        for got, want in sides:
+            if any(side is not None and side != wanted for side, wanted in zip(got, want)):
+                raise ValueError(self._size_message(kind, expected, got, want, what))
+
+    def _rank_message(self, kind, expected, shape, what):
+        name = type(self).__name__
+        message = (f"{name} expects {what} in batches of shape (batch, {', '.join(map(str, expected))}), got "
+                   f"rank-{len(shape)} input of shape {shape}.")
+        if kind.name == "images":
+            return message + (" Add a channel axis, e.g. x[..., None]." if len(shape) == 3 else "")
+        described = (f"{name} is a model of {kind.noun}: it takes batches of shape (batch, {', '.join(kind.axes)}) "
+                     f"= (batch, {', '.join(map(str, expected))})")
+        if tuple(shape[1:]) == tuple(expected[:-1]):
+            return f"{described}; got shape {shape}: add the channel axis, e.g. x[..., None]."
+        if len(shape) == 4 and kind.name == "videos":
+            return (f"{described}; got images, shape {shape}. Load a video data set (e.g. keras_gen.data.load("
+                    f"'moving_fashion_mnist')) or stack each clip's frames on axis 1: np.stack(frames, axis=1).")
+        if len(shape) == 4:
+            return (f"{described}; got images, shape {shape}. Load a voxel data set (e.g. keras_gen.data.load("
+                    "'voxel_shapes', scale=(0, 1))) or build an image family for images.")
+        return f"{described}; got rank-{len(shape)} input of shape {shape}."
+
+    def _size_message(self, kind, expected, got, want, what):
+        name = type(self).__name__
+        got_text, want_text = "x".join(map(str, got)), "x".join(map(str, want))
+        if kind.name == "images":
+            return (f"Image size mismatch: {name} was built for {what} of {want_text}, got {got_text}. Resize the "
+                    "data or build the model for this size.")
+        if kind.name == "videos" and len(want) == 1:
+            return (f"Frame count mismatch: {name} was built for {what} of {want[0]} frames, shape "
+                    f"{kind.describe(expected)}, got {got[0]} frames. Take {want[0]} frames per clip "
+                    f"(e.g. clips[:, :{want[0]}]) or build the model for {got[0]} frames.")
+        if kind.name == "videos":
+            return (f"Frame size mismatch: {name} was built for {what} of {want_text} frames, shape "
+                    f"{kind.describe(expected)}, got {got_text}. Resize the frames or build the model for "
+                    "this size.")
+        return (f"Grid size mismatch: {name} was built for {what} of {want_text} voxels, shape "
+                f"{kind.describe(expected)}, got {got_text}. Resample the grids (e.g. "
+                f"keras_gen.data.voxel_shapes(n, size={want[0]})) or build the model for this size.")
+
+    def checked_example_batch(self, examples):
+        """A traced batch of examples, checked in the step before any update, cast to the variables' dtype.
+
+        NaN and infinities stop every family. Clips and voxel grids
+        (`data_kind` "videos" or "voxels") are also checked against
+        `data_scale` (with the tolerance of `fit`'s eager check), since a
+        tf.data pipeline is not checked before the step.
+        """
+        if self.data_kind == "images":
+            return ops.cast(checked_finite(examples), self.variable_dtype)
+        what = f"training {DATA_KINDS[self.data_kind].noun}"
+        low, high = self.data_scale
+        tolerance = 1e-3 * (high - low)
+        fix = (f"the model works in data_scale={self.data_scale}: rescale them, e.g. keras_gen.data.scale_images("
+               f"x, from_range=(0, 255), to_range={self.data_scale}), or load with scale={self.data_scale}")
+        examples = checked_values(checked_finite(examples, what), low - tolerance, high + tolerance, what, fix=fix)
+        return ops.cast(examples, self.variable_dtype)
 
     def check_images(self, images, role="input", expected_shape=None):
         """Converts user images to float32 after the checks of `fit` (shape, NaN, range)."""
@@ -255,20 +319,21 @@ class InputChecks:
         return images
 
     def _check_image_array(self, data, role, expected_shape=None):
+        noun = self._example_kind(tuple(self.data_shape if expected_shape is None else expected_shape)).noun
         if data.ndim == 0 or data.shape[0] == 0:
-            raise ValueError(f"The {role} data is empty (0 images).")
-        self.check_image_batch(data, expected_shape, role if role.endswith("images") else f"{role} images")
+            raise ValueError(f"The {role} data is empty (0 {noun}).")
+        self.check_image_batch(data, expected_shape, role if role.endswith(noun) else f"{role} {noun}")
         bad = int(np.size(data) - np.count_nonzero(np.isfinite(data)))
         if bad:
             raise ValueError(
-                f"The {role} images contain {bad} NaN or infinite values; clean "
-                "or drop those images before training."
+                f"The {role} {noun} contain {bad} NaN or infinite values; clean "
+                f"or drop those {noun} before training."
             )
         low, high = float(data.min()), float(data.max())
         tolerance = 1e-3 * (self.data_scale[1] - self.data_scale[0])
         if low < self.data_scale[0] - tolerance or high > self.data_scale[1] + tolerance:
             raise ValueError(
-                f"The {role} images lie in [{low:.3g}, {high:.3g}], but this model "
+                f"The {role} {noun} lie in [{low:.3g}, {high:.3g}], but this model "
                 f"works in data_scale={self.data_scale}. Rescale them, e.g. with "
                 f"keras_gen.data.scale_images(x, from_range=(0, 255), "
                 f"to_range={self.data_scale})."
@@ -292,7 +357,8 @@ class InputChecks:
                 "larger than the data set when drop_remainder=True."
             )
         if shape is not None:
-            self.check_image_batch(keras.KerasTensor(shape, dtype=dtype), expected_shape, f"{role} images")
+            noun = self._example_kind(tuple(self.data_shape if expected_shape is None else expected_shape)).noun
+            self.check_image_batch(keras.KerasTensor(shape, dtype=dtype), expected_shape, f"{role} {noun}")
 
     def _check_second_part(self, x, y, role):
         """Checks `y` of `fit(x, y)` as the family's batch kind needs it."""

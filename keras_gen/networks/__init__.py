@@ -51,6 +51,13 @@ from keras_gen.networks.laplacian import (
     reconstruct_from_pyramid,
 )
 from keras_gen.networks.mlp import mlp_discriminator, mlp_generator
+from keras_gen.networks.volumes import (
+    check_volume_shape,
+    two_stream_video_generator,
+    volume_discriminator,
+    volume_generator,
+    volume_plan,
+)
 from keras_gen.networks.precision import PinnedDTypePolicy, float32_pin, is_pinned
 from keras_gen.networks.progressive import (
     ProgressiveDiscriminator,
@@ -72,6 +79,11 @@ from keras_gen.networks.video_autoregressive import (
 )
 
 __all__ = [
+    "check_volume_shape",
+    "two_stream_video_generator",
+    "volume_discriminator",
+    "volume_generator",
+    "volume_plan",
     "LABEL_ENCODINGS",
     "PinnedDTypePolicy",
     "ProgressiveDiscriminator",

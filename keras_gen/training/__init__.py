@@ -114,7 +114,8 @@ def forward_for_update(fn, variables):
     changes once.
 
     Args:
-        fn: a function of no arguments returning one tensor (e.g. `G(z)`).
+        fn: a function of no arguments returning one tensor (e.g. `G(z)`) or a
+            list of tensors (a generator with several outputs).
         variables: the variables the later update will change.
 
     Returns:
@@ -198,14 +199,15 @@ def checked_labels(labels, count, num_classes, lowest=0):
     return _backend_module().checked_labels(labels, count, num_classes, lowest)
 
 
-def checked_values(values, low, high, what, binary=False):
+def checked_values(values, low, high, what, binary=False, fix=None):
     """`values` after checking in the step that they lie in `[low, high]` (with `binary`, are 0 or 1).
 
-    The values of a condition (attributes, word ids, region ids) out of its
-    range stop the step before any update with an error that names `what`,
-    instead of being clipped or looked up out of range.
+    The values of a condition (attributes, word ids, region ids), or clips
+    and voxel grids outside the model's data_scale, stop the step before any
+    update with an error that names `what` (and `fix`, how to mend the data
+    when given), instead of being clipped or looked up out of range.
     """
-    return _backend_module().checked_values(values, low, high, what, binary)
+    return _backend_module().checked_values(values, low, high, what, binary, fix)
 
 
 class DataError(ValueError):

@@ -258,16 +258,19 @@ def checked_labels(labels, count, num_classes, lowest=0):
     return labels
 
 
-def checked_values(values, low, high, what, binary):
+def checked_values(values, low, high, what, binary, fix=None):
     """JAX implementation of `keras_gen.training.checked_values`."""
+    advice = f"; {fix}" if fix else ""
     if jnp.issubdtype(values.dtype, jnp.floating):
         _check(jnp.all(jnp.isfinite(values)),
                f"The {what} hold NaN or infinite values; clean or drop them in the data pipeline")
         values_or_low = jnp.where(jnp.isfinite(values), values, low)
     else:
         values_or_low = values
-    _check(jnp.min(values_or_low) >= low, f"The {what} must lie between {low:g} and {high:g}; a batch holds a smaller value")
-    _check(jnp.max(values_or_low) <= high, f"The {what} must lie between {low:g} and {high:g}; a batch holds a larger value")
+    _check(jnp.min(values_or_low) >= low,
+           f"The {what} must lie between {low:g} and {high:g}; a batch holds a smaller value{advice}")
+    _check(jnp.max(values_or_low) <= high,
+           f"The {what} must lie between {low:g} and {high:g}; a batch holds a larger value{advice}")
     if binary:
         _check(jnp.all((values == 0) | (values == 1)),
                f"The {what} must hold only 0 and 1; threshold them in the data pipeline")

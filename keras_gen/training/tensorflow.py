@@ -21,7 +21,7 @@ def forward_for_update(fn, variables):
     """TensorFlow implementation of `keras_gen.training.forward_for_update`."""
     with tf.GradientTape() as tape:
         outputs = fn()
-    return tf.stop_gradient(outputs), (tape, outputs, variables)
+    return tf.nest.map_structure(tf.stop_gradient, outputs), (tape, outputs, variables)
 
 
 def minimize_through(pass_, loss_fn, optimizer):
@@ -137,16 +137,19 @@ def minimize_players(loss_fn, players):
     return loss, aux
 
 
-def checked_values(values, low, high, what, binary):
+def checked_values(values, low, high, what, binary, fix=None):
     """TensorFlow implementation of `keras_gen.training.checked_values`."""
+    advice = f"; {fix}" if fix else ""
     checks = [
         tf.debugging.assert_greater_equal(
             tf.reduce_min(values), tf.cast(low, values.dtype),
-            message=DATA_ERROR_MARK + f"The {what} must lie between {low:g} and {high:g}; a batch holds a smaller value",
+            message=DATA_ERROR_MARK + f"The {what} must lie between {low:g} and {high:g}; a batch holds a smaller "
+            f"value{advice}",
         ),
         tf.debugging.assert_less_equal(
             tf.reduce_max(values), tf.cast(high, values.dtype),
-            message=DATA_ERROR_MARK + f"The {what} must lie between {low:g} and {high:g}; a batch holds a larger value",
+            message=DATA_ERROR_MARK + f"The {what} must lie between {low:g} and {high:g}; a batch holds a larger "
+            f"value{advice}",
         ),
     ]
     if values.dtype.is_floating:

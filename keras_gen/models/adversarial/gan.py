@@ -42,12 +42,25 @@ class Fakes(NamedTuple):
         forward: the recorded generator pass that the generator's update
             differentiates through (`keras_gen.training.forward_for_update`), or
             None outside training.
+        parts: what the pass made besides the images (`GAN.generator_pass`), or None.
     """
 
     latent_points: Any
     conditions: Any
     images: Any
     forward: Any = None
+    parts: Any = None
+
+    def outputs(self):
+        """The pass's outputs as `GAN.generator_pass` gave them: the images, or `[images, *parts]`."""
+        return self.images if self.parts is None else [self.images, *self.parts]
+
+
+def split_pass(outputs):
+    """`(images, parts)` of a generator pass's outputs (`parts` None for a one-output generator)."""
+    if isinstance(outputs, (list, tuple)):
+        return outputs[0], list(outputs[1:])
+    return outputs, None
 
 
 @keras.saving.register_keras_serializable(package="keras_gen")
@@ -364,13 +377,20 @@ class GAN(Adversarial, SamplesFromPrior, GenerativeModel):
         latent_points = self.sample_latent(count)
 
         def generate():
-            return self.generator(network_inputs(latent_points, fake_conditions), training=update)
+            return self.generator_pass(latent_points, fake_conditions, update)
 
         if update and for_generator:
-            images, forward = forward_for_update(generate, self.optimizer_variables("g_optimizer"))
+            outputs, forward = forward_for_update(generate, self.optimizer_variables("g_optimizer"))
         else:
-            images, forward = generate(), None
-        return Fakes(latent_points, fake_conditions, images, forward)
+            outputs, forward = generate(), None
+        images, parts = split_pass(outputs)
+        return Fakes(latent_points, fake_conditions, images, forward, parts)
+
+    def generator_pass(self, latent_points, fake_conditions, training):
+        """One generator pass of a step: `G(z)`, or `[images, part, ...]` for a family whose
+        losses also read what the generator made on the way (VideoGAN's mask, which
+        its generator regularization finds in the context's `fake_parts`)."""
+        return self.generator(network_inputs(latent_points, fake_conditions), training=training)
 
     def _discriminator_step(self, real, conditions, update, fakes=None):
         """One discriminator update against `fakes` (new ones when None)."""
@@ -394,7 +414,8 @@ class GAN(Adversarial, SamplesFromPrior, GenerativeModel):
             fakes = self._fakes(real, conditions, update, for_generator=True)
         judged_conditions = self.conditions_of_fakes(fakes.latent_points, fakes.conditions)
 
-        def loss_of(fake):
+        def loss_of(outputs):
+            fake, parts = split_pass(outputs)
             # The discriminator, frozen here, judges the fakes as the chain `self.adversarial` does.
             fake_logits, fake_heads = self.discriminate(self._augmented(fake, update), judged_conditions, update)
             real_logits, real_heads = None, None
@@ -402,7 +423,7 @@ class GAN(Adversarial, SamplesFromPrior, GenerativeModel):
                 real_logits, real_heads = self.discriminate(self._augmented(real, update), conditions, update)
             context = losses.AdversarialContext(
                 real, fake, real_logits, fake_logits, conditions=conditions, fake_conditions=judged_conditions,
-                real_heads=real_heads, fake_heads=fake_heads,
+                real_heads=real_heads, fake_heads=fake_heads, fake_parts=parts,
             )
             terms = self.generator_regularization(context, update)
             per_example = self.generator_objective(context)
@@ -411,7 +432,7 @@ class GAN(Adversarial, SamplesFromPrior, GenerativeModel):
             return global_batch_mean(per_example), (context, terms)
 
         if not update:
-            return loss_of(fakes.images)
+            return loss_of(fakes.outputs())
         return minimize_through(fakes.forward, loss_of, self.g_optimizer)
 
     def _step(self, data, update):
