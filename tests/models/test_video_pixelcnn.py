@@ -207,9 +207,9 @@ def test_bad_input_gets_clear_errors_before_any_weight_changes():
     dequantized = tf.data.Dataset.from_tensor_slices(clips + 0.001 * (clips < 0.5)).batch(2)
     with pytest.raises(ValueError, match="not on a grid of 256 pixel values"):
         model.fit(dequantized, verbose=0)
-    with pytest.raises(ValueError, match=r"shape \(batch, 3, 8, 8, 1\).*rank-4"):
+    with pytest.raises(ValueError, match=r"model of clips.*\(batch, 3, 8, 8, 1\); got images"):
         model.fit(clips[:, 0], batch_size=2, verbose=0)
-    with pytest.raises(ValueError, match=r"shape \(batch, 3, 8, 8, 1\).*rank-4"):
+    with pytest.raises(ValueError, match=r"model of clips.*\(batch, 3, 8, 8, 1\); got images"):
         model.fit(tf.data.Dataset.from_tensor_slices(clips[:, 0]).batch(2), verbose=0)
     with pytest.raises(ValueError, match="3 frames"):
         model.fit(clips[:, :2], batch_size=2, verbose=0)
@@ -221,10 +221,14 @@ def test_bad_input_gets_clear_errors_before_any_weight_changes():
     nan_clips[0, 1, 2, 3] = np.nan
     with pytest.raises(ValueError, match="NaN"):
         model.fit(nan_clips, batch_size=2, verbose=0)
+    with pytest.raises(ValueError, match="NaN"):
+        model.fit(tf.data.Dataset.from_tensor_slices(nan_clips).batch(2), verbose=0)
+    with pytest.raises(ValueError, match="data_scale"):
+        model.fit(tf.data.Dataset.from_tensor_slices(clips * 255.0).batch(2), verbose=0)
     assert changed(start, weights_of(model)) == 0
     with pytest.raises(ValueError, match="not on the grid"):
         model.log_prob(clips * 0.999)
-    with pytest.raises(ValueError, match="rank-4"):
+    with pytest.raises(ValueError, match="got images"):
         model.log_prob(clips[:, 0])
     with pytest.raises(ValueError, match="3 frames"):
         model.complete(clips[:, :2])

@@ -23,8 +23,8 @@ class ExactLikelihoodTraining:
 
     @property
     def num_dims(self):
-        """D: sub-pixels per image, height x width x channels."""
-        return math.prod(self.image_shape)
+        """D: sub-pixels per example: height x width x channels of an image, times frames for a clip."""
+        return math.prod(self.data_shape)
 
     @property
     def metrics(self):

@@ -123,8 +123,7 @@ class VideoPixelCNN(ExactLikelihoodTraining, PixelDistribution, Generates, HasLi
             )
         if sampling_rows is not None and (int(sampling_rows) != sampling_rows or sampling_rows < 0):
             raise ValueError(f"sampling_rows must be None or an integer >= 0, got {sampling_rows}.")
-        super().__init__(frame_shape, data_scale=data_scale, seed=seed, **kwargs)
-        self.data_shape = clip_shape
+        super().__init__(clip_shape, data_scale=data_scale, seed=seed, **kwargs)
         self.context_network = context_network
         self.frame_network = frame_network
         self.output_kind = output
@@ -174,11 +173,6 @@ class VideoPixelCNN(ExactLikelihoodTraining, PixelDistribution, Generates, HasLi
             **kwargs,
         )
 
-    @property
-    def num_dims(self):
-        """D: sub-pixels per clip, frames x height x width x channels."""
-        return math.prod(self.data_shape)
-
     # --- parameters -----------------------------------------------------------------
     def _frame_parameters(self, frames, context, training=False):
         """Parameters `(n, rows, W, C, P)` of frames (or bands of rows) given their context maps."""
@@ -207,32 +201,9 @@ class VideoPixelCNN(ExactLikelihoodTraining, PixelDistribution, Generates, HasLi
         return global_batch_mean(nll), nll
 
     # --- checks ---------------------------------------------------------------------
-    def check_image_batch(self, images, expected_shape=None, what="images"):
-        """Checks a batch of clips' static shape and dtype: `(batch, T, H, W, C)`, float."""
-        # TODO(#34): the base's rank-5 checks replace this once they land.
-        name, expected = type(self).__name__, self.data_shape
-        shape = tuple(images.shape)
-        what = what.replace("images", "clips")
-        wanted = f"(batch, {', '.join(map(str, expected))})"
-        if len(shape) != 5:
-            hint = " These look like images: give clips of frames." if len(shape) == 4 else ""
-            raise ValueError(f"{name} expects {what} in batches of shape {wanted}, got rank-{len(shape)} input of "
-                             f"shape {shape}.{hint}")
-        dtype = keras.backend.standardize_dtype(images.dtype)
-        if "int" in dtype or dtype == "bool":
-            raise ValueError(f"{what[0].upper() + what[1:]} have integer dtype {dtype}; {name} needs float clips "
-                             f"scaled to {self.data_scale}, e.g. keras_gen.data.scale_images(x, to_range="
-                             f"{self.data_scale}).")
-        if shape[1] is not None and shape[1] != expected[0]:
-            raise ValueError(f"Frame count mismatch: {name} was built for {what} of {expected[0]} frames {wanted}, "
-                             f"got {shape[1]}. Cut or build the model for this length.")
-        if any(got is not None and got != want for got, want in zip(shape[2:], expected[1:])):
-            raise ValueError(f"Frame size mismatch: {name} was built for {what} of shape {wanted}, got {shape}. "
-                             "Resize the data or build the model for this size.")
-
     def _check_image_array(self, data, role, expected_shape=None):
         super()._check_image_array(data, role, expected_shape)
-        check_on_pixel_grid(data, self.data_scale, role.replace("images", "clips"), type(self).__name__)
+        check_on_pixel_grid(data, self.data_scale, role, type(self).__name__)
 
     def check_clips(self, clips, role="input"):
         """Clips from users as float32 after `fit`'s checks (shape, NaN, range, the 8-bit grid)."""
