@@ -51,8 +51,8 @@ def video_context_network(clip_shape, filters=32, context_layers=3):
 
     Kalchbrenner et al. (2016), sec. 3: `context_layers` 3x3 convolutions
     per frame with dilation 1, 2, 4, ... and ReLU, then a 3x3 ConvLSTM over
-    the frames; its output for frame t - 1 is frame t's context (frame 1
-    gets zeros, an empty context).
+    frames 1 .. T - 1; its output for frame t - 1 is frame t's context (frame
+    1 gets zeros, an empty context).
 
     Args:
         clip_shape: `(frames, height, width, channels)`.
@@ -70,12 +70,14 @@ def video_context_network(clip_shape, filters=32, context_layers=3):
     if int(context_layers) < 0:
         raise ValueError(f"context_layers must be 0 or more, got {context_layers}.")
     clips = keras.Input((frames, height, width, channels), name="clips")
-    x = clips
+    # The last frame is no frame's context; a clip of one frame reads it only to get the context's shape.
+    x = clips[:, :-1] if frames > 1 else clips
     for index in range(int(context_layers)):
         conv = layers.Conv2D(int(filters), 3, dilation_rate=2**index, padding="same", activation="relu")
         x = layers.TimeDistributed(conv, name=f"dilated_{index}")(x)
     x = layers.ConvLSTM2D(int(filters), 3, padding="same", return_sequences=True, name="conv_lstm")(x)
-    return keras.Model(clips, shift_frames_later(x), name="video_context")
+    context = ops.pad(x, [[0, 0], [1, 0], [0, 0], [0, 0], [0, 0]]) if frames > 1 else shift_frames_later(x)
+    return keras.Model(clips, context, name="video_context")
 
 
 def video_frame_network(frame_shape, parameters=15, filters=32, num_layers=5, kernel_size=3, context_filters=None):
