@@ -137,7 +137,7 @@ def content_network_for(
     """
     if "content_network" in builder or data is None:
         return builder.get("content_network")
-    if "content_network" not in accepted_arguments(family.model_class()):
+    if "content_network" not in accepted_arguments(family.model_class(), family.builder):
         return None
     from keras_gen import data as gen_data
     from keras_gen import evaluation
