@@ -425,6 +425,19 @@ FAMILIES: tuple[Family, ...] = (
         docs="docs/autoregressive.md",
     ),
     Family(
+        "video_pixelcnn",
+        "keras_gen.models.autoregressive.video_pixelcnn:VideoPixelCNN",
+        "Video Pixel Network: a ConvLSTM context of the earlier frames biases a Gated PixelCNN per frame "
+        "(Kalchbrenner et al., 2016)",
+        builder_defaults={"filters": 32, "num_layers": 5, "context_layers": 3, "output": "logistic_mixture",
+                          "num_mixtures": 5},
+        epochs=3,
+        batch_size=32,
+        docs="docs/video.md",
+        data="moving_fashion_mnist",
+        builder="for_videos",
+    ),
+    Family(
         "pixelrnn",
         "keras_gen.models.autoregressive.pixelrnn:PixelRNN",
         "PixelRNN with Row LSTM layers (van den Oord, Kalchbrenner & Kavukcuoglu, 2016)",

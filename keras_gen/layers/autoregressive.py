@@ -39,8 +39,10 @@ class GatedPixelCNNBlock(keras.layers.Layer):
     so that pixel (i, j) itself is hidden). Together they see every earlier
     pixel: the PixelCNN's blind spot is gone. Units are gated,
     tanh(W_f * x + V_f h) * sigmoid(W_g * x + V_g h), with an optional
-    conditioning vector h (a class embedding); the horizontal stack is residual
-    after the first block.
+    condition h: a vector (a class embedding), or maps with one vector per
+    pixel (the paper's location-dependent conditioning, V a 1x1 convolution;
+    a Video Pixel Network's context of the earlier frames). The horizontal
+    stack is residual after the first block.
 
     Args:
         filters: channels of each stack.
@@ -50,7 +52,7 @@ class GatedPixelCNNBlock(keras.layers.Layer):
     Call arguments:
         inputs: `[vertical, horizontal]` or `[vertical, horizontal, condition]`,
             the stacks `(batch, height, width, channels)`, the condition
-            `(batch, features)`.
+            `(batch, features)` or `(batch, height, width, features)`.
 
     Returns:
         `[vertical, horizontal]`, each `(batch, height, width, filters)`.
@@ -113,13 +115,19 @@ class GatedPixelCNNBlock(keras.layers.Layer):
         if self.first:
             horizontal = shift_right(horizontal)
         if len(inputs) == 3:
-            vertical = vertical + self.condition_vertical(inputs[2])[:, None, None, :]
-            horizontal = horizontal + self.condition_horizontal(inputs[2])[:, None, None, :]
+            vertical = vertical + self._condition_bias(self.condition_vertical, inputs[2])
+            horizontal = horizontal + self._condition_bias(self.condition_horizontal, inputs[2])
         horizontal = horizontal + self.vertical_to_horizontal(shift_down(vertical))
         horizontal_out = self.horizontal_out(gated(horizontal))
         if not self.first:
             horizontal_out = horizontal_out + horizontal_in
         return [gated(vertical), horizontal_out]
+
+    @staticmethod
+    def _condition_bias(projection, condition):
+        """V h: one bias per gate for the whole image (a vector h) or per pixel (maps h, V a 1x1 convolution)."""
+        bias = projection(condition)
+        return bias[:, None, None, :] if len(condition.shape) == 2 else bias
 
     def compute_output_shape(self, input_shape):
         shape = (*tuple(input_shape[0])[:3], self.filters)

@@ -16,7 +16,14 @@ from keras_gen.models.autoencoders import (
     ConditionalVAE,
     DenoisingAutoencoder,
 )
-from keras_gen.models.autoregressive import MADE, NADE, GatedPixelCNN, PixelCNN, PixelRNN
+from keras_gen.models.autoregressive import (
+    MADE,
+    NADE,
+    GatedPixelCNN,
+    PixelCNN,
+    PixelRNN,
+    VideoPixelCNN,
+)
 from keras_gen.models.base import GenerativeModel
 from keras_gen.models.capabilities import (
     Completes,
@@ -84,6 +91,7 @@ __all__ = [
     "SemiSupervisedGAN",
     "Translates",
     "VideoGAN",
+    "VideoPixelCNN",
     "VoxelGAN",
     "capabilities",
     "with_precision",

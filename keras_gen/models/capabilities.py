@@ -343,9 +343,9 @@ class HasLikelihood:
         ).astype("float64")
 
     def bits_per_dim(self, images, labels=None, **log_prob_options):
-        """-log2 p(x) divided by the number of pixel values, per image."""
+        """-log2 p(x) divided by the number of pixel values, per image (per clip or voxel grid: `data_shape`)."""
         log_prob = self.log_prob(images, labels, **log_prob_options)
-        return -log_prob / (math.log(2.0) * math.prod(self.image_shape))
+        return -log_prob / (math.log(2.0) * math.prod(self.data_shape))
 
     def _log_prob_batch(self, images, labels=None, **options):
         raise NotImplementedError

@@ -78,6 +78,11 @@ from keras_gen.networks.text import (
     gan_cls_generator,
     text_encoder,
 )
+from keras_gen.networks.video_autoregressive import (
+    video_context_network,
+    video_frame_network,
+    video_pixelcnn_networks,
+)
 from keras_gen.networks.volumes import (
     check_volume_shape,
     two_stream_video_generator,
@@ -151,6 +156,9 @@ __all__ = [
     "two_stream_video_generator",
     "unet_generator",
     "upsampling_plan",
+    "video_context_network",
+    "video_frame_network",
+    "video_pixelcnn_networks",
     "volume_discriminator",
     "volume_generator",
     "volume_plan",

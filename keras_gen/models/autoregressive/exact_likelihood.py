@@ -4,7 +4,7 @@ import math
 
 import keras
 
-from keras_gen.training import unscaled
+from keras_gen.training import minimize, unscaled
 
 
 class ExactLikelihoodTraining:
@@ -12,7 +12,9 @@ class ExactLikelihoodTraining:
 
     A family calls `_build_trackers()` in its constructor and ends `train_step`
     and `test_step` with `_record(loss, nll)`, where `nll` is -log p(x) per
-    image in nats.
+    image in nats. Families with one loss implement
+    `_negative_log_likelihood(data, training)` -> `(loss, nll)` and take the
+    steps below.
     """
 
     def _build_trackers(self):
@@ -21,8 +23,8 @@ class ExactLikelihoodTraining:
 
     @property
     def num_dims(self):
-        """D: sub-pixels per image, height x width x channels."""
-        return math.prod(self.image_shape)
+        """D: sub-pixels per example: height x width x channels of an image, times frames for a clip."""
+        return math.prod(self.data_shape)
 
     @property
     def metrics(self):
@@ -32,3 +34,12 @@ class ExactLikelihoodTraining:
         self.loss_tracker.update_state(unscaled(loss))
         self.bits_tracker.update_state(nll / (math.log(2.0) * self.num_dims))
         return {metric.name: metric.result() for metric in self.metrics}
+
+    def train_step(self, data):
+        loss, nll = minimize(
+            lambda: self._negative_log_likelihood(data, training=True), self.trainable_variables, self.optimizer
+        )
+        return self._record(loss, nll)
+
+    def test_step(self, data):
+        return self._record(*self._negative_log_likelihood(data, training=False))

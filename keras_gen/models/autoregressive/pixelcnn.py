@@ -10,8 +10,13 @@ import keras
 import numpy as np
 from keras import ops
 
-from keras_gen import losses, networks
+from keras_gen import networks
 from keras_gen.models.autoregressive.exact_likelihood import ExactLikelihoodTraining
+from keras_gen.models.autoregressive.pixel_distribution import (  # noqa: F401 (OUTPUTS: part of this module's API)
+    OUTPUTS,
+    PixelDistribution,
+    parameters_per_sub_pixel,
+)
 from keras_gen.models.base import GenerativeModel
 from keras_gen.models.capabilities import (
     Completes,
@@ -21,29 +26,14 @@ from keras_gen.models.capabilities import (
     labels_or_conditions,
 )
 from keras_gen.models.pixel_decoder import (
-    LEVELS,
     check_on_pixel_grid,
-    levels_to_unit_range,
     pixel_levels,
 )
-from keras_gen.training import compiled, global_batch_mean, minimize
-
-OUTPUTS = ("categorical", "logistic_mixture")
-
-
-def parameters_per_sub_pixel(output, num_mixtures):
-    """How many numbers the network gives per sub-pixel: 256 logits, or 3 per logistic component."""
-    if output not in OUTPUTS:
-        raise ValueError(f"Unknown output {output!r}; choose one of {OUTPUTS}.")
-    if output == "categorical":
-        return LEVELS
-    if int(num_mixtures) < 1:
-        raise ValueError(f"num_mixtures must be at least 1, got {num_mixtures}.")
-    return 3 * int(num_mixtures)
+from keras_gen.training import compiled, global_batch_mean
 
 
 @keras.saving.register_keras_serializable(package="keras_gen")
-class PixelCNN(ExactLikelihoodTraining, Generates, HasLikelihood, Completes, GenerativeModel):
+class PixelCNN(ExactLikelihoodTraining, PixelDistribution, Generates, HasLikelihood, Completes, GenerativeModel):
     """PixelCNN: an exact-likelihood image model of masked convolutions that trains with `fit`.
 
     van den Oord, Kalchbrenner & Kavukcuoglu, "Pixel Recurrent Neural Networks"
@@ -209,15 +199,6 @@ class PixelCNN(ExactLikelihoodTraining, Generates, HasLikelihood, Completes, Gen
         return 3 + int(num_layers) * (int(kernel_size) // 2)
 
     # --- pixels and parameters ------------------------------------------------------
-    def _unit_range(self, images):
-        """Images in `data_scale` -> [-1, 1], the network's input range."""
-        low, high = self.data_scale
-        return 2.0 * (ops.cast(images, self.compute_dtype) - low) / (high - low) - 1.0
-
-    def _from_levels(self, levels):
-        low, high = self.data_scale
-        return low + ops.cast(levels, "float32") * ((high - low) / (LEVELS - 1))
-
     def _network_inputs(self, images, labels):
         scaled = self._unit_range(images)
         return scaled if labels is None else [scaled, ops.convert_to_tensor(labels, "int32")]
@@ -232,32 +213,6 @@ class PixelCNN(ExactLikelihoodTraining, Generates, HasLikelihood, Completes, Gen
         images, labels = inputs if self.label_conditional else (inputs, None)
         return self._parameters(images, labels, training=training)
 
-    def _mixture(self, parameters):
-        logits, means, log_scales = ops.split(parameters, 3, axis=-1)
-        return logits, ops.tanh(means), ops.maximum(log_scales, losses.MIN_LOG_SCALE)
-
-    def _log_likelihood(self, levels, parameters):
-        """log p(x) per image in nats, from integer levels and the network's parameters."""
-        if self.output_kind == "categorical":
-            return losses.categorical_pixel_log_likelihood(levels, parameters)
-        x = levels_to_unit_range(levels, parameters.dtype)
-        return losses.discretized_logistic_mixture_log_likelihood(x, *self._mixture(parameters), levels=LEVELS)
-
-    def _sample_levels(self, parameters, temperature, seed):
-        """Integer levels drawn at every position from the parameters (`temperature` scales the spread)."""
-        if self.output_kind == "categorical":
-            flat = ops.reshape(parameters, (-1, LEVELS)) / temperature
-            return ops.reshape(keras.random.categorical(flat, 1, seed=seed), ops.shape(parameters)[:-1])
-        logits, means, log_scales = self._mixture(parameters)
-        flat_logits = ops.reshape(logits, (-1, self.num_mixtures)) / temperature
-        component = keras.random.categorical(flat_logits, 1, seed=seed)
-        chosen = ops.reshape(ops.one_hot(component[:, 0], self.num_mixtures), ops.shape(logits))
-        mean = ops.sum(chosen * means, axis=-1)
-        scale = ops.exp(ops.sum(chosen * log_scales, axis=-1)) * temperature
-        u = keras.random.uniform(ops.shape(mean), 1e-5, 1.0 - 1e-5, seed=seed)
-        x = ops.clip(mean + scale * (ops.log(u) - ops.log(1.0 - u)), -1.0, 1.0)
-        return ops.cast(ops.round((x + 1.0) * ((LEVELS - 1) / 2.0)), "int32")
-
     # --- training -------------------------------------------------------------------
     def _negative_log_likelihood(self, data, training):
         batch = self.unpack_batch(data)
@@ -265,15 +220,6 @@ class PixelCNN(ExactLikelihoodTraining, Generates, HasLikelihood, Completes, Gen
         levels = pixel_levels(images, self.data_scale)
         nll = -self._log_likelihood(levels, self._parameters(images, labels, training=training))
         return global_batch_mean(nll), nll
-
-    def train_step(self, data):
-        loss, nll = minimize(
-            lambda: self._negative_log_likelihood(data, training=True), self.trainable_variables, self.optimizer
-        )
-        return self._record(loss, nll)
-
-    def test_step(self, data):
-        return self._record(*self._negative_log_likelihood(data, training=False))
 
     # --- likelihood -----------------------------------------------------------------
     def _check_image_array(self, data, role, expected_shape=None):
