@@ -27,7 +27,7 @@ from keras_gen.models.capabilities import (
     Translates,
     capabilities,
 )
-from keras_gen.models.conditional import ACGAN, GANCLS, ConditionalGAN, InfoGAN, SemiSupervisedGAN
+from keras_gen.models.conditional import ACGAN, GANCLS, ConditionalGAN, InfoGAN, SemiSupervisedGAN, StackGAN
 from keras_gen.models.image_to_image import (
     SRGAN,
     ContextEncoder,
@@ -79,6 +79,7 @@ __all__ = [
     "SRResNet",
     "SamplesFromPrior",
     "SemiSupervisedGAN",
+    "StackGAN",
     "Translates",
     "VideoGAN",
     "VoxelGAN",
