@@ -27,7 +27,14 @@ from keras_gen.models.capabilities import (
     Translates,
     capabilities,
 )
-from keras_gen.models.conditional import ACGAN, GANCLS, ConditionalGAN, InfoGAN, SemiSupervisedGAN, StackGAN
+from keras_gen.models.conditional import (
+    ACGAN,
+    GANCLS,
+    ConditionalGAN,
+    InfoGAN,
+    SemiSupervisedGAN,
+    StackGAN,
+)
 from keras_gen.models.image_to_image import (
     SRGAN,
     ContextEncoder,

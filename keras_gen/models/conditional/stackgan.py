@@ -331,7 +331,11 @@ class StackGAN(GANCLS):
                 small images and the final ones, from the same latent points.
 
         Example:
-        >>> small, images = gan.generate(4, conditions=["a small light sandal"] * 4, return_stages=True)
+        >>> classes = keras_gen.data.Condition.classes(3)
+        >>> gan = StackGAN.for_images((16, 16, 1), classes, latent_dim=4, condition_dim=2, stage1_size=8, width=4)
+        >>> small, images = gan.generate(2, conditions=[0, 2], return_stages=True)
+        >>> small.shape, images.shape
+        ((2, 8, 8, 1), (2, 16, 16, 1))
         """
         if not isinstance(return_stages, bool):
             # A ValueError like every other bad argument of generate(), so callers catch one type.
