@@ -336,6 +336,17 @@ FAMILIES: tuple[Family, ...] = (
         conditions="captions",
     ),
     Family(
+        "stackgan",
+        "keras_gen.models.conditional.stackgan:StackGAN",
+        "StackGAN: captions drawn small, then refined, with conditioning augmentation (Zhang et al., 2017)",
+        builder_defaults={"latent_dim": 100, "condition_dim": 64, "stage1_size": 14, "width": 32,
+                          "embedding_dim": 128, "num_blocks": 2},
+        batch_size=64,
+        docs="docs/stackgan.md",
+        data="fashion_captions",
+        conditions="captions",
+    ),
+    Family(
         "infogan",
         "keras_gen.models.conditional.infogan:InfoGAN",
         "InfoGAN: latent codes that learn meaning without labels (Chen et al., 2016)",

@@ -45,6 +45,12 @@ EXAMPLES = [
         ["reloaded samples identical: True"],
     ),
     (
+        "stackgan_fashion_captions.py",
+        "fashion_captions",
+        ["model.keras", "stages.png", "captions.txt", "snapshots/samples_epoch_0001.png"],
+        ["reloaded samples identical: True"],
+    ),
+    (
         "gan_fashion_mnist.py",
         None,
         ["model.keras", "samples.png", "snapshots/samples_epoch_0001.png"],

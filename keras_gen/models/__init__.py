@@ -35,7 +35,14 @@ from keras_gen.models.capabilities import (
     Translates,
     capabilities,
 )
-from keras_gen.models.conditional import ACGAN, GANCLS, ConditionalGAN, InfoGAN, SemiSupervisedGAN
+from keras_gen.models.conditional import (
+    ACGAN,
+    GANCLS,
+    ConditionalGAN,
+    InfoGAN,
+    SemiSupervisedGAN,
+    StackGAN,
+)
 from keras_gen.models.image_to_image import (
     SRGAN,
     ContextEncoder,
@@ -89,6 +96,7 @@ __all__ = [
     "SRResNet",
     "SamplesFromPrior",
     "SemiSupervisedGAN",
+    "StackGAN",
     "Translates",
     "VideoGAN",
     "VideoPixelCNN",

@@ -66,6 +66,12 @@ from keras_gen.networks.progressive import (
     progressive_networks,
     stage_filters,
 )
+from keras_gen.networks.stacked import (
+    conditioning_augmentation,
+    stackgan_stage1_generator,
+    stackgan_stage2_generator,
+    stage_factor,
+)
 from keras_gen.networks.stages import (
     check_image_shape,
     check_layers_per_stage,
@@ -104,6 +110,7 @@ __all__ = [
     "check_num_classes",
     "check_volume_shape",
     "condition_encoder",
+    "conditioning_augmentation",
     "context_encoder_generator",
     "conv_decoder",
     "conv_encoder",
@@ -150,6 +157,9 @@ __all__ = [
     "resnet_generator",
     "row_lstm_network",
     "srresnet_generator",
+    "stackgan_stage1_generator",
+    "stackgan_stage2_generator",
+    "stage_factor",
     "stage_filters",
     "text_encoder",
     "top_down_network",

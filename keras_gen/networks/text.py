@@ -10,7 +10,7 @@ layers are the DCGAN recipe's (`dcgan_generator`, `dcgan_discriminator`).
 import keras
 from keras import layers
 
-from keras_gen.networks.dcgan import dcgan_discriminator, dcgan_generator
+from keras_gen.networks.dcgan import dcgan_discriminator, dcgan_generator, upsampling_plan
 from keras_gen.networks.precision import float32_pin
 from keras_gen.networks.stages import check_count
 
@@ -116,6 +116,9 @@ def gan_cls_discriminator(image_shape, condition_dim, width=32, embedding_dim=12
     map; phi, compressed to `embedding_dim`, is tiled over it and joined to its
     channels, then a 1x1 convolution with LeakyReLU(0.2) and a dense logit judge
     image and condition together (Reed et al., 2016, section 4.1).
+    Images too small for a stride-2 stage (sides under 8, or odd; StackGAN's
+    stage-I images of tiny models) are judged at full resolution, after one 3x3
+    convolution of `width` filters and LeakyReLU(0.2).
 
     Example:
     >>> d = gan_cls_discriminator((28, 28, 1), condition_dim=16, width=8, embedding_dim=4)
@@ -124,10 +127,15 @@ def gan_cls_discriminator(image_shape, condition_dim, width=32, embedding_dim=12
     """
     condition_dim = check_count(condition_dim, "condition_dim", "the condition vector's size", 1)
     embedding_dim = check_count(embedding_dim, "embedding_dim", "the compressed condition's size", 1)
-    full = dcgan_discriminator(image_shape, width, dropout=dropout, layers_per_stage=layers_per_stage,
-                               spectral_norm=spectral_norm, name=f"{name}_full")
-    # The recipe's strided stages up to its last feature map; its own logit is left out.
-    stages = keras.Model(full.inputs, full.get_layer("features").input, name=f"{name}_stages")
+    try:
+        upsampling_plan(image_shape[:2])
+    except ValueError:
+        stages = _full_resolution_features(image_shape, width, f"{name}_stages")
+    else:
+        full = dcgan_discriminator(image_shape, width, dropout=dropout, layers_per_stage=layers_per_stage,
+                                   spectral_norm=spectral_norm, name=f"{name}_full")
+        # The recipe's strided stages up to its last feature map; its own logit is left out.
+        stages = keras.Model(full.inputs, full.get_layer("features").input, name=f"{name}_stages")
     images = keras.Input(tuple(image_shape), name="image")
     vector = keras.Input((condition_dim,), name="condition_vector")
     features = stages(images)
@@ -143,3 +151,10 @@ def gan_cls_discriminator(image_shape, condition_dim, width=32, embedding_dim=12
     if spectral_norm:
         logit = layers.SpectralNormalization(logit, dtype=float32_pin(), name="logit_sn")
     return keras.Model([images, vector], logit(joint), name=name)
+
+
+def _full_resolution_features(image_shape, width, name):
+    """One 3x3 convolution and LeakyReLU(0.2) at the images' own resolution, for images too small to halve."""
+    images = keras.Input(tuple(image_shape), name="image")
+    features = layers.LeakyReLU(0.2)(layers.Conv2D(width, 3, padding="same", name="conv")(images))
+    return keras.Model(images, features, name=name)

@@ -31,7 +31,9 @@ def minimize_through(pass_, loss_fn, optimizer):
         outer.watch(outputs)
         loss, aux = loss_fn(outputs)
         scaled_loss = optimizer.scale_loss(loss)
-    output_gradients = outer.gradient(scaled_loss, outputs)
+    # Zeros, not None, for outputs the loss does not read (StackGAN's stage-I images while stage I is frozen):
+    # the pass's tape cannot take None output gradients.
+    output_gradients = outer.gradient(scaled_loss, outputs, unconnected_gradients=tf.UnconnectedGradients.ZERO)
     gradients = tape.gradient(outputs, variables, output_gradients=output_gradients)
     optimizer.apply(gradients, variables)
     return loss, aux
