@@ -13,11 +13,11 @@
   two captions.
 
 Example:
->>> captions = keras_gen.data.info("fashion_captions").conditions["captions"]
->>> gan = keras_gen.models.GANCLS.for_images((28, 28, 1), captions, seed=0)  # then fit it
->>> walk = interpolate_conditions(gan, "a small dark sandal", "a large light ankle boot", steps=8)
+>>> captions = keras_gen.data.Condition.tokens(["a", "small", "large", "dark", "light", "sandal"], max_length=6)
+>>> gan = keras_gen.models.GANCLS.for_images((8, 8, 1), captions, latent_dim=4, width=4, embedding_dim=4, seed=0)
+>>> walk = interpolate_conditions(gan, "a small dark sandal", "a large light sandal", steps=8)  # fit gan first
 >>> walk.shape
-(8, 28, 28, 1)
+(8, 8, 8, 1)
 """
 
 from __future__ import annotations
@@ -277,7 +277,11 @@ def edit_conditions(model, images, changes, conditions=None, **invert_options) -
         The edited images, with the input's shape.
 
     Example:
-    >>> edited = edit_conditions(attribute2image, x_test[:8], {"brightness": 0.9}, conditions=attributes[:8])
+    >>> condition = keras_gen.data.Condition.attributes(["brightness", "size"])
+    >>> model = keras_gen.models.Attribute2Image.for_images((8, 8, 1), condition, latent_dim=4, width=4, seed=0)
+    >>> images, attributes = np.full((2, 8, 8, 1), 0.5, "float32"), np.array([[0.2, 0.5], [0.4, 0.9]])
+    >>> edit_conditions(model, images, {"brightness": 0.9}, conditions=attributes).shape  # fit model first
+    (2, 8, 8, 1)
     """
     from keras_gen.latent.inversion import invert
 
@@ -330,7 +334,10 @@ def interpolate_conditions(model, start, end, steps: int = 8, latent_point=None,
         seed: seed of z when `latent_point` is None.
 
     Example:
-    >>> walk = interpolate_conditions(gan, "a small dark sandal", "a large light sandal", steps=8)
+    >>> condition = keras_gen.data.Condition.attributes(["brightness", "size"])
+    >>> gan = keras_gen.models.GANCLS.for_images((8, 8, 1), condition, latent_dim=4, width=4, seed=0)
+    >>> interpolate_conditions(gan, [0.1, 0.5], [0.9, 0.5], steps=5).shape  # fit gan first
+    (5, 8, 8, 1)
     """
     if isinstance(steps, bool) or not isinstance(steps, (int, np.integer)) or steps < 2:
         raise ValueError(f"steps must be an integer >= 2 (both endpoints are included), got {steps!r}.")
