@@ -457,6 +457,63 @@ def translation_options(model) -> set[str]:
     return {p.name for p in parameters if p.kind in named} - {"images", "batch_size"}
 
 
+# The rows of a caption family's snapshot grid: captions of these splits, as many of each.
+SNAPSHOT_CAPTIONS = {"test": 8, "heldout": 2}
+CAPTION_POOL = 256  # examples read per split to choose them from
+
+
+def pick_captions(texts: Sequence[str], labels: Sequence[int] | None, count: int) -> list[str]:
+    """`count` distinct captions of `texts`: the first of each class in turn (with `labels`), then the next
+    unused ones, so that a grid shows as many classes as it can.
+
+    Example:
+    >>> pick_captions(["a dark boot", "a light boot", "a small bag"], [9, 9, 8], 2)
+    ['a dark boot', 'a small bag']
+    """
+    chosen, classes = [], set()
+    if labels is not None:
+        for text, label in zip(texts, labels):
+            if len(chosen) < count and int(label) not in classes and text not in chosen:
+                chosen.append(text)
+                classes.add(int(label))
+    for text in texts:
+        if len(chosen) < count and text not in chosen:
+            chosen.append(text)
+    return chosen
+
+
+def snapshot_captions(model, data: str, *, data_dir: str | None = None) -> list[str] | None:
+    """The captions of a caption family's snapshot rows: 8 of the held-out split and 2 of `heldout` (the
+    combinations left out of training) where the data set has it; None for models not conditioned on a
+    caption condition of `data`.
+
+    Example:
+    >>> snapshot_captions(gan_cls, "fashion_captions")[:1]
+    ['this ankle boot is small and dark']
+    """
+    from keras_gen import data as gen_data
+    from keras_gen.data import Condition
+
+    condition = getattr(model, "condition", None)
+    if not (isinstance(condition, Condition) and condition.kind == "tokens"):
+        return None
+    info = gen_data.info(data)
+    names = [name for name, declared in (info.conditions or {}).items() if declared == condition]
+    if not names:
+        return None
+    with_labels = "labels" in info.conditions and names[0] != "labels"
+    captions = []
+    for split, count in SNAPSHOT_CAPTIONS.items():
+        split = held_out_split(data) if split == "test" else split
+        if split not in info.splits:
+            continue
+        _, values = gen_data.load_numpy(data, split, limit=CAPTION_POOL, data_dir=data_dir,
+                                        conditions=[names[0], "labels"] if with_labels else [names[0]])
+        texts = condition.detokenize(values[names[0]])
+        captions += pick_captions(texts, values["labels"] if with_labels else None, count)
+    return captions
+
+
 def snapshot_examples(
     model, data: str, grids: Iterable[str], *, seed: int = 0, data_dir: str | None = None, **options: Any
 ) -> dict[str, Any]:
@@ -465,14 +522,19 @@ def snapshot_examples(
     `translation_images` (`load_translation_examples`), `reconstruction_images`,
     `completion_images` / `completion_labels` and `prediction_clips` (`load_held_out_images`), for
     the grids named in `grids` (a family's `grids`) that the model's
-    capabilities allow.
+    capabilities allow; `caption_conditions` (`snapshot_captions`) for a model
+    conditioned on captions, whose sample grid then has a row per caption.
 
     Example:
     >>> snapshot = ImageSnapshot("runs/vae/snapshots", **snapshot_examples(vae, "digits", ["reconstructions"]))
     """
-    from keras_gen.models import Completes, Encodes, PredictsFrames, Translates
+    from keras_gen.models import Completes, Encodes, PredictsFrames, SamplesFromPrior, Translates
 
     examples = {}
+    if "samples" in grids and isinstance(model, SamplesFromPrior):
+        captions = snapshot_captions(model, data, data_dir=data_dir)
+        if captions:
+            examples["caption_conditions"] = captions
     if "translations" in grids and isinstance(model, Translates):
         examples["translation_images"] = load_translation_examples(model, data, seed=seed, data_dir=data_dir,
                                                                    **options)

@@ -21,6 +21,8 @@ CHECKPOINT_STATE_FILE = "checkpoint.json"
 HISTORY_FILE = "history.csv"
 LOSS_PLOT_FILE = "losses.png"
 SAMPLES_FILE = "samples.png"
+# Caption families' sample grids have a row per caption; this file lists the captions, one line per row.
+SAMPLES_CAPTIONS_FILE = "samples_captions.txt"
 # Models of clips write their samples as an animated grid; models of voxel grids
 # a slice montage (SAMPLES_FILE) and a 3-D plot.
 SAMPLES_CLIPS_FILE = "samples.gif"

@@ -5,7 +5,9 @@ from keras_gen.callbacks.checkpoint import CheckpointError, RunCheckpoint, recov
 from keras_gen.callbacks.generative_metrics import GenerativeMetrics
 from keras_gen.callbacks.image_snapshot import (
     ImageSnapshot,
+    caption_grid,
     sample_grid,
+    save_caption_samples,
     save_completions,
     save_predictions,
     save_reconstructions,
@@ -32,11 +34,13 @@ __all__ = [
     "TerminateOnNaNLoss",
     "TrainingDiverged",
     "TrainingProgress",
+    "caption_grid",
     "format_duration",
     "image_grid",
     "recover",
     "row_grid",
     "sample_grid",
+    "save_caption_samples",
     "save_completions",
     "save_grid",
     "save_predictions",

@@ -21,12 +21,15 @@ from keras_gen.models.capabilities import (
     Translates,
     fixed_latent_points,
 )
+from keras_gen.run_files import SAMPLES_CAPTIONS_FILE, save_atomically
 from keras_gen.visualization import image_grid, row_grid, save_grid
 
 # How many clips or voxel grids a snapshot shows at most: a clip costs T images,
 # a voxel grid a row of D slices.
 VOLUME_SAMPLES = 16
 VIDEO_FORMATS = (".gif", ".mp4")
+# Samples per caption in a caption family's grid.
+CAPTION_SAMPLES = 8
 
 
 def sample_grid(model, n=64, seed=0, columns=None, temperature=1.0):
@@ -82,6 +85,38 @@ def save_predictions(model, clips, path, seed=0, num_samples=3):
         raise TypeError(f"{type(model).__name__} does not continue clips from their first frames.")
     grid_clips, columns = model.prediction_clips(clips, num_samples=num_samples, seed=seed)
     return save_volumes(model, grid_clips, path, columns)[0]
+
+
+def caption_grid(model, captions, columns=CAPTION_SAMPLES, seed=0):
+    """A uint8 grid with one row per caption, `columns` samples each; column j of every row shares the latent
+    point `fixed_latent_points(columns, seed)[j]`, so rows differ by their caption alone."""
+    points = fixed_latent_points(columns, model.latent_dim, seed)
+    conditions = [text for text in captions for _ in range(columns)]
+    images = model.generate(latent_points=np.tile(points, (len(captions), 1)), conditions=conditions)
+    return image_grid(images, model.data_scale, columns)
+
+
+def write_captions(captions, path):
+    """Writes the captions of a caption grid's rows to `path`, one line per row, top to bottom."""
+    save_atomically(lambda temporary: _write_lines(captions, temporary), path, f"{path}.tmp")
+    return path
+
+
+def _write_lines(lines, path):
+    with open(path, "w") as file:
+        file.write("".join(f"{line}\n" for line in lines))
+
+
+def save_caption_samples(model, path, captions, seed=0, columns=CAPTION_SAMPLES):
+    """Writes a caption grid (`caption_grid`) to `path` and its rows to `SAMPLES_CAPTIONS_FILE` beside it;
+    the paths written.
+
+    Example:
+    >>> save_caption_samples(gan_cls, "run/samples.png", ["a large dark ankle boot", "a small light sandal"])
+    ['run/samples.png', 'run/samples_captions.txt']
+    """
+    grid = save_grid(caption_grid(model, captions, columns, seed), path)
+    return [grid, write_captions(captions, os.path.join(os.path.dirname(path), SAMPLES_CAPTIONS_FILE))]
 
 
 def volumes_path_3d(path):
@@ -168,6 +203,11 @@ class ImageSnapshot(keras.callbacks.Callback):
         prediction_clips: optional `(m, T, H, W, C)` clips whose first frames a
             model that predicts frames continues (`predictions_epoch_0001.gif`:
             each clip beside 3 continuations).
+        caption_conditions: captions (strings) for a model conditioned on
+            captions: its sample grid then has one row per caption,
+            `CAPTION_SAMPLES` samples each, and `samples_captions.txt` in
+            `directory` lists the rows (`keras-gen train` gives 8 test and 2
+            held-out captions, `keras_gen.recipes.snapshot_captions`).
         tensorboard_dir: also log the grids as TensorBoard images there (tags
             "samples", "reconstructions", ...), the same grids the PNG files
             hold, at step `epoch` counted from 0 as `keras.callbacks.TensorBoard`
@@ -193,6 +233,7 @@ class ImageSnapshot(keras.callbacks.Callback):
         completion_images=None,
         completion_labels=None,
         prediction_clips=None,
+        caption_conditions=None,
     ):
         super().__init__()
         if int(n) < 1 or int(every) < 1:
@@ -206,6 +247,7 @@ class ImageSnapshot(keras.callbacks.Callback):
         self.completion_images = completion_images
         self.completion_labels = completion_labels
         self.prediction_clips = prediction_clips
+        self.caption_conditions = None if caption_conditions is None else list(caption_conditions)
         self.tensorboard_dir = tensorboard_dir
         self.columns = columns
         self.written = []
@@ -222,7 +264,9 @@ class ImageSnapshot(keras.callbacks.Callback):
     def grids(self, model):
         """`{kind: uint8 grid}` for the model's capabilities and the images given."""
         grids = {}
-        if isinstance(model, Generates):
+        if isinstance(model, Generates) and self.caption_conditions:
+            grids["samples"] = caption_grid(model, self.caption_conditions, seed=self.seed)
+        elif isinstance(model, Generates):
             grids["samples"] = sample_grid(model, self.n, self.seed, self.columns)
         if self.reconstruction_images is not None and isinstance(model, Encodes):
             rows = model.reconstruction_rows(self.reconstruction_images, seed=self.seed)
@@ -248,6 +292,10 @@ class ImageSnapshot(keras.callbacks.Callback):
         if self.model.data_kind != "images":
             self.written += self.write_volumes(self.model, epoch)
             return
+        captions_file = os.path.join(self.directory, SAMPLES_CAPTIONS_FILE)
+        if self.caption_conditions and not os.path.exists(captions_file):
+            os.makedirs(self.directory, exist_ok=True)
+            self.written.append(write_captions(self.caption_conditions, captions_file))
         for kind, grid in self.grids(self.model).items():
             path = os.path.join(self.directory, f"{kind}_epoch_{epoch + 1:04d}.png")
             self.written.append(save_grid(grid, path))

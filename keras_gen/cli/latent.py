@@ -41,16 +41,25 @@ def add_parser(commands) -> None:
 
     edit = add_command(
         commands, "edit", run_edit,
-        help="move images along a concept vector between two classes",
+        help="move images along a concept vector between two classes, or change their attributes",
         description="Edit images with a saved model: encode (or, for a GAN, invert) them, add the concept "
         "vector FROM_CLASS -> TO_CLASS (the mean latent difference between the two classes' images of "
         "--data) times --strength, decode. A class-conditional model is edited by encoding with the "
-        "FROM class and decoding with the TO class. Writes a PNG grid: input | reconstruction | edit.",
+        "FROM class and decoding with the TO class. Writes a PNG grid: input | reconstruction | edit. "
+        "With --set NAME=VALUE instead, a model conditioned on attributes regenerates the images from "
+        "their own latent points with those attributes changed (GANs: a joint inversion of z and the "
+        "attributes, or z alone with --conditions; models that encode need --conditions); the grid is "
+        "original | edited.",
         model="a saved keras_gen model with a latent space",
     )
     edit.add_argument("--images", required=True, help="a .npy file (N, H, W[, C]) or a folder of PNG images")
-    edit.add_argument("--vector", required=True, metavar="FROM_CLASS:TO_CLASS",
-                      help="class names or indices of --data, e.g. sneaker:ankle_boot or 7:9")
+    how = edit.add_mutually_exclusive_group(required=True)
+    how.add_argument("--vector", metavar="FROM_CLASS:TO_CLASS",
+                     help="class names or indices of --data, e.g. sneaker:ankle_boot or 7:9")
+    how.add_argument("--set", nargs="+", metavar="NAME=VALUE", dest="changes",
+                     help="attributes (or multi-hot names) to change, e.g. brightness=0.9 (commas also separate)")
+    edit.add_argument("--conditions", help="with --set: the images' conditions, a .npy file (one row per image) "
+                      "or, for captions, a .txt file of one caption per line; required for models that encode")
     edit.add_argument("--strength", type=float, default=1.0, help="how far to move along the vector")
     edit.add_argument("--data", default="fashion_mnist", help="labelled data set the vector is computed on")
     edit.add_argument("--data-dir", help="where the data set's files are")
@@ -142,6 +151,52 @@ def _class_index(text: str, dataset_info) -> int:
     return normalized.index(key)
 
 
+def _changes(texts) -> dict:
+    changes = {}
+    for item in (part.strip() for text in texts for part in text.split(",")):
+        name, equals, value = item.partition("=")
+        try:
+            changes[name.strip()] = float(value)
+        except ValueError:
+            raise CommandError(f"--set: {item!r} is not NAME=VALUE with a number, e.g. brightness=0.9.") from None
+        if not equals or not name.strip():
+            raise CommandError(f"--set: {item!r} is not NAME=VALUE, e.g. brightness=0.9.")
+    return changes
+
+
+def _read_conditions(path):
+    import numpy as np
+
+    if path.endswith(".txt") and os.path.isfile(path):
+        with open(path) as file:
+            return [line.strip() for line in file if line.strip()]
+    if path.endswith(".npy") and os.path.isfile(path):
+        return np.load(path, allow_pickle=False)
+    raise CommandError(f"--conditions: {path} is neither a .npy file nor a .txt file of captions.")
+
+
+def run_set(args) -> int:
+    """`edit --set`: the images regenerated from their own z with changed attributes; original | edited."""
+    from keras_gen import latent
+    from keras_gen.models import Encodes
+    from keras_gen.visualization import row_grid, save_grid
+
+    changes = _changes(args.changes)
+    model = _latent_model(args.model_path)
+    if model.condition is None or getattr(model, "label_conditional", False):
+        raise CommandError(f"--set: a {type(model).__name__} is not conditioned on attributes; use --vector.")
+    images = read_images(args.images, model)
+    conditions = None if args.conditions is None else _read_conditions(args.conditions)
+    if conditions is None and isinstance(model, Encodes):
+        raise CommandError(f"--set: a {type(model).__name__} encodes images with their conditions; pass "
+                           "--conditions cond.npy (one row per image).")
+    options = _invert_options(model, args.inversion_steps)
+    edited = latent.edit_conditions(model, images, changes, conditions=conditions, **options)
+    path = save_grid(row_grid({"original": images, "edited": edited}, model.data_scale, per_row=1), args.out)
+    say(f"wrote {len(images)} edited images to {path} (original | edited)")
+    return 0
+
+
 def run_edit(args) -> int:
     import_tensorflow_quietly()
     import numpy as np
@@ -149,6 +204,10 @@ def run_edit(args) -> int:
     import keras_gen
     from keras_gen import latent, recipes
 
+    if args.changes:
+        return run_set(args)
+    if args.conditions:
+        raise CommandError("--conditions goes with --set; a --vector edit reads classes from --data.")
     from_text, _, to_text = args.vector.partition(":")
     if not from_text or not to_text:
         raise CommandError(f"--vector must be FROM_CLASS:TO_CLASS, e.g. sneaker:ankle_boot, got {args.vector!r}.")

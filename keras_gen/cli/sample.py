@@ -4,6 +4,7 @@ voxel grids, or the samples as a .npy array)."""
 from __future__ import annotations
 
 from keras_gen.cli.common import (
+    CommandError,
     add_command,
     import_tensorflow_quietly,
     load_generative_model,
@@ -33,6 +34,81 @@ def add_parser(commands) -> None:
         help="sampling temperature: 1 samples the model; below 1 gives more typical, less varied images "
         "(latent models scale the prior's noise, autoregressive ones the logits)",
     )
+    conditions = parser.add_mutually_exclusive_group()
+    conditions.add_argument("--captions", nargs="+", metavar="CAPTION",
+                            help="models conditioned on captions: one row of --n images per caption, each column "
+                            "one latent point (unknown words become the unknown token)")
+    conditions.add_argument("--attributes", nargs="+", metavar="NAME=VALUE,...",
+                            help="models conditioned on attributes or multi-hot names: one row of --n images per "
+                            "spec, e.g. ankle_boot=1,brightness=0.8,size=0.4; unnamed attributes take the low end "
+                            "of their range (0)")
+
+
+def parse_attributes(condition, spec: str):
+    """One condition vector from `name=value,...`: unnamed entries at the range's low end (0 for multi-hot).
+
+    Example:
+    >>> parse_attributes(Condition.attributes(["dark", "size"]), "size=0.4")
+    array([0. , 0.4], dtype=float32)
+    """
+    import numpy as np
+
+    names = list(condition.names)
+    values = np.full(len(names), 0.0 if condition.kind == "multi_hot" else condition.low, "float32")
+    for item in filter(None, (part.strip() for part in spec.split(","))):
+        name, equals, text = item.partition("=")
+        if not equals:
+            raise CommandError(f"--attributes: {item!r} is not NAME=VALUE (e.g. brightness=0.8).")
+        if name.strip() not in names:
+            raise CommandError(f"--attributes: unknown attribute {name.strip()!r}; this model's are {', '.join(names)}.")
+        try:
+            values[names.index(name.strip())] = float(text)
+        except ValueError:
+            raise CommandError(f"--attributes: {item!r} needs a number after '='.") from None
+    return values
+
+
+def conditioned_rows(model, args):
+    """`(conditions, row names)` of --captions or --attributes: one condition per row; a CommandError when the
+    model has no condition of that kind."""
+    import numpy as np
+
+    flag, kinds = ("--captions", ("tokens",)) if args.captions else ("--attributes", ("attributes", "multi_hot"))
+    condition = getattr(model, "condition", None)
+    if getattr(condition, "kind", None) not in kinds:
+        has = "no condition" if condition is None else repr(condition)
+        raise CommandError(f"{flag}: a {type(model).__name__} is not conditioned on "
+                           f"{'captions' if args.captions else 'attributes'} (it has {has}).")
+    if args.captions:
+        return condition.check(list(args.captions)), list(args.captions)
+    rows = np.stack([parse_attributes(condition, spec) for spec in args.attributes])
+    try:
+        return condition.check(rows), list(args.attributes)
+    except ValueError as error:
+        raise CommandError(f"--attributes: {error}") from None
+
+
+def run_conditioned(model, args) -> int:
+    """One row of `--n` samples per caption or attribute spec, the same latent points in every row."""
+    import numpy as np
+
+    from keras_gen.models import SamplesFromPrior
+    from keras_gen.models.capabilities import fixed_latent_points
+    from keras_gen.visualization import image_grid, save_grid
+
+    if not isinstance(model, SamplesFromPrior):
+        raise CommandError(f"--captions/--attributes: a {type(model).__name__} does not sample from latent points.")
+    conditions, names = conditioned_rows(model, args)
+    points = fixed_latent_points(args.n, model.latent_dim, args.seed) * np.float32(args.temperature)
+    samples = model.generate(latent_points=np.tile(points, (len(names), 1)),
+                             conditions=np.repeat(conditions, args.n, axis=0))
+    out = args.out or "samples.png"
+    if out.lower().endswith(".npy"):
+        np.save(out, samples)
+    else:
+        save_grid(image_grid(samples, model.data_scale, args.n), out)
+    say(f"wrote {len(names)} rows of {args.n} samples to {out}: " + "; ".join(names))
+    return 0
 
 
 def run(args) -> int:
@@ -44,6 +120,8 @@ def run(args) -> int:
         args.model_path, Generates,
         "has no prior to sample new images from; it reconstructs or translates given images instead.",
     )
+    if args.captions or args.attributes:
+        return run_conditioned(model, args)
     out = args.out or ("samples.gif" if model.data_kind == "videos" else "samples.png")
     at = "" if args.temperature == 1.0 else f" at temperature {args.temperature:g}"
     if out.lower().endswith(".npy"):

@@ -44,6 +44,7 @@ from keras_gen.run_files import (
     RECONSTRUCTIONS_FILE,
     RUN_CONFIG_FILE,
     SAMPLES_3D_FILE,
+    SAMPLES_CAPTIONS_FILE,
     SAMPLES_CLIPS_FILE,
     SAMPLES_FILE,
     SNAPSHOT_DIR,
@@ -444,7 +445,7 @@ def _write_results(model, args, out: str, examples: dict) -> list[str]:
         save_translations,
     )
     from keras_gen.callbacks.checkpoint import save_atomically
-    from keras_gen.callbacks.image_snapshot import VOLUME_SAMPLES
+    from keras_gen.callbacks.image_snapshot import VOLUME_SAMPLES, save_caption_samples
     from keras_gen.models import Generates
 
     save_atomically(model.save, os.path.join(out, MODEL_FILE), os.path.join(out, "model.tmp.keras"))
@@ -456,6 +457,9 @@ def _write_results(model, args, out: str, examples: dict) -> list[str]:
     elif isinstance(model, Generates) and model.data_kind == "voxels":
         save_samples(model, os.path.join(out, SAMPLES_FILE), n=VOLUME_SAMPLES, seed=args.seed)
         written += [SAMPLES_FILE, SAMPLES_3D_FILE]
+    elif isinstance(model, Generates) and examples.get("caption_conditions"):
+        save_caption_samples(model, os.path.join(out, SAMPLES_FILE), examples["caption_conditions"], seed=args.seed)
+        written += [SAMPLES_FILE, SAMPLES_CAPTIONS_FILE]
     elif isinstance(model, Generates):
         save_samples(model, os.path.join(out, SAMPLES_FILE), n=64, seed=args.seed)
         written.append(SAMPLES_FILE)

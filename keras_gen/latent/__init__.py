@@ -14,9 +14,12 @@ walk or traversal) or `labels=` (one per image). Outputs are numpy arrays in
 the model's `data_scale`; `save_image_grid` and `save_animation` (from
 `keras_gen.visualization`) write PNG grids and GIF/MP4 walks.
 
-The tools live in two modules: `walks` (interpolation, traversal, concept
-vectors, editing, perceptual path length) and `inversion` (`to_latent`,
-`invert`, the inversion encoder); `space` holds the checks both share.
+The tools live in three modules: `walks` (interpolation, traversal, concept
+vectors, editing, perceptual path length), `inversion` (`to_latent`,
+`invert`, the inversion encoder) and `conditions` (the joint (z, c) search of
+`invert(..., infer_conditions=True)`, `edit_conditions`,
+`interpolate_conditions`, for conditions beyond classes); `space` holds the
+checks they share.
 
 Example:
 >>> x_test, y_test = keras_gen.data.load_numpy("fashion_mnist", "test", scale=(0, 1), limit=100)
@@ -27,6 +30,7 @@ Example:
 >>> edited = keras_gen.latent.edit(vae, sneakers[:16], vector)  # sneakers turned into boots
 """
 
+from keras_gen.latent.conditions import edit_conditions, interpolate_conditions
 from keras_gen.latent.inversion import (
     PIXEL_LOSSES,
     Inversion,
@@ -59,7 +63,9 @@ __all__ = [
     "concept_vector",
     "decode_points",
     "edit",
+    "edit_conditions",
     "interpolate",
+    "interpolate_conditions",
     "interpolation_path",
     "invert",
     "perceptual_path_length",

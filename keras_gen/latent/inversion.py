@@ -22,6 +22,16 @@ import keras
 import numpy as np
 from keras import ops
 
+from keras_gen.data.conditions import Condition, condition_rows
+from keras_gen.latent.conditions import (
+    Relaxation,
+    best_starts,
+    relax,
+    relaxable_parts,
+    relaxed_generator,
+    start_parameters,
+    whole_conditions,
+)
 from keras_gen.latent.space import (
     _check_latent_points,
     _generator,
@@ -30,7 +40,7 @@ from keras_gen.latent.space import (
     _prior_points,
     decode_points,
 )
-from keras_gen.models.capabilities import Encodes
+from keras_gen.models.capabilities import Encodes, labels_or_conditions
 from keras_gen.training import compiled, minimize
 
 PIXEL_LOSSES = ("mse", "l1")
@@ -70,6 +80,12 @@ class Inversion:
             space, when a `feature_model` was given; else None.
         history: `{"step": [...], "pixel_error": [...]}`, the mean pixel error
             at the logged steps (for error-versus-steps curves).
+        conditions: the images' conditions, in the condition's own valid form
+            (an array, or a dict of them): found by the joint search with
+            `infer_conditions=True` (attributes clipped to their range,
+            multi-hot bits rounded to 0/1, layouts the most probable region
+            per cell), else the ones given (checked; None for unconditional
+            models). The reconstructions are generated from them.
     """
 
     latent_points: np.ndarray
@@ -77,6 +93,7 @@ class Inversion:
     pixel_error: np.ndarray
     feature_distance: np.ndarray | None
     history: dict
+    conditions: np.ndarray | dict | None = None
 
     @property
     def errors(self) -> np.ndarray:
@@ -144,6 +161,8 @@ def invert(
     seed: int = 0,
     log_every: int = 10,
     verbose: int = 0,
+    conditions=None,
+    infer_conditions: bool = False,
 ) -> Inversion:
     """Projects real images into a GAN's latent space by optimization.
 
@@ -158,6 +177,15 @@ def invert(
     (`train_inversion_encoder` learns one, so that G(E(x)) ~ x; `steps=0` then
     uses the encoder alone), else the best of `start_candidates` random prior
     points per image.
+
+    Conditional models: with `conditions` (or `labels`) they stay fixed and
+    only z moves. `infer_conditions=True` searches (z, c) jointly, the
+    projection of Karacan et al. (2016), starting from `conditions` or, when
+    None, from neutral ones (attributes mid-range, multi-hot bits and layout
+    cells uniform). During the search c is relaxed (attributes clipped to
+    their range after each step, multi-hot bits and layouts as the sigmoid /
+    softmax of logits); `Inversion.conditions` gives them back in their valid
+    form. Captions and class ids cannot be relaxed (a ValueError).
 
     Args:
         gan: any model that samples from a prior (every GAN; a VAE too).
@@ -175,6 +203,10 @@ def invert(
         seed: seed of the random starts.
         log_every: steps between `history` entries.
         verbose: 1 shows a progress bar.
+        conditions: the images' conditions (`labels` is the same argument),
+            captions as strings or ids; the start of the search with
+            `infer_conditions`.
+        infer_conditions: search the conditions too (see above).
 
     Returns:
         An `Inversion`: latent points, reconstructions, per-image errors, history.
@@ -188,7 +220,17 @@ def invert(
     """
     generate = _generator(gan)
     images = gan.check_images(images)
-    labels = _labels_for(gan, labels, len(images))
+    labels = labels_or_conditions(labels, conditions)
+    if not isinstance(infer_conditions, bool):
+        raise ValueError(f"infer_conditions is True or False, got {infer_conditions!r}.")  # noqa: TRY004
+    search = None
+    if infer_conditions:
+        parts = relaxable_parts(gan)
+        labels = None if labels is None else gan.check_conditions(labels, len(images), required=True)
+        search = (parts, start_parameters(parts, labels, len(images)), relaxed_generator(gan, parts))
+        labels = None
+    else:
+        labels = _labels_for(gan, labels, len(images))
     if loss not in PIXEL_LOSSES:
         raise ValueError(f"Unknown inversion loss {loss!r}; choose one of {PIXEL_LOSSES}.")
     for name, value, low in (("steps", steps, 0), ("batch_size", batch_size, 1), ("start_candidates", start_candidates, 1),
@@ -197,22 +239,20 @@ def invert(
             raise ValueError(f"{name} must be an integer >= {low}, got {value!r}.")
     if not learning_rate > 0:
         raise ValueError(f"learning_rate must be positive, got {learning_rate!r}.")
-    if encoder is not None:
-        start = np.concatenate([
-            ops.convert_to_numpy(encoder(images[i : i + batch_size], training=False))
-            for i in range(0, len(images), batch_size)
-        ]).astype("float32")
-        start = _check_latent_points(gan, start, "encoder's outputs")
-    else:
-        start, _ = best_random_latents(gan, images, start_candidates, labels, seed, batch_size)
-    parts = [
-        _optimize_batch(
-            generate, gan.data_scale, images[i : i + batch_size], start[i : i + batch_size],
-            None if labels is None else labels[i : i + batch_size],
-            steps, loss, feature_model, feature_weight, learning_rate, log_every,
-        )
-        for i in _progress(range(0, len(images), batch_size), steps, len(images), batch_size, verbose)
-    ]
+    start = _start(gan, generate, images, encoder, start_candidates, labels, seed, batch_size, search)
+    parts, found = [], []
+    for i in _progress(range(0, len(images), batch_size), steps, len(images), batch_size, verbose):
+        relaxation = None if search is None else Relaxation(
+            search[0], {part: values[i : i + batch_size] for part, values in search[1].items()})
+        parts.append(_optimize_batch(
+            generate if search is None else search[2], gan.data_scale, images[i : i + batch_size],
+            start[i : i + batch_size], condition_rows(labels, i, i + batch_size),
+            steps, loss, feature_model, feature_weight, learning_rate, log_every, relaxation,
+        ))
+        found.append(None if relaxation is None else relaxation.valid())
+    if search is not None:
+        labels = {part: np.concatenate([rows[part] for rows in found]) for part in search[0]}
+        labels = whole_conditions(labels)
     points = np.concatenate([p[0] for p in parts])
     history_steps = parts[0][1]["step"]
     weights = np.array([len(p[0]) for p in parts], "float64") / len(points)
@@ -232,7 +272,27 @@ def invert(
             )
             for i in range(0, len(images), batch_size)
         ])
-    return Inversion(points, reconstructions, pixel_error, feature_distance, history)
+    return Inversion(points, reconstructions, pixel_error, feature_distance, history, labels)
+
+
+def _start(gan, generate, images, encoder, start_candidates, labels, seed, batch_size, search):
+    """Where the search starts: the encoder's guess, else the best of `start_candidates` random points."""
+    if encoder is not None:
+        start = np.concatenate([
+            ops.convert_to_numpy(encoder(images[i : i + batch_size], training=False))
+            for i in range(0, len(images), batch_size)
+        ]).astype("float32")
+        return _check_latent_points(gan, start, "encoder's outputs")
+    if search is not None:  # each image's candidates decoded with its relaxed start conditions
+        parts, parameters, generate = search
+        relaxed = {part: ops.convert_to_numpy(relax(parts[part], ops.convert_to_tensor(values)))
+                   for part, values in parameters.items()}
+        return best_starts(generate, images, whole_conditions(relaxed), start_candidates,
+                           gan.latent_dim, seed, batch_size)
+    condition = gan.condition
+    if labels is not None and not (isinstance(condition, Condition) and condition.kind == "classes"):
+        return best_starts(generate, images, labels, start_candidates, gan.latent_dim, seed, batch_size)
+    return best_random_latents(gan, images, start_candidates, labels, seed, batch_size)[0]
 
 
 def _progress(batches, steps, count, batch_size, verbose):
@@ -246,18 +306,20 @@ def _progress(batches, steps, count, batch_size, verbose):
 
 
 def _optimize_batch(generate, data_scale, images, start, labels, steps, loss, feature_model, feature_weight,
-                    learning_rate, log_every):
+                    learning_rate, log_every, relaxation=None):
+    """Adam on the batch's z (and, with a `Relaxation`, its relaxed conditions): `(points, history)`."""
     targets = ops.convert_to_tensor(images)
-    label_tensor = None if labels is None else ops.convert_to_tensor(labels, "int32")
+    label_tensor = None if labels is None else keras.tree.map_structure(ops.convert_to_tensor, labels)
     target_features = None
     if feature_model is not None:
         target_features = ops.stop_gradient(_features(feature_model, targets, data_scale))
     latent = keras.Variable(start, name="latent_points")
+    variables = [latent, *([] if relaxation is None else relaxation.variables)]
     optimizer = keras.optimizers.Adam(learning_rate)
-    optimizer.build([latent])
+    optimizer.build(variables)
 
     def per_image(points):
-        generated = generate(points, label_tensor)
+        generated = generate(points, label_tensor if relaxation is None else relaxation.relaxed())
         pixel = _pixel_loss(loss, generated, targets)
         total = pixel
         if target_features is not None:
@@ -271,7 +333,10 @@ def _optimize_batch(generate, data_scale, images, start, labels, steps, loss, fe
         return ops.sum(total), pixel
 
     def step():
-        return ops.mean(minimize(loss_fn, [latent], optimizer)[1])
+        pixel = minimize(loss_fn, variables, optimizer)[1]
+        if relaxation is not None:
+            relaxation.project()
+        return ops.mean(pixel)
 
     step = compiled(step)
     history = {"step": [0], "pixel_error": [float(ops.convert_to_numpy(ops.mean(per_image(latent)[1])))]}

@@ -25,7 +25,7 @@ def _latent_dim(model) -> int:
 
 def _labels_for(model, labels, count, what="images"):
     """One checked label per item for a conditional model; None for an unconditional one."""
-    if labels is not None and np.ndim(labels) == 0:
+    if labels is not None and not isinstance(labels, (dict, str)) and np.ndim(labels) == 0:
         labels = np.full(count, labels)
     if model.label_conditional and labels is None:
         raise ValueError(

@@ -162,8 +162,67 @@ class SamplesFromPrior(Generates):
         """Returns `latent_points` as float32 after checking their shape."""
         return check_latent_points(latent_points, self.latent_dim)
 
+    # Families whose generation reads a vector of each condition (a condition encoder's phi(t), or the
+    # attribute vector itself) set this and implement `embedding_shape`, `_embed_conditions_batch` and
+    # `_generate_from_embeddings`; `embed_conditions` and `generate(embeddings=...)` follow.
+    embeds_conditions = False
+
+    def embed_conditions(self, conditions, training=False, batch_size=256):
+        """The vectors generation reads from `conditions`, `(n, *embedding_shape)`: what condition walks move.
+
+        `generate(latent_points=z, embeddings=model.embed_conditions(c))` equals
+        `generate(latent_points=z, conditions=c)`. Arrays, lists and strings
+        from users are checked as `generate` checks conditions and give a
+        float32 numpy array; tensors (a family's own step) pass unchecked and
+        give a tensor. Families without condition vectors (the class-conditional
+        ones, which read class ids directly) raise a ValueError.
+        """
+        self._require_embeddings()
+        if ops.is_tensor(conditions):
+            return self._embed_conditions_batch(conditions, training)
+        count = len(next(iter(conditions.values())) if isinstance(conditions, dict) else conditions)
+        checked = self.check_conditions(conditions, count, required=True)
+        tensors = keras.tree.map_structure(ops.convert_to_tensor, checked)
+        return _batched(lambda c: self._embed_conditions_batch(c, training), [tensors], batch_size).astype("float32")
+
+    def _require_embeddings(self):
+        if self.embeds_conditions:
+            return
+        name = type(self).__name__
+        if self.condition is None:
+            raise ValueError(f"{name} is not conditional: it has no conditions to embed.")
+        raise ValueError(
+            f"{name} reads its conditions ({self.condition!r}) directly, not as vectors, so it has no condition "
+            "embeddings; walk its latent points instead (keras_gen.latent.interpolate), or use a family with "
+            "condition vectors (GANCLS, Attribute2Image).")
+
+    @property
+    def embedding_shape(self) -> tuple:
+        """The shape of one condition's embedding, e.g. `(128,)` (families with `embeds_conditions`)."""
+        self._require_embeddings()
+        raise NotImplementedError
+
+    def _embed_conditions_batch(self, conditions, training=False):
+        raise NotImplementedError
+
+    def _generate_from_embeddings(self, latent_points, embeddings):
+        raise NotImplementedError
+
+    def _checked_embeddings(self, embeddings, count):
+        self._require_embeddings()
+        if not ops.is_tensor(embeddings):
+            values = np.asarray(embeddings)
+            if values.dtype.kind not in "fiu" or not np.all(np.isfinite(values)):
+                raise ValueError("embeddings must be finite numbers, as model.embed_conditions(conditions) gives.")
+        embeddings = ops.convert_to_tensor(embeddings, "float32")
+        size = tuple(self.embedding_shape)
+        if tuple(embeddings.shape) != (count, *size):
+            raise ValueError(f"Pass one embedding per latent point, shape ({', '.join(map(str, (count, *size)))}) "
+                             f"as model.embed_conditions gives; got {tuple(embeddings.shape)}.")
+        return embeddings
+
     def generate(self, num_images=None, *, latent_points=None, labels=None, conditions=None, temperature=1.0,
-                 batch_size=256):
+                 batch_size=256, embeddings=None):
         """Generates images from the prior, in `data_scale`, as a numpy array.
 
         Args:
@@ -183,6 +242,9 @@ class SamplesFromPrior(Generates):
                 typical images (the "truncation" of Brock et al., 2019, in its
                 simplest form; Kingma & Dhariwal, 2018, call it temperature).
             batch_size: how many images to compute at once.
+            embeddings: instead of `conditions`, the vectors generation reads
+                (`embed_conditions(conditions)`, or points between them), for
+                families with `embeds_conditions`; needs `latent_points`.
 
         Returns:
             A float32 array of shape `(n, height, width, channels)`.
@@ -191,6 +253,13 @@ class SamplesFromPrior(Generates):
             raise ValueError("Pass either num_images or latent_points to generate(), not both.")
         temperature = check_temperature(temperature, latent_points)
         conditions = labels_or_conditions(labels, conditions)
+        if embeddings is not None:
+            if conditions is not None or latent_points is None:
+                raise ValueError("generate(embeddings=...) takes latent_points= and no conditions= (or labels=): "
+                                 "the embeddings stand for the conditions.")
+            latent_points = self.check_latent_points(latent_points)
+            embeddings = self._checked_embeddings(embeddings, latent_points.shape[0])
+            return _batched(self._generate_from_embeddings, [latent_points, embeddings], batch_size).astype("float32")
         if latent_points is None:
             count = check_num_images(num_images)
             conditions = self.check_conditions(conditions, count)

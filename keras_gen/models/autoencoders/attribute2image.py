@@ -124,6 +124,22 @@ class Attribute2Image(VAE):
         decoder = networks.attribute_decoder(image_shape, background_latent_dim=background, **common)
         return cls(encoder, decoder, condition, background_latent_dim=background, **kwargs)
 
+    # --- condition vectors -----------------------------------------------------------
+    # The decoder reads the attribute vector as it is (no learned embedding), so a condition's embedding is
+    # the vector itself, as float32: walks between embeddings are walks between attribute vectors.
+    embeds_conditions = True
+
+    @property
+    def embedding_shape(self):
+        """`(A,)`: a condition's embedding is its attribute (or multi-hot) vector itself, as float32."""
+        return tuple(self.condition.shape)
+
+    def _embed_conditions_batch(self, conditions, training=False):
+        return ops.cast(conditions, "float32")
+
+    def _generate_from_embeddings(self, latent_points, embeddings):
+        return self._generate_batch(latent_points, embeddings)
+
     # --- the VAE's methods, with conditions ------------------------------------------
     def encode(self, images, conditions=None, training=False, *, labels=None):
         """`(mean, log_var)` of q(z | x, y)."""

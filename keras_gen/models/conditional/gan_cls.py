@@ -201,20 +201,30 @@ class GANCLS(GAN):
         return [*super().metrics, *([self.mismatch_score_tracker] if self.matching_aware else [])]
 
     # --- phi and the step -----------------------------------------------------------
-    def embed_conditions(self, conditions, training=False):
-        """phi(t): the text encoder's vectors of checked conditions (a tensor)."""
+    embeds_conditions = True
+
+    @property
+    def embedding_shape(self):
+        """phi(t)'s shape, `(embedding_dim,)` with the built text encoder."""
+        return tuple(self.text_encoder.output_shape[1:])
+
+    def _embed_conditions_batch(self, conditions, training=False):
+        """phi(t): the text encoder's vectors of checked conditions (a tensor); `embed_conditions` is public."""
         return self.text_encoder(conditions, training=training)
+
+    def _generate_from_embeddings(self, latent_points, embeddings):
+        return super()._generate_batch(latent_points, embeddings)
 
     def conditions_of(self, batch):
         return batch["conditions"]
 
     def _generate_batch(self, latent_points, conditions):
-        return super()._generate_batch(latent_points, self.embed_conditions(conditions))
+        return self._generate_from_embeddings(latent_points, self._embed_conditions_batch(conditions))
 
     def _fakes(self, real, conditions, update, for_generator):
         """The fakes G(z, phi(t)); for the generator's update (GAN-INT) also G(z', beta phi(t1) + (1 - beta)
         phi(t2)) in the same pass. phi is a constant here: the generator never updates the text encoder."""
-        vectors = ops.stop_gradient(self.embed_conditions(conditions))
+        vectors = ops.stop_gradient(self._embed_conditions_batch(conditions))
         if for_generator and self.text_interpolation is not None:
             beta = self.text_interpolation
             vectors = ops.concatenate([vectors, beta * vectors + (1.0 - beta) * mismatched(vectors)], axis=0)
@@ -223,7 +233,7 @@ class GANCLS(GAN):
     def _discriminate_conditions(self, images, conditions, training):
         """D(x, phi(t)) from the conditions themselves: the text encoder runs inside the discriminator's loss,
         so its player's gradients reach it."""
-        return self.discriminate(images, self.embed_conditions(conditions, training), training)
+        return self.discriminate(images, self._embed_conditions_batch(conditions, training), training)
 
     def _scorer(self, conditions, training):
         return lambda images: self._discriminate_conditions(images, conditions, training)[0]
