@@ -51,7 +51,11 @@ from keras_gen.networks.laplacian import (
     pyramid_up,
     reconstruct_from_pyramid,
 )
-from keras_gen.networks.layouts import layout_condition_parts, layout_discriminator, layout_generator
+from keras_gen.networks.layouts import (
+    layout_condition_parts,
+    layout_discriminator,
+    layout_generator,
+)
 from keras_gen.networks.mlp import mlp_discriminator, mlp_generator
 from keras_gen.networks.precision import PinnedDTypePolicy, float32_pin, is_pinned
 from keras_gen.networks.progressive import (

@@ -66,7 +66,7 @@ def _condition_inputs(condition):
         if found is not None:
             part, part_condition = found
             made[part] = keras.Input(part_condition.shape, dtype=part_condition.dtype, name=part or "condition")
-    structure = made[None] if None in made else made
+    structure = made.get(None, made)
     return (structure, None if vector is None else made[vector[0]], None if layout is None else made[layout[0]],
             None if layout is None else layout[1])
 

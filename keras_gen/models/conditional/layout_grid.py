@@ -90,7 +90,7 @@ def default_grid_conditions(condition):
     values = {layout[0]: layouts}
     if vector is not None:
         values[vector[0]] = neutral_values(vector[1], len(layouts))
-    return values[None] if None in values else values
+    return values.get(None, values)
 
 
 def layout_grid(model, n=64, seed=0, columns=None, temperature=1.0):
