@@ -2,6 +2,7 @@
 and a scene layout: AL-CGAN) and AC-GAN."""
 
 import keras
+import numpy as np
 from keras import ops
 
 from keras_gen import losses, networks
@@ -141,8 +142,9 @@ class ConditionalGAN(GAN):
         if condition is not None:
             self.batch_kind = "images_conditions"
             if grid_conditions is not None:
-                count = len(keras.tree.flatten(grid_conditions)[0])
-                self.grid_conditions = self.check_conditions(grid_conditions, count)
+                rows = {part: np.asarray(values) for part, values in grid_conditions.items()} if isinstance(
+                    grid_conditions, dict) else np.asarray(grid_conditions)
+                self.grid_conditions = self.check_conditions(rows, len(next(iter(keras.tree.flatten(rows)), [])))
 
     @staticmethod
     def _check_condition_networks(generator, discriminator, condition):

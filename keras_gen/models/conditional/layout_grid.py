@@ -85,7 +85,8 @@ def default_grid_conditions(condition):
 
     vector, layout = layout_condition_parts(condition)
     if layout is None:
-        return grid_conditions(vector[1])
+        rows = grid_conditions(vector[1])
+        return rows if vector[0] is None else {vector[0]: rows}
     layouts = grid_layouts(layout[1])
     values = {layout[0]: layouts}
     if vector is not None:
