@@ -207,7 +207,7 @@ def test_one_part_conditions_train_generate_and_make_a_grid(condition):
     model = _model(condition)
     assert model.batch_kind == "images_conditions" and model.condition == condition
     images = _batch(6)[0]
-    model.fit(images, _conditions(6, condition=condition), batch_size=3, epochs=1, verbose=0)
+    model.fit(images, _conditions(6, condition=condition), batch_size=6, epochs=1, verbose=0)
     assert model.generate(2, conditions=_conditions(2, 1, condition)).shape == (2, *SHAPE)
     grid, columns = model.grid_samples(n=8)
     has_layout = isinstance(condition, dict) and "layout" in condition
