@@ -199,8 +199,9 @@ class Family:
 
     @property
     def batch_kind(self) -> str:
-        """What a training batch holds (a key of `BATCH_KINDS`), as the model class says."""
-        return self.model_class().batch_kind
+        """What a training batch holds (a key of `BATCH_KINDS`): "images_conditions" for a family that names
+        the data set's `conditions`, otherwise as the model class says."""
+        return "images_conditions" if self.conditions is not None else self.model_class().batch_kind
 
     def input_shape(self, image_shape, builder: Mapping[str, Any] | None = None) -> tuple[int, int, int]:
         """The shape `for_images` gets for a data set of `image_shape` images: the images the model is given.
@@ -316,6 +317,16 @@ FAMILIES: tuple[Family, ...] = (
         builder_defaults={"latent_dim": 128, "width": 32},
         batch_size=64,
         docs="docs/conditional_gans.md",
+    ),
+    Family(
+        "al_cgan",
+        "keras_gen.models.conditional.conditional_gan:ConditionalGAN",
+        "AL-CGAN: a conditional GAN on attributes and a scene layout (Karacan et al., 2016)",
+        builder_defaults={"latent_dim": 128, "width": 32},
+        batch_size=64,
+        docs="docs/conditional_gans.md",
+        data="fashion_captions",
+        conditions=("attributes", "layout"),
     ),
     Family(
         "acgan",
@@ -613,12 +624,15 @@ def families() -> list[Family]:
 
 
 def family_of(model) -> Family | None:
-    """The family whose class is `model`'s class (or its nearest registered base)."""
-    by_path = {family.model: family for family in _REGISTRY.values()}
+    """The family whose class is `model`'s class (or its nearest registered base); of several families of one
+    class (cgan and al_cgan), the one whose batch kind is the model's."""
+    by_path = {}
+    for family in _REGISTRY.values():
+        by_path.setdefault(family.model, []).append(family)
     for cls in type(model).__mro__:
-        family = by_path.get(f"{cls.__module__}:{cls.__qualname__}")
-        if family is not None:
-            return family
+        found = by_path.get(f"{cls.__module__}:{cls.__qualname__}")
+        if found:
+            return next((family for family in found if family.batch_kind == model.batch_kind), found[0])
     return None
 
 

@@ -39,6 +39,12 @@ EXAMPLES = [
         ["reloaded samples identical: True"],
     ),
     (
+        "al_cgan_fashion_captions.py",
+        "fashion_captions",
+        ["model.keras", "layouts.png", "brightness.png", "snapshots/samples_epoch_0001.png"],
+        ["reloaded samples identical: True"],
+    ),
+    (
         "gan_cls_fashion_captions.py",
         "fashion_captions",
         ["model.keras", "captions.png", "captions.txt", "snapshots/samples_epoch_0001.png"],

@@ -72,13 +72,35 @@ TINY_CLASSES = 3
 TINY_CONDITION = Condition.attributes(["ink", "brightness", "height"])
 # The captions of the tiny data set of `keras-gen train` (families whose registry entry names `captions`).
 TINY_CAPTIONS = Condition.tokens(["thin", "thick", "dim", "bright", "digit"], max_length=3)
+# Its layout: a 4x4 map of the 8x8 digits, 0 background, 1 dim ink, 2 bright ink.
+TINY_LAYOUT = Condition.layout((4, 4), num_regions=3)
+# What a family whose registry entry names several conditions gets for each of them.
+TINY_PARTS = {"attributes": TINY_CONDITION, "layout": TINY_LAYOUT, "captions": TINY_CAPTIONS}
 
 
 def condition_values(model, count, seed=0):
-    """Attributes for `count` images of a model conditioned on `TINY_CONDITION`; None for the other models."""
-    if model.condition is None or model.condition.kind == "classes":
+    """Conditions for `count` images of a model conditioned on `TINY_CONDITION` (or a dict of `TINY_PARTS`):
+    attributes in [0, 1], layouts of random region ids; None for the other models."""
+    condition = model.condition
+    if condition is None or getattr(condition, "kind", None) == "classes":
         return None
-    return np.random.default_rng(seed).uniform(0, 1, (count, *model.condition.shape)).astype("float32")
+    rng = np.random.default_rng(seed)
+
+    def values(part):
+        if part.kind == "layout":
+            return rng.integers(0, part.num_regions, (count, *part.shape)).astype("int32")
+        return rng.uniform(0, 1, (count, *part.shape)).astype("float32")
+
+    return {name: values(part) for name, part in condition.items()} if isinstance(condition, dict) else values(
+        condition)
+
+
+def tiny_condition(family):
+    """The condition of a tiny model of `family`: `TINY_CONDITION`, or for a family of several conditions
+    (al_cgan) a dict of their `TINY_PARTS`."""
+    if isinstance(family.conditions, tuple):
+        return {name: TINY_PARTS[name] for name in family.conditions}
+    return TINY_CONDITION
 
 
 def tiny_content_network():
@@ -113,7 +135,7 @@ def tiny_model(name, seed=0, compile=True):
     if family.batch_kind == "images_labels":
         arguments["num_classes"] = TINY_CLASSES
     if family.batch_kind == "images_conditions":
-        arguments["condition"] = TINY_CONDITION
+        arguments["condition"] = tiny_condition(family)
     shape = TINY_FAMILY_SHAPES.get(family_name, TINY_SHAPES[family.data_kind])
     return family.build(shape, seed=seed, compile=compile, **{**arguments, **options()})
 
@@ -345,7 +367,8 @@ def test_bad_batches_get_clear_errors_before_any_update(case):
         fit_with(good[..., :-1, :-1, :])
     with pytest.raises(ValueError, match="empty"):
         empty = tuple(part[:0] for part in x) if isinstance(x, tuple) else x[:0]
-        model.fit(empty, *(part[:0] for part in labels), batch_size=8, verbose=0)
+        model.fit(empty, *(keras.tree.map_structure(lambda values: values[:0], part) for part in labels),
+                  batch_size=8, verbose=0)
     with pytest.raises(ValueError, match="data_scale"):
         fit_with(good * 255.0 + 2.0)
     poisoned = good.copy()
@@ -359,12 +382,18 @@ def test_bad_batches_get_clear_errors_before_any_update(case):
         with pytest.raises(ValueError, match="batches of"):
             model.fit(good, batch_size=8, verbose=0)
     elif model.batch_kind == "images_conditions":
+        conditions = labels[0]
+        attributes = conditions["attributes"] if isinstance(conditions, dict) else conditions
+
+        def with_attributes(values):
+            return {**conditions, "attributes": values} if isinstance(conditions, dict) else values
+
         with pytest.raises(ValueError, match=r"\(images, conditions\)"):
             model.fit(good, batch_size=8, verbose=0)
         with pytest.raises(ValueError, match=r"must lie in \[0, 1\]"):
-            model.fit(good, labels[0] + 1.5, batch_size=8, verbose=0)
+            model.fit(good, with_attributes(attributes + 1.5), batch_size=8, verbose=0)
         with pytest.raises(ValueError, match="one condition per example"):
-            model.fit(good, labels[0][:-1], batch_size=8, verbose=0)
+            model.fit(good, with_attributes(attributes[:-1]), batch_size=8, verbose=0)
     elif labels:
         with pytest.raises(ValueError, match=r"\(images, labels\)"):
             model.fit(good, batch_size=8, verbose=0)
@@ -377,8 +406,8 @@ def test_bad_batches_get_clear_errors_before_any_update(case):
 
 @pytest.fixture
 def tiny_attribute_data(monkeypatch):
-    """'tiny_attributes': the 8x8 digits with `TINY_CONDITION` measured on their pixels and `TINY_CAPTIONS` made
-    of them, for conditioned families."""
+    """'tiny_attributes': the 8x8 digits with `TINY_CONDITION` measured on their pixels, `TINY_CAPTIONS` made
+    of them and a `TINY_LAYOUT` of their ink, for conditioned families."""
     from keras_gen.data import registry
 
     monkeypatch.setattr(registry, "_REGISTRY", dict(registry._REGISTRY))
@@ -391,11 +420,15 @@ def tiny_attribute_data(monkeypatch):
                                (unit.sum(axis=2) * np.arange(8)).sum(axis=1) / mass / 7], axis=1)
         words = [f"{'thick' if ink > 0.4 else 'thin'} {'bright' if peak > 0.9 else 'dim'} digit"
                  for ink, peak in attributes[:, :2]]
-        conditions = {"attributes": attributes.astype("float32"), "captions": TINY_CAPTIONS.tokenize(words)}
+        cells = unit.reshape(-1, 4, 2, 4, 2).mean(axis=(2, 4))
+        layout = np.where(cells > 0.5, 2, np.where(cells > 0.1, 1, 0)).astype("int32")
+        conditions = {"attributes": attributes.astype("float32"), "captions": TINY_CAPTIONS.tokenize(words),
+                      "layout": layout}
         return np.round(images).astype("uint8"), labels, conditions
 
     keras_gen.data.register("tiny_attributes", load, (8, 8, 1), 10,
-                            conditions={"attributes": TINY_CONDITION, "captions": TINY_CAPTIONS})
+                            conditions={"attributes": TINY_CONDITION, "captions": TINY_CAPTIONS,
+                                        "layout": TINY_LAYOUT})
     return "tiny_attributes"
 
 

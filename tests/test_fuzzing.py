@@ -28,7 +28,14 @@ from keras_gen.models import (
     Translates,
 )
 from tests.test_case import changed, weights_of
-from tests.test_families import TINY_CLASSES, first_input, fit_data, images_for, tiny_model
+from tests.test_families import (
+    TINY_CLASSES,
+    condition_values,
+    first_input,
+    fit_data,
+    images_for,
+    tiny_model,
+)
 
 NAMES = families.names()
 EXAMPLES = 12
@@ -225,18 +232,36 @@ def test_generate_rejects_bad_counts_labels_and_latent_points(name):
             assert_clear(err, pattern)
 
         bad_label()
-    elif model.condition is not None:  # conditioned on attributes (tests/test_families.py's TINY_CONDITION)
-        shape = model.condition.shape
+    elif model.condition is not None:  # conditioned on attributes (TINY_CONDITION), or a dict of TINY_PARTS
+        several = isinstance(model.condition, dict)
+        shape = (model.condition["attributes"] if several else model.condition).shape
+        good = condition_values(model, 4)
+
+        def attributes(values, pattern):
+            """`values` as the attributes, beside good other parts."""
+            return ({**good, "attributes": values} if several else values), pattern
+
+        cases = [
+            st.floats(1.0001, 1e6).map(lambda v: attributes(np.full((4, *shape), v, "float32"), r"must lie in \[0, 1\]")),
+            st.floats(-1e6, -1e-4).map(lambda v: attributes(np.full((4, *shape), v, "float32"), r"must lie in \[0, 1\]")),
+            st.sampled_from([np.nan, np.inf]).map(lambda v: attributes(np.full((4, *shape), v, "float32"), "NaN or inf")),
+            st.integers(1, 5).filter(lambda a: (a,) != shape).map(
+                lambda a: attributes(np.zeros((4, a), "float32"), "shape")),
+            st.integers(1, 7).filter(lambda n: n != 4).map(
+                lambda n: attributes(np.zeros((n, *shape), "float32"), "one condition per example")),
+            st.just((None, "is conditioned on"))]
+        if several and "layout" in model.condition:
+            layout = model.condition["layout"]
+            cases += [
+                st.integers(layout.num_regions, 99).map(
+                    lambda k: ({**good, "layout": np.full((4, *layout.shape), k, "int32")}, r"ids must lie in")),
+                st.sampled_from(sorted(good)).map(
+                    lambda part: ({key: value for key, value in good.items() if key != part}, "parts")),
+                st.just(({**good, "caption": good["attributes"]}, "parts")),
+                st.just((good["attributes"], "parts"))]
 
         @FUZZ
-        @given(case=st.one_of(
-            st.floats(1.0001, 1e6).map(lambda v: (np.full((4, *shape), v, "float32"), r"must lie in \[0, 1\]")),
-            st.floats(-1e6, -1e-4).map(lambda v: (np.full((4, *shape), v, "float32"), r"must lie in \[0, 1\]")),
-            st.sampled_from([np.nan, np.inf]).map(lambda v: (np.full((4, *shape), v, "float32"), "NaN or inf")),
-            st.integers(1, 5).filter(lambda a: (a,) != shape).map(lambda a: (np.zeros((4, a), "float32"), "shape")),
-            st.integers(1, 7).filter(lambda n: n != 4).map(
-                lambda n: (np.zeros((n, *shape), "float32"), "one condition per example")),
-            st.just((None, "is conditioned on"))))
+        @given(case=st.one_of(*cases))
         def bad_condition(case):
             conditions, pattern = case
             with pytest.raises(ValueError) as err:

@@ -11,6 +11,7 @@ from keras_gen.layers.draw_attention import (
     write_patch,
 )
 from keras_gen.layers.image_to_image import ImagePool, SubPixelUpsampling, depth_to_space
+from keras_gen.layers.layout import LayoutMaps
 from keras_gen.layers.made import MADENetwork
 from keras_gen.layers.masked_conv import MaskedConv2D, causal_mask
 from keras_gen.layers.normalization import FusedBatchNormalization
@@ -32,6 +33,7 @@ __all__ = [
     "FusedBatchNormalization",
     "GatedPixelCNNBlock",
     "ImagePool",
+    "LayoutMaps",
     "MADENetwork",
     "MaskedConv2D",
     "MinibatchStdDev",

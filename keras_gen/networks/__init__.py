@@ -36,6 +36,7 @@ from keras_gen.networks.dcgan import (
     joint_discriminator,
     keras_book_discriminator,
     keras_book_generator,
+    upsample_to_image,
     upsampling_plan,
 )
 from keras_gen.networks.image_to_image import (
@@ -56,6 +57,11 @@ from keras_gen.networks.laplacian import (
     pyramid_sizes,
     pyramid_up,
     reconstruct_from_pyramid,
+)
+from keras_gen.networks.layouts import (
+    layout_condition_parts,
+    layout_discriminator,
+    layout_generator,
 )
 from keras_gen.networks.mlp import mlp_discriminator, mlp_generator
 from keras_gen.networks.precision import PinnedDTypePolicy, float32_pin, is_pinned
@@ -144,6 +150,9 @@ __all__ = [
     "laplacian_pyramid",
     "largest_pyramid_levels",
     "latent_vae_networks",
+    "layout_condition_parts",
+    "layout_discriminator",
+    "layout_generator",
     "mlp_discriminator",
     "mlp_generator",
     "patchgan_discriminator",
@@ -165,6 +174,7 @@ __all__ = [
     "top_down_network",
     "two_stream_video_generator",
     "unet_generator",
+    "upsample_to_image",
     "upsampling_plan",
     "video_context_network",
     "video_frame_network",

@@ -102,10 +102,7 @@ def dcgan_generator(
     >>> tuple(g.output_shape)
     (None, 28, 28, 1)
     """
-    height, image_width, channels = check_image_shape(image_shape)
-    layers_per_stage = check_layers_per_stage(layers_per_stage)
-    stages, (start_h, start_w) = upsampling_plan((height, image_width))
-    filters = width * 2 ** (stages - 1)
+    check_image_shape(image_shape)
     inputs = keras.Input((latent_dim,), name="latent")
     x = inputs
     if num_classes is not None and code_dim is not None:
@@ -116,22 +113,45 @@ def dcgan_generator(
         codes = keras.Input((int(code_dim),), name="codes")
         x = layers.Concatenate()([x, codes])
         inputs = [inputs, codes]
+    outputs = upsample_to_image(x, image_shape, width, batch_norm, layers_per_stage,
+                                join=lambda grid: join_label_planes(grid, label, num_classes, label_planes))
+    return keras.Model(inputs, outputs, name=name)
+
+
+def upsample_to_image(x, image_shape: tuple, width: int, batch_norm: bool = True, layers_per_stage: int = 1,
+                      join=None):
+    """The DCGAN generator's body on the features `x`: a dense projection to the smallest grid, the stride-2
+    upsampling stages and the 5x5 tanh convolution to the image.
+
+    Args:
+        x: a `(batch, d)` tensor: the latent vector with whatever joined it.
+        image_shape, width, batch_norm, layers_per_stage: as for `dcgan_generator`.
+        join: `grid -> grid`, applied before every stage and before the output
+            convolution (label planes, a layout's maps); None keeps the grid.
+
+    Example:
+    >>> latent = keras.Input((8,))
+    >>> tuple(upsample_to_image(latent, (28, 28, 1), width=4).shape)
+    (None, 28, 28, 1)
+    """
+    height, image_width, channels = check_image_shape(image_shape)
+    layers_per_stage = check_layers_per_stage(layers_per_stage)
+    join = join or (lambda grid: grid)
+    stages, (start_h, start_w) = upsampling_plan((height, image_width))
+    filters = width * 2 ** (stages - 1)
     x = layers.Dense(start_h * start_w * filters, use_bias=not batch_norm, name="project")(x)
     if batch_norm:
         x = FusedBatchNormalization(name="project_bn")(x)
     x = layers.LeakyReLU(0.2)(x)
     x = layers.Reshape((start_h, start_w, filters))(x)
     for stage in range(stages):
-        x = join_label_planes(x, label, num_classes, label_planes)
+        x = join(x)
         x = conv_stage(
             x, width * 2 ** (stages - 1 - stage), layers_per_stage,
             upsample=True, batch_norm=batch_norm, name=f"up_{stage}",
         )
-    x = join_label_planes(x, label, num_classes, label_planes)
-    outputs = layers.Conv2D(
-        channels, 5, padding="same", activation="tanh", dtype=float32_pin(), name="to_image"
-    )(x)
-    return keras.Model(inputs, outputs, name=name)
+    x = join(x)
+    return layers.Conv2D(channels, 5, padding="same", activation="tanh", dtype=float32_pin(), name="to_image")(x)
 
 
 def dcgan_discriminator(

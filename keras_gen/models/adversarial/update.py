@@ -89,7 +89,9 @@ def interleaved_part(step: int, steps: int, real, conditions):
     count = ops.shape(real)[0]
     size = (count + steps - 1) // steps
     part = (step + steps * ops.arange(size)) % count
-    return ops.take(real, part, axis=0), None if conditions is None else ops.take(conditions, part, axis=0)
+    if conditions is not None:
+        conditions = keras.tree.map_structure(lambda values: ops.take(values, part, axis=0), conditions)
+    return ops.take(real, part, axis=0), conditions
 
 
 def discriminator_targets(objective: losses.AdversarialLoss, count, label_smoothing: float, label_noise: float,
@@ -144,7 +146,9 @@ def discriminator_loss(objective: losses.AdversarialLoss, judgement: Judgement, 
     count = ops.shape(real)[0]
     seen = None
     if judgement.sees_conditions and judgement.conditions is not None and judgement.fake_conditions is not None:
-        seen = ops.concatenate([judgement.conditions, judgement.fake_conditions], axis=0)
+        # Conditions of several parts (a dict) are joined part by part.
+        seen = keras.tree.map_structure(lambda real_part, fake_part: ops.concatenate([real_part, fake_part], axis=0),
+                                        judgement.conditions, judgement.fake_conditions)
     images = ops.concatenate([real, fake], axis=0)
     if judgement.augment is not None:
         images = judgement.augment(images, training=training)

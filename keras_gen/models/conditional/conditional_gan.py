@@ -1,11 +1,18 @@
-"""Class-conditional GANs on the shared adversarial step: the conditional GAN and AC-GAN."""
+"""Conditional GANs on the shared adversarial step: the conditional GAN (on class labels, or on attributes
+and a scene layout: AL-CGAN) and AC-GAN."""
 
 import keras
+import numpy as np
 from keras import ops
 
 from keras_gen import losses, networks
 from keras_gen.models.adversarial.gan import GAN
 from keras_gen.models.capabilities import _batched
+from keras_gen.models.conditional.layout_grid import (
+    condition_config,
+    condition_from_config,
+    layout_grid,
+)
 
 
 class ClassifierHead:
@@ -39,6 +46,14 @@ class ClassifierHead:
         ).astype("float32")
 
 
+def _check_exactly_one(num_classes, condition, name):
+    if (num_classes is None) == (condition is None):
+        raise ValueError(
+            f"Pass exactly one of num_classes (class labels) and condition (attributes and/or a layout, e.g. "
+            f"{{'attributes': Condition.attributes(...), 'layout': Condition.layout(...)}}) to {name}; got "
+            f"{'both' if num_classes is not None else 'neither'}.")
+
+
 def _labelled_generator(num_classes, label_encoding, label_planes):
     """The conditional generator's `dcgan_generator` arguments."""
     return {"num_classes": num_classes, "label_encoding": label_encoding, "label_planes": label_planes}
@@ -46,7 +61,7 @@ def _labelled_generator(num_classes, label_encoding, label_planes):
 
 @keras.saving.register_keras_serializable(package="keras_gen")
 class ConditionalGAN(GAN):
-    """A class-conditional GAN: both players see the label (Mirza & Osindero, 2014).
+    """A conditional GAN: both players see the label, or attributes and a layout (Mirza & Osindero, 2014).
 
     Mirza & Osindero, "Conditional Generative Adversarial Nets" (2014): the
     generator draws G(z, y) and the discriminator judges D(x, y), so that it
@@ -59,15 +74,37 @@ class ConditionalGAN(GAN):
     Koyama, "cGANs with Projection Discriminator", 2018);
     `conditioning="concat"` reads the label as an extra image channel instead.
 
+    With `condition=` instead of `num_classes`, it is the AL-CGAN of Karacan,
+    Akata, Erdem & Erdem, "Learning to Generate Images of Outdoor Scenes from
+    Attributes and Semantic Layouts" (2016): the condition is a dict such as
+    `{"attributes": Condition.attributes(...), "layout": Condition.layout(...)}`
+    (one part of each kind at most, or a single attributes or multi_hot
+    `Condition`). The generator (`keras_gen.networks.layout_generator`) joins
+    the attributes to z, and the layout, one-hot and resized, to its input and
+    to every stage; the discriminator (`layout_discriminator`) reads the
+    layout as extra image channels and the attributes by projection. Training
+    data is then `(images, conditions)` (`batch_kind` "images_conditions"),
+    e.g. `keras_gen.data.load_batches("fashion_captions", "images_conditions",
+    conditions=["attributes", "layout"])`; `generate(n, conditions=...)`
+    requires the conditions, and `model.condition` (saved with the model)
+    says what they are. The snapshot grid shows a layout, then its samples, a
+    row per layout (`grid_conditions`, or `layout_grid`'s defaults).
+
     Everything else is the GAN's: `loss=`, `ema=`, `r1_weight=`, `augment=`,
     `compile(d_optimizer=..., g_optimizer=...)` (Adam(2e-4, beta_1=0.5) each).
     `generate(n, labels=[...])` draws the classes you name (without labels:
     the classes in turn).
 
     Args:
-        generator: a model from `[latent_points, labels]` to images.
-        discriminator: a model from `[images, labels]` to one logit per image.
+        generator: a model from `[latent_points, labels]` (or `[latent_points,
+            conditions]`) to images.
+        discriminator: a model from `[images, labels]` (or `[images,
+            conditions]`) to one logit per image.
         num_classes: how many classes the labels index.
+        condition: instead of `num_classes`, what the images are conditioned
+            on (see above). Pass exactly one of the two.
+        grid_conditions: with `condition`, the conditions of the snapshot
+            grid's rows, in the condition's structure (None: `layout_grid`'s).
         **kwargs: the `GAN` arguments.
 
     Example:
@@ -77,15 +114,52 @@ class ConditionalGAN(GAN):
     >>> history = gan.fit(images, labels, batch_size=32, epochs=1, verbose=0)
     >>> gan.generate(4, labels=[9, 9, 7, 7]).shape
     (4, 28, 28, 1)
+    >>> condition = {name: keras_gen.data.info("fashion_captions").conditions[name]
+    ...              for name in ("attributes", "layout")}
+    >>> al_cgan = ConditionalGAN.for_images((28, 28, 1), condition=condition, width=8, seed=0)
+    >>> al_cgan.batch_kind
+    'images_conditions'
     """
 
     batch_kind = "images_labels"
 
-    def __init__(self, generator, discriminator, num_classes, **kwargs):
-        num_classes = networks.check_num_classes(num_classes)
-        self._check_conditional_networks(generator, discriminator)
+    def __init__(self, generator, discriminator, num_classes=None, condition=None, grid_conditions=None, **kwargs):
+        _check_exactly_one(num_classes, condition, type(self).__name__)
+        if condition is None:
+            num_classes = networks.check_num_classes(num_classes)
+            self._check_conditional_networks(generator, discriminator)
+            if grid_conditions is not None:
+                raise ValueError("grid_conditions goes with condition=; a class-conditional GAN's grid has a row "
+                                 "per class.")
+        else:
+            condition = condition_from_config(condition)
+            networks.layout_condition_parts(condition)
+            self._check_condition_networks(generator, discriminator, condition)
         super().__init__(generator, discriminator, **kwargs)
         self.num_classes = num_classes
+        self._condition = condition
+        self.grid_conditions = None
+        if condition is not None:
+            self.batch_kind = "images_conditions"
+            if grid_conditions is not None:
+                rows = {part: np.asarray(values) for part, values in grid_conditions.items()} if isinstance(
+                    grid_conditions, dict) else np.asarray(grid_conditions)
+                self.grid_conditions = self.check_conditions(rows, len(next(iter(keras.tree.flatten(rows)), [])))
+
+    @staticmethod
+    def _check_condition_networks(generator, discriminator, condition):
+        """Both networks take `[primary, conditions]`, the conditions of `condition`'s shapes (flattened)."""
+        parts = condition if isinstance(condition, dict) else {None: condition}
+        wanted = [tuple(part.shape) for _, part in sorted(parts.items(), key=lambda item: str(item[0]))]
+        for role, network, builder in (("generator", generator, "layout_generator"),
+                                       ("discriminator", discriminator, "layout_discriminator")):
+            shapes = network.input_shape
+            got = [tuple(shape)[1:] for shape in shapes[1:]] if isinstance(shapes, list) else []
+            if sorted(got) != sorted(wanted):
+                raise ValueError(
+                    f"The {role} must take [{'latent_points' if role == 'generator' else 'images'}, conditions] "
+                    f"with conditions of shapes {wanted}; its input shape is {shapes}. Build it with "
+                    f"keras_gen.networks.{builder}(..., condition).")
 
     def _check_conditional_networks(self, generator, discriminator):
         if not isinstance(generator.input_shape, list) or len(generator.input_shape) != 2:
@@ -106,7 +180,7 @@ class ConditionalGAN(GAN):
     def for_images(
         cls,
         image_shape,
-        num_classes,
+        num_classes=None,
         latent_dim=128,
         width=32,
         conditioning="projection",
@@ -116,13 +190,25 @@ class ConditionalGAN(GAN):
         layers_per_stage=1,
         spectral_norm=False,
         label_planes=0,
+        condition=None,
+        layout_interpolation="nearest",
         **kwargs,
     ):
         """Builds a conditional GAN with DCGAN-recipe networks.
 
+        With `condition` (AL-CGAN), the networks are
+        `keras_gen.networks.layout_generator` and `layout_discriminator`;
+        `conditioning`, `label_encoding` and `label_planes` are about class
+        labels and must keep their defaults.
+
         Args:
             image_shape: `(height, width, channels)`.
             num_classes: how many classes the labels index.
+            condition: instead of `num_classes`, a dict of an attributes (or
+                multi_hot) part and a layout part, or one of them (see
+                `ConditionalGAN`).
+            layout_interpolation: with a layout, how its one-hot maps are
+                resized to each grid: `"nearest"` (the default) or `"bilinear"`.
             latent_dim: size of the latent vector.
             width: filters of the generator's last and the discriminator's first stage.
             conditioning: `"projection"` (Miyato & Koyama, 2018; the default)
@@ -135,8 +221,21 @@ class ConditionalGAN(GAN):
             label_planes: learned label feature maps joined before every
                 generator stage (0: the label joins the latent input only); see
                 `keras_gen.networks.join_label_planes`.
-            **kwargs: the `GAN` arguments.
+            **kwargs: the `ConditionalGAN` (`grid_conditions`) and `GAN` arguments.
         """
+        _check_exactly_one(num_classes, condition, cls.__name__)
+        if condition is not None:
+            label_options = {"conditioning": (conditioning, "projection"), "label_encoding": (label_encoding,
+                             "embedding"), "label_planes": (label_planes, 0)}
+            changed = sorted(key for key, (value, default) in label_options.items() if value != default)
+            if changed:
+                raise ValueError(f"{', '.join(changed)} are options of class labels; with condition= drop them.")
+            condition = condition_from_config(condition)
+            generator = networks.layout_generator(image_shape, condition, latent_dim, width, batch_norm,
+                                                  layers_per_stage, layout_interpolation)
+            discriminator = networks.layout_discriminator(image_shape, condition, width, dropout, layers_per_stage,
+                                                          spectral_norm, layout_interpolation)
+            return cls(generator, discriminator, condition=condition, **kwargs)
         num_classes = networks.check_num_classes(num_classes)
         generator, discriminator = networks.dcgan_networks(
             image_shape, latent_dim, width, batch_norm, dropout, layers_per_stage, spectral_norm,
@@ -146,10 +245,25 @@ class ConditionalGAN(GAN):
         return cls(generator, discriminator, num_classes=num_classes, **kwargs)
 
     def conditions_of(self, batch):
+        if self._condition is not None:
+            return batch["conditions"]
         return ops.cast(batch["labels"], "int32")
 
+    def grid_samples(self, n=64, seed=0, columns=None, temperature=1.0):
+        """Class labels: a row per class. A condition with a layout: per row a layout rendered as an image
+        (region ids as grey levels), then samples for it from fixed latent points, with neutral attributes
+        unless `grid_conditions` says otherwise (`layout_grid`); attributes alone: a row per attribute."""
+        if self._condition is None:
+            return super().grid_samples(n, seed, columns, temperature)
+        return layout_grid(self, n, seed, columns, temperature)
+
     def get_config(self):
-        return {**super().get_config(), "num_classes": self.num_classes}
+        config = {**super().get_config(), "num_classes": self.num_classes}
+        if self._condition is not None:
+            config["condition"] = condition_config(self._condition)
+            config["grid_conditions"] = None if self.grid_conditions is None else keras.tree.map_structure(
+                lambda values: values.tolist(), self.grid_conditions)
+        return config
 
 
 @keras.saving.register_keras_serializable(package="keras_gen")
