@@ -16,7 +16,8 @@ the model's `data_scale`; `save_image_grid` and `save_animation` (from
 
 The tools live in two modules: `walks` (interpolation, traversal, concept
 vectors, editing, perceptual path length) and `inversion` (`to_latent`,
-`invert`, the inversion encoder); `space` holds the checks both share.
+`invert`, the inversion encoder); `space` holds the checks both share. `ppgn`
+holds plug & play sampling (`ppgn_sample`, `train_latent_denoiser`).
 
 Example:
 >>> x_test, y_test = keras_gen.data.load_numpy("fashion_mnist", "test", scale=(0, 1), limit=100)
@@ -35,6 +36,7 @@ from keras_gen.latent.inversion import (
     to_latent,
     train_inversion_encoder,
 )
+from keras_gen.latent.ppgn import LangevinChain, LatentDenoiser, ppgn_sample, train_latent_denoiser
 from keras_gen.latent.space import decode_points
 from keras_gen.latent.walks import (
     METHODS,
@@ -53,6 +55,8 @@ __all__ = [
     "METHODS",
     "PIXEL_LOSSES",
     "Inversion",
+    "LangevinChain",
+    "LatentDenoiser",
     "apply_vector",
     "best_random_latents",
     "blend",
@@ -63,9 +67,11 @@ __all__ = [
     "interpolation_path",
     "invert",
     "perceptual_path_length",
+    "ppgn_sample",
     "save_animation",
     "save_image_grid",
     "to_latent",
     "train_inversion_encoder",
+    "train_latent_denoiser",
     "traverse",
 ]
