@@ -20,7 +20,7 @@ no other network would call that class.
 Example:
 >>> gan = keras_gen.models.DCGAN.for_images((28, 28, 1), latent_dim=128, seed=0)  # then fit it
 >>> guide = keras_gen.evaluation.domain_classifier("fashion_mnist")
->>> chain = ppgn_sample(gan, guide, ["sneaker"] * 4, steps=100)
+>>> chain = ppgn_sample(gan, guide, ["sneaker"] * 4, steps=20)
 >>> chain.images.shape, chain.target_probability.shape
 ((4, 28, 28, 1), (4,))
 """
@@ -157,9 +157,10 @@ def train_latent_denoiser(
         The trained `LatentDenoiser` (save it with `.save("denoiser.keras")`).
 
     Example:
-    >>> x_train, _ = keras_gen.data.load_numpy("fashion_mnist", "train", limit=2000)
+    >>> x_train, _ = keras_gen.data.load_numpy("fashion_mnist", "train", limit=256)  # 2,000 or more
     >>> gan = keras_gen.models.DCGAN.for_images((28, 28, 1), latent_dim=128, seed=0)  # then fit it
-    >>> denoiser = train_latent_denoiser(gan, x_train, steps=200)  # codes by inversion
+    >>> denoiser = train_latent_denoiser(gan, x_train, epochs=2, steps=10)  # codes by inversion, 10 steps
+    >>> denoiser.save("denoiser.keras")
     """
     dim = _latent_dim(model)
     epochs = _check_count(epochs, "epochs", 1)
@@ -373,9 +374,13 @@ def ppgn_sample(
         A `LangevinChain`: final `images`, `latent_points`, `target_probability`, `history`, `frames`.
 
     Example:
+    >>> gan = keras_gen.models.DCGAN.for_images((28, 28, 1), latent_dim=128, seed=0)  # then fit it
     >>> guide = keras_gen.evaluation.domain_classifier("fashion_mnist")
-    >>> chain = ppgn_sample(gan, guide, ["sneaker"] * 8, prior=denoiser, steps=200, save_every=10)
-    >>> keras_gen.visualization.save_animation(chain.frames, "chains.gif", gan.data_scale)
+    >>> chain = ppgn_sample(gan, guide, ["sneaker"] * 8, steps=20, save_every=5)  # prior=: a denoiser
+    >>> chain.frames.shape  # 8 chains at steps 0, 5, 10, 15, 20
+    (8, 5, 28, 28, 1)
+    >>> keras_gen.visualization.save_animation(chain.frames, "chains.gif", gan.data_scale, bounce=False)
+    'chains.gif'
     """
     generate = _generator(model)
     dim = _latent_dim(model)
