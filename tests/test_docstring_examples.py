@@ -64,6 +64,9 @@ SLOW = {
     "keras_gen.latent.inversion.invert": _INVERSION,
     "keras_gen.latent.inversion.train_inversion_encoder": "trains an inversion encoder",
     "keras_gen.models.autoregressive.pixelcnn.GatedPixelCNN": "samples pixel by pixel",
+    "keras_gen.latent.ppgn": "runs Langevin chains guided by the Fashion-MNIST feature network",
+    "keras_gen.latent.ppgn.ppgn_sample": "runs Langevin chains guided by the Fashion-MNIST feature network",
+    "keras_gen.latent.ppgn.train_latent_denoiser": _INVERSION,
 }
 # Autoregressive sampling loops run traced, as users run them: eagerly they take minutes.
 TRACED = {

@@ -22,7 +22,7 @@ from __future__ import annotations
 import argparse
 import sys
 
-from keras_gen.cli import complete, evaluate, latent, models, sample, train, translate, tune
+from keras_gen.cli import complete, evaluate, latent, models, ppgn, sample, train, translate, tune
 from keras_gen.cli.common import (
     EXIT_FAILED,
     EXIT_INTERRUPTED,
@@ -50,7 +50,7 @@ from keras_gen.run_files import (
     TRANSLATIONS_FILE,
 )
 
-SUBCOMMANDS = (models, train, sample, evaluate, tune, latent, complete, translate)
+SUBCOMMANDS = (models, train, sample, evaluate, tune, latent, complete, translate, ppgn)
 
 __all__ = [
     "CHECKPOINT_FILE",

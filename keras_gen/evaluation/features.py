@@ -199,6 +199,27 @@ class FeatureExtractor:
         gradients flow back to `images` (e.g. for the feature loss of GAN
         inversion). No resizing: the images must have the network's size.
         """
+        outputs = self._network_tensors(images, data_scale)
+        features = outputs[0] if self.has_classifier else outputs
+        return keras.ops.reshape(features, (keras.ops.shape(features)[0], -1))
+
+    def probability_tensor(self, images, data_scale: Sequence[float] = (-1.0, 1.0)):
+        """Differentiable class probabilities `(batch, num_classes)` of a batch of image tensors.
+
+        The same probabilities as `predict_proba`, computed with `keras.ops` so
+        that gradients flow back to `images` (e.g. the class term of
+        `keras_gen.latent.ppgn_sample`). No resizing: the images must have the
+        network's size.
+
+        Example:
+        >>> extractor = keras_gen.evaluation.domain_classifier("fashion_mnist")
+        >>> extractor.probability_tensor(keras.ops.zeros((2, 28, 28, 1)), (-1, 1)).shape
+        TensorShape([2, 10])
+        """
+        self._require_classifier("probability_tensor")
+        return self._network_tensors(images, data_scale)[1]
+
+    def _network_tensors(self, images, data_scale):
         low, high = _check_scale(data_scale)
         target_low, target_high = self.input_scale
         images = (images - low) * ((target_high - target_low) / (high - low)) + target_low
@@ -207,9 +228,7 @@ class FeatureExtractor:
         with warnings.catch_warnings():
             # A network built with a list of one input warns about a bare tensor.
             warnings.simplefilter("ignore", UserWarning)
-            outputs = self._network(images, training=False)
-        features = outputs[0] if self.has_classifier else outputs
-        return keras.ops.reshape(features, (keras.ops.shape(features)[0], -1))
+            return self._network(images, training=False)
 
     def as_model(self, data_scale: Sequence[float] = (-1.0, 1.0), name: str = "content_network") -> keras.Model:
         """The feature part as one frozen, serializable `keras.Model` taking images in `data_scale`.

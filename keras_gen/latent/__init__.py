@@ -14,11 +14,12 @@ walk or traversal) or `labels=` (one per image). Outputs are numpy arrays in
 the model's `data_scale`; `save_image_grid` and `save_animation` (from
 `keras_gen.visualization`) write PNG grids and GIF/MP4 walks.
 
-The tools live in three modules: `walks` (interpolation, traversal, concept
+The tools live in four modules: `walks` (interpolation, traversal, concept
 vectors, editing, perceptual path length), `inversion` (`to_latent`,
-`invert`, the inversion encoder) and `conditions` (the joint (z, c) search of
+`invert`, the inversion encoder), `conditions` (the joint (z, c) search of
 `invert(..., infer_conditions=True)`, `edit_conditions`,
-`interpolate_conditions`, for conditions beyond classes); `space` holds the
+`interpolate_conditions`, for conditions beyond classes) and `ppgn` (plug &
+play sampling: `ppgn_sample`, `train_latent_denoiser`); `space` holds the
 checks they share.
 
 Example:
@@ -39,6 +40,7 @@ from keras_gen.latent.inversion import (
     to_latent,
     train_inversion_encoder,
 )
+from keras_gen.latent.ppgn import LangevinChain, LatentDenoiser, ppgn_sample, train_latent_denoiser
 from keras_gen.latent.space import decode_points
 from keras_gen.latent.walks import (
     METHODS,
@@ -57,6 +59,8 @@ __all__ = [
     "METHODS",
     "PIXEL_LOSSES",
     "Inversion",
+    "LangevinChain",
+    "LatentDenoiser",
     "apply_vector",
     "best_random_latents",
     "blend",
@@ -69,9 +73,11 @@ __all__ = [
     "interpolation_path",
     "invert",
     "perceptual_path_length",
+    "ppgn_sample",
     "save_animation",
     "save_image_grid",
     "to_latent",
     "train_inversion_encoder",
+    "train_latent_denoiser",
     "traverse",
 ]

@@ -164,6 +164,22 @@ class TestFeatureExtractor:
     def test_deepcopy_shares_the_network(self, fashion_extractor):
         assert copy.deepcopy(fashion_extractor) is fashion_extractor
 
+    def test_probability_tensor_matches_predict_proba_and_is_differentiable(self):
+        model = C.build_classifier((8, 8, 1), 3, TINY_RECIPE)
+        extractor = F.FeatureExtractor(model)
+        images = np.random.default_rng(0).uniform(0, 1, (4, 8, 8, 1)).astype("float32")
+        tensor = keras.ops.convert_to_numpy(extractor.probability_tensor(keras.ops.convert_to_tensor(images), (0, 1)))
+        np.testing.assert_allclose(tensor, extractor.predict_proba(images, data_scale=(0, 1)), rtol=1e-5, atol=1e-6)
+        from keras_gen.training import input_gradients
+
+        gradients = input_gradients(lambda x: extractor.probability_tensor(x, (0, 1))[:, 0],
+                                    keras.ops.convert_to_tensor(images))
+        assert gradients.shape == images.shape and np.any(keras.ops.convert_to_numpy(gradients) != 0)
+        features_only = F.FeatureExtractor(keras.Model(model.inputs, model.get_layer("features").output),
+                                           feature_layer=None)
+        with pytest.raises(ValueError, match="probability_tensor needs a classifier head"):
+            features_only.probability_tensor(keras.ops.convert_to_tensor(images), (0, 1))
+
     def test_unknown_feature_layer(self):
         model = C.build_classifier((8, 8, 1), 3, TINY_RECIPE)
         with pytest.raises(ValueError, match="no layer named 'pool5'"):
