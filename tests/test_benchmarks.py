@@ -194,3 +194,23 @@ def test_the_independent_feature_network_differs_from_the_default_in_recipe_and_
     # Not the class-accuracy judge (`ClassifierRecipe.accurate()`, seed 0) either: a third network.
     assert independent != keras_gen.evaluation.ClassifierRecipe.accurate()
     assert independent.cache_stem("fashion_mnist") != default.cache_stem("fashion_mnist")
+
+
+def test_the_video_voxels_benchmark_runs_in_smoke_mode(tmp_path, monkeypatch):
+    monkeypatch.setenv("KERAS_GEN_FEATURE_CACHE", str(tmp_path / "cache"))
+    from keras_gen.data import registry
+
+    monkeypatch.setattr(registry, "_REGISTRY", dict(registry._REGISTRY))  # the smoke data sets stay in this test
+    video_voxels = _load("video_voxels")
+    path = tmp_path / "result.json"
+    video_voxels.main(["--smoke", "--rows", "cross_conv_deterministic,voxel_marginals,test_shapes",
+                       "--json", str(path), "--figures", str(tmp_path / "figures")])
+    with open(path) as f:
+        written = json.load(f)
+    assert provenance.missing_fields(written) == [] and written["smoke"] is True
+    rows = written["rows"]
+    assert set(rows) == {"real_clips", "cross_conv_deterministic", "voxel_marginals", "test_shapes"}
+    assert rows["real_clips"]["still_share"] == 0.0  # the stand-in sprites move 1-3 px/frame
+    assert rows["cross_conv_deterministic"]["real_moving_share"] > 0.5
+    assert rows["test_shapes"]["connected_share"] == 1.0 and rows["test_shapes"]["near_copy_share"] < 1.0
+    assert rows["voxel_marginals"]["connected_share"] < 1.0

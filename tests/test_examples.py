@@ -180,6 +180,19 @@ EXAMPLES = [
         ["nade: test NLL", "made: one ordering alone", "frey: test NLL", "MADE reloaded"],
     ),
     (
+        "video_moving_fashion.py",
+        "digits",  # digits set moving on 16x16 canvases: moving_fashion_mnist's frame classifier takes minutes
+        ["samples.gif", "foreground.gif", "mask.gif", "background.gif", "predictions.gif", "video_gan.keras",
+         "cross_conv.keras"],
+        ["VideoGAN: still clips", "CrossConvCVAE: moving share"],
+    ),
+    (
+        "voxel_shapes.py",
+        "voxel_shapes",  # the smoke run makes 8^3 shapes directly instead of loading 12,000 of 16^3
+        ["samples.png", "samples_3d.png", "snapshots/samples_epoch_0001.png", "model.keras"],
+        ["rows of samples.png: chair, table, sofa", "nearest_train_iou_median"],
+    ),
+    (
         "tune_vae_dcgan.py",
         "digits",
         ["best_vae.keras", "best_dcgan.keras", "samples.png"],

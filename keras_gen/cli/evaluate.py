@@ -38,7 +38,9 @@ def add_parser(commands) -> None:
         description="Score a saved model against a data set's images with keras_gen.evaluation; "
         "what is measured follows what the model can do: sample metrics (FID, KID, ...) for "
         "models that sample, reconstruction error for models that encode, likelihoods for "
-        "models that have one. Says first what it will compute on how many images, shows each stage with the "
+        "models that have one; models of clips and voxel grids get theirs (frame FID, class consistency and "
+        "motion of clips; displacement, class agreement and best-of-k MSE of predicted frames; connectivity, "
+        "classes and nearest-train IoU of voxel grids). Says first what it will compute on how many images, shows each stage with the "
         "time left, then prints a table and optionally writes JSON. --memorization and --anomaly add checks "
         "for copied training images and for outliers; given without --metrics, only the checks run.",
         model="a saved keras_gen model",
@@ -47,7 +49,8 @@ def add_parser(commands) -> None:
     parser.add_argument("--split", default="test", help="split of the data set")
     parser.add_argument(
         "--num-samples", type=positive_int, default=None,
-        help="generated and real images to compare (default: keras_gen.evaluation's, 10000)",
+        help="generated and real images to compare (default: keras_gen.evaluation's: 10000 images, 2000 clips, "
+        "1000 first frames of a model that predicts frames, 3000 voxel grids)",
     )
     parser.add_argument(
         "--metrics", type=metric_list, default=None,
@@ -88,6 +91,7 @@ _CAPABILITY_NAMES = (
     ("Encodes", "encode and reconstruct images"),
     ("Translates", "translate images"),
     ("Completes", "complete images from their top rows"),
+    ("PredictsFrames", "predict the next frames of clips"),
 )
 
 
@@ -109,7 +113,7 @@ def check_metrics(model, model_path: str, metrics: list[str] | None) -> None:
     from keras_gen import evaluation
     from keras_gen.evaluation.report import check_metric_names
 
-    check_metric_names(metrics, evaluation.DEFAULT_METRICS)  # unknown names: the library's message
+    check_metric_names(metrics, evaluation.ALL_METRICS)  # unknown names: the library's message
     unsupported, needs = evaluation.unsupported_metrics(model, metrics)
     if not unsupported:
         return
@@ -127,6 +131,13 @@ def check_checks(model, args) -> None:
 
     can = capabilities(model)
     holds = f"{args.model_path} holds a {type(model).__name__}, which can {' and '.join(can) or 'do none of this'}"
+    kind = getattr(model, "data_kind", "images")
+    if (args.memorization or args.anomaly) and kind != "images":
+        raise CommandError(
+            f"--memorization and --anomaly check models of images; {args.model_path} holds a model of {kind}. "
+            + ("Its novelty is part of evaluate's metrics: nearest_train_iou (median and near-copy share)."
+               if kind == "voxels" else "Drop them.")
+        )
     if not args.memorization and (args.memorization_grid or args.memorization_features != "classifier"):
         raise CommandError("--memorization-grid and --memorization-features set up --memorization; add it.")
     if args.memorization and not isinstance(model, models.Generates):

@@ -5,10 +5,13 @@ metrics of clips and voxel grids.
 
 Modules: `features` (`FeatureExtractor`, InceptionV3), `classifiers` (the
 cached domain classifier and its recipes), `metrics`, `likelihood`,
-`report` (`evaluate`, which picks metrics by the model's capabilities), `checks`
+`report` (`evaluate`, which picks metrics by the model's capabilities and
+`data_kind`), `volume_report` (the metrics `evaluate` gives models of clips
+and voxel grids), `checks`
 (`memorization`, `anomaly_auroc`, `outlier_images`) and `video_voxel_metrics`
-(`frame_fid`, `class_consistency`, `motion_statistics`, `voxel_iou`,
-`nearest_iou`, `connected_share`).
+(`frame_fid`, `class_consistency`, `motion_statistics`,
+`foreground_centroids`, `direction_entropy`, `voxel_iou`, `nearest_iou`,
+`connected_share`).
 
 Example:
 >>> import keras_gen
@@ -61,11 +64,13 @@ from keras_gen.evaluation.metrics import (
     precision_recall,
 )
 from keras_gen.evaluation.report import (
+    ALL_METRICS,
     DEFAULT_METRICS,
     LIKELIHOOD_METRICS,
     METRIC_DIRECTIONS,
     RECONSTRUCTION_METRICS,
     SAMPLE_METRICS,
+    VOLUME_METRICS,
     compute_sample_metrics,
     default_metrics,
     evaluate,
@@ -79,18 +84,33 @@ from keras_gen.evaluation.report import (
 from keras_gen.evaluation.video_voxel_metrics import (
     class_consistency,
     connected_share,
+    direction_entropy,
+    foreground_centroids,
     frame_fid,
     motion_statistics,
     nearest_iou,
     voxel_iou,
 )
+from keras_gen.evaluation.volume_report import (
+    CLIP_METRICS,
+    PREDICTION_METRICS,
+    VOXEL_METRICS,
+    clip_sample_metrics,
+    prediction_metrics,
+    voxel_sample_metrics,
+)
 
 __all__ = [
+    "ALL_METRICS",
+    "CLIP_METRICS",
     "DEFAULT_METRICS",
     "LIKELIHOOD_METRICS",
     "METRIC_DIRECTIONS",
+    "PREDICTION_METRICS",
     "RECONSTRUCTION_METRICS",
     "SAMPLE_METRICS",
+    "VOLUME_METRICS",
+    "VOXEL_METRICS",
     "ClassCoverage",
     "ClassifierRecipe",
     "DensityCoverage",
@@ -108,6 +128,7 @@ __all__ = [
     "class_coverage",
     "classifier_examples",
     "classifier_score",
+    "clip_sample_metrics",
     "compute_sample_metrics",
     "connected_share",
     "content_network",
@@ -115,9 +136,11 @@ __all__ = [
     "default_cache_dir",
     "default_metrics",
     "density_coverage",
+    "direction_entropy",
     "domain_classifier",
     "evaluate",
     "fid",
+    "foreground_centroids",
     "format_table",
     "frame_fid",
     "frechet_distance",
@@ -137,10 +160,12 @@ __all__ = [
     "outlier_images",
     "polynomial_kernel",
     "precision_recall",
+    "prediction_metrics",
     "reconstruction_metrics",
     "save_memorization_grid",
     "supported_metrics",
     "train_domain_classifier",
     "unsupported_metrics",
     "voxel_iou",
+    "voxel_sample_metrics",
 ]

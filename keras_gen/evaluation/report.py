@@ -12,6 +12,18 @@ from keras_gen.evaluation import metrics as M
 from keras_gen.evaluation.classifiers import domain_classifier
 from keras_gen.evaluation.features import FeatureExtractor
 from keras_gen.evaluation.likelihood import likelihood_metrics
+from keras_gen.evaluation.volume_report import (
+    CLIP_METRICS,
+    DEFAULT_NUM_PREDICTIONS,
+    DEFAULT_NUM_SAMPLES,
+    PREDICTION_METRICS,
+    VOLUME_METRIC_DIRECTIONS,
+    VOXEL_METRICS,
+    evaluate_volumes,
+    evaluation_kind,
+    supported_volume_metrics,
+    volume_metric_table,
+)
 from keras_gen.models.base import GenerativeModel
 from keras_gen.models.capabilities import Encodes, Generates, HasLikelihood
 from keras_gen.models.input_checks import condition_parts
@@ -49,10 +61,16 @@ LIKELIHOOD_METRICS: dict[str, tuple[str, ...]] = {
     "iwae": ("iwae_nll", "iwae_bits_per_dim"),
     "nll": ("nll", "nll_bits_per_dim"),
 }
+# Real and generated images `evaluate` compares when num_samples is not given.
+IMAGE_NUM_SAMPLES = 10000
 RECONSTRUCTION_METRICS: dict[str, tuple[str, ...]] = {
     "reconstruction": ("reconstruction_mse", "reconstruction_psnr"),
 }
 DEFAULT_METRICS: tuple[str, ...] = (*SAMPLE_METRICS, *LIKELIHOOD_METRICS, *RECONSTRUCTION_METRICS)
+# Metrics of models of clips and voxel grids (keras_gen.evaluation.volume_report), chosen by data_kind.
+VOLUME_METRICS: tuple[str, ...] = tuple(dict.fromkeys((*CLIP_METRICS, *PREDICTION_METRICS, *VOXEL_METRICS)))
+# Every metric name `evaluate` knows, for any kind of model.
+ALL_METRICS: tuple[str, ...] = (*DEFAULT_METRICS, *VOLUME_METRICS)
 
 # Whether a larger ("max") or smaller ("min") value is better, e.g. for EarlyStopping's mode.
 METRIC_DIRECTIONS: dict[str, str] = {
@@ -75,6 +93,7 @@ METRIC_DIRECTIONS: dict[str, str] = {
     "nll_bits_per_dim": "min",
     "reconstruction_mse": "min",
     "reconstruction_psnr": "max",
+    **VOLUME_METRIC_DIRECTIONS,
 }
 
 
@@ -185,13 +204,20 @@ def default_metrics(model: Any) -> tuple[str, ...]:
     models with a likelihood, reconstruction error for models that encode.
     """
     metrics: tuple[str, ...] = ()
-    if _has(model, Generates) and getattr(model, "sample_metrics_by_default", True):
+    if _of_volumes(model):
+        metrics += tuple(volume_metric_table(model))
+    elif _has(model, Generates) and getattr(model, "sample_metrics_by_default", True):
         metrics += tuple(SAMPLE_METRICS)
     if _has(model, HasLikelihood):
         metrics += tuple(_likelihood_report(model))
     if _has(model, Encodes):
         metrics += tuple(RECONSTRUCTION_METRICS)
     return metrics
+
+
+def _of_volumes(model: Any) -> bool:
+    """Whether `model` is a model of clips or voxel grids (its `data_kind`), whose sample metrics differ."""
+    return getattr(model, "data_kind", "images") != "images"
 
 
 def _conditioned(model: Any) -> bool:
@@ -239,7 +265,9 @@ def supported_metrics(model: Any) -> tuple[str, ...]:
     ('elbo', 'iwae', 'nll', 'reconstruction')
     """
     metrics: tuple[str, ...] = ()
-    if _has(model, Generates):
+    if _of_volumes(model):
+        metrics += tuple(supported_volume_metrics(model))
+    elif _has(model, Generates):
         metrics += tuple(SAMPLE_METRICS)
     if _has(model, HasLikelihood):
         report = _likelihood_report(model)
@@ -258,6 +286,12 @@ def metric_needs(metric: str) -> str:
     """
     if metric in SAMPLE_METRICS:
         return "generate new images"
+    if metric in CLIP_METRICS:
+        return "generate new clips"
+    if metric in PREDICTION_METRICS:
+        return "predict the next frames of clips"
+    if metric in VOXEL_METRICS:
+        return "generate new voxel grids"
     if metric in ("elbo", "iwae"):
         return "bound its likelihood through an encoder q(z|x) (a VAE)"
     if metric in LIKELIHOOD_METRICS:
@@ -311,11 +345,13 @@ def evaluate(
     model: Any,
     data: str | np.ndarray = "fashion_mnist",
     split: str = "test",
-    num_samples: int = 10000,
+    num_samples: int | None = None,
     metrics: Sequence[str] | None = None,
     batch_size: int = 256,
     feature_extractor: FeatureExtractor | None = None,
     *,
+    judge: FeatureExtractor | None = None,
+    num_predictions: int = DEFAULT_NUM_PREDICTIONS,
     data_scale: Sequence[float] | None = None,
     data_dir: str | None = None,
     num_importance_samples: int = 64,
@@ -334,19 +370,45 @@ def evaluate(
     VAE, `nll` from `log_prob` otherwise) and reconstruction error for models
     that encode.
 
+    Models of clips and of voxel grids (`data_kind` "videos" or "voxels")
+    get their own metrics (`keras_gen.evaluation.volume_report`), against a
+    named data set of their kind:
+
+    - clips that a model generates (VideoGAN): `frame_fid`,
+      `class_consistency` and `motion` (speed, still clips, ... of samples
+      and real clips, and `speed_wasserstein`, the 1-D Wasserstein distance
+      of their per-clip speeds);
+    - models that predict frames (`PredictsFrames`, CrossConvCVAE), from
+      `num_samples` held-out first frames with `num_predictions` next frames
+      each: `displacement` (`moving_share`: predictions that move the sprite
+      1-3 px, `direction_entropy` over 8 sectors), `prediction_class_agreement`
+      (beside the real next frames') and `best_of_k_mse`;
+    - voxel grids: `voxel_fid`, `connected_share`, `voxel_classes` (the
+      judge's agreement with the labels asked for, or the class entropy of an
+      unconditional model's samples) and `nearest_train_iou` (median and
+      near-copies, beside the test shapes' own figures).
+
     Args:
         model: anything with `generate(num_images, batch_size=...)` returning
-            `(N, H, W, C)` images in its `data_scale`.
+            `(N, H, W, C)` images in its `data_scale` (or a keras_gen model of
+            clips or voxel grids).
         data: a data set name for `keras_gen.data.load_numpy`, or real images
             (already in `data_scale`).
         split: which split of a named data set to compare with ("test").
         num_samples: real images to load and images to generate; both are capped
             at the number of real images available (e.g. 360 for "digits"), so
-            the two sets always have the same size.
+            the two sets always have the same size. None: 10,000 images, 2,000
+            clips, 1,000 first frames or 3,000 voxel grids (`DEFAULT_NUM_SAMPLES`).
         metrics: names from `DEFAULT_METRICS`; `None` means every metric the
             model's capabilities allow (`default_metrics(model)`).
         batch_size: images per generator / feature-network call.
-        feature_extractor: defaults to `domain_classifier(data)` (cached).
+        feature_extractor: defaults to `domain_classifier(data)` (cached); for
+            clips, a network of single frames.
+        judge: the classifier of the class metrics of clips and voxel grids
+            (`class_consistency`, `prediction_class_agreement`,
+            `voxel_classes`), e.g. `domain_classifier(data,
+            recipe=ClassifierRecipe.accurate())`; default: `feature_extractor`.
+        num_predictions: next frames sampled per first frame (best-of-k MSE's k).
         data_scale: pixel range of the model's images; defaults to
             `model.data_scale`, else (-1, 1).
         data_dir: passed to `keras_gen.data.load_numpy`.
@@ -370,12 +432,18 @@ def evaluate(
     """
     if metrics is None:
         metrics = default_metrics(model)
-    metrics = check_metric_names(metrics, DEFAULT_METRICS)
+    metrics = check_metric_names(metrics, ALL_METRICS)
     _check_capabilities(model, metrics)
     wanted_likelihood = [m for m in metrics if m in LIKELIHOOD_METRICS]
     wanted_samples = [m for m in metrics if m in SAMPLE_METRICS]
+    wanted_volumes = [m for m in metrics if m in VOLUME_METRICS]
+    if num_samples is None:
+        num_samples = DEFAULT_NUM_SAMPLES.get(evaluation_kind(model), IMAGE_NUM_SAMPLES)
     if num_samples < 2:
         raise ValueError(f"num_samples must be at least 2, got {num_samples}.")
+    if num_predictions < 1:
+        raise ValueError(f"num_predictions must be at least 1 (next frames sampled per first frame), "
+                         f"got {num_predictions}.")
     if data_scale is None:
         data_scale = tuple(getattr(model, "data_scale", (-1.0, 1.0)))
 
@@ -387,6 +455,13 @@ def evaluate(
         )
     if conditioned and "nll" in metrics:
         raise ValueError(f"nll is not measured for {type(model).__name__}: use elbo and iwae, bounds on log p(x | y).")
+    results: dict[str, float] = {}
+    if wanted_volumes:
+        results.update(evaluate_volumes(model, data, split, num_samples, wanted_volumes, batch_size,
+                                        feature_extractor, judge, data_dir, num_predictions, verbose,
+                                        data_scale=data_scale))
+        if len(wanted_volumes) == len(metrics):
+            return results
     if isinstance(data, str):
         from keras_gen import data as data_module
 
@@ -403,7 +478,6 @@ def evaluate(
         source = f"'{data}' ({split})" if isinstance(data, str) else "the given images"
         print(_plan(metrics, len(real_images), likelihood_count, num_importance_samples, source), flush=True)
 
-    results: dict[str, float] = {}
     if wanted_samples:
         if feature_extractor is None:
             if not isinstance(data, str):

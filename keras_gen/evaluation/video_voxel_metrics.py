@@ -189,6 +189,39 @@ def motion_statistics(
     clips = check_examples(clips, CLIPS_LAYOUT, "clips", data_scale)
     if clips.shape[1] < 2:
         raise ValueError(f"motion_statistics needs clips of at least 2 frames, got shape {clips.shape}.")
+    centroids, mass = _centroids_and_mass(clips, data_scale)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        mass_change = np.where(mass[:, 0] > 0, (mass[:, -1] - mass[:, 0]) / mass[:, 0], np.nan)
+    speed = _mean_length(np.diff(centroids, axis=1))
+    acceleration = _mean_length(np.diff(centroids, n=2, axis=1))
+    still = (speed < STILL_SPEED).astype(np.float64)
+    per_clip_values = {"speed": speed, "acceleration": acceleration, "still_share": still, "mass_change": mass_change}
+    if per_clip:
+        return per_clip_values
+    summary = {name: float(np.mean(values)) for name, values in per_clip_values.items() if name != "mass_change"}
+    known = mass_change[~np.isnan(mass_change)]
+    summary["mass_change"] = float(np.mean(known)) if known.size else float("nan")
+    return summary
+
+
+def foreground_centroids(clips: np.ndarray, data_scale: Sequence[float] = (-1.0, 1.0)) -> np.ndarray:
+    """The intensity-weighted centroid (row, column) of each frame's foreground, in pixels; `(n, T, 2)`.
+
+    The foreground that `motion_statistics` follows: pixels above 10 % of the
+    value range, weighted by their intensity above its low end (channels
+    averaged). A frame without foreground has NaN.
+
+    Example:
+    >>> clip = np.full((1, 2, 8, 8, 1), -1.0); clip[0, 0, 2, 3] = 1; clip[0, 1, 4, 3] = 1
+    >>> foreground_centroids(clip)[0].tolist()
+    [[2.0, 3.0], [4.0, 3.0]]
+    """
+    clips = check_examples(clips, CLIPS_LAYOUT, "clips", data_scale)
+    return _centroids_and_mass(clips, data_scale)[0]
+
+
+def _centroids_and_mass(clips: np.ndarray, data_scale: Sequence[float]) -> tuple[np.ndarray, np.ndarray]:
+    """`(centroids (n, T, 2), foreground mass (n, T))` of checked clips."""
     low, high = (float(v) for v in data_scale)
     intensity = (np.asarray(clips, np.float64).mean(axis=-1) - low) / (high - low)  # (n, T, H, W) in [0, 1]
     weights = np.where(intensity > FOREGROUND_SHARE, intensity, 0.0)
@@ -201,18 +234,42 @@ def motion_statistics(
                 np.einsum("ntij,j->nt", weights, columns) / mass,
             ],
             axis=-1,
-        )  # (n, T, 2), NaN on frames without foreground
-        mass_change = np.where(mass[:, 0] > 0, (mass[:, -1] - mass[:, 0]) / mass[:, 0], np.nan)
-    speed = _mean_length(np.diff(centroids, axis=1))
-    acceleration = _mean_length(np.diff(centroids, n=2, axis=1))
-    still = (speed < STILL_SPEED).astype(np.float64)
-    per_clip_values = {"speed": speed, "acceleration": acceleration, "still_share": still, "mass_change": mass_change}
-    if per_clip:
-        return per_clip_values
-    summary = {name: float(np.mean(values)) for name, values in per_clip_values.items() if name != "mass_change"}
-    known = mass_change[~np.isnan(mass_change)]
-    summary["mass_change"] = float(np.mean(known)) if known.size else float("nan")
-    return summary
+        )  # NaN on frames without foreground
+    return centroids, mass
+
+
+def direction_entropy(displacements: np.ndarray, min_length: float = STILL_SPEED, sectors: int = 8) -> float:
+    """How evenly motions point in all directions: the entropy of their sector, divided by log(sectors).
+
+    Each displacement `(d_row, d_column)` at least `min_length` long falls
+    into one of `sectors` equal angular sectors; the entropy of the sectors'
+    shares is divided by its maximum, log(sectors). 1: every direction
+    equally often; 0: one direction (or no displacement long enough, or all
+    NaN).
+
+    Args:
+        displacements: `(n, 2)` steps in pixels (NaN rows are left out).
+        min_length: shorter steps have no direction and are left out.
+        sectors: the number of sectors (8: the compass points).
+
+    Example:
+    >>> direction_entropy(np.array([[0, 1], [1, 0], [0, -1], [-1, 0]] * 2, float), sectors=4)
+    1.0
+    """
+    displacements = np.asarray(displacements, np.float64)
+    if displacements.ndim != 2 or displacements.shape[1] != 2:
+        raise ValueError(f"displacements must be (n, 2) steps (d_row, d_column), got shape {displacements.shape}.")
+    if not (isinstance(sectors, int) and sectors >= 2):
+        raise ValueError(f"sectors must be an integer >= 2, got {sectors!r}.")
+    known = displacements[np.all(np.isfinite(displacements), axis=1)]
+    known = known[np.linalg.norm(known, axis=1) >= min_length]
+    if not len(known):
+        return 0.0
+    angles = np.arctan2(known[:, 0], known[:, 1])  # in [-pi, pi]
+    sector = np.floor((angles + np.pi) / (2 * np.pi) * sectors).astype(int) % sectors
+    shares = np.bincount(sector, minlength=sectors) / len(sector)
+    shares = shares[shares > 0]
+    return float(-(shares * np.log(shares)).sum() / np.log(sectors))
 
 
 def _mean_length(steps: np.ndarray) -> np.ndarray:
