@@ -163,22 +163,33 @@ def _data_classes(family_name: str, data: str | None) -> int:
     return num_classes
 
 
-def data_condition(family, data: str | None):
-    """The `condition` a family conditioned on a data set's conditions gets: `family.conditions` of `data`
-    (a `Condition`, or a dict of them for a list of names)."""
+def data_condition(family, data: str | None, names=None):
+    """The `condition` a family conditioned on a data set's conditions gets: `family.conditions` of `data`, or
+    the data set's conditions `names` (a `Condition` for one name, a dict of them for a list of names)."""
     from keras_gen import data as gen_data
 
     data = data or family.data
-    names = [family.conditions] if isinstance(family.conditions, str) else list(family.conditions or ())
+    chosen = family.conditions if names is None else names
+    listed = [chosen] if isinstance(chosen, str) else list(chosen or ())
     declared = gen_data.info(data).conditions if data is not None else {}
-    missing = [name for name in names if name not in declared]
-    if data is None or not names or missing:
+    missing = [name for name in listed if name not in declared]
+    if data is None or not listed or missing:
         raise ValueError(
-            f"'{family.name}' is conditioned on the data set's {names or 'conditions'}; '{data}' has "
+            f"'{family.name}' is conditioned on the data set's {listed or 'conditions'}; '{data}' has "
             f"{sorted(declared) or 'none'}. Train it on a data set with them (its default: {family.data!r}), "
             "or pass condition=."
         )
-    return declared[names[0]] if isinstance(family.conditions, str) else {name: declared[name] for name in names}
+    return declared[listed[0]] if isinstance(chosen, str) else {name: declared[name] for name in listed}
+
+
+def condition_names(text: str | None):
+    """`--conditions multi_hot` -> `"multi_hot"`; `attributes,layout` -> `["attributes", "layout"]`; None stays."""
+    if text is None:
+        return None
+    names = [part.strip() for part in str(text).split(",") if part.strip()]
+    if not names:
+        raise ValueError("conditions: name one of the data set's conditions, e.g. multi_hot or attributes,layout.")
+    return names[0] if len(names) == 1 else names
 
 
 def build_model(
@@ -190,6 +201,7 @@ def build_model(
     data_dir: str | None = None,
     lr: float | None = None,
     beta_1: float | None = None,
+    conditions=None,
     **overrides: Any,
 ):
     """A new, compiled model of a registered family for a data set of `example_shape` examples.
@@ -212,6 +224,9 @@ def build_model(
         data_dir: where that data set's files are.
         lr: the learning rate of every optimizer (default: the family's).
         beta_1: Adam's `beta_1` of every optimizer (default: the family's).
+        conditions: the name (or list of names) of `data`'s conditions to condition the model on, instead
+            of the family's (`keras-gen train cgan --data fashion_captions --conditions multi_hot`): the
+            builder gets them as `condition=` (a class-conditional family then takes no `num_classes`).
         **overrides: builder arguments, e.g. `latent_dim=64`, `loss="hinge"`.
 
     Returns:
@@ -224,7 +239,14 @@ def build_model(
     """
     family = families.get(family_name)
     builder = {**family.builder_defaults, **overrides}
-    if family.batch_kind == "images_labels" and builder.get("num_classes") is None:
+    if conditions is not None:
+        if "condition" not in accepted_arguments(family.model_class(), family.builder):
+            able = [f.name for f in families.families()
+                    if "condition" in accepted_arguments(f.model_class(), f.builder)]
+            raise ValueError(f"conditions={conditions!r}: the '{family_name}' family is not conditioned on a data "
+                             f"set's conditions; families that can be: {', '.join(able)}.")
+        builder["condition"] = data_condition(family, data, conditions)
+    elif family.batch_kind == "images_labels" and builder.get("num_classes") is None:
         builder["num_classes"] = _data_classes(family_name, data)
     if family.batch_kind == "images_conditions" and builder.get("condition") is None:
         builder["condition"] = data_condition(family, data)
@@ -265,10 +287,11 @@ def build_from_settings(
     """
     family = families.get(family_name)
     builder = dict(settings["builder"])
-    if num_classes and family.batch_kind == "images_labels" and builder.get("num_classes") is None:
+    conditions = settings.get("conditions")
+    if num_classes and family.batch_kind == "images_labels" and builder.get("num_classes") is None and not conditions:
         builder["num_classes"] = num_classes
     return build_model(family_name, example_shape, seed=seed, data=data, data_dir=data_dir,
-                       lr=settings.get("lr"), beta_1=settings.get("beta_1"), **builder)
+                       lr=settings.get("lr"), beta_1=settings.get("beta_1"), conditions=conditions, **builder)
 
 
 # --- feeding it data ------------------------------------------------------------------
@@ -280,7 +303,8 @@ def held_out_split(data: str) -> str:
 
 
 def data_options(
-    model, family_name: str | None = None, *, task: str | None = None, domain_a=None, domain_b=None
+    model, family_name: str | None = None, *, task: str | None = None, domain_a=None, domain_b=None,
+    conditions=None,
 ) -> dict[str, Any]:
     """How to make the model's batches from a data set: `keras_gen.data.load_batches` options.
 
@@ -294,6 +318,7 @@ def data_options(
         family_name: its registered family (default: `families.family_of(model)`).
         task: a paired task that replaces the family's.
         domain_a, domain_b: classes (names or indices) that replace the family's domains.
+        conditions: the data set's condition names the model is conditioned on, when not the family's.
 
     Example:
     >>> data_options(srgan)
@@ -308,7 +333,8 @@ def data_options(
     if domains and kind != "unpaired":
         raise ValueError(f"{' and '.join(domains)}: '{name}' does not train on two domains.")
     if kind == "images_conditions":
-        conditions = family.conditions if family is not None else None
+        if conditions is None:
+            conditions = family.conditions if family is not None else None
         if conditions is None:
             raise ValueError(f"'{name}' trains on (images, conditions) batches, but no registered family says which "
                              "conditions: pass conditions= (the data set's condition names) yourself.")

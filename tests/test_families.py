@@ -487,6 +487,23 @@ def test_keras_gen_train_runs_every_family(name, tmp_path, tiny_attribute_data, 
         assert (out / cli.SAMPLES_3D_FILE).exists() and (out / "snapshots" / "samples_3d_epoch_0001.png").exists()
 
 
+@pytest.mark.graph
+def test_keras_gen_train_conditions_a_class_family_on_the_data_sets_conditions(tmp_path, tiny_attribute_data, capsys):
+    family = families.get("cgan")
+    argv = ["train", "cgan", "--data", tiny_attribute_data, "--conditions", "attributes", "--limit", "32",
+            "--batch-size", "32", "--epochs", "1", "--out", str(tmp_path / "run"), "--verbose", "0"]
+    for key, value in tiny_builder_arguments(family).items():
+        flag = key.replace("_", "-")
+        argv += [f"--{flag}", str(value)] if key in cli.train.BUILDER_FLAGS else ["--option", f"{key}={value}"]
+    assert cli.main(argv) == 0
+    model = cli.load_generative_model(str(tmp_path / "run" / cli.MODEL_FILE))
+    assert model.condition == TINY_CONDITION and model.batch_kind == "images_conditions" and model.num_classes is None
+    assert cli.main(["train", "dcgan", "--data", tiny_attribute_data, "--conditions", "attributes",
+                     "--out", str(tmp_path / "other")]) == cli.EXIT_USAGE
+    assert "not conditioned on a data set's conditions" in capsys.readouterr().err
+    assert not (tmp_path / "other" / cli.MODEL_FILE).exists()
+
+
 def test_builder_flag_a_family_does_not_take_is_a_clear_error(tmp_path, capsys):
     assert cli.main(["train", "gan", "--data", "digits", "--width", "8", "--out", str(tmp_path)]) == cli.EXIT_USAGE
     assert "no --width" in capsys.readouterr().err

@@ -12,6 +12,7 @@ _GRID_TASKS = {
     "reconstructions": "reconstruction",
     "completions": "completion",
     "translations": "translation",
+    "predictions": "prediction (continues held-out clips)",
 }
 _PAIRED_TASKS = {
     "edges": "edge map -> image",

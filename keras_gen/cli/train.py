@@ -102,6 +102,10 @@ def _add_data_arguments(group) -> None:
                        "offline), fashion_captions, fashion_scenes or any TensorFlow Datasets image data set")
     group.add_argument("--data-dir", help="directory to look for the data set's files first (for TFDS names: its "
                        "data_dir); default: $KERAS_GEN_DATA, /usr/share/datasets, the Keras cache")
+    group.add_argument("--conditions", metavar="NAMES",
+                       help="condition the model on these conditions of --data instead of the family's (a name, or "
+                       "comma-separated names for a condition of several parts), e.g. --data fashion_captions "
+                       "--conditions multi_hot for cgan; families that take condition= only")
     group.add_argument("--limit", type=positive_int,
                        help="train on the first N images only (for quick trials; default: all)")
     group.add_argument("--labelled", type=positive_int, metavar="N", help="semi-supervised families (ssgan): keep "
@@ -194,6 +198,7 @@ def train_settings(args) -> dict:
         "builder": builder_arguments(family, args),
         "lr": args.lr,
         "beta_1": args.beta_1,
+        "conditions": recipes.condition_names(getattr(args, "conditions", None)),
     }
 
 
@@ -225,7 +230,8 @@ def data_options(args, model) -> dict:
     """`--task`, `--domain-a`, `--domain-b` (where given) over the family's data options."""
     return recipes.data_options(model, args.model, task=getattr(args, "task", None),
                                 domain_a=_classes(getattr(args, "domain_a", None)),
-                                domain_b=_classes(getattr(args, "domain_b", None)))
+                                domain_b=_classes(getattr(args, "domain_b", None)),
+                                conditions=recipes.condition_names(getattr(args, "conditions", None)))
 
 
 # --- resuming -------------------------------------------------------------------------

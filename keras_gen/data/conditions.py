@@ -188,7 +188,8 @@ class Condition:
 
     def tokenize(self, texts):
         """Word ids `(len(texts), max_length)` int32 of lower-cased texts: words out of the vocabulary
-        become 1, short captions are padded with 0, long ones cut to `max_length`."""
+        become 1 (the unknown word), short captions are padded with 0; a caption longer than
+        `max_length` words is a ValueError (nothing is cut silently)."""
         self._require_tokens("tokenize")
         if isinstance(texts, str):
             raise ValueError("tokenize takes a list of texts, e.g. ['a dark sandal']; wrap one text in a list.")  # noqa: TRY004
@@ -197,7 +198,13 @@ class Condition:
         for row, text in enumerate(texts):
             if not isinstance(text, str):
                 raise ValueError(f"tokenize takes strings; text {row} is {type(text).__name__}: {text!r}.")  # noqa: TRY004
-            words = _WORD.findall(text.lower())[: self.max_length]
+            words = _WORD.findall(text.lower())
+            if len(words) > self.max_length:
+                raise ValueError(
+                    f"Caption {row} has {len(words)} words, more than this condition's max_length={self.max_length}: "
+                    f"{text!r}. Shorten it, or build the condition with Condition.tokens(vocabulary, "
+                    f"max_length={len(words)})."
+                )
             ids[row, : len(words)] = [self._ids.get(word, UNKNOWN_ID) for word in words]
         return ids
 

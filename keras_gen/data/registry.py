@@ -76,6 +76,10 @@ class DatasetInfo:
             raise ValueError(f"kind must be one of {tuple(DATA_KINDS)}, got {self.kind!r}.")
         if self.example_shape is None:
             object.__setattr__(self, "example_shape", tuple(self.image_shape))
+        if self.kind == "images" and any(side is None for side in self.example_shape):
+            # TFDS image data sets of varying sizes (cycle_gan/horse2zebra: (None, None, 3)) are resized when loaded.
+            object.__setattr__(self, "example_shape", tuple(self.example_shape))
+            return
         shape = kind.check_shape(self.example_shape, f"The example_shape of {self.kind} data set '{self.name}'")
         if shape[-3:] != tuple(self.image_shape):
             raise ValueError(f"The image_shape of '{self.name}' is the last three sides of its example_shape "

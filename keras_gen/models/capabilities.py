@@ -483,7 +483,11 @@ class PredictsFrames:
         first frame from `fixed_motion_codes(seed)`, as many frames long; one real clip per grid row.
 
         Example:
-        >>> grid_clips, columns = model.prediction_clips(test_clips[:4])   # 4 rows of 1 + 3 clips
+        >>> model = keras_gen.models.CrossConvCVAE.for_videos((4, 16, 16, 1), latent_dim=4, num_kernels=4, width=8,
+        ...                                                   hidden_units=16, seed=0)
+        >>> grid_clips, columns = model.prediction_clips(np.zeros((2, 4, 16, 16, 1), "float32"))
+        >>> grid_clips.shape, columns   # 2 rows: the real clip, then 3 continuations
+        ((8, 4, 16, 16, 1), 4)
         """
         clips = np.asarray(clips, "float32")
         rolled = self.rollout(clips[:, 0], num_frames=clips.shape[1], num_samples=num_samples,

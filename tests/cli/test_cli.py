@@ -131,7 +131,8 @@ def test_help_shows_defaults_plainly_and_states_no_timings():
 def test_models_verbose_shows_every_familys_epochs_batch_size_and_task(capsys):
     assert cli.main(["models", "--verbose"]) == 0
     lines = capsys.readouterr().out.splitlines()
-    tasks = {"samples": "generation", "reconstructions": "reconstruction", "completions": "completion"}
+    tasks = {"samples": "generation", "reconstructions": "reconstruction", "completions": "completion",
+             "predictions": "prediction (continues held-out clips)"}
     for family in families.families():
         index = next(i for i, line in enumerate(lines) if line.split()[0] == family.name)
         defaults = lines[index + 1]

@@ -57,12 +57,16 @@ def test_config_round_trips_through_json_and_keras_serialization(kind):
     assert repr(condition).startswith(f"Condition.{kind}(")
 
 
-def test_tokenize_pads_cuts_marks_unknown_words_and_detokenize_inverts_it():
+def test_tokenize_pads_marks_unknown_words_refuses_long_captions_and_detokenize_inverts_it():
     captions = ALL["tokens"]
-    ids = captions.tokenize(["A dark  sandal", "a Purple sandal", "sandal a dark sandal a dark"])
+    ids = captions.tokenize(["A dark  sandal", "a Purple sandal", "sandal a dark sandal"])
     np.testing.assert_array_equal(ids, [[2, 3, 4, 0], [2, 1, 4, 0], [4, 2, 3, 4]])
     assert captions.detokenize(ids) == ["a dark sandal", "a <unk> sandal", "sandal a dark sandal"]
     assert captions.tokenize([]).shape == (0, 4)
+    with pytest.raises(ValueError, match=r"Caption 1 has 6 words, more than this condition's max_length=4"):
+        captions.tokenize(["a dark sandal", "sandal a dark sandal a dark"])
+    with pytest.raises(ValueError, match="max_length=4"):
+        captions.check(["sandal a dark sandal a dark"], count=1)
 
 
 def test_token_conditions_take_strings_where_ids_go():

@@ -35,7 +35,7 @@ def grid_layouts(condition: Condition) -> np.ndarray:
 
     Example:
     >>> grid_layouts(Condition.layout((4, 4), num_regions=3))[0]
-    array([[0, 0, 0, 0],
+    array([[0, 1, 1, 0],
            [0, 1, 1, 0],
            [0, 1, 1, 0],
            [0, 1, 1, 0]], dtype=int32)
