@@ -38,9 +38,9 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 sys.path.insert(0, ROOT)
 
-import provenance  # noqa: E402
+import provenance
 
-from keras_gen import families, run_files  # noqa: E402
+from keras_gen import families, run_files
 
 MAX_BUDGET_SECONDS = 300.0
 THUMBNAIL_BYTES = 30_000

@@ -80,7 +80,7 @@ def rewrite_links(markdown: str, origin: str, src_uri: str) -> str:
 
     def rewrite(match: re.Match) -> str:
         target = match.group(2)
-        if re.match(r"^[a-z][a-z0-9+.-]*:", target, re.I) or target.startswith(("#", "/")):
+        if re.match(r"^[a-z][a-z0-9+.-]*:", target, re.IGNORECASE) or target.startswith(("#", "/")):
             return match.group(0)
         path, hash_, anchor = target.partition("#")
         repo_path = posixpath.normpath(posixpath.join(origin_dir, path))
@@ -97,7 +97,7 @@ def rewrite_links(markdown: str, origin: str, src_uri: str) -> str:
 
 def _outside_code(markdown: str, change) -> str:
     """`change` applied to the parts of `markdown` outside fenced code blocks."""
-    parts = re.split(r"(^```.*?^```[^\n]*$)", markdown, flags=re.M | re.S)
+    parts = re.split(r"(^```.*?^```[^\n]*$)", markdown, flags=re.MULTILINE | re.DOTALL)
     return "".join(part if index % 2 else change(part) for index, part in enumerate(parts))
 
 
@@ -148,8 +148,8 @@ def folder_page(repo_path: str) -> str:
     lines = [f"# `{repo_path}/`", ""]
     readme = folder / "README.md"
     if repo_path in ("examples",):
-        lines += ["Every example script, each shown with its source. Run one with `--smoke` for a "
-                  "quick check (seconds).", ""]
+        lines += [("Every example script, each shown with its source. Run one with `--smoke` for a "
+                  "quick check (seconds)."), ""]
     entries = sorted(folder.iterdir(), key=lambda p: (not p.is_dir(), p.name))
     for entry in entries:
         if entry.name.startswith((".", "__")) or entry == readme:
@@ -282,8 +282,8 @@ def cli_reference() -> str:
     lines = [
         "## Reference: every subcommand's flags",
         "",
-        "Generated from `keras_gen.cli.build_parser()` when the site is built: `keras-gen COMMAND --help` "
-        "prints the same.",
+        ("Generated from `keras_gen.cli.build_parser()` when the site is built: `keras-gen COMMAND --help` "
+        "prints the same."),
         "",
         "```text",
         parser.format_help().rstrip(),
@@ -299,7 +299,9 @@ def cli_reference() -> str:
 def thumbnail_figure(family, src_uri: str, docs_dir: Path) -> str:
     thumbnail = posixpath.join(ZOO_IMAGES, f"{family.name}.png")
     link = posixpath.relpath(thumbnail, posixpath.dirname(src_uri) or ".")
-    return f"![{family.name}: {html.escape(family.description)}]({link}){{ width=\"160\" loading=lazy }}"
+    # No "|" in the alt text: the figure sits in a table row.
+    alt = html.escape(family.description).replace("|", "&#124;").replace("[", "(").replace("]", ")")
+    return f"![{family.name}: {alt}]({link}){{ width=\"160\" loading=lazy }}"
 
 
 def zoo_table(src_uri: str, docs_dir: Path) -> str:
@@ -388,7 +390,7 @@ def on_page_markdown(markdown: str, page, config, files) -> str:
         names = ", ".join(f"`{family.name}`" for family in on_page)
         zoo = posixpath.relpath("zoo.md", posixpath.dirname(src_uri) or ".")
         note = f"\n{figures}\n\n*From the [model zoo]({zoo}): {names}.*\n"
-        title = re.search(r"^# .*$", markdown, flags=re.M)
+        title = re.search(r"^# .*$", markdown, flags=re.MULTILINE)
         at = title.end() if title else 0
         markdown = markdown[:at] + "\n" + note + markdown[at:]
     return markdown
