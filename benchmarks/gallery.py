@@ -159,17 +159,17 @@ def train_one(name: str, budget_seconds: float, data_dir: str | None) -> dict:
 
 
 def load_zoo() -> dict:
+    """docs/zoo.json without its provenance (write_zoo adds this run's)."""
     if os.path.exists(ZOO_JSON):
         with open(ZOO_JSON) as file:
-            return json.load(file)
+            zoo = json.load(file)
+        return {"run": zoo.get("run", {}), "families": zoo.get("families", {})}
     return {"run": {}, "families": {}}
 
 
-def write_zoo(zoo: dict) -> None:
-    zoo["families"] = dict(sorted(zoo["families"].items()))
-    with open(ZOO_JSON, "w") as file:
-        json.dump(zoo, file, indent=2)
-        file.write("\n")
+def write_zoo(zoo: dict, run: dict) -> None:
+    """docs/zoo.json: the last run, every family's record, and the provenance of the run that wrote it."""
+    provenance.write_json(ZOO_JSON, {"run": zoo["run"], "families": dict(sorted(zoo["families"].items()))}, run)
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -189,6 +189,7 @@ def main(argv: list[str] | None = None) -> int:
         print(f"gallery: error: {err}", file=sys.stderr)
         return 2
     zoo = load_zoo()
+    run = provenance.start(argv)
     if args.placeholders:
         for name in names:
             target = os.path.join(ZOO_IMAGES, f"{name}.png")
@@ -197,9 +198,8 @@ def main(argv: list[str] | None = None) -> int:
             placeholder(name, target)
             zoo["families"][name] = {"placeholder": True, "note": PLACEHOLDER_NOTE}
             print(f"gallery: {name}: {PLACEHOLDER_NOTE} -> {os.path.relpath(target, ROOT)}")
-        write_zoo(zoo)
+        write_zoo(zoo, run)
         return 0
-    run = provenance.start(argv)
     started = time.perf_counter()
     for name in names:
         print(f"gallery: training {name} for {args.budget_seconds:g} s", flush=True)
@@ -207,19 +207,19 @@ def main(argv: list[str] | None = None) -> int:
             zoo["families"][name] = train_one(name, args.budget_seconds, args.data_dir)
         print(f"gallery: {name}: {zoo['families'][name]['steps']} steps in {zoo['families'][name]['seconds']} s, "
               f"thumbnail {zoo['families'][name]['thumbnail_bytes']} bytes", flush=True)
-    run = provenance.finish(run)
+    finished = provenance.finish(run)
     zoo["run"] = {
         "command": "python benchmarks/gallery.py" + (f" --families {args.families}" if args.families else "")
                    + f" --budget-seconds {args.budget_seconds:g}",
         "families": names,
         "budget_seconds": args.budget_seconds,
         "total_seconds": round(time.perf_counter() - started, 1),
-        "processor": f"{run['processor']['model_name']}, {run['cores']} cores",
-        "load_average": run["load_average_end"]["5min"],
-        "date": run["finished"][:10],
-        "commit": run["commit"],
+        "processor": f"{finished['processor']['model_name']}, {finished['cores']} cores",
+        "load_average": finished["load_average_end"]["5min"],
+        "date": finished["finished"][:10],
+        "commit": finished["commit"],
     }
-    write_zoo(zoo)
+    write_zoo(zoo, run)
     total = sum(os.path.getsize(os.path.join(ZOO_IMAGES, f)) for f in os.listdir(ZOO_IMAGES))
     print(f"gallery: done in {zoo['run']['total_seconds']} s; thumbnails {total / 1000:.0f} KB in all")
     return 0

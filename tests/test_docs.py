@@ -23,19 +23,19 @@ import sys
 from pathlib import Path
 
 import pytest
-import yaml
 
 from keras_gen import families
+
+mkdocs = pytest.importorskip(
+    "mkdocs", reason="the docs extra is not installed: pip install -e '.[docs]' (scripts/setup.sh does)"
+)
+import yaml  # MkDocs' dependency
 
 ROOT = Path(__file__).resolve().parent.parent
 API_MODULES = ("models", "layers", "networks", "losses", "callbacks", "data", "evaluation", "latent", "tuning",
                "families", "training")
 THUMBNAIL_BYTES = 30_000
 THUMBNAILS_TOTAL_BYTES = 600_000
-
-mkdocs = pytest.importorskip(
-    "mkdocs", reason="the docs extra is not installed: pip install -e '.[docs]' (scripts/setup.sh does)"
-)
 
 
 def hooks():
