@@ -1,5 +1,5 @@
-# Shortcuts for the two commands in the README; each sets up .venv first.
-.PHONY: run test test-slow lint
+# Shortcuts for the two commands in the README (each sets up .venv first) and the docs site.
+.PHONY: run test test-slow test-browser lint docs docs-check
 
 run:
 	bash scripts/run.sh
@@ -9,6 +9,15 @@ test:
 
 test-slow:
 	bash scripts/test.sh -m slow
+
+test-browser:
+	bash scripts/test.sh -m browser
+
+docs:
+	bash scripts/docs.sh
+
+docs-check:
+	bash scripts/docs.sh --check
 
 lint:
 	.venv/bin/ruff check keras_gen tests examples

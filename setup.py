@@ -59,6 +59,15 @@ setup(
         # ml_dtypes 0.7 with TensorFlow 2.21, so both backends live in one environment. CPU
         # wheels; for GPUs or TPUs add jax's own extra (`pip install "jax[cuda12]==0.10.*"`).
         "jax": ["jax==0.10.*; python_version >= '3.11'", "jaxlib==0.10.*; python_version >= '3.11'"],
+        # The documentation site (mkdocs.yml, `bash scripts/docs.sh`) and its browser test (selenium
+        # drives Debian's chromium and chromedriver, which scripts/setup.sh installs with apt-get).
+        "docs": [
+            "mkdocs>=1.6,<2",
+            "mkdocs-material>=9.5,<10",
+            "mkdocstrings[python]>=0.26,<2",
+            "pymdown-extensions>=10.7",
+            "selenium>=4.11",
+        ],
     },
     entry_points={"console_scripts": ["keras-gen=keras_gen.cli:main"]},
     keywords=["keras", "generative models", "gan", "vae", "pixelcnn", "image-to-image"],

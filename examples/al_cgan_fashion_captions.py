@@ -1,5 +1,7 @@
 """AL-CGAN on fashion_captions: garments drawn from attributes and a scene layout.
 
+Full run on 2 CPU cores: not measured yet (`--smoke` finishes in seconds).
+
 AL-CGAN (Karacan et al., 2016) is a conditional GAN whose players read an
 attribute vector and a layout: the generator joins the attributes to z and the
 layout, one map per region, to its input and to every upsampling stage; the

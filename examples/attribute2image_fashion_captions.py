@@ -1,5 +1,7 @@
 """Attribute2Image on fashion_captions: garments drawn from attribute vectors, in layers.
 
+Full run on 2 CPU cores: not measured yet (`--smoke` finishes in seconds).
+
 Attribute2Image (Yan et al., 2016) is a conditional VAE on a vector of
 attributes y. Here y is fashion_captions' `attributes`: the class one-hot and
 two measured attributes, brightness and size (keras_gen.data.fashion_attributes).

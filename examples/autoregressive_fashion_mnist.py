@@ -1,5 +1,7 @@
 """Gated PixelCNN on Fashion-MNIST: exact likelihood, pixel-by-pixel samples, completions.
 
+Full run on 2 CPU cores: not measured yet (`--smoke` finishes in seconds).
+
 An autoregressive model writes p(x) as a product of one-pixel conditionals in
 raster order, p(x) = prod_i p(x_i | x_<i), and learns every conditional at
 once as a 256-way classification of each pixel's 8-bit value. The Gated

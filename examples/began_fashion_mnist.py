@@ -1,5 +1,7 @@
 """BEGAN on Fashion-MNIST: an autoencoder as the discriminator, and a measure of convergence.
 
+Full run on 2 CPU cores: not measured yet (`--smoke` finishes in seconds).
+
 In BEGAN (Berthelot, Schumm & Metz, 2017) the discriminator is an
 autoencoder, and what it outputs is each image's reconstruction error
 L(v) = mean |v - AE(v)|. It learns to reconstruct real images well and

@@ -1,5 +1,7 @@
 """Context encoder on Fashion-MNIST: fill a hole in the middle of each image.
 
+Full run on 2 CPU cores: not measured yet (`--smoke` finishes in seconds).
+
 The context encoder (Pathak et al., 2016) sees an image with a missing region
 and paints it, trained on 0.999 x the L2 error inside the hole plus 0.001 x an
 adversarial loss. Holes and masks are made in the data pipeline

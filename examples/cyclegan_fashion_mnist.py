@@ -1,5 +1,7 @@
 """CycleGAN on Fashion-MNIST: sandals <-> sneakers without a single paired example.
 
+Full run on 2 CPU cores: not measured yet (`--smoke` finishes in seconds).
+
 CycleGAN (Zhu et al., 2017) learns two translations at once, A -> B and
 B -> A, from two unpaired sets of images: adversarial losses make each
 translation look like the other domain, cycle losses make A -> B -> A return

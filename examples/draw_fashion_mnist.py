@@ -1,5 +1,7 @@
 """DRAW on Fashion-MNIST: a recurrent VAE that draws each image in steps, with attention.
 
+Full run on 2 CPU cores: not measured yet (`--smoke` finishes in seconds).
+
 DRAW (Gregor et al., 2015) does not make an image in one pass: a decoder LSTM
 adds to a canvas over T steps, and at each step an encoder LSTM looks at the
 image and at what the canvas still gets wrong, and passes on a small latent

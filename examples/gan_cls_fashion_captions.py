@@ -1,5 +1,7 @@
 """GAN-CLS with GAN-INT on fashion_captions: garments drawn from sentences.
 
+Full run on 2 CPU cores: not measured yet (`--smoke` finishes in seconds).
+
 GAN-CLS (Reed et al., 2016) is a GAN whose two players read a caption's vector
 phi(t): the generator draws G(z, phi(t)), and the matching-aware discriminator
 learns to reject real images with another example's caption as well as fakes.

@@ -1,5 +1,7 @@
 """The original GAN on Fashion-MNIST: two fully connected networks and a choice of generator loss.
 
+Full run on 2 CPU cores: not measured yet (`--smoke` finishes in seconds).
+
 Goodfellow et al. (2014) set a generator G against a discriminator D: D learns
 to tell real images from G(z), z ~ N(0, I), and G learns to make D wrong. Both
 networks here are the paper's kind, fully connected (`keras_gen.models.GAN.for_images`);

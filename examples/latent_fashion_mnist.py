@@ -1,5 +1,7 @@
 """What to do with a latent space: a conditional VAE, walks, traversals, concept vectors, GAN inversion.
 
+Full run on 2 CPU cores: not measured yet (`--smoke` finishes in seconds).
+
 Trains three small models on Fashion-MNIST with plain `fit()`:
 
 - a conditional VAE (Sohn et al., 2015) on `(images, labels)`, with a learned

@@ -1,5 +1,7 @@
 """Multi-scale GANs on Fashion-MNIST: a Laplacian pyramid of GANs, and a GAN that grows while it trains.
 
+Full run on 2 CPU cores: not measured yet (`--smoke` finishes in seconds).
+
 LAPGAN (Denton et al., 2015) makes an image coarse to fine: a GAN draws a 7x7
 image, then at each finer level a conditional GAN draws the detail (the
 band-pass residual) to add to the enlarged coarser image: 7 -> 14 -> 28. Every

@@ -1,5 +1,7 @@
 """NADE, MADE and Frey's network on binarized Fashion-MNIST: exact likelihoods of binary images.
 
+Full run on 2 CPU cores: not measured yet (`--smoke` finishes in seconds).
+
 Each model gives p(x) as a product of one Bernoulli per pixel, each given the
 pixels before it in an ordering:
 

@@ -1,5 +1,7 @@
 """pix2pix on Fashion-MNIST: from edge maps back to clothes, against the same U-Net trained with L1 alone.
 
+Full run on 2 CPU cores: not measured yet (`--smoke` finishes in seconds).
+
 pix2pix (Isola et al., 2017) learns a mapping from input images to output
 images from pairs. Here the inputs are Sobel edge maps computed in the data
 pipeline (`keras_gen.data.load_pairs(..., task="edges")`) and the targets the

@@ -1,5 +1,7 @@
 """PixelCNN on Fashion-MNIST: masked convolutions, exact bits per dimension, samples at two temperatures.
 
+Full run on 2 CPU cores: not measured yet (`--smoke` finishes in seconds).
+
 PixelCNN (van den Oord, Kalchbrenner & Kavukcuoglu, 2016) writes an image's
 probability as a product of one-pixel conditionals in raster order,
 p(x) = prod_i p(x_i | x_<i), and computes all of them in one pass with masked

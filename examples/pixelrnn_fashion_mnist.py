@@ -1,5 +1,7 @@
 """PixelRNN on Fashion-MNIST: Row LSTM layers, exact likelihood, completing the bottom half.
 
+Full run on 2 CPU cores: not measured yet (`--smoke` finishes in seconds).
+
 PixelRNN (van den Oord, Kalchbrenner & Kavukcuoglu, 2016, sec. 3.1) models
 p(x) = prod_i p(x_i | x_<i) like PixelCNN, but carries what it has seen down
 the image in an LSTM: each Row LSTM layer computes a whole row at once from

@@ -1,5 +1,7 @@
 """4x super-resolution on Fashion-MNIST (7x7 -> 28x28): bicubic, SRResNet and SRGAN.
 
+Full run on 2 CPU cores: not measured yet (`--smoke` finishes in seconds).
+
 SRGAN (Ledig et al., 2017) first trains its generator alone on the pixel MSE
 (SRResNet), then goes on with a content loss measured in a feature network
 plus 1e-3 times an adversarial loss. The paper's VGG19 cannot be downloaded

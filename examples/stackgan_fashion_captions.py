@@ -1,5 +1,7 @@
 """StackGAN on fashion_captions: garments drawn small from sentences, then refined.
 
+Full run on 2 CPU cores: not measured yet (`--smoke` finishes in seconds).
+
 StackGAN (Zhang et al., 2017) draws an image from a caption in two stages: stage I
 draws a 14x14 sketch from noise and a condition c_hat, stage II refines it to
 28x28 with residual blocks, and each stage has its own matching-aware

@@ -2,6 +2,8 @@
 Title: Hyperparameter search for a VAE and a DCGAN with keras-tuner
 Description: keras_gen's HyperModels with BayesianOptimization and Hyperband on Fashion-MNIST.
 
+Full run on 2 CPU cores: not measured yet (`--smoke` finishes in seconds).
+
 The VAE search minimizes the validation negative ELBO (nats per image); the
 DCGAN search minimizes KID, computed on generated samples by the
 `GenerativeMetrics` callback that `DCGANHyperModel` adds to every trial. The

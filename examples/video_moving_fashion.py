@@ -1,5 +1,7 @@
 """Video generation and frame prediction on moving Fashion-MNIST.
 
+Full run on 2 CPU cores: not measured yet (`--smoke` finishes in seconds).
+
 Two families of clips train on `moving_fashion_mnist` (8 frames of 32x32, one
 Fashion-MNIST item bouncing at 1-3 px/frame):
 

@@ -1,5 +1,7 @@
 """A class-conditional 3-D GAN of voxel shapes: chairs, tables and sofas.
 
+Full run on 2 CPU cores: not measured yet (`--smoke` finishes in seconds).
+
 `VoxelGAN` (Wu, Zhang, Xue, Freeman & Tenenbaum, 2016) generates 16^3
 occupancy grids with 3-D transposed convolutions; its discriminator learns
 only from batches on which its accuracy is at most 0.8 (the paper's rule, so

@@ -1,5 +1,7 @@
 """WGAN on Fashion-MNIST: a weight-clipped critic and its estimate of the Wasserstein distance.
 
+Full run on 2 CPU cores: not measured yet (`--smoke` finishes in seconds).
+
 The Wasserstein GAN (Arjovsky, Chintala & Bottou, 2017) replaces the
 discriminator by a critic D that scores images without a sigmoid. If D is
 1-Lipschitz, max_D E[D(x)] - E[D(G(z))] is the Wasserstein-1 distance between

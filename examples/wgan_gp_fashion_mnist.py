@@ -1,5 +1,7 @@
 """WGAN-GP on Fashion-MNIST, and the other objectives as one-word options.
 
+Full run on 2 CPU cores: not measured yet (`--smoke` finishes in seconds).
+
 A Wasserstein GAN's critic scores images instead of classifying them; its loss
 estimates the Wasserstein distance between real and generated images, which
 stays informative when the two barely overlap. The critic must be 1-Lipschitz:

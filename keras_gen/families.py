@@ -27,6 +27,23 @@ import importlib
 from collections.abc import Mapping
 from typing import Any
 
+__all__ = [
+    "BATCH_KINDS",
+    "DATA_KINDS",
+    "EXAMPLE_SHAPES",
+    "FAMILIES",
+    "GRID_KINDS",
+    "DataKind",
+    "Family",
+    "data_kind",
+    "families",
+    "family_of",
+    "get",
+    "import_object",
+    "names",
+    "register_family",
+]
+
 # What one element of a family's training data holds (`GenerativeModel.batch_kind`), as
 # error messages describe it.
 BATCH_KINDS = {

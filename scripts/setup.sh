@@ -1,9 +1,11 @@
 #!/usr/bin/env bash
 # Sets up a fresh machine for keras_gen: a virtual environment in .venv with
-# keras_gen, its test tools and the JAX backend, and Fashion-MNIST from Debian's
-# dataset-fashion-mnist package when it can be installed.
+# keras_gen, its test tools, the JAX backend and the documentation tools, and
+# Fashion-MNIST from Debian's dataset-fashion-mnist package when it can be installed.
+# With KERAS_GEN_BROWSER=1 (scripts/test.sh sets it when the browser tests are
+# selected: -m browser), also Debian's chromium and chromium-driver.
 #
-# Sourced by scripts/run.sh and scripts/test.sh; running it alone is fine too.
+# Sourced by scripts/run.sh, scripts/test.sh and scripts/docs.sh; running it alone is fine too.
 # Set PYTHON to choose the interpreter (default: python3).
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
@@ -49,17 +51,18 @@ if [ ! -x .venv/bin/python ]; then
     fi
 fi
 
-# 2. keras_gen, editable, with the test extras (pytest, ruff) and the JAX backend (the
+# 2. keras_gen, editable, with the test extras (pytest, ruff), the JAX backend (the
 #    tests check `keras-gen train --backend jax`; jax and jaxlib add about 15 s from an
-#    empty cache, most of it compiling their bytecode). uv installs the same packages from
+#    empty cache, most of it compiling their bytecode) and the docs extra (MkDocs: the
+#    default test run builds the site with --strict). uv installs the same packages from
 #    the same index as pip, in about a fifth of the time (TensorFlow's wheel dominates);
 #    pip does it where uv is not to be had. --compile-bytecode as pip does: without it
 #    every fresh process of the tests compiled TensorFlow's modules again.
-say "installing keras_gen and its dependencies into .venv (uv pip install -e .[test,jax])"
+say "installing keras_gen and its dependencies into .venv (uv pip install -e .[test,jax,docs])"
 if ! { .venv/bin/python -m pip install --quiet --disable-pip-version-check uv &&
-       .venv/bin/uv pip install --quiet --compile-bytecode --python .venv/bin/python -e ".[test,jax]"; }; then
+       .venv/bin/uv pip install --quiet --compile-bytecode --python .venv/bin/python -e ".[test,jax,docs]"; }; then
     say "uv failed; installing with pip instead"
-    .venv/bin/python -m pip install --quiet --disable-pip-version-check -e ".[test,jax]"
+    .venv/bin/python -m pip install --quiet --disable-pip-version-check -e ".[test,jax,docs]"
 fi
 
 # 3. Fashion-MNIST. Without it, scripts/run.sh falls back to the bundled digits.
@@ -70,4 +73,16 @@ elif apt_install dataset-fashion-mnist; then
 else
     say "Fashion-MNIST: could not install Debian's dataset-fashion-mnist (needs apt-get and root or sudo);"
     say "  keras_gen will try to download it, else use the offline 'digits' data set"
+fi
+
+# 4. A browser for the browser tests (tests/test_docs_browser.py), only when they are selected.
+if [ "${KERAS_GEN_BROWSER:-0}" = 1 ]; then
+    if command -v chromium >/dev/null 2>&1 && command -v chromedriver >/dev/null 2>&1; then
+        say "browser: found $(command -v chromium) and $(command -v chromedriver)"
+    elif apt_install chromium chromium-driver; then
+        say "browser: installed Debian's chromium and chromium-driver"
+    else
+        say "browser: could not install Debian's chromium and chromium-driver (needs apt-get and root or sudo);"
+        say "  install them (sudo apt-get install chromium chromium-driver), or the browser tests are skipped"
+    fi
 fi

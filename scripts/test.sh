@@ -2,11 +2,13 @@
 # Sets up the machine (scripts/setup.sh), then runs the test suite, one pytest
 # worker per CPU core and one more (pytest-xdist; an idle worker takes tests queued for the
 # other, so a long test near the end does not leave a core idle). Tests marked slow, jax,
-# bf16 or distributed are skipped (pytest.ini); run them with `bash scripts/test.sh -m slow`
-# (or -m jax, -m bf16, -m distributed; -m "" for all): a -m given here replaces pytest.ini's.
+# bf16, distributed or browser are skipped (pytest.ini); run them with `bash scripts/test.sh -m slow`
+# (or -m jax, -m bf16, -m distributed, -m browser; -m "" for all): a -m given here replaces pytest.ini's.
 # Extra arguments go to pytest. How long it took, and on which processor: README.md, "The two commands".
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
+# The browser tests (-m browser) need Debian's chromium; scripts/setup.sh installs it for them.
+case " $* " in *browser*) export KERAS_GEN_BROWSER=1 ;; esac
 source scripts/setup.sh
 
 export TF_CPP_MIN_LOG_LEVEL=${TF_CPP_MIN_LOG_LEVEL:-3}

@@ -223,8 +223,8 @@ def load_pairs(
         task: `"edges"` (edge map -> image), `"superres"` (low resolution ->
             image) or `"inpaint"` (`((image with hole, mask), image)`; mask 1 =
             missing pixel).
-        split, batch_size, scale, shuffle, seed, limit, data_dir,
-            drop_remainder, repeat, image_size: as for `keras_gen.data.load`.
+        split, batch_size, scale, shuffle, seed, limit, data_dir, drop_remainder, repeat, image_size:
+            as for `keras_gen.data.load`.
         **task_options: `threshold=0.15` (edges); `factor=4` (superres; 2 or
             any divisor of the sides); `masks="centre"` or `"random"`,
             `hole=(H/2, W/2)`, `num_boxes=1` (inpaint).
@@ -326,8 +326,8 @@ def load_unpaired(
         name: the data set.
         domain_a: classes of domain A (a name, an index or a list of them), or None.
         domain_b: classes of domain B, or None.
-        split, batch_size, scale, shuffle, seed, limit, data_dir,
-            drop_remainder, repeat, image_size: as for `keras_gen.data.load`;
+        split, batch_size, scale, shuffle, seed, limit, data_dir, drop_remainder, repeat, image_size:
+            as for `keras_gen.data.load`;
             `limit` applies to each domain.
 
     Example:
