@@ -201,10 +201,16 @@ def main(argv: list[str] | None = None) -> int:
         write_zoo(zoo, run)
         return 0
     started = time.perf_counter()
+    failed = []
     for name in names:
         print(f"gallery: training {name} for {args.budget_seconds:g} s", flush=True)
-        with contextlib.redirect_stdout(sys.stderr):
-            zoo["families"][name] = train_one(name, args.budget_seconds, args.data_dir)
+        try:
+            with contextlib.redirect_stdout(sys.stderr):
+                zoo["families"][name] = train_one(name, args.budget_seconds, args.data_dir)
+        except Exception as err:  # one family's failure is reported; the others still get their thumbnails
+            failed.append(name)
+            print(f"gallery: {name}: failed: {type(err).__name__}: {err}", file=sys.stderr, flush=True)
+            continue
         print(f"gallery: {name}: {zoo['families'][name]['steps']} steps in {zoo['families'][name]['seconds']} s, "
               f"thumbnail {zoo['families'][name]['thumbnail_bytes']} bytes", flush=True)
     finished = provenance.finish(run)
@@ -222,6 +228,10 @@ def main(argv: list[str] | None = None) -> int:
     write_zoo(zoo, run)
     total = sum(os.path.getsize(os.path.join(ZOO_IMAGES, f)) for f in os.listdir(ZOO_IMAGES))
     print(f"gallery: done in {zoo['run']['total_seconds']} s; thumbnails {total / 1000:.0f} KB in all")
+    if failed:
+        print(f"gallery: failed (their previous thumbnails, or placeholders, stay): {', '.join(failed)}",
+              file=sys.stderr)
+        return 1
     return 0
 
 
