@@ -44,6 +44,8 @@ from keras_gen import families, run_files
 
 MAX_BUDGET_SECONDS = 300.0
 THUMBNAIL_BYTES = 30_000
+# All thumbnails together: each family gets an equal share, at most THUMBNAIL_BYTES.
+TOTAL_THUMBNAIL_BYTES = 600_000
 THUMBNAIL_WIDTH = 192
 ZOO_JSON = os.path.join(ROOT, "docs", "zoo.json")
 ZOO_IMAGES = os.path.join(ROOT, "docs", "images", "zoo")
@@ -64,8 +66,15 @@ def parse_families(text: str | None) -> list[str]:
     return names
 
 
-def thumbnail(source: str, target: str) -> int:
-    """Writes `source` (a grid PNG, or a GIF's first frame) as a PNG of at most `THUMBNAIL_BYTES`; its size."""
+def thumbnail_budget() -> int:
+    """Bytes one family's thumbnail may take: an equal share of `TOTAL_THUMBNAIL_BYTES`, at most `THUMBNAIL_BYTES`."""
+    return min(THUMBNAIL_BYTES, TOTAL_THUMBNAIL_BYTES // max(1, len(families.names())))
+
+
+def thumbnail(source: str, target: str, max_bytes: int | None = None) -> int:
+    """Writes `source` (a grid PNG, or a GIF's first frame) as a PNG of at most `max_bytes` (default
+    `thumbnail_budget()`); its size. `source` may be `target` itself (`--refit`)."""
+    max_bytes = thumbnail_budget() if max_bytes is None else max_bytes
     from PIL import Image
 
     with Image.open(source) as image:
@@ -82,7 +91,7 @@ def thumbnail(source: str, target: str) -> int:
             candidate = small if colours is None else small.quantize(colours)
             buffer = io.BytesIO()
             candidate.save(buffer, format="PNG", optimize=True)
-            if buffer.tell() <= THUMBNAIL_BYTES:
+            if buffer.tell() <= max_bytes:
                 os.makedirs(os.path.dirname(target), exist_ok=True)
                 with open(target, "wb") as file:
                     file.write(buffer.getvalue())
@@ -178,6 +187,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--budget-seconds", type=float, default=MAX_BUDGET_SECONDS,
                         help=f"training time per family, at most {MAX_BUDGET_SECONDS:g} (default)")
     parser.add_argument("--data-dir", help="where to look for the data sets first (keras-gen train --data-dir)")
+    parser.add_argument("--refit", action="store_true",
+                        help="train nothing: shrink the existing thumbnails to each family's share of "
+                        f"{TOTAL_THUMBNAIL_BYTES // 1000} KB (after families were added)")
     parser.add_argument("--placeholders", action="store_true",
                         help="train nothing: a marked placeholder thumbnail for each family without one")
     args = parser.parse_args(argv)
@@ -190,6 +202,16 @@ def main(argv: list[str] | None = None) -> int:
         return 2
     zoo = load_zoo()
     run = provenance.start(argv)
+    if args.refit:
+        for name in names:
+            target = os.path.join(ZOO_IMAGES, f"{name}.png")
+            if os.path.exists(target) and os.path.getsize(target) > thumbnail_budget():
+                size = thumbnail(target, target)
+                zoo["families"].setdefault(name, {})["thumbnail_bytes"] = size
+                print(f"gallery: {name}: thumbnail refitted to {size} bytes")
+        zoo["run"]["refit"] = f"thumbnails shrunk to {thumbnail_budget()} bytes each at most (--refit)"
+        write_zoo(zoo, run)
+        return 0
     if args.placeholders:
         for name in names:
             target = os.path.join(ZOO_IMAGES, f"{name}.png")
