@@ -229,7 +229,7 @@ def main(argv: list[str] | None = None) -> int:
         try:
             with contextlib.redirect_stdout(sys.stderr):
                 zoo["families"][name] = train_one(name, args.budget_seconds, args.data_dir)
-        except Exception as err:  # one family's failure is reported; the others still get their thumbnails
+        except Exception as err:  # noqa: BLE001  one family's failure is reported; the others still get their thumbnails
             failed.append(name)
             print(f"gallery: {name}: failed: {type(err).__name__}: {err}", file=sys.stderr, flush=True)
             continue
