@@ -116,10 +116,14 @@ def placeholder(name: str, target: str) -> int:
 def train_one(name: str, budget_seconds: float, data_dir: str | None) -> dict:
     """Trains `name` with `keras-gen train`'s defaults for `budget_seconds`, writes its thumbnail; its record."""
     import budget
+    import keras
 
     from keras_gen import cli
     from keras_gen.cli import train as train_command
 
+    # A fresh Keras state per family: in one long process, graphs of earlier families made the first
+    # step of later ones take over a minute (gan_cls, voxel_gan in the first full run).
+    keras.backend.clear_session()
     family = families.get(name)
     grid = family.grids[0]
     stops = []
@@ -236,7 +240,7 @@ def main(argv: list[str] | None = None) -> int:
         print(f"gallery: {name}: {zoo['families'][name]['steps']} steps in {zoo['families'][name]['seconds']} s, "
               f"thumbnail {zoo['families'][name]['thumbnail_bytes']} bytes", flush=True)
     finished = provenance.finish(run)
-    zoo["run"] = {
+    record = {
         "command": "python benchmarks/gallery.py" + (f" --families {args.families}" if args.families else "")
                    + f" --budget-seconds {args.budget_seconds:g}",
         "families": names,
@@ -247,9 +251,13 @@ def main(argv: list[str] | None = None) -> int:
         "date": finished["finished"][:10],
         "commit": finished["commit"],
     }
+    if set(names) == set(families.names()) or not zoo["run"].get("families"):
+        zoo["run"] = record
+    else:  # a rerun of some families keeps the record of the run that made the others
+        zoo["run"].setdefault("reruns", []).append(record)
     write_zoo(zoo, run)
     total = sum(os.path.getsize(os.path.join(ZOO_IMAGES, f)) for f in os.listdir(ZOO_IMAGES))
-    print(f"gallery: done in {zoo['run']['total_seconds']} s; thumbnails {total / 1000:.0f} KB in all")
+    print(f"gallery: done in {record['total_seconds']} s; thumbnails {total / 1000:.0f} KB in all")
     if failed:
         print(f"gallery: failed (their previous thumbnails, or placeholders, stay): {', '.join(failed)}",
               file=sys.stderr)

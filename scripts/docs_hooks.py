@@ -357,7 +357,13 @@ def _run_sentence(run: dict) -> str:
     if run.get("date"):
         parts.append(f"on {run['date']}")
     command = f" (`{run['command']}`)" if run.get("command") else ""
-    return "The last gallery run" + command + ": " + "; ".join(parts) + "."
+    sentence = "The last gallery run" + command + ": " + "; ".join(parts) + "."
+    for rerun in run.get("reruns", []):
+        sentence += (f" Rerun after it (`{rerun.get('command', '')}`): {', '.join(rerun.get('families', []))}, "
+                     f"{rerun.get('total_seconds', 0) / 60:.1f} min, load average {rerun.get('load_average')}.")
+    if run.get("refit"):
+        sentence += f" The thumbnails were then {run['refit']}."
+    return sentence
 
 
 def on_page_markdown(markdown: str, page, config, files) -> str:
