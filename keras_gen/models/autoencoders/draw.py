@@ -15,6 +15,7 @@ from keras_gen.layers.draw_attention import (
     write_patch,
 )
 from keras_gen.layers.sampling import reparameterize
+from keras_gen.models.autoencoders.encoder_decoder import NegativeElboMetrics
 from keras_gen.models.base import GenerativeModel
 from keras_gen.models.capabilities import (
     Generates,
@@ -25,7 +26,7 @@ from keras_gen.models.capabilities import (
 )
 from keras_gen.models.pixel_decoder import reconstruction_data_scale
 from keras_gen.networks.stages import check_count
-from keras_gen.training import compiled, global_batch_mean, minimize, replica_seed, unscaled
+from keras_gen.training import compiled, global_batch_mean, minimize, replica_seed
 
 RECONSTRUCTIONS = ("bernoulli",)
 # Columns of a snapshot grid's rows (steps shown per sample) unless `columns` says otherwise.
@@ -57,7 +58,7 @@ def _steps_shown(steps, columns):
 
 
 @keras.saving.register_keras_serializable(package="keras_gen")
-class DRAW(Generates, HasLikelihood, GenerativeModel):
+class DRAW(NegativeElboMetrics, Generates, HasLikelihood, GenerativeModel):
     """DRAW: a recurrent VAE that draws an image over `steps`, reading and writing with attention.
 
     Gregor, Danihelka, Graves, Rezende & Wierstra, "DRAW: A Recurrent Neural
@@ -141,9 +142,7 @@ class DRAW(Generates, HasLikelihood, GenerativeModel):
             self.read_window.build((None, units))
             self.write_window = keras.layers.Dense(WINDOW_PARAMETERS, name="write_window")
             self.write_window.build((None, units))
-        self.loss_tracker = keras.metrics.Mean(name="loss")
-        self.reconstruction_loss_tracker = keras.metrics.Mean(name="reconstruction_loss")
-        self.kl_loss_tracker = keras.metrics.Mean(name="kl_loss")
+        self._make_elbo_metrics()
         self._log_prob_steps = {}
         self.built = True
 
@@ -253,7 +252,7 @@ class DRAW(Generates, HasLikelihood, GenerativeModel):
     # --- training -------------------------------------------------------------------
     @property
     def metrics(self):
-        return [self.loss_tracker, self.reconstruction_loss_tracker, self.kl_loss_tracker]
+        return self._elbo_metrics()
 
     def _negative_elbo(self, images, training):
         canvas, draws = self._draw(images, replica_seed(self.seed_generator), training=training)
@@ -261,12 +260,6 @@ class DRAW(Generates, HasLikelihood, GenerativeModel):
         kl_loss = sum(losses.gaussian_kl(mean, log_var) for _, mean, log_var in draws)
         loss = global_batch_mean(reconstruction_loss + kl_loss)
         return loss, (reconstruction_loss, kl_loss)
-
-    def _record(self, loss, reconstruction_loss, kl_loss):
-        self.loss_tracker.update_state(unscaled(loss))
-        self.reconstruction_loss_tracker.update_state(reconstruction_loss)
-        self.kl_loss_tracker.update_state(kl_loss)
-        return {metric.name: metric.result() for metric in self.metrics}
 
     def train_step(self, data):
         images = self.unpack_batch(data)["images"]

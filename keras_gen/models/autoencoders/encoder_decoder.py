@@ -1,4 +1,35 @@
-"""The one check that an encoder and a decoder fit together, for every autoencoder family."""
+"""The one check that an encoder and a decoder fit together, for every autoencoder family, and the
+metrics every family trained on a negative ELBO logs."""
+
+import keras
+
+from keras_gen.training import unscaled
+
+
+class NegativeElboMetrics:
+    """Mixin of the families trained on a negative ELBO (VAE, DRAW, CrossConvCVAE): the metrics `loss`,
+    `reconstruction_loss` and `kl_loss`, made once and updated by `_record`.
+
+    Example:
+    >>> vae = keras_gen.models.VAE.for_images((8, 8, 1), latent_dim=2, width=4)
+    >>> [metric.name for metric in vae._elbo_metrics()]
+    ['loss', 'reconstruction_loss', 'kl_loss']
+    """
+
+    def _make_elbo_metrics(self):
+        self.loss_tracker = keras.metrics.Mean(name="loss")
+        self.reconstruction_loss_tracker = keras.metrics.Mean(name="reconstruction_loss")
+        self.kl_loss_tracker = keras.metrics.Mean(name="kl_loss")
+
+    def _elbo_metrics(self):
+        return [self.loss_tracker, self.reconstruction_loss_tracker, self.kl_loss_tracker]
+
+    def _record(self, loss, reconstruction_loss, kl_loss):
+        """Adds a step's loss (undoing the replica division) and its two terms; the step's logs."""
+        self.loss_tracker.update_state(unscaled(loss))
+        self.reconstruction_loss_tracker.update_state(reconstruction_loss)
+        self.kl_loss_tracker.update_state(kl_loss)
+        return {metric.name: metric.result() for metric in self.metrics}
 
 
 def _two_inputs(network, first: str) -> tuple:

@@ -17,7 +17,7 @@ from keras import ops
 from keras_gen import losses, networks
 from keras_gen.layers.made import MADENetwork
 from keras_gen.layers.sampling import reparameterize
-from keras_gen.models.autoencoders.encoder_decoder import check_encoder_decoder
+from keras_gen.models.autoencoders.encoder_decoder import NegativeElboMetrics, check_encoder_decoder
 from keras_gen.models.base import GenerativeModel, deserialize_networks
 from keras_gen.models.capabilities import Encodes, HasLikelihood, SamplesFromPrior
 from keras_gen.models.pixel_decoder import (
@@ -28,7 +28,7 @@ from keras_gen.models.pixel_decoder import (
     pixel_levels,
     reconstruction_data_scale,
 )
-from keras_gen.training import global_batch_mean, minimize, replica_seed, unscaled
+from keras_gen.training import global_batch_mean, minimize, replica_seed
 
 PRIORS = ("standard", "vamp", "two_stage")
 POSTERIORS = ("gaussian", "iaf")
@@ -110,7 +110,7 @@ def _condition_tensor(values):
 
 
 @keras.saving.register_keras_serializable(package="keras_gen")
-class VAE(SamplesFromPrior, Encodes, HasLikelihood, PixelDecoder, GenerativeModel):
+class VAE(NegativeElboMetrics, SamplesFromPrior, Encodes, HasLikelihood, PixelDecoder, GenerativeModel):
     """A variational autoencoder that trains with `model.fit()`.
 
     Kingma & Welling, "Auto-Encoding Variational Bayes" (2013). The encoder
@@ -290,9 +290,7 @@ class VAE(SamplesFromPrior, Encodes, HasLikelihood, PixelDecoder, GenerativeMode
             self.lower_encoder, self.top_down = lower_encoder, top_down
             names += ["lower_encoder", "top_down"]
         self.network_names = tuple(names)
-        self.loss_tracker = keras.metrics.Mean(name="loss")
-        self.reconstruction_loss_tracker = keras.metrics.Mean(name="reconstruction_loss")
-        self.kl_loss_tracker = keras.metrics.Mean(name="kl_loss")
+        self._make_elbo_metrics()
         self.prior_loss_tracker = keras.metrics.Mean(name="prior_loss")
         self.built = True
 
@@ -659,7 +657,7 @@ class VAE(SamplesFromPrior, Encodes, HasLikelihood, PixelDecoder, GenerativeMode
     def metrics(self):
         if self._fitting_prior:
             return [self.prior_loss_tracker]
-        trackers = [self.loss_tracker, self.reconstruction_loss_tracker, self.kl_loss_tracker]
+        trackers = self._elbo_metrics()
         return [*trackers, self.prior_loss_tracker] if self.prior == "two_stage" else trackers
 
     def _negative_elbo(self, images, labels, training):
@@ -683,12 +681,9 @@ class VAE(SamplesFromPrior, Encodes, HasLikelihood, PixelDecoder, GenerativeMode
         return loss, (reconstruction_loss, kl_loss, prior_loss)
 
     def _record(self, loss, reconstruction_loss, kl_loss, prior_loss=None):
-        self.loss_tracker.update_state(unscaled(loss))
-        self.reconstruction_loss_tracker.update_state(reconstruction_loss)
-        self.kl_loss_tracker.update_state(kl_loss)
         if prior_loss is not None:
             self.prior_loss_tracker.update_state(prior_loss)
-        return {metric.name: metric.result() for metric in self.metrics}
+        return super()._record(loss, reconstruction_loss, kl_loss)
 
     def _images_and_labels(self, data):
         batch = self.unpack_batch(data)

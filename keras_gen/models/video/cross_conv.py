@@ -10,10 +10,11 @@ from keras_gen import losses, networks
 from keras_gen.families import DATA_KINDS
 from keras_gen.layers.cross_convolution import cross_convolve
 from keras_gen.layers.sampling import reparameterize
+from keras_gen.models.autoencoders.encoder_decoder import NegativeElboMetrics
 from keras_gen.models.base import GenerativeModel, deserialize_networks, primary_input_shape
 from keras_gen.models.capabilities import PredictsFrames, _batched
 from keras_gen.networks.stages import check_count
-from keras_gen.training import global_batch_mean, minimize, replica_seed, unscaled
+from keras_gen.training import global_batch_mean, minimize, replica_seed
 
 
 def consecutive_pairs(clips):
@@ -33,7 +34,7 @@ def consecutive_pairs(clips):
 
 
 @keras.saving.register_keras_serializable(package="keras_gen")
-class CrossConvCVAE(PredictsFrames, GenerativeModel):
+class CrossConvCVAE(NegativeElboMetrics, PredictsFrames, GenerativeModel):
     """A conditional VAE of the next frame given the current one, with cross convolution.
 
     Xue, Wu, Bouman & Freeman, "Visual Dynamics: Probabilistic Future Frame
@@ -128,9 +129,7 @@ class CrossConvCVAE(PredictsFrames, GenerativeModel):
         self.motion_encoder = motion_encoder
         self.beta = float(beta)
         self.decoder_std = float(decoder_std)
-        self.loss_tracker = keras.metrics.Mean(name="loss")
-        self.reconstruction_loss_tracker = keras.metrics.Mean(name="reconstruction_loss")
-        self.kl_loss_tracker = keras.metrics.Mean(name="kl_loss")
+        self._make_elbo_metrics()
 
     @property
     def stochastic(self) -> bool:
@@ -202,7 +201,7 @@ class CrossConvCVAE(PredictsFrames, GenerativeModel):
     # --- training -------------------------------------------------------------------
     @property
     def metrics(self):
-        return [self.loss_tracker, self.reconstruction_loss_tracker, self.kl_loss_tracker]
+        return self._elbo_metrics()
 
     def _negative_elbo(self, clips, training):
         frames, next_frames = consecutive_pairs(clips)
@@ -217,12 +216,6 @@ class CrossConvCVAE(PredictsFrames, GenerativeModel):
         reconstruction_loss = -losses.gaussian_log_likelihood(target, predicted, math.log(self.decoder_std))
         loss = global_batch_mean(reconstruction_loss + self.beta * kl_loss)
         return loss, (reconstruction_loss, kl_loss)
-
-    def _record(self, loss, reconstruction_loss, kl_loss):
-        self.loss_tracker.update_state(unscaled(loss))
-        self.reconstruction_loss_tracker.update_state(reconstruction_loss)
-        self.kl_loss_tracker.update_state(kl_loss)
-        return {metric.name: metric.result() for metric in self.metrics}
 
     def train_step(self, data):
         clips = self.unpack_batch(data)["images"]
