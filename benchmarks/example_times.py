@@ -1,0 +1,105 @@
+"""How long each script in `examples/` takes, run in full with its defaults, one after another.
+
+Each example's docstring says how long its full run takes on 2 CPU cores. This
+script measures that: it runs `python examples/<name>.py --out <folder>` with no
+other argument (the script's own defaults), one at a time, and records the wall
+time, the exit status, the date, the processor and the load averages before and
+after each run in `benchmarks/results/example_times.json` (merged with earlier
+runs, so a long list can be measured over several sessions). Run it with
+nothing else on the machine: the times are only true on a quiet machine.
+
+Between two examples it waits while the file named by `--pause-file` exists, so
+that short work can be done without disturbing a measurement.
+
+    python benchmarks/example_times.py --examples dcgan_fashion_mnist gan_fashion_mnist
+    python benchmarks/example_times.py --all        # every example: several hours on 2 cores
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime
+import glob
+import json
+import os
+import subprocess
+import sys
+import time
+
+import provenance
+
+ROOT = provenance.ROOT
+RESULTS = os.path.join(ROOT, "benchmarks", "results", "example_times.json")
+
+
+def available() -> list[str]:
+    """The example scripts' names, without `.py`."""
+    return sorted(os.path.splitext(os.path.basename(p))[0] for p in glob.glob(os.path.join(ROOT, "examples", "*.py")))
+
+
+def _load() -> dict[str, float]:
+    one, five, _ = os.getloadavg()
+    return {"1min": round(one, 2), "5min": round(five, 2)}
+
+
+def measure(name: str, out: str, timeout: float | None) -> dict:
+    """One full run of `examples/<name>.py` with its defaults, timed."""
+    command = [sys.executable, os.path.join("examples", name + ".py"), "--out", os.path.join(out, name)]
+    started = datetime.datetime.now().astimezone()
+    load_start = _load()
+    begin = time.perf_counter()
+    try:
+        done = subprocess.run(command, cwd=ROOT, capture_output=True, text=True, timeout=timeout, check=False)
+        returncode, tail = done.returncode, (done.stdout + done.stderr)[-2000:]
+    except subprocess.TimeoutExpired as stopped:
+        returncode, tail = None, f"stopped after {timeout} s: {str(stopped.stdout or '')[-1000:]}"
+    seconds = time.perf_counter() - begin
+    return {
+        "command": "python " + " ".join(command[1:]),
+        "seconds": round(seconds, 1),
+        "minutes": round(seconds / 60, 1),
+        "returncode": returncode,
+        "started": started.isoformat(timespec="seconds"),
+        "date": started.date().isoformat(),
+        "processor": provenance.processor()["model_name"],
+        "cores": len(os.sched_getaffinity(0)),
+        "load_average_start": load_start,
+        "load_average_end": _load(),
+        "output_tail": tail,
+    }
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    chosen = parser.add_mutually_exclusive_group(required=True)
+    chosen.add_argument("--examples", nargs="+", help="example names (file names without .py)")
+    chosen.add_argument("--all", action="store_true", help="every script in examples/")
+    parser.add_argument("--out", default=os.path.join(ROOT, "runs", "example_times"),
+                        help="where the examples write their outputs")
+    parser.add_argument("--pause-file", default=None, help="wait between examples while this file exists")
+    parser.add_argument("--timeout-minutes", type=float, default=None, help="stop an example after this long")
+    parser.add_argument("--results", default=RESULTS, help="the JSON file to merge the times into")
+    args = parser.parse_args(argv)
+    names = available() if args.all else args.examples
+    unknown = sorted(set(names) - set(available()))
+    if unknown:
+        parser.error(f"no example named {', '.join(unknown)}; choose from: {', '.join(available())}")
+    run = provenance.start(argv if argv is not None else None)
+    previous = {}
+    if os.path.exists(args.results):
+        with open(args.results) as f:
+            previous = json.load(f).get("examples", {})
+    timeout = None if args.timeout_minutes is None else args.timeout_minutes * 60
+    for name in names:
+        while args.pause_file and os.path.exists(args.pause_file):
+            time.sleep(5)
+        row = measure(name, args.out, timeout)
+        row["commit"] = run["commit"]
+        previous[name] = row
+        print(f"{name}: {row['minutes']} min, exit {row['returncode']}, load {row['load_average_end']}", flush=True)
+        provenance.write_json(args.results, {"examples": dict(sorted(previous.items()))}, run)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
