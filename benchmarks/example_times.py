@@ -34,7 +34,10 @@ RESULTS = os.path.join(ROOT, "benchmarks", "results", "example_times.json")
 
 def available() -> list[str]:
     """The example scripts' names, without `.py`."""
-    return sorted(os.path.splitext(os.path.basename(p))[0] for p in glob.glob(os.path.join(ROOT, "examples", "*.py")))
+    return sorted(
+        os.path.splitext(os.path.basename(p))[0]
+        for p in glob.glob(os.path.join(ROOT, "examples", "*.py"))
+    )
 
 
 def _load() -> dict[str, float]:
@@ -44,12 +47,19 @@ def _load() -> dict[str, float]:
 
 def measure(name: str, out: str, timeout: float | None) -> dict:
     """One full run of `examples/<name>.py` with its defaults, timed."""
-    command = [sys.executable, os.path.join("examples", name + ".py"), "--out", os.path.join(out, name)]
+    command = [
+        sys.executable,
+        os.path.join("examples", name + ".py"),
+        "--out",
+        os.path.join(out, name),
+    ]
     started = datetime.datetime.now().astimezone()
     load_start = _load()
     begin = time.perf_counter()
     try:
-        done = subprocess.run(command, cwd=ROOT, capture_output=True, text=True, timeout=timeout, check=False)
+        done = subprocess.run(
+            command, cwd=ROOT, capture_output=True, text=True, timeout=timeout, check=False
+        )
         returncode, tail = done.returncode, (done.stdout + done.stderr)[-2000:]
     except subprocess.TimeoutExpired as stopped:
         returncode, tail = None, f"stopped after {timeout} s: {str(stopped.stdout or '')[-1000:]}"
@@ -74,16 +84,25 @@ def main(argv: list[str] | None = None) -> int:
     chosen = parser.add_mutually_exclusive_group(required=True)
     chosen.add_argument("--examples", nargs="+", help="example names (file names without .py)")
     chosen.add_argument("--all", action="store_true", help="every script in examples/")
-    parser.add_argument("--out", default=os.path.join(ROOT, "runs", "example_times"),
-                        help="where the examples write their outputs")
-    parser.add_argument("--pause-file", default=None, help="wait between examples while this file exists")
-    parser.add_argument("--timeout-minutes", type=float, default=None, help="stop an example after this long")
+    parser.add_argument(
+        "--out",
+        default=os.path.join(ROOT, "runs", "example_times"),
+        help="where the examples write their outputs",
+    )
+    parser.add_argument(
+        "--pause-file", default=None, help="wait between examples while this file exists"
+    )
+    parser.add_argument(
+        "--timeout-minutes", type=float, default=None, help="stop an example after this long"
+    )
     parser.add_argument("--results", default=RESULTS, help="the JSON file to merge the times into")
     args = parser.parse_args(argv)
     names = available() if args.all else args.examples
     unknown = sorted(set(names) - set(available()))
     if unknown:
-        parser.error(f"no example named {', '.join(unknown)}; choose from: {', '.join(available())}")
+        parser.error(
+            f"no example named {', '.join(unknown)}; choose from: {', '.join(available())}"
+        )
     run = provenance.start(argv if argv is not None else None)
     previous = {}
     if os.path.exists(args.results):
@@ -96,7 +115,10 @@ def main(argv: list[str] | None = None) -> int:
         row = measure(name, args.out, timeout)
         row["commit"] = run["commit"]
         previous[name] = row
-        print(f"{name}: {row['minutes']} min, exit {row['returncode']}, load {row['load_average_end']}", flush=True)
+        print(
+            f"{name}: {row['minutes']} min, exit {row['returncode']}, load {row['load_average_end']}",
+            flush=True,
+        )
         provenance.write_json(args.results, {"examples": dict(sorted(previous.items()))}, run)
     return 0
 
