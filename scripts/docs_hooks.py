@@ -296,12 +296,12 @@ def cli_reference() -> str:
     return "\n".join(lines)
 
 
-def thumbnail_figure(family, src_uri: str, docs_dir: Path) -> str:
+def thumbnail_figure(family, src_uri: str, docs_dir: Path, width: int = 160) -> str:
     thumbnail = posixpath.join(ZOO_IMAGES, f"{family.name}.png")
     link = posixpath.relpath(thumbnail, posixpath.dirname(src_uri) or ".")
     # No "|" in the alt text: the figure sits in a table row.
     alt = html.escape(family.description).replace("|", "&#124;").replace("[", "(").replace("]", ")")
-    return f"![{family.name}: {alt}]({link}){{ width=\"160\" loading=lazy }}"
+    return f"![{family.name}: {alt}]({link}){{ width=\"{width}\" loading=lazy }}"
 
 
 def zoo_table(src_uri: str, docs_dir: Path) -> str:
@@ -313,8 +313,10 @@ def zoo_table(src_uri: str, docs_dir: Path) -> str:
     lines = []
     if run:
         lines += [_run_sentence(run), ""]
-    lines += ["| family | thumbnail | what it does | paper | headline figure | thumbnail made |",
-              "| --- | --- | --- | --- | --- | --- |"]
+    # Five columns, the paper under the name and a 120-pixel thumbnail: the table fits a 1280-pixel window
+    # without scrolling sideways (tests/test_docs_browser.py checks it).
+    lines += ["| family | thumbnail | what it does | headline figure | thumbnail made |",
+              "| --- | --- | --- | --- | --- |"]
     for family in _families():
         thumbnail = docs_dir / ZOO_IMAGES / f"{family.name}.png"
         if not thumbnail.exists():
@@ -336,10 +338,10 @@ def zoo_table(src_uri: str, docs_dir: Path) -> str:
         elif entry.get("placeholder"):
             made = f"**{PLACEHOLDER_NOTE}**"
         else:
-            made = (f"{entry.get('grid', 'samples')} after {entry.get('seconds', 0):.0f} s of training "
+            made = (f"{entry.get('grid', 'samples')} after {entry.get('seconds', 0):.0f} s "
                     f"({entry.get('steps', '?')} steps of {entry.get('batch_size', '?')})")
-        image = thumbnail_figure(family, src_uri, docs_dir)
-        lines.append(f"| {name} | {image} | {what.replace('|', '&#124;')} | {paper} | {headline} | {made} |")
+        image = thumbnail_figure(family, src_uri, docs_dir, width=120)
+        lines.append(f"| {name}<br>{paper} | {image} | {what.replace('|', '&#124;')} | {headline} | {made} |")
     return "\n".join(lines) + "\n"
 
 

@@ -123,6 +123,12 @@ def test_site_in_headless_chromium(tmp_path):
                 assert loaded <= ZOO_LOAD_SECONDS, f"/zoo/ took {loaded:.2f} s to load"
                 thumbnails = {image["src"].rsplit("/", 1)[-1] for image in images if "/images/zoo/" in image["src"]}
                 assert thumbnails >= {f"{name}.png" for name in families.names()}
+                # The zoo table fits the 1280-pixel window: no sideways scrolling.
+                overflow = driver.execute_script(
+                    "return Array.from(document.querySelectorAll('.md-typeset table')).map("
+                    "t => (t.closest('.md-typeset__scrollwrap') || t).scrollWidth"
+                    " - (t.closest('.md-typeset__scrollwrap') || t).clientWidth)")
+                assert overflow and max(overflow) <= 1, f"the zoo table scrolls sideways by {overflow} px"
             if page == "dcgan/":
                 assert images, "the DCGAN page shows no figure"
         # The API pages: an entry for every public model name.
