@@ -200,6 +200,18 @@ def test_exactly_one_of_num_classes_and_condition_and_clear_errors_for_wrong_con
     assert labelled.batch_kind == "images_labels" and labelled.condition == Condition.classes(3)
 
 
+def test_diffaugment_translation_is_refused_with_a_layout_and_the_rest_is_kept():
+    # A shifted image no longer lies on its layout's regions: a clear error names the policy to use instead.
+    with pytest.raises(ValueError, match=r"leave out 'translation': augment='color,cutout'"):
+        _model(augment="color,translation,cutout")
+    with pytest.raises(ValueError, match=r"augment=None"):
+        _model(augment="translation")
+    kept = _model(augment="color,cutout")
+    assert kept.augment == "color,cutout"
+    # Attributes alone have no place in the image: every policy stays allowed.
+    assert _model({"attributes": ATTRIBUTES}, augment="translation").augment == "translation"
+
+
 @pytest.mark.parametrize("condition", [
     {"attributes": ATTRIBUTES}, {"layout": LAYOUT}, ATTRIBUTES, Condition.multi_hot(["dark", "large", "boot"]),
 ], ids=["attributes part", "layout part", "attributes", "multi_hot"])

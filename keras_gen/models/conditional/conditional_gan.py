@@ -59,6 +59,26 @@ def _labelled_generator(num_classes, label_encoding, label_planes):
     return {"num_classes": num_classes, "label_encoding": label_encoding, "label_planes": label_planes}
 
 
+def _check_layout_augment(condition, augment):
+    """DiffAugment's translation moves an image but not the layout it is judged with: refused.
+
+    The discriminator reads the layout (a coarser map of region ids) beside the
+    image, so a shifted image no longer lies on its regions, and the generator
+    would learn images off their layout. Color and cutout change both real and
+    generated images in place and are kept.
+    """
+    parts = condition.values() if isinstance(condition, dict) else [condition]
+    if augment is None or not any(part.kind == "layout" for part in parts):
+        return
+    names = [name.strip() for name in str(augment).split(",")]
+    if "translation" in names:
+        kept = ",".join(name for name in names if name != "translation") or None
+        raise ValueError(
+            f"augment={augment!r} shifts the images but not their layout, so the discriminator would judge "
+            f"images off their regions. With a layout condition, leave out 'translation': "
+            f"augment={kept!r}.")
+
+
 @keras.saving.register_keras_serializable(package="keras_gen")
 class ConditionalGAN(GAN):
     """A conditional GAN: both players see the label, or attributes and a layout (Mirza & Osindero, 2014).
@@ -92,6 +112,8 @@ class ConditionalGAN(GAN):
 
     Everything else is the GAN's: `loss=`, `ema=`, `r1_weight=`, `augment=`,
     `compile(d_optimizer=..., g_optimizer=...)` (Adam(2e-4, beta_1=0.5) each).
+    With a layout, DiffAugment's "translation" is refused (it would move the
+    images off their layouts); "color" and "cutout" are kept.
     `generate(n, labels=[...])` draws the classes you name (without labels:
     the classes in turn).
 
@@ -135,6 +157,7 @@ class ConditionalGAN(GAN):
             condition = condition_from_config(condition)
             networks.layout_condition_parts(condition)
             self._check_condition_networks(generator, discriminator, condition)
+            _check_layout_augment(condition, kwargs.get("augment"))
         super().__init__(generator, discriminator, **kwargs)
         self.num_classes = num_classes
         self._condition = condition
