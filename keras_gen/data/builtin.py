@@ -367,4 +367,5 @@ def register_builtins() -> None:
         overwrite=True,
         example_shape=(voxels.VOXEL_SIZE,) * 3 + (1,),
         kind="voxels",
+        revision=voxels.VOXEL_SHAPES_REVISION,
     )

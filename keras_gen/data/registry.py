@@ -50,6 +50,9 @@ class DatasetInfo:
         example_shape: the shape of one example: `image_shape` for images,
             `(frames, H, W, C)` for videos, `(depth, H, W, C)` for voxels
             (None: `image_shape`).
+        revision: the revision of the examples the loader makes, 1 at first;
+            raised when they change, so that feature networks cached for the
+            old examples are not reused (their cache file names carry it).
 
     Example:
     >>> keras_gen.data.info("fashion_mnist").image_shape
@@ -69,6 +72,7 @@ class DatasetInfo:
     conditions: Mapping[str, Condition] = dataclasses.field(default_factory=dict, hash=False, repr=False)
     kind: str = "images"
     example_shape: tuple[int, ...] | None = None
+    revision: int = 1
 
     def __post_init__(self):
         kind = DATA_KINDS.get(self.kind)
@@ -103,6 +107,7 @@ def register(
     conditions: Mapping[str, Condition] | None = None,
     example_shape: Sequence[int] | None = None,
     kind: str = "images",
+    revision: int = 1,
 ) -> DatasetInfo:
     """Makes `name` loadable with `keras_gen.data.load` and `load_numpy`.
 
@@ -128,6 +133,9 @@ def register(
             and voxel grids `(depth, H, W, C)` (None: `image_shape`).
         kind: "images", "videos" or "voxels"; `load` then yields rank-5
             batches of the latter two.
+        revision: raise it when the loader's examples change: the feature
+            networks `keras_gen.evaluation` caches for the data set are keyed
+            on it.
 
     Returns:
         The registered `DatasetInfo`.
@@ -168,6 +176,8 @@ def register(
     if not splits:
         raise ValueError("splits must name at least one split, e.g. ('train', 'test').")
     declared = _checked_conditions(conditions, num_classes, names)
+    if isinstance(revision, bool) or not isinstance(revision, int) or revision < 1:
+        raise ValueError(f"revision must be an integer >= 1 (raise it when the examples change), got {revision!r}.")
     dataset_info = DatasetInfo(
         name=name,
         image_shape=shape,
@@ -178,6 +188,7 @@ def register(
         conditions=declared,
         kind=kind,
         example_shape=None if example_shape is None else tuple(int(side) for side in example_shape),
+        revision=revision,
     )
     _REGISTRY[name] = (dataset_info, loader_fn)
     return dataset_info

@@ -121,12 +121,29 @@ class ClassifierRecipe:
         Example:
         >>> ClassifierRecipe().cache_stem("mnist")
         'mnist-v1'
+        >>> ClassifierRecipe().cache_stem("voxel_shapes")  # its examples' revision 2
+        'voxel_shapes-v1-r2'
         """
         stem = f"{_safe_name(dataset)}-v{self.version}"
+        revision = _data_revision(dataset)
+        if revision > 1:  # examples remade since revision 1: not the cached network of the old ones
+            stem = f"{stem}-r{revision}"
         if dataclasses.replace(self, version=ClassifierRecipe.version) == ClassifierRecipe():
             return stem
         settings = json.dumps(dataclasses.asdict(self), sort_keys=True)
         return f"{stem}-{hashlib.sha1(settings.encode()).hexdigest()[:10]}"
+
+
+def _data_revision(dataset: str) -> int:
+    """The registered data set's `revision` (1 for TFDS and unknown names)."""
+    from keras_gen.data.pipeline import is_tfds_name, registered
+
+    if is_tfds_name(dataset):
+        return 1
+    try:
+        return registered(dataset)[0].revision
+    except (ValueError, KeyError):
+        return 1
 
 
 def _safe_name(dataset: str) -> str:

@@ -118,6 +118,36 @@ def test_voxel_shapes_is_registered_and_loads_rank_5_grids():
     assert tuple(batch.shape) == (4, 16, 16, 16, 1) and tuple(batch_labels.shape) == (4,)
 
 
+def test_voxel_shapes_test_split_is_mostly_new_shapes_and_its_revision_keys_the_cache():
+    # Revision 1 repeated half of the test shapes in train (its jitter did not survive the 16^3 grid);
+    # revision 2 jitters thicknesses and insets too: about 6 % of the test shapes have an exact copy in train.
+    train, _ = data.load_numpy("voxel_shapes", "train", scale=(0, 1))
+    test, test_labels = data.load_numpy("voxel_shapes", "test", scale=(0, 1))
+    seen = {grid.tobytes() for grid in train.astype(np.uint8)}
+    copied = np.array([grid.tobytes() in seen for grid in test.astype(np.uint8)])
+    assert copied.mean() < 0.08, copied.mean()
+    assert all(copied[test_labels == label].mean() < 0.12 for label in range(3))
+    assert len(seen) > 0.95 * len(train)
+    info = data.info("voxel_shapes")
+    assert info.revision == data.voxels.VOXEL_SHAPES_REVISION == 2 and data.info("fashion_mnist").revision == 1
+    from keras_gen.evaluation.classifiers import ClassifierRecipe
+
+    assert ClassifierRecipe().cache_stem("voxel_shapes") == "voxel_shapes-v1-r2"
+    assert ClassifierRecipe().cache_stem("fashion_mnist") == "fashion_mnist-v1"
+
+
+def test_register_refuses_a_bad_revision(flashes_name):
+    def load_flashes(split, data_dir):
+        return np.zeros((2, 4, 4, 4, 1), np.float32), np.zeros(2, np.int32)
+
+    for bad in (0, 1.5, True):
+        with pytest.raises(ValueError, match="revision must be an integer >= 1"):
+            data.register(flashes_name, load_flashes, None, 2, example_shape=(4, 4, 4, 1), kind="voxels",
+                          overwrite=True, revision=bad)
+    assert data.register(flashes_name, load_flashes, None, 2, example_shape=(4, 4, 4, 1), kind="voxels",
+                         overwrite=True, revision=3).revision == 3
+
+
 @pytest.fixture
 def flashes_name():
     """The name of a data set registered by the test, removed from the registry afterwards."""
