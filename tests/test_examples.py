@@ -193,6 +193,12 @@ EXAMPLES = [
         ["rows of samples.png: chair, table, sofa", "nearest_train_iou_median"],
     ),
     (
+        "ppgn_fashion_mnist.py",
+        None,
+        ["model.keras", "denoiser.keras", "chains.gif", "chains.png", "unguided.png"],
+        ["guide's probability of", "judged", "by the independent classifier: chains"],
+    ),
+    (
         "tune_vae_dcgan.py",
         "digits",
         ["best_vae.keras", "best_dcgan.keras", "samples.png"],
