@@ -11,8 +11,13 @@ nothing else on the machine: the times are only true on a quiet machine.
 Between two examples it waits while the file named by `--pause-file` exists, so
 that short work can be done without disturbing a measurement.
 
+`--write-docstrings` then puts each measured time into its example's
+docstring (the line that starts "Full run on 2 CPU cores"), with the date, the
+processor and the load; tests/test_docs.py checks that the two agree.
+
     python benchmarks/example_times.py --examples dcgan_fashion_mnist gan_fashion_mnist
     python benchmarks/example_times.py --all        # every example: several hours on 2 cores
+    python benchmarks/example_times.py --write-docstrings
 """
 
 from __future__ import annotations
@@ -24,6 +29,7 @@ import json
 import os
 import subprocess
 import sys
+import textwrap
 import time
 
 import provenance
@@ -79,11 +85,43 @@ def measure(name: str, out: str, timeout: float | None) -> dict:
     }
 
 
+FULL_RUN = "Full run on 2 CPU cores"
+
+
+def full_run_line(row: dict) -> str:
+    """The docstring sentence of one measured example."""
+    load = max(row["load_average_start"]["1min"], row["load_average_end"]["1min"])
+    return (f"{FULL_RUN} with its defaults: {row['minutes']} minutes (measured {row['date']} on an "
+            f"{row['processor']}, load {load:.1f}, by benchmarks/example_times.py); `--smoke` finishes in seconds.")
+
+
+def write_docstrings(results: str) -> list[str]:
+    """Rewrites the "Full run on 2 CPU cores" paragraph of every example measured without error."""
+    with open(results) as f:
+        rows = json.load(f)["examples"]
+    written = []
+    for name, row in sorted(rows.items()):
+        path = os.path.join(ROOT, "examples", name + ".py")
+        if row.get("returncode") != 0 or not os.path.exists(path):
+            continue
+        with open(path) as f:
+            text = f.read()
+        start = text.index(FULL_RUN)
+        end = text.index("\n\n", start)
+        text = text[:start] + textwrap.fill(full_run_line(row), width=79) + text[end:]
+        with open(path, "w") as f:
+            f.write(text)
+        written.append(name)
+    return written
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     chosen = parser.add_mutually_exclusive_group(required=True)
     chosen.add_argument("--examples", nargs="+", help="example names (file names without .py)")
     chosen.add_argument("--all", action="store_true", help="every script in examples/")
+    chosen.add_argument("--write-docstrings", action="store_true",
+                        help="put the measured times of --results into the examples' docstrings")
     parser.add_argument(
         "--out",
         default=os.path.join(ROOT, "runs", "example_times"),
@@ -97,6 +135,9 @@ def main(argv: list[str] | None = None) -> int:
     )
     parser.add_argument("--results", default=RESULTS, help="the JSON file to merge the times into")
     args = parser.parse_args(argv)
+    if args.write_docstrings:
+        print("updated:", ", ".join(write_docstrings(args.results)) or "nothing")
+        return 0
     names = available() if args.all else args.examples
     unknown = sorted(set(names) - set(available()))
     if unknown:

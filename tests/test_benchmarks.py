@@ -214,3 +214,23 @@ def test_the_video_voxels_benchmark_runs_in_smoke_mode(tmp_path, monkeypatch):
     assert rows["cross_conv_deterministic"]["real_moving_share"] > 0.5
     assert rows["test_shapes"]["connected_share"] == 1.0 and rows["test_shapes"]["near_copy_share"] < 1.0
     assert rows["voxel_marginals"]["connected_share"] < 1.0
+
+
+def test_every_examples_docstring_states_its_measured_full_run_time_or_that_it_is_not_measured(monkeypatch):
+    monkeypatch.syspath_prepend(BENCHMARKS)  # example_times imports provenance
+    example_times = _load("example_times")
+    with open(example_times.RESULTS) as f:
+        rows = json.load(f)["examples"]
+    for name in example_times.available():
+        with open(os.path.join(REPO_ROOT, "examples", name + ".py")) as f:
+            text = f.read()
+        paragraph = text[text.index(example_times.FULL_RUN):]
+        paragraph = " ".join(paragraph[:paragraph.index("\n\n")].split())
+        row = rows.get(name)
+        if row is not None and row["returncode"] == 0:
+            assert paragraph == example_times.full_run_line(row), (
+                f"examples/{name}.py's docstring disagrees with {example_times.RESULTS}: run "
+                "`python benchmarks/example_times.py --write-docstrings`")
+            assert row["cores"] == 2 and row["date"] in paragraph
+        else:
+            assert "not measured yet" in paragraph, name
