@@ -16,9 +16,10 @@ learning rate 2e-4 and beta_1 = 0.5 for both networks (passed explicitly here:
 `gan.compile()` alone gives Adam(4e-4, beta_1=0.5), which reached a lower FID
 within our 15-minute CPU benchmark). Images are scaled to (-1, 1) to match the tanh.
 
-On 2 CPU cores one epoch over the 60,000 training images takes about 1.5
-minutes with the default width of 32 (about three times as long with width
-64); shirts, trousers and shoes are recognizable after 3-5 epochs.
+On 2 CPU cores one epoch over the 60,000 training images takes about 40
+seconds with the default width of 32 (the full run above, 5 epochs, included
+start-up and saving); shirts, trousers and shoes are recognizable after 3-5
+epochs.
 
 Run:
     python examples/dcgan_fashion_mnist.py --epochs 5 --out runs/example_dcgan

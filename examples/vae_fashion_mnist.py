@@ -16,8 +16,8 @@ gives new images. `keras_gen.models.VAE` computes the ELBO in its train step
 with the reparameterization trick, so training is a plain `model.fit()`.
 
 Pixels are treated as Bernoulli probabilities, so images are scaled to (0, 1).
-On 2 CPU cores an epoch over the 60,000 training images takes about 1.5
-minutes; samples look like blurry clothes after a few epochs, and the
+On 2 CPU cores an epoch over the 60,000 training images takes about 30
+seconds (from the full run above); samples look like blurry clothes after a few epochs, and the
 reconstructions sharpen first.
 
 Run:
