@@ -662,6 +662,7 @@ def main(argv=None):
                                                                              args.figures))
         keras.backend.clear_session()
     if set(names) & set(DCGAN_ROWS):
+        # One DCGAN serves all of its rows, so the session is cleared after them, not between them.
         dcgan_rows(names, setting, args, networks, args.figures, attempt, results["rows"])
         keras.backend.clear_session()
     results["seconds"] = time.perf_counter() - start
