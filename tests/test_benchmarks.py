@@ -234,3 +234,49 @@ def test_every_examples_docstring_states_its_measured_full_run_time_or_that_it_i
             assert row["cores"] == 2 and row["date"] in paragraph
         else:
             assert "not measured yet" in paragraph, name
+
+
+def test_the_conditioning_measures_against_values_worked_by_hand():
+    conditioning = _load("conditioning")
+    # Class 0 in the same order (rho 1); class 1 with ranks (2, 1, 3) against (3, 1, 2) (rho 1/2).
+    mean, per_class = conditioning.within_class_spearman([0.1, 0.2, 0.3, 0.5, 0.4, 0.6], [1, 2, 3, 3, 1, 2],
+                                                         [0, 0, 0, 1, 1, 1])
+    assert per_class == pytest.approx({0: 1.0, 1: 0.5}) and mean == pytest.approx(0.75)
+    assert conditioning.within_class_spearman([0.1, 0.1, 0.1], [1, 2, 3], [0, 0, 0])[1] == {}  # a constant side
+    # Region 0 matches; regions 1 and 2 overlap on one cell of two.
+    layouts, references = numpy.array([[[0, 1], [2, 2]]]), numpy.array([[[0, 1], [1, 2]]])
+    assert conditioning.layout_iou(layouts, references) == pytest.approx(2 / 3)
+    assert conditioning.layout_iou(references, references) == 1.0
+    masks = numpy.zeros((2, 4, 4), bool)
+    truth = masks.copy()
+    masks[0, :2], truth[0, :1] = True, True  # 4 of 8 pixels; the second pair both empty
+    assert conditioning.mask_iou(masks, truth) == pytest.approx((0.5 + 1.0) / 2)
+    image = numpy.full((1, 4, 4, 1), 0.2, "float32")
+    image[0, 1:3, 1:3] = 0.9
+    assert conditioning.mask_iou(conditioning.otsu_masks(image), image[..., 0] > 0.5) == 1.0
+
+
+def test_the_conditioning_benchmark_runs_in_smoke_mode(tmp_path, monkeypatch):
+    monkeypatch.setenv("KERAS_GEN_FEATURE_CACHE", str(tmp_path / "cache"))
+    from keras_gen.data import registry
+
+    monkeypatch.setattr(registry, "_REGISTRY", dict(registry._REGISTRY))  # the smoke data sets stay in this test
+    conditioning = _load("conditioning")
+    path = tmp_path / "result.json"
+    conditioning.main(["--smoke", "--rows", "gan_cls,al_cgan,ppgn", "--json", str(path)])
+    with open(path) as f:
+        written = json.load(f)
+    assert provenance.missing_fields(written) == [] and written["smoke"] is True
+    rows = written["rows"]
+    assert set(rows) == {"gan_cls", "al_cgan", "dcgan", "ppgn"}  # the DCGAN that PPGN walks is a row too
+    assert not [name for name, row in rows.items() if "error" in row]
+    for name in ("gan_cls", "al_cgan"):
+        assert rows[name]["training"]["images_seen"] == 128
+        for split in ("test", "heldout"):
+            measured = rows[name][split]
+            assert measured["samples"] == 32 and 0 <= measured["class_agreement"] <= 1
+            assert 0 <= measured["word_agreement"] <= 1 and 0 <= measured["layout_iou"] <= 1
+    assert rows["al_cgan"]["edit"]["images"] == 16 and 0 <= rows["al_cgan"]["edit"]["brightness_raised_share"] <= 1
+    assert rows["ppgn"]["chains"] == 10 and rows["ppgn"]["kid_over_unguided"] == pytest.approx(
+        rows["ppgn"]["kid"] / rows["dcgan"]["unguided"]["kid"])
+    assert all(set(goal) == {"met", "value", "goal"} for goal in written["goals"].values())
