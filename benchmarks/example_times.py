@@ -153,8 +153,9 @@ def main(argv: list[str] | None = None) -> int:
     for name in names:
         while args.pause_file and os.path.exists(args.pause_file):
             time.sleep(5)
+        state = provenance.git()  # the tree this example runs: commits may land between examples
         row = measure(name, args.out, timeout)
-        row["commit"] = run["commit"]
+        row["commit"], row["dirty"] = state["commit"], state["dirty"]
         previous[name] = row
         print(
             f"{name}: {row['minutes']} min, exit {row['returncode']}, load {row['load_average_end']}",

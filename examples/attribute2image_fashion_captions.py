@@ -1,6 +1,8 @@
 """Attribute2Image on fashion_captions: garments drawn from attribute vectors, in layers.
 
-Full run on 2 CPU cores: not measured yet (`--smoke` finishes in seconds).
+Full run on 2 CPU cores with its defaults: 3.0 minutes (measured 2026-12-04 on
+an AMD EPYC, load 2.4, by benchmarks/example_times.py); `--smoke` finishes in
+seconds.
 
 Attribute2Image (Yan et al., 2016) is a conditional VAE on a vector of
 attributes y. Here y is fashion_captions' `attributes`: the class one-hot and

@@ -1,6 +1,8 @@
 """DRAW on Fashion-MNIST: a recurrent VAE that draws each image in steps, with attention.
 
-Full run on 2 CPU cores: not measured yet (`--smoke` finishes in seconds).
+Full run on 2 CPU cores with its defaults: 5.6 minutes (measured 2026-12-04 on
+an AMD EPYC, load 2.4, by benchmarks/example_times.py); `--smoke` finishes in
+seconds.
 
 DRAW (Gregor et al., 2015) does not make an image in one pass: a decoder LSTM
 adds to a canvas over T steps, and at each step an encoder LSTM looks at the
@@ -12,9 +14,10 @@ moves from step to step. Training maximizes the ELBO summed over the steps:
 decoder alone from z_t ~ N(0, I).
 
 Images are binarized (pixels above 0.5 become 1), so the Bernoulli likelihood
-is that of binary images. On 2 CPU cores a step of the default model (16
-steps, 256 units, batches of 64) took 0.18 s, about 3 minutes an epoch; after
-100 steps the samples are blobs drawn outward over the steps.
+is that of binary images. On 2 CPU cores an epoch of the default model (16
+steps, 256 units, batches of 64) takes about a minute (the full run above: 5
+epochs, about 0.07 s a step); after 100 steps the samples are blobs drawn
+outward over the steps.
 
 Run:
     python examples/draw_fashion_mnist.py --epochs 5 --out runs/example_draw
