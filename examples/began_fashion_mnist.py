@@ -1,6 +1,8 @@
 """BEGAN on Fashion-MNIST: an autoencoder as the discriminator, and a measure of convergence.
 
-Full run on 2 CPU cores: not measured yet (`--smoke` finishes in seconds).
+Full run on 2 CPU cores with its defaults: 13.0 minutes (measured 2026-12-04 on
+an AMD EPYC, load 2.1, by benchmarks/example_times.py); `--smoke` finishes in
+seconds.
 
 In BEGAN (Berthelot, Schumm & Metz, 2017) the discriminator is an
 autoencoder, and what it outputs is each image's reconstruction error
@@ -15,8 +17,8 @@ keeping the two errors in the ratio gamma (`gamma=0.5`: more diverse images
 the higher it is). M_global = L(x) + |gamma L(x) - L(G(z))| falls as training
 converges, which the paper offers as a measure GANs rarely have.
 `keras_gen.models.BEGAN` logs `k_t` and `m_global`; `compile()` gives both
-players Adam(1e-4, beta_1=0.5). On 2 CPU cores an epoch takes about 6 minutes,
-and in our 5-minute benchmark BEGAN collapsed to one kind of image
+players Adam(1e-4, beta_1=0.5). On 2 CPU cores an epoch takes a little over a
+minute (the full run above: 10 epochs), and in our 5-minute benchmark BEGAN collapsed to one kind of image
 (docs/benchmarks.md): watch the snapshots and `m_global`.
 
 Run:
