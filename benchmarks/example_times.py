@@ -46,11 +46,6 @@ def available() -> list[str]:
     )
 
 
-def _load() -> dict[str, float]:
-    one, five, _ = os.getloadavg()
-    return {"1min": round(one, 2), "5min": round(five, 2)}
-
-
 def measure(name: str, out: str, timeout: float | None) -> dict:
     """One full run of `examples/<name>.py` with its defaults, timed."""
     command = [
@@ -60,7 +55,7 @@ def measure(name: str, out: str, timeout: float | None) -> dict:
         os.path.join(out, name),
     ]
     started = datetime.datetime.now().astimezone()
-    load_start = _load()
+    load_start = provenance.load_average()
     begin = time.perf_counter()
     try:
         done = subprocess.run(
@@ -80,7 +75,7 @@ def measure(name: str, out: str, timeout: float | None) -> dict:
         "processor": provenance.processor()["model_name"],
         "cores": len(os.sched_getaffinity(0)),
         "load_average_start": load_start,
-        "load_average_end": _load(),
+        "load_average_end": provenance.load_average(),
         "output_tail": tail,
     }
 

@@ -47,7 +47,8 @@ def _now() -> str:
     return datetime.datetime.now().astimezone().isoformat(timespec="seconds")
 
 
-def _load() -> dict[str, float]:
+def load_average() -> dict[str, float]:
+    """The 1- and 5-minute load averages now, rounded: `{"1min": ..., "5min": ...}`."""
     one, five, _ = os.getloadavg()
     return {"1min": round(one, 2), "5min": round(five, 2)}
 
@@ -98,13 +99,13 @@ def start(argv: list[str] | None = None) -> dict:
         "backend": os.environ.get("KERAS_BACKEND", "tensorflow"),
         "processor": processor(),
         "cores": len(os.sched_getaffinity(0)),
-        "load_average_start": _load(),
+        "load_average_start": load_average(),
     }
 
 
 def finish(run: dict) -> dict:
     """`run` completed with the finish time and the load averages now."""
-    return {**run, "finished": _now(), "load_average_end": _load()}
+    return {**run, "finished": _now(), "load_average_end": load_average()}
 
 
 def write_json(path: str, results: dict, run: dict) -> dict:
