@@ -118,6 +118,11 @@ def test_site_in_headless_chromium(tmp_path):
             assert not broken, f"/{page}: images that did not load: {broken}"
             name = page.strip("/") or "home"
             driver.save_screenshot(os.path.join(artifacts, f"{name}.png"))
+            # Nothing is fetched from outside the local server: an offline browser never waits for it.
+            outside = driver.execute_script(
+                "return Array.from(document.querySelectorAll('link[href], script[src]'))"
+                ".map(e => e.href || e.src).filter(u => u.startsWith('http') && !u.startsWith(arguments[0]))", base)
+            assert not outside, f"/{page} loads {outside}"
             if page == "zoo/":
                 print(f"/zoo/ loaded in {loaded:.2f} s")
                 assert loaded <= ZOO_LOAD_SECONDS, f"/zoo/ took {loaded:.2f} s to load"
