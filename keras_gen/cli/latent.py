@@ -58,8 +58,10 @@ def add_parser(commands) -> None:
                      help="class names or indices of --data, e.g. sneaker:ankle_boot or 7:9")
     how.add_argument("--set", nargs="+", metavar="NAME=VALUE", dest="changes",
                      help="attributes (or multi-hot names) to change, e.g. brightness=0.9 (commas also separate)")
-    edit.add_argument("--conditions", help="with --set: the images' conditions, a .npy file (one row per image) "
-                      "or, for captions, a .txt file of one caption per line; required for models that encode")
+    edit.add_argument("--conditions", help="with --set: the images' conditions, a .npy file (one row per image), "
+                      "a .npz file of one array per part for a condition of several parts (AL-CGAN: attributes, "
+                      "layout) or, for captions, a .txt file of one caption per line; required for models that "
+                      "encode")
     edit.add_argument("--strength", type=float, default=1.0, help="how far to move along the vector")
     edit.add_argument("--data", default="fashion_mnist", help="labelled data set the vector is computed on")
     edit.add_argument("--data-dir", help="where the data set's files are")
@@ -172,7 +174,11 @@ def _read_conditions(path):
             return [line.strip() for line in file if line.strip()]
     if path.endswith(".npy") and os.path.isfile(path):
         return np.load(path, allow_pickle=False)
-    raise CommandError(f"--conditions: {path} is neither a .npy file nor a .txt file of captions.")
+    if path.endswith(".npz") and os.path.isfile(path):  # a condition of several parts: an array per part
+        with np.load(path, allow_pickle=False) as parts:
+            return {name: parts[name] for name in parts.files}
+    raise CommandError(f"--conditions: {path} is neither a .npy file, a .npz file of parts (numpy.savez(path, "
+                       "attributes=..., layout=...)) nor a .txt file of captions.")
 
 
 def run_set(args) -> int:

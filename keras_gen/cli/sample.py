@@ -42,6 +42,10 @@ def add_parser(commands) -> None:
                             help="models conditioned on attributes or multi-hot names: one row of --n images per "
                             "spec, e.g. ankle_boot=1,brightness=0.8,size=0.4; unnamed attributes take the low end "
                             "of their range (0)")
+    parser.add_argument("--layouts", metavar="LAYOUTS.npy",
+                        help="models conditioned on a scene layout (AL-CGAN): a .npy array of region ids, one "
+                        "(h, w) layout or (k, h, w) for k rows; with --attributes, one spec per layout or one for "
+                        "all (without it, every attribute takes the low end of its range)")
 
 
 def parse_attributes(condition, spec: str):
@@ -68,13 +72,75 @@ def parse_attributes(condition, spec: str):
     return values
 
 
-def conditioned_rows(model, args):
-    """`(conditions, row names)` of --captions or --attributes: one condition per row; a CommandError when the
-    model has no condition of that kind."""
+def _read_layouts(path):
+    import os
+
     import numpy as np
 
-    flag, kinds = ("--captions", ("tokens",)) if args.captions else ("--attributes", ("attributes", "multi_hot"))
+    if not (path.endswith(".npy") and os.path.isfile(path)):
+        raise CommandError(f"--layouts: {path} is not a .npy file; save the region ids with numpy.save.")
+    layouts = np.load(path, allow_pickle=False)
+    return layouts[None] if layouts.ndim == 2 else layouts
+
+
+def _layout_rows(model, args, parts):
+    """`(conditions dict, row names)` of a model conditioned on a vector and a layout (AL-CGAN)."""
+    import numpy as np
+
+    from keras_gen.networks import layout_condition_parts
+
+    try:
+        vector, layout = layout_condition_parts(model.condition)
+    except ValueError as error:
+        raise CommandError(f"a {type(model).__name__} is conditioned on {sorted(map(str, parts))}, which "
+                           f"--attributes/--layouts cannot describe: {error}") from None
+    if args.captions:
+        raise CommandError(f"--captions: a {type(model).__name__} is conditioned on {sorted(parts)}, not captions.")
+    if layout is not None and not args.layouts:
+        raise CommandError(f"this {type(model).__name__} is conditioned on a layout too ({layout[1].describe()}): "
+                           "pass --layouts LAYOUTS.npy (region ids, (h, w) or (k, h, w)).")
+    if layout is None and args.layouts:
+        raise CommandError(f"--layouts: a {type(model).__name__} has no layout condition.")
+    if vector is None and args.attributes:
+        raise CommandError(f"--attributes: a {type(model).__name__} is conditioned on a layout alone; drop it.")
+    rows = {}
+    layouts = None if layout is None else _read_layouts(args.layouts)
+    specs = list(args.attributes or [""])
+    count = max(len(specs), 1 if layouts is None else len(layouts))
+    for what, size in (("--attributes", len(specs)), ("--layouts", None if layouts is None else len(layouts))):
+        if size not in (None, 1, count):
+            raise CommandError(f"--attributes gives {len(specs)} specs and --layouts {len(layouts)} layouts: pass "
+                               f"one of each per row, or one {what[2:-1]} for all rows.")
+    if vector is not None:
+        values = np.stack([parse_attributes(vector[1], spec) for spec in specs])
+        rows[vector[0]] = np.repeat(values, count // len(values), axis=0)
+    if layouts is not None:
+        rows[layout[0]] = np.repeat(layouts, count // len(layouts), axis=0)
+    structure = rows.get(None, rows)
+    try:
+        checked = model.check_conditions(structure, count)
+    except ValueError as error:
+        raise CommandError(f"--attributes/--layouts: {error}") from None
+    names = [f"layout {i % len(layouts)}" if layouts is not None else "" for i in range(count)]
+    if args.attributes:
+        names = [" ".join(filter(None, (name, specs[i % len(specs)]))) for i, name in enumerate(names)]
+    return checked, names
+
+
+def conditioned_rows(model, args):
+    """`(conditions, row names)` of --captions, --attributes or --layouts: one condition per row; a CommandError
+    when the model has no condition of that kind."""
+    import numpy as np
+
+    from keras_gen.models.input_checks import condition_parts
+
     condition = getattr(model, "condition", None)
+    parts = condition_parts(condition) if condition is not None else {}
+    if None not in parts and parts or any(part.kind == "layout" for part in parts.values()):
+        return _layout_rows(model, args, parts)
+    if args.layouts:
+        raise CommandError(f"--layouts: a {type(model).__name__} is not conditioned on a layout.")
+    flag, kinds = ("--captions", ("tokens",)) if args.captions else ("--attributes", ("attributes", "multi_hot"))
     if getattr(condition, "kind", None) not in kinds:
         has = "no condition" if condition is None else repr(condition)
         raise CommandError(f"{flag}: a {type(model).__name__} is not conditioned on "
@@ -90,6 +156,7 @@ def conditioned_rows(model, args):
 
 def run_conditioned(model, args) -> int:
     """One row of `--n` samples per caption or attribute spec, the same latent points in every row."""
+    import keras
     import numpy as np
 
     from keras_gen.models import SamplesFromPrior
@@ -97,11 +164,13 @@ def run_conditioned(model, args) -> int:
     from keras_gen.visualization import image_grid, save_grid
 
     if not isinstance(model, SamplesFromPrior):
-        raise CommandError(f"--captions/--attributes: a {type(model).__name__} does not sample from latent points.")
+        raise CommandError(f"--captions/--attributes/--layouts: a {type(model).__name__} does not sample from "
+                           "latent points.")
     conditions, names = conditioned_rows(model, args)
     points = fixed_latent_points(args.n, model.latent_dim, args.seed) * np.float32(args.temperature)
     samples = model.generate(latent_points=np.tile(points, (len(names), 1)),
-                             conditions=np.repeat(conditions, args.n, axis=0))
+                             conditions=keras.tree.map_structure(lambda rows: np.repeat(rows, args.n, axis=0),
+                                                                 conditions))
     out = args.out or "samples.png"
     if out.lower().endswith(".npy"):
         np.save(out, samples)
@@ -120,7 +189,7 @@ def run(args) -> int:
         args.model_path, Generates,
         "has no prior to sample new images from; it reconstructs or translates given images instead.",
     )
-    if args.captions or args.attributes:
+    if args.captions or args.attributes or args.layouts:
         return run_conditioned(model, args)
     out = args.out or ("samples.gif" if model.data_kind == "videos" else "samples.png")
     at = "" if args.temperature == 1.0 else f" at temperature {args.temperature:g}"

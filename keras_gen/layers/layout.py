@@ -17,6 +17,11 @@ class LayoutMaps(keras.layers.Layer):
     region borders. Ids must already be checked (`Condition.check`): an id
     outside `[0, num_regions)` would give an all-zero cell.
 
+    The layer also takes a soft layout, probabilities over the regions
+    `(batch, h, w, num_regions)`, and resizes those maps as they are: the joint
+    (z, layout) search of `keras_gen.latent.invert(..., infer_conditions=True)`
+    feeds a relaxed layout through the same layers (`relaxed_layout_generator`).
+
     Args:
         num_regions: how many region ids the layout has.
         size: `(height, width)` of the maps.
@@ -41,7 +46,13 @@ class LayoutMaps(keras.layers.Layer):
 
     def call(self, layout):
         # Resized in float32: 16-bit resizes are not supported everywhere; the cast comes last.
-        maps = ops.one_hot(ops.cast(layout, "int32"), self.num_regions, dtype="float32")
+        if len(layout.shape) == 4:  # probabilities over the regions: the maps themselves
+            if layout.shape[-1] != self.num_regions:
+                raise ValueError(f"{self.name} takes region ids (batch, h, w) or probabilities (batch, h, w, "
+                                 f"{self.num_regions}); got shape {tuple(layout.shape)}.")
+            maps = ops.cast(layout, "float32")
+        else:
+            maps = ops.one_hot(ops.cast(layout, "int32"), self.num_regions, dtype="float32")
         if tuple(maps.shape[1:3]) != self.size:
             maps = ops.image.resize(maps, self.size, interpolation=self.interpolation)
         return ops.cast(maps, self.compute_dtype)

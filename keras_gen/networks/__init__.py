@@ -62,6 +62,7 @@ from keras_gen.networks.layouts import (
     layout_condition_parts,
     layout_discriminator,
     layout_generator,
+    relaxed_layout_generator,
 )
 from keras_gen.networks.mlp import mlp_discriminator, mlp_generator
 from keras_gen.networks.precision import PinnedDTypePolicy, float32_pin, is_pinned
@@ -162,6 +163,7 @@ __all__ = [
     "pyramid_sizes",
     "pyramid_up",
     "reconstruct_from_pyramid",
+    "relaxed_layout_generator",
     "residual_blocks_at",
     "resnet_generator",
     "row_lstm_network",

@@ -118,6 +118,52 @@ def layout_generator(image_shape, condition, latent_dim=128, width=32, batch_nor
     return keras.Model([latent, structure], images, name=name)
 
 
+def relaxed_layout_generator(generator, condition) -> keras.Model:
+    """The same generator reading a soft layout: `[latent_points, conditions]` with the layout part as
+    probabilities `(batch, h, w, num_regions)`, every weight shared with `generator`.
+
+    The joint (z, layout) search of `keras_gen.latent.invert(...,
+    infer_conditions=True)` moves a relaxed layout, the softmax of logits per
+    cell; a one-hot layout gives exactly the generator's output for its region
+    ids. The generator must read the layout through `LayoutMaps` layers only
+    (as `layout_generator` does), since they take probabilities too.
+
+    Args:
+        generator: a `layout_generator` (or a network that reads the layout
+            input through `LayoutMaps` layers alone).
+        condition: its condition (see `layout_condition_parts`), with a layout.
+
+    Example:
+    >>> from keras_gen.data import Condition
+    >>> condition = {"attributes": Condition.attributes(["size"]), "layout": Condition.layout((7, 7), 3)}
+    >>> g = layout_generator((28, 28, 1), condition, latent_dim=8, width=4)
+    >>> soft = relaxed_layout_generator(g, condition)
+    >>> [tuple(shape) for shape in soft.input_shape]
+    [(None, 8), (None, 1), (None, 7, 7, 3)]
+    """
+    layout = layout_condition_parts(condition)[1]
+    if layout is None:
+        raise ValueError("relaxed_layout_generator needs a condition with a layout part; a generator conditioned on "
+                         "attributes alone already reads them as floats.")
+    latent_input, structure_input = generator.inputs[0], generator._inputs_struct[1]
+    layout_input = structure_input if layout[0] is None else structure_input[layout[0]]
+    readers = sorted({layer.name for layer in generator.layers for node in layer._inbound_nodes
+                      if any(tensor is layout_input for tensor in node.input_tensors)
+                      and not isinstance(layer, LayoutMaps)})
+    if readers:
+        raise ValueError(f"{generator.name} reads the layout through {readers}, not only through LayoutMaps layers, so "
+                         "it cannot read probabilities; build it with keras_gen.networks.layout_generator.")
+    part, layout_condition = layout
+    soft = keras.Input((*layout_condition.layout_shape, layout_condition.num_regions), name=f"{part or 'layout'}_probabilities")
+    if part is None:
+        structure = soft
+    else:
+        structure = {name: (soft if name == part else keras.Input(tensor.shape[1:], dtype=tensor.dtype, name=name))
+                     for name, tensor in structure_input.items()}
+    latent = keras.Input(latent_input.shape[1:], name="latent")
+    return keras.models.clone_model(generator, input_tensors=[latent, structure], clone_function=lambda layer: layer)
+
+
 def layout_discriminator(image_shape, condition, width=32, dropout=0.3, layers_per_stage=1, spectral_norm=False,
                          layout_interpolation="nearest", name="discriminator") -> keras.Model:
     """D(x, attributes, layout): `[images, conditions]` -> one logit per image.

@@ -9,11 +9,14 @@ from PIL import Image
 from keras_gen import cli, recipes
 from keras_gen.callbacks import ImageSnapshot
 from keras_gen.data import Condition
-from keras_gen.models import DCGAN, GANCLS, Attribute2Image
+from keras_gen.models import DCGAN, GANCLS, Attribute2Image, ConditionalGAN
 from keras_gen.run_files import SAMPLES_CAPTIONS_FILE
 
 CAPTIONS = Condition.tokens(["a", "dark", "light", "small", "large", "sandal", "boot"], max_length=4)
 ATTRIBUTES = Condition.attributes(["ankle_boot", "brightness", "size"])
+LAYOUT_CONDITION = {"attributes": Condition.attributes(["brightness", "size"]),
+                    "layout": Condition.layout((2, 2), num_regions=3)}
+LAYOUTS = np.array([[[0, 1], [2, 2]], [[1, 1], [0, 2]]], "int32")
 
 
 def _side(rows, tile=8, padding=2):
@@ -28,6 +31,7 @@ def saved(tmp_path_factory):
         "gan_attributes": GANCLS.for_images((8, 8, 1), ATTRIBUTES, latent_dim=4, width=4, embedding_dim=4, seed=0),
         "attributes": Attribute2Image.for_images((8, 8, 1), ATTRIBUTES, latent_dim=4, width=4, hidden_units=8, seed=0),
         "dcgan": DCGAN.for_images((8, 8, 1), latent_dim=4, width=4, seed=0),
+        "al_cgan": ConditionalGAN.for_images((8, 8, 1), condition=LAYOUT_CONDITION, latent_dim=4, width=4, seed=0),
     }
     paths = {}
     for name, model in models.items():
@@ -63,13 +67,42 @@ def test_sample_draws_a_row_per_attribute_spec_with_unnamed_attributes_at_zero(s
                                                                            conditions=conditions), atol=1e-5)
 
 
+def test_sample_draws_a_row_per_layout_with_its_attribute_spec(saved, tmp_path, capsys):
+    paths, models = saved
+    np.save(tmp_path / "layouts.npy", LAYOUTS)
+    out = tmp_path / "rows.npy"
+    assert cli.main(["sample", paths["al_cgan"], "--layouts", str(tmp_path / "layouts.npy"), "--attributes",
+                     "brightness=0.9", "size=0.3", "--n", "2", "--out", str(out)]) == 0
+    assert "layout 0 brightness=0.9; layout 1 size=0.3" in capsys.readouterr().out
+    points = np.tile(np.random.default_rng(0).standard_normal((2, 4)).astype("float32"), (2, 1))
+    conditions = {"attributes": np.repeat(np.array([[0.9, 0.0], [0.0, 0.3]], "float32"), 2, axis=0),
+                  "layout": np.repeat(LAYOUTS, 2, axis=0)}
+    np.testing.assert_allclose(np.load(out), models["al_cgan"].generate(latent_points=points, conditions=conditions),
+                               atol=1e-5)
+    # One layout (h, w) for every spec; one spec for every layout.
+    np.save(tmp_path / "one.npy", LAYOUTS[1])
+    assert cli.main(["sample", paths["al_cgan"], "--layouts", str(tmp_path / "one.npy"), "--attributes", "size=1",
+                     "size=0", "--n", "2", "--out", str(tmp_path / "grid.png")]) == 0
+    assert np.asarray(Image.open(tmp_path / "grid.png")).shape[:2] == (_side(2), _side(2))
+
+
 @pytest.mark.parametrize("model, flags, message", [
+    ("al_cgan", ["--attributes", "size=1"], "conditioned on a layout too.*--layouts"),
+    ("al_cgan", ["--layouts", "LAYOUTS", "--attributes", "size=1", "size=0", "size=0.5"],
+     "3 specs and --layouts 2 layouts"),
+    ("al_cgan", ["--layouts", "BAD"], r"conditions\['layout'\]: .*ids must lie in \[0, 3\)"),
+    ("al_cgan", ["--layouts", "missing.npz"], "not a .npy file"),
+    ("attributes", ["--layouts", "LAYOUTS"], "not conditioned on a layout"),
     ("attributes", ["--captions", "a dark boot"], "not conditioned on captions"),
     ("dcgan", ["--attributes", "size=1"], "not conditioned on attributes"),
     ("attributes", ["--attributes", "colour=1"], "unknown attribute 'colour'.*brightness"),
     ("attributes", ["--attributes", "size=2"], r"must lie in \[0, 1\]"),
 ])
 def test_sample_condition_flags_fail_clearly(saved, tmp_path, capsys, model, flags, message):
+    np.save(tmp_path / "layouts.npy", LAYOUTS)
+    np.save(tmp_path / "bad.npy", LAYOUTS + 3)
+    files = {"LAYOUTS": str(tmp_path / "layouts.npy"), "BAD": str(tmp_path / "bad.npy")}
+    flags = [files.get(flag, flag) for flag in flags]
     assert cli.main(["sample", saved[0][model], *flags, "--out", str(tmp_path / "x.png")]) == cli.EXIT_USAGE
     assert re.search(message, capsys.readouterr().err)
 
@@ -88,6 +121,12 @@ def test_edit_set_writes_originals_and_edits(saved, tmp_path, capsys):
     # GANs: a joint inversion of z and the attributes, without --conditions.
     assert cli.main(["edit", paths["gan_attributes"], "--images", str(tmp_path / "in.npy"), "--set",
                      "brightness=0.9,size=0.2", "--inversion-steps", "2", "--out", str(out)]) == 0
+    # AL-CGAN: attributes and layout inverted jointly, or z alone with both parts in a .npz file.
+    assert cli.main(["edit", paths["al_cgan"], "--images", str(tmp_path / "in.npy"), "--set", "brightness=0.9",
+                     "--inversion-steps", "2", "--out", str(out)]) == 0
+    np.savez(tmp_path / "parts.npz", attributes=values[:, 1:], layout=LAYOUTS)
+    assert cli.main(["edit", paths["al_cgan"], "--images", str(tmp_path / "in.npy"), "--set", "size=0.9",
+                     "--conditions", str(tmp_path / "parts.npz"), "--inversion-steps", "2", "--out", str(out)]) == 0
 
 
 @pytest.mark.parametrize("model, flags, message", [

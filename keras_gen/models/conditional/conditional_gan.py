@@ -1,18 +1,24 @@
 """Conditional GANs on the shared adversarial step: the conditional GAN (on class labels, or on attributes
 and a scene layout: AL-CGAN) and AC-GAN."""
 
+import weakref
+
 import keras
 import numpy as np
 from keras import ops
 
 from keras_gen import losses, networks
 from keras_gen.models.adversarial.gan import GAN
+from keras_gen.models.adversarial.update import network_inputs
 from keras_gen.models.capabilities import _batched
 from keras_gen.models.conditional.layout_grid import (
     condition_config,
     condition_from_config,
     layout_grid,
 )
+
+# Each layout generator's soft-layout twin (same layers), built on the first joint search.
+_RELAXED_GENERATORS = weakref.WeakKeyDictionary()
 
 
 class ClassifierHead:
@@ -271,6 +277,18 @@ class ConditionalGAN(GAN):
         if self._condition is not None:
             return batch["conditions"]
         return ops.cast(batch["labels"], "int32")
+
+    def _generate_relaxed_batch(self, latent_points, conditions):
+        """`generate` for the joint (z, c) search of `keras_gen.latent.invert`: a layout comes as
+        probabilities `(n, h, w, num_regions)`, read by the same generator through
+        `keras_gen.networks.relaxed_layout_generator` (built once per network, weights shared)."""
+        generator = self.generator if self.generator_ema is None else self.generator_ema
+        if self._condition is None or networks.layout_condition_parts(self._condition)[1] is None:
+            return self._generate_batch(latent_points, conditions)
+        soft = _RELAXED_GENERATORS.get(generator)
+        if soft is None:
+            soft = _RELAXED_GENERATORS[generator] = networks.relaxed_layout_generator(generator, self._condition)
+        return soft(network_inputs(latent_points, conditions), training=False)
 
     def grid_samples(self, n=64, seed=0, columns=None, temperature=1.0):
         """Class labels: a row per class. A condition with a layout: per row a layout rendered as an image
