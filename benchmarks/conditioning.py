@@ -74,6 +74,7 @@ os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
 import budget
+import feature_networks
 import keras
 import numpy as np
 import provenance
@@ -598,12 +599,6 @@ def plain(value):
     return value
 
 
-def describe(networks):
-    return {role: {"network": network.name, "recipe": network.metadata.get("recipe"),
-                   "test_accuracy": network.test_accuracy} for role, network in zip(("features", "judge"), networks,
-                                                                                    strict=True)}
-
-
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     budget.add_arguments(parser, minutes=15.0)
@@ -636,7 +631,8 @@ def main(argv=None):
     results = {**budget.record(args), "seed": args.seed, "smoke": args.smoke, "batch": BATCH,
                "data": setting.data, "num_samples": setting.num_samples, "requests": setting.requests, "rows": {}}
     networks = setting.networks()
-    results["classifiers"] = describe(networks)
+    results["classifiers"] = feature_networks.describe(dict(zip(("features", "judge"), networks, strict=True)),
+                                                          fields=False)
     start = time.perf_counter()
 
     def attempt(rows, name, measure):

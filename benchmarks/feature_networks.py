@@ -42,9 +42,12 @@ def load(dataset="fashion_mnist"):
     return {"default": keras_gen.evaluation.domain_classifier(dataset), "independent": independent(dataset)}
 
 
-def describe(networks):
-    """For each `{role: FeatureExtractor}`: its cache name, recipe, test accuracy and the suffix of its fields."""
-    return {role: {"network": network.name, "recipe": network.metadata.get("recipe"),
-                   "test_accuracy": network.test_accuracy,
-                   "fields": f"ending in {SUFFIXES[role]!r}" if SUFFIXES[role] else "without a network suffix"}
-            for role, network in networks.items()}
+def describe(networks, fields=True):
+    """For each `{role: FeatureExtractor}`: its cache name, recipe and test accuracy, and with `fields` the suffix
+    of its result fields (roles of `SUFFIXES`)."""
+    described = {role: {"network": network.name, "recipe": network.metadata.get("recipe"),
+                        "test_accuracy": network.test_accuracy} for role, network in networks.items()}
+    if fields:
+        for role, entry in described.items():
+            entry["fields"] = f"ending in {SUFFIXES[role]!r}" if SUFFIXES[role] else "without a network suffix"
+    return described

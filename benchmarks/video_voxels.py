@@ -47,6 +47,7 @@ os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
 import budget
+import feature_networks
 import keras
 import numpy as np
 import provenance
@@ -268,11 +269,6 @@ def voxel_rows(names, setting, args, figures):
     return rows, feature_network, judge
 
 
-def describe(networks):
-    return {role: {"network": network.name, "recipe": network.metadata.get("recipe"),
-                   "test_accuracy": network.test_accuracy} for role, network in networks.items()}
-
-
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     budget.add_arguments(parser, minutes=15.0)
@@ -303,11 +299,11 @@ def main(argv=None):
     if set(names) & set(VIDEO_ROWS):
         rows, features, judge = video_rows(names, setting, args, args.figures)
         results["rows"].update(rows)
-        results["classifiers"][setting.clips] = describe({"features": features, "judge": judge})
+        results["classifiers"][setting.clips] = feature_networks.describe({"features": features, "judge": judge}, fields=False)
     if set(names) & set(VOXEL_ROWS):
         rows, features, judge = voxel_rows(names, setting, args, args.figures)
         results["rows"].update(rows)
-        results["classifiers"][setting.voxels] = describe({"features": features, "judge": judge})
+        results["classifiers"][setting.voxels] = feature_networks.describe({"features": features, "judge": judge}, fields=False)
     results["seconds"] = time.perf_counter() - start
     print(json.dumps(results["rows"], indent=1, default=float), flush=True)
     if args.json:
