@@ -145,7 +145,7 @@ def relaxed_layout_generator(generator, condition) -> keras.Model:
     if layout is None:
         raise ValueError("relaxed_layout_generator needs a condition with a layout part; a generator conditioned on "
                          "attributes alone already reads them as floats.")
-    latent_input, structure_input = generator.inputs[0], generator._inputs_struct[1]
+    latent_input, structure_input = generator.input
     layout_input = structure_input if layout[0] is None else structure_input[layout[0]]
     readers = sorted({layer.name for layer in generator.layers for node in layer._inbound_nodes
                       if any(tensor is layout_input for tensor in node.input_tensors)
