@@ -148,7 +148,8 @@ def main(argv: list[str] | None = None) -> int:
     for name in names:
         while args.pause_file and os.path.exists(args.pause_file):
             time.sleep(5)
-        state = provenance.git()  # the tree this example runs: commits may land between examples
+        # The tree this example runs (commits may land between examples); the results file it writes is not a change.
+        state = provenance.git(ignore=[os.path.relpath(os.path.abspath(args.results), provenance.ROOT)])
         row = measure(name, args.out, timeout)
         row["commit"], row["dirty"] = state["commit"], state["dirty"]
         previous[name] = row

@@ -114,6 +114,14 @@ def test_a_script_with_a_time_budget_also_takes_a_number_of_images(path):
         assert "--images" in flags, f"{_name(path)} has --budget-minutes but no --images"
 
 
+def test_the_dirty_tree_leaves_out_ignored_paths_such_as_the_results_file_being_written(monkeypatch):
+    status = " M benchmarks/results/example_times.json\n M keras_gen/cli/sample.py\n"
+    monkeypatch.setattr(provenance, "_output", lambda command: status if "status" in command else "abc\n")
+    assert provenance.git() == {"commit": "abc", "dirty": True, "dirty_paths": 2}
+    assert provenance.git(ignore=["benchmarks/results/example_times.json"])["dirty_paths"] == 1
+    assert provenance.git(ignore=["benchmarks/results/example_times.json", "keras_gen/cli/sample.py"])["dirty"] is False
+
+
 def test_start_and_finish_give_every_field_with_plausible_values():
     argv = ["benchmarks/quality.py", "--images", "1000", "--json", "a file.json"]
     run = provenance.finish(provenance.start(argv))
