@@ -12,8 +12,9 @@ directly; sampling draws one pixel at a time; and it completes images whose
 bottom half is missing.
 
 The images stay 8-bit: `scale=(0, 1)` gives the values k/255, which the model
-checks. On 2 CPU cores, the default (32 filters, 5 layers) trains an epoch in
-about 12 minutes and samples about 2 images per second.
+checks. On 2 CPU cores, the default (32 filters, 5 layers) trains an epoch,
+its snapshot included, in about 5 minutes, and draws its 64 samples in about a
+minute (file times of the measured full run below).
 
 Run:
     python examples/autoregressive_fashion_mnist.py --epochs 2 --out runs/example_gated_pixelcnn
