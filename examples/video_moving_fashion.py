@@ -4,6 +4,9 @@ Full run on 2 CPU cores with its defaults: 7.2 minutes (measured 2026-12-04 on
 an AMD EPYC, load 2.1, by benchmarks/example_times.py); `--smoke` finishes in
 seconds.
 
+That run included training the data set's feature network for the metrics,
+which is cached on first use; later runs reuse it.
+
 Two families of clips train on `moving_fashion_mnist` (8 frames of 32x32, one
 Fashion-MNIST item bouncing at 1-3 px/frame):
 

@@ -4,6 +4,9 @@ Full run on 2 CPU cores with its defaults: 3.9 minutes (measured 2026-12-04 on
 an AMD EPYC, load 2.2, by benchmarks/example_times.py); `--smoke` finishes in
 seconds.
 
+That run included training the data set's feature network for the metrics,
+which is cached on first use; later runs reuse it.
+
 `VoxelGAN` (Wu, Zhang, Xue, Freeman & Tenenbaum, 2016) generates 16^3
 occupancy grids with 3-D transposed convolutions; its discriminator learns
 only from batches on which its accuracy is at most 0.8 (the paper's rule, so
