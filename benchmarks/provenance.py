@@ -81,8 +81,9 @@ def git(ignore=()) -> dict:
     """The commit measured, and whether (and in how many paths) the working tree differed from it; paths in
     `ignore` (relative to the repository, such as the results file a run is writing) do not count."""
     # --no-optional-locks: `status` must not rewrite the index while others work in the tree.
+    ignored = set(ignore)
     dirty = [line for line in _output(["git", "--no-optional-locks", "status", "--porcelain",
-                                       "--untracked-files=no"]).splitlines() if line[3:] not in set(ignore)]
+                                       "--untracked-files=no"]).splitlines() if line[3:] not in ignored]
     return {"commit": _output(["git", "rev-parse", "HEAD"]).strip() or None, "dirty": bool(dirty),
             "dirty_paths": len(dirty)}
 

@@ -282,9 +282,9 @@ class ConditionalGAN(GAN):
         """`generate` for the joint (z, c) search of `keras_gen.latent.invert`: a layout comes as
         probabilities `(n, h, w, num_regions)`, read by the same generator through
         `keras_gen.networks.relaxed_layout_generator` (built once per network, weights shared)."""
-        generator = self.generator if self.generator_ema is None else self.generator_ema
         if self._condition is None or networks.layout_condition_parts(self._condition)[1] is None:
             return self._generate_batch(latent_points, conditions)
+        generator = self.generator if self.generator_ema is None else self.generator_ema
         soft = _RELAXED_GENERATORS.get(generator)
         if soft is None:
             soft = _RELAXED_GENERATORS[generator] = networks.relaxed_layout_generator(generator, self._condition)
