@@ -83,6 +83,12 @@ def dcgan_wide_discriminator(width=64):
     return DCGAN(generator, discriminator, seed=0, ema=EMA)
 
 
+def default_minibatch_std():
+    """`DCGAN.for_images(SHAPE)`'s networks, with a minibatch standard deviation map in the discriminator."""
+    generator, discriminator = networks.dcgan_networks(SHAPE, 128, 32, discriminator_options={"minibatch_std": True})
+    return DCGAN(generator, discriminator, ema=0.99)
+
+
 def wgan_gp(**kwargs):
     return WGANGP.for_images(SHAPE, latent_dim=128, width=32, seed=0, ema=EMA, **kwargs)
 
@@ -151,6 +157,8 @@ ROWS = {
                                "default without label smoothing or label noise"),
     "default_dropout0.1": (lambda: DCGAN.for_images(SHAPE, dropout=0.1), 64, None,
                            "default, discriminator dropout 0.1"),
+    "default_minibatch_std": (default_minibatch_std, 64, None,
+                              "default, + a minibatch standard deviation map before the discriminator's logit"),
     "default_diffaugment": (lambda: DCGAN.for_images(SHAPE, augment="translation,cutout"), 64, None,
                             "default + DiffAugment (translation, cutout) on all the data"),
 }
