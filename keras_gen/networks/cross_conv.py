@@ -155,7 +155,8 @@ def cross_conv_image_encoder(
         x = frame if scale == 0 else layers.AveragePooling2D(2**scale, name=f"pyramid_{scale}")(frame)
         for filters in (width, width, num_kernels):
             x = layers.Conv2D(filters, CONV_SIZE, padding="same", activation="relu")(x)
-        maps.append(x)
+        # Network outputs are float32 under mixed precision (the convolutions above compute in its dtype).
+        maps.append(layers.Activation("linear", dtype=float32_pin(), name=f"maps_{scale}")(x))
     return keras.Model(frame, maps, name=name)
 
 

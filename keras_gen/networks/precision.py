@@ -14,6 +14,8 @@ policy and leaves pinned ones alone. A plain `dtype="float32"` could not say
 this: in a model trained in float32 every layer's policy is "float32".
 """
 
+import contextlib
+
 import keras
 
 
@@ -67,3 +69,26 @@ def float32_pin() -> PinnedDTypePolicy:
 def is_pinned(layer) -> bool:
     """Whether a builder pinned `layer` to float32 (its policy is a `PinnedDTypePolicy`)."""
     return isinstance(layer.dtype_policy, PinnedDTypePolicy)
+
+
+@contextlib.contextmanager
+def layers_in_policy(policy):
+    """Layers made inside the block get `policy` as theirs (through the global policy, restored after).
+
+    For a network or model that makes its layers from its own arguments instead
+    of deserializing them (Progressive GAN's growing networks, DRAW): made
+    under its own policy, which its config records, a reloaded one computes in
+    the precision it was saved in, whatever the global policy is then.
+
+    Example:
+    >>> with layers_in_policy("mixed_bfloat16"):
+    ...     layer = keras.layers.Dense(1)
+    >>> layer.compute_dtype, keras.config.dtype_policy().name
+    ('bfloat16', 'float32')
+    """
+    previous = keras.config.dtype_policy()
+    keras.config.set_dtype_policy(policy)
+    try:
+        yield
+    finally:
+        keras.config.set_dtype_policy(previous)

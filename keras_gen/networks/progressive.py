@@ -26,6 +26,7 @@ from keras_gen.layers.progressive import (
     MinibatchStdDev,
     PixelNormalization,
 )
+from keras_gen.networks.precision import float32_pin, layers_in_policy
 from keras_gen.networks.stages import check_count, check_image_shape
 
 
@@ -165,46 +166,48 @@ class ProgressiveGenerator(_Growing):
         super().__init__(image_shape, filters, stage, fading, **kwargs)
         self.latent_dim = check_count(latent_dim, "latent_dim", "the size of a latent point", minimum=1)
         first, channels = self.resolutions[0], self.image_shape[2]
-        self.stem = keras.Sequential(
-            [
-                keras.Input((self.latent_dim,)),
-                PixelNormalization(name="latent_normalization"),
-                EqualizedDense(first * first * filters[0], name="project"),
-                layers.Reshape((first, first, filters[0])),
-                _leaky("project_activation"),
-                PixelNormalization(),
-                EqualizedConv2D(filters[0], 3, name="conv"),
-                _leaky("conv_activation"),
-                PixelNormalization(),
-            ],
-            name="stage_0",
-        )
-        self.blocks = [
-            keras.Sequential(
+        # Made under the network's own policy (its config has it): reloaded, it computes as it was saved.
+        with layers_in_policy(self.dtype_policy):
+            self.stem = keras.Sequential(
                 [
-                    keras.Input((self.resolutions[stage - 1],) * 2 + (filters[stage - 1],)),
-                    layers.UpSampling2D(2, name="upsample"),
-                    EqualizedConv2D(filters[stage], 3, name="conv_1"),
-                    _leaky("activation_1"),
+                    keras.Input((self.latent_dim,)),
+                    PixelNormalization(name="latent_normalization"),
+                    EqualizedDense(first * first * filters[0], name="project"),
+                    layers.Reshape((first, first, filters[0])),
+                    _leaky("project_activation"),
                     PixelNormalization(),
-                    EqualizedConv2D(filters[stage], 3, name="conv_2"),
-                    _leaky("activation_2"),
+                    EqualizedConv2D(filters[0], 3, name="conv"),
+                    _leaky("conv_activation"),
                     PixelNormalization(),
                 ],
-                name=f"stage_{stage}",
+                name="stage_0",
             )
-            for stage in range(1, len(self.resolutions))
-        ]
-        self.to_images = [
-            keras.Sequential(
-                [
-                    keras.Input((side, side, filters[stage])),
-                    EqualizedConv2D(channels, 1, activation="tanh", gain=1.0, name="conv"),
-                ],
-                name=f"to_image_{stage}",
-            )
-            for stage, side in enumerate(self.resolutions)
-        ]
+            self.blocks = [
+                keras.Sequential(
+                    [
+                        keras.Input((self.resolutions[stage - 1],) * 2 + (filters[stage - 1],)),
+                        layers.UpSampling2D(2, name="upsample"),
+                        EqualizedConv2D(filters[stage], 3, name="conv_1"),
+                        _leaky("activation_1"),
+                        PixelNormalization(),
+                        EqualizedConv2D(filters[stage], 3, name="conv_2"),
+                        _leaky("activation_2"),
+                        PixelNormalization(),
+                    ],
+                    name=f"stage_{stage}",
+                )
+                for stage in range(1, len(self.resolutions))
+            ]
+            self.to_images = [
+                keras.Sequential(
+                    [
+                        keras.Input((side, side, filters[stage])),
+                        EqualizedConv2D(channels, 1, activation="tanh", gain=1.0, dtype=float32_pin(), name="conv"),
+                    ],
+                    name=f"to_image_{stage}",
+                )
+                for stage, side in enumerate(self.resolutions)
+            ]
         self.built = True
 
     @property
@@ -265,44 +268,46 @@ class ProgressiveDiscriminator(_Growing):
         super().__init__(image_shape, filters, stage, fading, **kwargs)
         self.group_size = check_count(group_size, "group_size", "examples per minibatch-std group", minimum=1)
         first, channels = self.resolutions[0], self.image_shape[2]
-        self.from_images = [
-            keras.Sequential(
+        # Made under the network's own policy (its config has it): reloaded, it computes as it was saved.
+        with layers_in_policy(self.dtype_policy):
+            self.from_images = [
+                keras.Sequential(
+                    [
+                        keras.Input((side, side, channels)),
+                        EqualizedConv2D(filters[stage], 1, name="conv"),
+                        _leaky("activation"),
+                    ],
+                    name=f"from_image_{stage}",
+                )
+                for stage, side in enumerate(self.resolutions)
+            ]
+            self.blocks = [
+                keras.Sequential(
+                    [
+                        keras.Input((self.resolutions[stage],) * 2 + (filters[stage],)),
+                        EqualizedConv2D(filters[stage], 3, name="conv_1"),
+                        _leaky("activation_1"),
+                        EqualizedConv2D(filters[stage - 1], 3, name="conv_2"),
+                        _leaky("activation_2"),
+                        layers.AveragePooling2D(2, name="downsample"),
+                    ],
+                    name=f"stage_{stage}",
+                )
+                for stage in range(1, len(self.resolutions))
+            ]
+            self.head = keras.Sequential(
                 [
-                    keras.Input((side, side, channels)),
-                    EqualizedConv2D(filters[stage], 1, name="conv"),
-                    _leaky("activation"),
+                    keras.Input((first, first, filters[0])),
+                    MinibatchStdDev(self.group_size),
+                    EqualizedConv2D(filters[0], 3, name="conv"),
+                    _leaky("conv_activation"),
+                    layers.Flatten(),
+                    EqualizedDense(filters[0], name="dense"),
+                    _leaky("dense_activation"),
+                    EqualizedDense(1, gain=1.0, dtype=float32_pin(), name="logit"),
                 ],
-                name=f"from_image_{stage}",
+                name="stage_0",
             )
-            for stage, side in enumerate(self.resolutions)
-        ]
-        self.blocks = [
-            keras.Sequential(
-                [
-                    keras.Input((self.resolutions[stage],) * 2 + (filters[stage],)),
-                    EqualizedConv2D(filters[stage], 3, name="conv_1"),
-                    _leaky("activation_1"),
-                    EqualizedConv2D(filters[stage - 1], 3, name="conv_2"),
-                    _leaky("activation_2"),
-                    layers.AveragePooling2D(2, name="downsample"),
-                ],
-                name=f"stage_{stage}",
-            )
-            for stage in range(1, len(self.resolutions))
-        ]
-        self.head = keras.Sequential(
-            [
-                keras.Input((first, first, filters[0])),
-                MinibatchStdDev(self.group_size),
-                EqualizedConv2D(filters[0], 3, name="conv"),
-                _leaky("conv_activation"),
-                layers.Flatten(),
-                EqualizedDense(filters[0], name="dense"),
-                _leaky("dense_activation"),
-                EqualizedDense(1, gain=1.0, name="logit"),
-            ],
-            name="stage_0",
-        )
         self.built = True
 
     @property

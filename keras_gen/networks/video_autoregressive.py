@@ -24,6 +24,7 @@ from keras import layers, ops
 
 from keras_gen.layers.autoregressive import GatedPixelCNNBlock
 from keras_gen.networks.autoregressive import _output_head
+from keras_gen.networks.precision import float32_pin
 from keras_gen.networks.stages import check_image_shape
 
 
@@ -73,10 +74,13 @@ def video_context_network(clip_shape, filters=32, context_layers=3):
     # The last frame is no frame's context; a clip of one frame reads it only to get the context's shape.
     x = clips[:, :-1] if frames > 1 else clips
     for index in range(int(context_layers)):
-        conv = layers.Conv2D(int(filters), 3, dilation_rate=2**index, padding="same", activation="relu")
+        conv = layers.Conv2D(int(filters), 3, dilation_rate=2**index, padding="same", activation="relu",
+                             name=f"dilated_conv_{index}")
         x = layers.TimeDistributed(conv, name=f"dilated_{index}")(x)
     x = layers.ConvLSTM2D(int(filters), 3, padding="same", return_sequences=True, name="conv_lstm")(x)
     context = ops.pad(x, [[0, 0], [1, 0], [0, 0], [0, 0], [0, 0]]) if frames > 1 else shift_frames_later(x)
+    # Network outputs are float32 under mixed precision (the layers above compute in its dtype).
+    context = layers.Activation("linear", dtype=float32_pin(), name="context")(context)
     return keras.Model(clips, context, name="video_context")
 
 

@@ -29,35 +29,49 @@ def mixed_bfloat16():
 
 
 def computing_layers(model):
-    """`{path: layer}` of every layer of the model's networks that computes (nested networks opened)."""
+    """`{path: layer}` of every layer of the model's networks that computes (nested networks opened).
+
+    A network that is one layer (MADE's) counts as itself; a family without networks (DRAW, NADE) is
+    its own network: its layers are the model's.
+    """
     found = {}
-    for name in model.network_names:
-        network = getattr(model, name)
-        for layer in [] if network is None else network._flatten_layers(include_self=False):
+    networks = {name: getattr(model, name) for name in model.network_names} or {"model": model}
+    for name, network in networks.items():
+        if network is None:
+            continue
+        own = not isinstance(network, keras.Model)
+        for layer in network._flatten_layers(include_self=own):
             if not isinstance(layer, (keras.layers.InputLayer, keras.Model)):
                 found[f"{name}/{layer.path or layer.name}"] = layer
     return found
 
 
 def policies(model):
-    """`{layer path: (policy name, pinned)}`."""
-    return {path: (layer.dtype_policy.name, is_pinned(layer)) for path, layer in computing_layers(model).items()}
+    """`[(network, layer class, policy name, pinned)]` of the computing layers, in order.
+
+    By position, not by path: Keras names unnamed layers from a global count, so a reloaded
+    model's unnamed layers (a Flatten, a TimeDistributed's inner layer) have other paths.
+    """
+    return [(path.split("/")[0], type(layer).__name__, layer.dtype_policy.name, is_pinned(layer))
+            for path, layer in computing_layers(model).items()]
 
 
 def pinned(model):
-    return {path for path, (_, pin) in policies(model).items() if pin}
+    return {path for path, layer in computing_layers(model).items() if is_pinned(layer)}
 
 
 def assert_in_precision(model, policy):
     """Layers compute in `policy` but the pinned ones (float32), which make every network's outputs;
     the variables are float32."""
     layers = computing_layers(model)
-    assert pinned(model), "no layer is pinned to float32"
+    # Where the family computes with layers, those that make its outputs are pinned; a family without
+    # layers (NADE: its weights are the model's own) computes in its variables' float32.
+    assert pinned(model) or not layers, "no layer is pinned to float32"
     for path, layer in layers.items():
         assert layer.compute_dtype == ("float32" if is_pinned(layer) else COMPUTE[policy]), path
     for name in model.network_names:
         network = getattr(model, name)
-        for output in [] if network is None else network.outputs:
+        for output in getattr(network, "outputs", None) or []:
             assert output.dtype == "float32" and is_pinned(output._keras_history.operation), (name, output)
     assert {v.dtype for v in model.weights if "float" in v.dtype} == {"float32"}
 

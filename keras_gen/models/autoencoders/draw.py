@@ -25,6 +25,7 @@ from keras_gen.models.capabilities import (
     labels_or_conditions,
 )
 from keras_gen.models.pixel_decoder import reconstruction_data_scale
+from keras_gen.networks.precision import float32_pin
 from keras_gen.networks.stages import check_count
 from keras_gen.training import compiled, global_batch_mean, minimize, replica_seed
 
@@ -128,19 +129,19 @@ class DRAW(NegativeElboMetrics, Generates, HasLikelihood, GenerativeModel):
         read_pixels = read_size**2 if attention else height * width
         write_pixels = write_size**2 if attention else height * width
         # The encoder reads [glimpse of x, glimpse of the error image, h_dec_{t-1}] (eq. 4).
-        self.encoder_cell = keras.layers.LSTMCell(units, name="encoder_lstm")
+        self.encoder_cell = keras.layers.LSTMCell(units, dtype=self.dtype_policy, name="encoder_lstm")
         self.encoder_cell.build((None, 2 * channels * read_pixels + units))
-        self.posterior = keras.layers.Dense(2 * latent_dim, name="posterior")
+        self.posterior = keras.layers.Dense(2 * latent_dim, dtype=float32_pin(), name="posterior")
         self.posterior.build((None, units))
-        self.decoder_cell = keras.layers.LSTMCell(units, name="decoder_lstm")
+        self.decoder_cell = keras.layers.LSTMCell(units, dtype=self.dtype_policy, name="decoder_lstm")
         self.decoder_cell.build((None, latent_dim))
-        self.writer = keras.layers.Dense(channels * write_pixels, name="write")
+        self.writer = keras.layers.Dense(channels * write_pixels, dtype=float32_pin(), name="write")
         self.writer.build((None, units))
         self.read_window = self.write_window = None
         if attention:
-            self.read_window = keras.layers.Dense(WINDOW_PARAMETERS, name="read_window")
+            self.read_window = keras.layers.Dense(WINDOW_PARAMETERS, dtype=float32_pin(), name="read_window")
             self.read_window.build((None, units))
-            self.write_window = keras.layers.Dense(WINDOW_PARAMETERS, name="write_window")
+            self.write_window = keras.layers.Dense(WINDOW_PARAMETERS, dtype=float32_pin(), name="write_window")
             self.write_window.build((None, units))
         self._make_elbo_metrics()
         self._log_prob_steps = {}
@@ -401,6 +402,9 @@ class DRAW(NegativeElboMetrics, Generates, HasLikelihood, GenerativeModel):
     def get_config(self):
         return {
             **super().get_config(),
+            # Its layers are made from these arguments, not deserialized: the precision it computes in
+            # (its LSTMs'; the heads are pinned to float32) travels with the model's own policy.
+            "dtype": keras.dtype_policies.serialize(self.dtype_policy),
             "image_shape": self.image_shape,
             "steps": self.steps,
             "units": self.units,

@@ -6,6 +6,7 @@ import keras
 from keras import ops
 
 from keras_gen.layers.made import MADENetwork
+from keras_gen.networks.precision import float32_pin
 from keras_gen.models.autoregressive.binary import BinaryAutoregressive
 
 
@@ -84,7 +85,7 @@ class MADE(BinaryAutoregressive):
         """
         image_shape = tuple(int(side) for side in image_shape)
         network = MADENetwork(math.prod(image_shape), hidden_units=hidden_units, num_masks=num_masks,
-                              order_agnostic=order_agnostic, seed=seed, name="made_network")
+                              order_agnostic=order_agnostic, seed=seed, dtype=float32_pin(), name="made_network")
         return cls(network, image_shape, seed=seed, **kwargs)
 
     @property
