@@ -42,6 +42,9 @@ as the quality goals are stated on it.
 
     python benchmarks/objectives.py --images 400000 --rows default,lr_warmup_cosine \
         --checkpoints 100000,200000 --averages 0.99,0.995 --independent --json out400k.json
+
+`--seed 1` runs a replicate: the weights, the draws and the data order of the
+default-model rows (those whose builder fixes no seed) come from that seed.
 """
 
 import argparse
@@ -293,12 +296,12 @@ def samplers(model, averages):
 
 def run(name, args, independent=None):
     builder, batch_size, limit, description = ROWS[name]
-    keras.utils.set_random_seed(0)
+    keras.utils.set_random_seed(args.seed)
     model = builder()
     steps = None if args.images is None else -(-args.images // batch_size)
     compile_args = COMPILE.get(name, lambda steps: {})(steps)
     model.compile(**compile_args)
-    data = keras_gen.data.load("fashion_mnist", batch_size=batch_size, scale=model.data_scale, seed=0,
+    data = keras_gen.data.load("fashion_mnist", batch_size=batch_size, scale=model.data_scale, seed=args.seed,
                                limit=limit)
     stop = budget.callback(args, batch_size)
     callbacks = [stop]
@@ -367,6 +370,9 @@ def main(argv=None):
     parser.add_argument("--checkpoint-samples", type=int, default=2000)
     parser.add_argument("--averages", default="",
                         help="comma-separated extra moving-average decays of the generator to score, e.g. 0.99,0.995")
+    parser.add_argument("--seed", type=int, default=0,
+                        help="the run's seed: weights, draws and data order of the rows whose builder sets no seed "
+                             "of its own (the default-model rows); a replicate with --seed 1")
     parser.add_argument("--independent", action="store_true",
                         help="score the end of training on the independent feature network too")
     args = parser.parse_args(argv)
@@ -398,7 +404,7 @@ def main(argv=None):
         print(f"{name}: {json.dumps(results[name])}", flush=True)
         if args.json:
             provenance.write_json(args.json, {
-                **budget.record(args), "num_samples": args.num_samples, "checkpoints": args.checkpoints,
+                **budget.record(args), "seed": args.seed, "num_samples": args.num_samples, "checkpoints": args.checkpoints,
                 "checkpoint_samples": args.checkpoint_samples, "averages": args.averages,
                 "feature_networks": feature_networks.describe(networks), "results": results},
                 run_record)
