@@ -283,6 +283,9 @@ class Checkpoints(keras.callbacks.Callback):
         while self.points and seen >= self.points[0]:
             point = self.points.pop(0)
             start = time.perf_counter()
+            # Under JAX, fit keeps the weights in its own state within an epoch; reading Callback.model
+            # copies them back into the model's variables, which the scorer samples with.
+            self.model  # noqa: B018
             self.results[str(point)] = {"images_seen": seen, "steps": self.steps, **self.scorer()}
             self.stop.excluded_seconds += time.perf_counter() - start
             print(f"  {point} images: {json.dumps(self.results[str(point)])}", flush=True)
