@@ -162,6 +162,8 @@ ROWS = {
                                "default without label smoothing or label noise"),
     "default_dropout0.1": (lambda: DCGAN.for_images(SHAPE, dropout=0.1), 64, None,
                            "default, discriminator dropout 0.1"),
+    "default_no_noise": (lambda: DCGAN.for_images(SHAPE, dropout=0.0, label_smoothing=0.0, label_noise=0.0), 64, None,
+                         "default without dropout, label smoothing or label noise (only the latent draws are random)"),
     "default_minibatch_std": (default_minibatch_std, 64, None,
                               "default, + a minibatch standard deviation map before the discriminator's logit"),
     "default_diffaugment": (lambda: DCGAN.for_images(SHAPE, augment="translation,cutout"), 64, None,
