@@ -201,7 +201,7 @@ class DCGANHyperModel(GANHyperModel):
     | --- | --- | --- |
     | `width` | 32, 64, 128 (filters of the generator's last stage) | 32 |
     | `batch_norm` | True, False (in the generator) | True |
-    | `dropout` | 0 to 0.5, step 0.1 (in the discriminator) | 0.3 |
+    | `dropout` | 0 to 0.5, step 0.1 (in the discriminator) | 0.1 |
     | `layers_per_stage` | 1, 2 (convolutions per resolution in both networks) | 1 |
     | `spectral_norm` | False, True (in the discriminator) | False |
 
@@ -224,7 +224,7 @@ class DCGANHyperModel(GANHyperModel):
             **super().model_kwargs(hp),
             "width": hp.Choice("width", [32, 64, 128], default=32),
             "batch_norm": hp.Boolean("batch_norm", default=True),
-            "dropout": hp.Float("dropout", 0.0, 0.5, step=0.1, default=0.3),
+            "dropout": hp.Float("dropout", 0.0, 0.5, step=0.1, default=0.1),
             "layers_per_stage": hp.Int("layers_per_stage", 1, 2, default=1),
             "spectral_norm": hp.Boolean("spectral_norm", default=False),
         }
