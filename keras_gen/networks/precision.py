@@ -75,10 +75,11 @@ def is_pinned(layer) -> bool:
 def layers_in_policy(policy):
     """Layers made inside the block get `policy` as theirs (through the global policy, restored after).
 
-    For a network or model that makes its layers from its own arguments instead
-    of deserializing them (Progressive GAN's growing networks, DRAW): made
-    under its own policy, which its config records, a reloaded one computes in
-    the precision it was saved in, whatever the global policy is then.
+    For a network that makes many layers from its own arguments instead of
+    deserializing them (Progressive GAN's growing networks): made under its own
+    policy, which its config records, a reloaded one computes in the precision
+    it was saved in, whatever the global policy is then. (DRAW, with two such
+    layers, passes them `dtype=self.dtype_policy` instead.)
 
     Example:
     >>> with layers_in_policy("mixed_bfloat16"):
