@@ -1,5 +1,6 @@
 """keras_gen.latent on conditions beyond classes: embeddings, the joint (z, c) search, condition edits and walks."""
 
+import keras
 import numpy as np
 import pytest
 
@@ -206,6 +207,14 @@ def test_a_layout_generator_reads_one_hot_probabilities_exactly_as_region_ids():
         LayoutMaps(3, (4, 4))(np.zeros((3, 2, 2, 4), "float32"))
     with pytest.raises(ValueError, match="needs a condition with a layout"):
         relaxed_layout_generator(model.generator, {"attributes": model.condition["attributes"]})
+    # A network that reads the region ids any other way cannot take probabilities.
+    latent_in, attributes, layout = (keras.Input((4,), name="latent"), keras.Input((2,), name="attributes"),
+                                     keras.Input((2, 2), dtype="int32", name="layout"))
+    ids = keras.layers.Flatten()(keras.ops.cast(layout, "float32"))
+    other = keras.Model([latent_in, {"attributes": attributes, "layout": layout}],
+                        keras.layers.Dense(64)(keras.layers.Concatenate()([latent_in, attributes, ids])))
+    with pytest.raises(ValueError, match=r"reads the layout through \['cast'\], not only through LayoutMaps"):
+        relaxed_layout_generator(other, model.condition)
 
 
 def test_joint_inversion_of_attributes_and_a_layout_gives_region_ids_and_lowers_the_error():

@@ -118,6 +118,24 @@ def layout_generator(image_shape, condition, latent_dim=128, width=32, batch_nor
     return keras.Model([latent, structure], images, name=name)
 
 
+def _readers_of(network: keras.Model, input_name: str):
+    """`[(layer name, class name), ...]` of the layers of a functional `network` that read its input `input_name`.
+
+    Read from the network's config (each layer's inbound nodes name the layers
+    whose outputs they take), Keras' public description of the graph.
+    """
+    def reads(tree):
+        if isinstance(tree, dict):
+            history = tree.get("config", {}).get("keras_history") if tree.get("class_name") == "__keras_tensor__" else None
+            return (history is not None and history[0] == input_name) or any(reads(value) for value in tree.values())
+        if isinstance(tree, (list, tuple)):
+            return any(reads(value) for value in tree)
+        return False
+
+    return [(layer["name"], layer["class_name"]) for layer in network.get_config()["layers"]
+            if reads(layer.get("inbound_nodes", []))]
+
+
 def relaxed_layout_generator(generator, condition) -> keras.Model:
     """The same generator reading a soft layout: `[latent_points, conditions]` with the layout part as
     probabilities `(batch, h, w, num_regions)`, every weight shared with `generator`.
@@ -147,9 +165,7 @@ def relaxed_layout_generator(generator, condition) -> keras.Model:
                          "attributes alone already reads them as floats.")
     latent_input, structure_input = generator.input
     layout_input = structure_input if layout[0] is None else structure_input[layout[0]]
-    readers = sorted({layer.name for layer in generator.layers for node in layer._inbound_nodes
-                      if any(tensor is layout_input for tensor in node.input_tensors)
-                      and not isinstance(layer, LayoutMaps)})
+    readers = sorted(name for name, class_name in _readers_of(generator, layout_input.name) if class_name != "LayoutMaps")
     if readers:
         raise ValueError(f"{generator.name} reads the layout through {readers}, not only through LayoutMaps layers, so "
                          "it cannot read probabilities; build it with keras_gen.networks.layout_generator.")
