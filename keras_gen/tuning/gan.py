@@ -46,7 +46,7 @@ class GANHyperModel(GenerativeHyperModel):
     | `r1_weight` | 0, 0.1, 1 (R1 penalty gamma; 0 is off) | 0 |
     | `ema` | False, True (a 0.999 moving average of the generator) | False (DCGAN: True) |
     | `d_learning_rate` | log-uniform in [5e-5, 1e-3] | 2e-4 (DCGAN: 4e-4) |
-    | `g_learning_rate` | log-uniform in [5e-5, 1e-3] | 2e-4 (DCGAN: 4e-4) |
+    | `g_learning_rate` | log-uniform in [5e-5, 1e-3] | 2e-4 (DCGAN: 6e-4) |
     | `beta_1` | 0.0, 0.5, 0.9 (both Adams' first-moment decay) | 0.5 |
 
     Args:
@@ -71,6 +71,7 @@ class GANHyperModel(GenerativeHyperModel):
     data_scale = (-1.0, 1.0)
     ema_by_default = False  # the `ema` hyperparameter's default (the first trial's value)
     default_learning_rate = GAN.default_learning_rate  # both rates' defaults: `compile()`'s
+    default_generator_learning_rate = GAN.default_learning_rate
 
     def __init__(
         self,
@@ -127,7 +128,7 @@ class GANHyperModel(GenerativeHyperModel):
     def compile_kwargs(self, hp: keras_tuner.HyperParameters) -> dict[str, Any]:
         rate = self.default_learning_rate
         d_rate = hp.Float("d_learning_rate", 5e-5, 1e-3, sampling="log", default=rate)
-        g_rate = hp.Float("g_learning_rate", 5e-5, 1e-3, sampling="log", default=rate)
+        g_rate = hp.Float("g_learning_rate", 5e-5, 1e-3, sampling="log", default=self.default_generator_learning_rate)
         beta_1 = hp.Choice("beta_1", [0.0, 0.5, 0.9], default=0.5)
         return {
             "d_optimizer": keras.optimizers.Adam(d_rate, beta_1=beta_1),
@@ -217,7 +218,8 @@ class DCGANHyperModel(GANHyperModel):
 
     model_class = DCGAN
     ema_by_default = True  # the first trial is DCGAN.for_images' defaults: width 32, EMA on
-    default_learning_rate = DCGAN.default_learning_rate  # and compile()'s Adam rate
+    default_learning_rate = DCGAN.default_learning_rate  # and compile()'s Adam rates
+    default_generator_learning_rate = DCGAN.default_generator_learning_rate
 
     def model_kwargs(self, hp: keras_tuner.HyperParameters) -> dict[str, Any]:
         return {

@@ -102,6 +102,10 @@ def test_defaults_come_from_the_mixin():
         assert float(optimizer.learning_rate) == pytest.approx(type(model).default_learning_rate)
         assert float(optimizer.beta_1) == 0.5
     assert DCGAN.default_learning_rate == 4e-4 and GAN.default_learning_rate == CycleGAN.default_learning_rate == 2e-4
+    # Only DCGAN gives its generator another rate.
+    rates = {type(model): float(model.default_optimizer("g_optimizer").learning_rate)
+             for model in (_dcgan()[0], _pix2pix()[0], _cyclegan()[0])}
+    assert rates[DCGAN] == pytest.approx(6e-4) and rates[CycleGAN] == pytest.approx(2e-4)
 
 
 class _Recorder:

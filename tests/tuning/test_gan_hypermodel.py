@@ -165,8 +165,9 @@ def test_search_space_without_building_a_model():
     assert hp.get("loss") == "non_saturating" and hp.get("ema") is True
     assert hp.get("latent_dim") == 128 and hp.get("width") == 32 and hp.get("beta_1") == 0.5
     assert hp.get("layers_per_stage") == 1
-    # ... and compile()'s: DCGAN's Adam rate, not GAN's.
-    assert hp.get("d_learning_rate") == hp.get("g_learning_rate") == DCGAN.default_learning_rate != 2e-4
+    # ... and compile()'s: DCGAN's Adam rates, not GAN's.
+    assert hp.get("d_learning_rate") == DCGAN.default_learning_rate == 4e-4
+    assert hp.get("g_learning_rate") == DCGAN.default_generator_learning_rate == 6e-4
     gan_hp = keras_tuner.HyperParameters()
     GANHyperModel((28, 28, 1)).declare_hyperparameters(gan_hp)
     assert gan_hp.get("d_learning_rate") == gan_hp.get("g_learning_rate") == 2e-4

@@ -186,6 +186,8 @@ class Adversarial:
     # The rate of `default_optimizer`'s Adam (Radford et al., 2015; Isola et al.,
     # 2017; Zhu et al., 2017); DCGAN sets 4e-4, BEGAN 1e-4.
     default_learning_rate = 2e-4
+    # The generator's rate where it differs from the other players' (DCGAN: 6e-4); None: the same.
+    default_generator_learning_rate = None
 
     @property
     def objective(self) -> losses.AdversarialLoss:
@@ -193,8 +195,12 @@ class Adversarial:
         return losses.adversarial_loss(self.loss_name)
 
     def default_optimizer(self, name):
-        """Adam(`default_learning_rate`, beta_1=0.5) for every player."""
-        return keras.optimizers.Adam(self.default_learning_rate, beta_1=0.5)
+        """Adam(`default_learning_rate`, beta_1=0.5) for every player; the generator's rate is
+        `default_generator_learning_rate` where a family sets one."""
+        rate = self.default_learning_rate
+        if name == "g_optimizer" and self.default_generator_learning_rate is not None:
+            rate = self.default_generator_learning_rate
+        return keras.optimizers.Adam(rate, beta_1=0.5)
 
     def update_players(self, loss_fn: Callable, optimizer_names: Sequence[str], update: bool):
         """Minimizes `loss_fn` for the players named, in one pass, or only evaluates it.
