@@ -6,8 +6,8 @@ import keras
 from keras import ops
 
 from keras_gen.layers.made import MADENetwork
-from keras_gen.networks.precision import float32_pin
 from keras_gen.models.autoregressive.binary import BinaryAutoregressive
+from keras_gen.networks.precision import float32_pin
 
 
 @keras.saving.register_keras_serializable(package="keras_gen")
