@@ -27,6 +27,9 @@ and JSON row, e.g.
 
     python benchmarks/conditional.py --models cgan --option conditioning=projection --tag projection
 
+`--lr` sets every player's learning rate after `compile()`, `--g-lr` then the
+generator's (DCGAN's defaults are `--lr 4e-4 --g-lr 6e-4`).
+
 Class accuracies are measured twice on the same samples: with the feature
 network and with the accurate classifier (`ClassifierRecipe.accurate()`,
 fields `..._judge`). `--seed N` trains a replicate (weights, sampling and data
@@ -59,7 +62,7 @@ from sklearn.linear_model import LogisticRegression
 import keras_gen
 from keras_gen import families
 from keras_gen.evaluation import metrics as sample_metrics
-from keras_gen.recipes import build_model
+from keras_gen.recipes import build_model, set_optimizer_options
 from keras_gen.recipes import parse_option as option
 
 LABELLED = 1000
@@ -71,6 +74,9 @@ def train(name, args, path, options=(), seed=0):
     family = families.get(name)
     info = keras_gen.data.info("fashion_mnist")
     model = build_model(name, info.image_shape, seed=seed, data="fashion_mnist", **dict(options))
+    set_optimizer_options(model, lr=args.lr)
+    if args.g_lr is not None:
+        model.g_optimizer.learning_rate = args.g_lr
     mix = {"labelled": LABELLED, "labelled_share": LABELLED_SHARE} if name == "ssgan" else {}
     data = keras_gen.data.load_batches("fashion_mnist", model.batch_kind, batch_size=family.batch_size,
                                        scale=model.data_scale, seed=seed, **mix)
@@ -163,6 +169,8 @@ def main(argv=None):
                         help="cgan/acgan: also class accuracy and FID at these sampling temperatures, e.g. 0.8,0.6")
     parser.add_argument("--option", type=option, action="append", default=[], metavar="KEY=VALUE",
                         help="a for_images argument for every model trained (repeatable)")
+    parser.add_argument("--lr", type=float, help="every player's learning rate (default: compile()'s)")
+    parser.add_argument("--g-lr", type=float, help="the generator's learning rate (after --lr)")
     parser.add_argument("--seed", type=int, default=0,
                         help="seed of the weights, the model's sampling and the data's shuffling (a replicate)")
     parser.add_argument("--tag", default="", help="suffix of the saved files' and the JSON rows' names")
@@ -175,7 +183,7 @@ def main(argv=None):
     os.makedirs(args.models_dir, exist_ok=True)
     names = args.models.split(",")
     # With --skip-training the budget of the saved models is not known here: `loaded_models` names the files.
-    results = {**({} if args.skip_training else budget.record(args)), "options": dict(args.option), "seed": args.seed,
+    results = {**({} if args.skip_training else budget.record(args)), "options": dict(args.option), "lr": args.lr, "g_lr": args.g_lr, "seed": args.seed,
                "training": {}}
     suffix = f"_{args.tag}" if args.tag else ""
     paths = {name: os.path.join(args.models_dir, f"{name}{suffix}.keras") for name in names}
