@@ -70,7 +70,8 @@ class GANHyperModel(GenerativeHyperModel):
     objective_direction = "min"
     data_scale = (-1.0, 1.0)
     ema_by_default = False  # the `ema` hyperparameter's default (the first trial's value)
-    default_learning_rate = GAN.default_learning_rate  # both rates' defaults: `compile()`'s
+    # The two rates' defaults, `compile()`'s: the discriminator's, and the generator's.
+    default_learning_rate = GAN.default_learning_rate
     default_generator_learning_rate = GAN.default_learning_rate
 
     def __init__(
