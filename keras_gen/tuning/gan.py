@@ -70,9 +70,6 @@ class GANHyperModel(GenerativeHyperModel):
     objective_direction = "min"
     data_scale = (-1.0, 1.0)
     ema_by_default = False  # the `ema` hyperparameter's default (the first trial's value)
-    # The two rates' defaults, `compile()`'s: the discriminator's, and the generator's.
-    default_learning_rate = GAN.default_learning_rate
-    default_generator_learning_rate = GAN.default_learning_rate
 
     def __init__(
         self,
@@ -127,9 +124,10 @@ class GANHyperModel(GenerativeHyperModel):
         }
 
     def compile_kwargs(self, hp: keras_tuner.HyperParameters) -> dict[str, Any]:
-        rate = self.default_learning_rate
-        d_rate = hp.Float("d_learning_rate", 5e-5, 1e-3, sampling="log", default=rate)
-        g_rate = hp.Float("g_learning_rate", 5e-5, 1e-3, sampling="log", default=self.default_generator_learning_rate)
+        # The first trial's rates are `compile()`'s: the model class's (`GAN`'s where none is set).
+        model_class = self.model_class or GAN
+        d_rate = hp.Float("d_learning_rate", 5e-5, 1e-3, sampling="log", default=model_class.default_rate("d_optimizer"))
+        g_rate = hp.Float("g_learning_rate", 5e-5, 1e-3, sampling="log", default=model_class.default_rate("g_optimizer"))
         beta_1 = hp.Choice("beta_1", [0.0, 0.5, 0.9], default=0.5)
         return {
             "d_optimizer": keras.optimizers.Adam(d_rate, beta_1=beta_1),
@@ -219,8 +217,6 @@ class DCGANHyperModel(GANHyperModel):
 
     model_class = DCGAN
     ema_by_default = True  # the first trial is DCGAN.for_images' defaults: width 32, EMA on
-    default_learning_rate = DCGAN.default_learning_rate  # and compile()'s Adam rates
-    default_generator_learning_rate = DCGAN.default_generator_learning_rate
 
     def model_kwargs(self, hp: keras_tuner.HyperParameters) -> dict[str, Any]:
         return {

@@ -194,13 +194,22 @@ class Adversarial:
         """The `keras_gen.losses.AdversarialLoss` named by `loss`."""
         return losses.adversarial_loss(self.loss_name)
 
+    @classmethod
+    def default_rate(cls, name):
+        """The learning rate of `default_optimizer(name)`: `default_learning_rate`, or for the generator
+        `default_generator_learning_rate` where a family sets one.
+
+        Example:
+        >>> keras_gen.models.DCGAN.default_rate("d_optimizer"), keras_gen.models.DCGAN.default_rate("g_optimizer")
+        (0.0004, 0.0006)
+        """
+        if name == "g_optimizer" and cls.default_generator_learning_rate is not None:
+            return cls.default_generator_learning_rate
+        return cls.default_learning_rate
+
     def default_optimizer(self, name):
-        """Adam(`default_learning_rate`, beta_1=0.5) for every player; the generator's rate is
-        `default_generator_learning_rate` where a family sets one."""
-        rate = self.default_learning_rate
-        if name == "g_optimizer" and self.default_generator_learning_rate is not None:
-            rate = self.default_generator_learning_rate
-        return keras.optimizers.Adam(rate, beta_1=0.5)
+        """Adam(`default_rate(name)`, beta_1=0.5) for every player."""
+        return keras.optimizers.Adam(self.default_rate(name), beta_1=0.5)
 
     def update_players(self, loss_fn: Callable, optimizer_names: Sequence[str], update: bool):
         """Minimizes `loss_fn` for the players named, in one pass, or only evaluates it.
