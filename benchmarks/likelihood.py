@@ -20,8 +20,13 @@ the same 10,000 binarized test images:
   1 is perfect, 0.5 chance, below 0.5 the model gives the outliers the
   higher likelihood (Nalisnick et al., 2019, expect this for digits).
 
+The `autoencoder` row has no likelihood: it gives only the AUROCs, of its
+squared reconstruction error (`score="reconstruction"`), and no NLL, sampling
+or memorization figure (it does not generate).
+
 Rows (`--rows`): vae, nade, made, made8 (8 mask sets, order-agnostic), frey
-(MADE with no hidden layer), draw, pixelcnn, gated_pixelcnn, pixelrnn; with
+(MADE with no hidden layer), draw, pixelcnn, gated_pixelcnn, pixelrnn,
+autoencoder; with
 `--new-vae KEY=VALUE,...` also vae_new, the VAE with those options (the
 winner of `benchmarks/vae_options.py`), right after vae.
 
@@ -69,8 +74,12 @@ ROWS = {
     "pixelcnn": ("pixelcnn", {}),
     "gated_pixelcnn": ("gated_pixelcnn", {}),
     "pixelrnn": ("pixelrnn", {}),
+    "autoencoder": ("autoencoder", {}),
 }
 BOUNDS = {"vae", "vae_new", "draw"}
+# Rows with no likelihood: scored only by the AUROC of their default anomaly score (the squared reconstruction
+# error for the autoencoder); they have no NLL, and no sampling or memorization figure where they do not generate.
+NO_LIKELIHOOD = {"autoencoder"}
 
 
 def binarized_data(test_count, outlier_count):
@@ -101,22 +110,26 @@ def run(name, args, test_images, train_images, outliers):
     model.fit(data, epochs=100000, verbose=0, callbacks=[stop])
     row = {"family": family_name, "options": {k: list(v) if isinstance(v, tuple) else v for k, v in options.items()},
            "bound": name in BOUNDS, **budget.training_row(stop, family.batch_size)}
-    start = time.perf_counter()
-    values = nll(model, test_images, args)
-    row["nll_nats"] = float(values.mean())
-    row["bits_per_dim"] = float(values.mean() / (np.log(2.0) * np.prod(test_images.shape[1:])))
-    row["nll_seconds"] = time.perf_counter() - start
-    start = time.perf_counter()
-    samples = model.generate(args.sampling_images)
-    row["sampling_images_per_second"] = args.sampling_images / (time.perf_counter() - start)
-    if args.memorization_samples > args.sampling_images:
-        samples = np.concatenate([samples, model.generate(args.memorization_samples - args.sampling_images)])
-    memorization = keras_gen.evaluation.memorization(samples[: args.memorization_samples], train_images, test_images,
-                                                     data_scale=model.data_scale)
-    row["memorization_share"] = float(memorization.share)
+    row["anomaly_score"] = "reconstruction" if name in NO_LIKELIHOOD else "log_prob"
+    if name not in NO_LIKELIHOOD:
+        start = time.perf_counter()
+        values = nll(model, test_images, args)
+        row["nll_nats"] = float(values.mean())
+        row["bits_per_dim"] = float(values.mean() / (np.log(2.0) * np.prod(test_images.shape[1:])))
+        row["nll_seconds"] = time.perf_counter() - start
+    if hasattr(model, "generate"):
+        start = time.perf_counter()
+        samples = model.generate(args.sampling_images)
+        row["sampling_images_per_second"] = args.sampling_images / (time.perf_counter() - start)
+        if args.memorization_samples > args.sampling_images:
+            samples = np.concatenate([samples, model.generate(args.memorization_samples - args.sampling_images)])
+        memorization = keras_gen.evaluation.memorization(samples[: args.memorization_samples], train_images,
+                                                         test_images, data_scale=model.data_scale)
+        row["memorization_share"] = float(memorization.share)
     inliers = test_images[: args.anomaly_images]
     for kind, images in outliers.items():
-        row[f"auroc_{kind}"] = float(keras_gen.evaluation.anomaly_auroc(model, inliers, images))
+        row[f"auroc_{kind}"] = float(keras_gen.evaluation.anomaly_auroc(model, inliers, images,
+                                                                        score=row["anomaly_score"]))
     if args.save_dir:
         os.makedirs(args.save_dir, exist_ok=True)
         model.save(os.path.join(args.save_dir, f"{name}.keras"))
@@ -169,14 +182,16 @@ def main(argv=None):
             provenance.write_json(args.json, {**budget.record(args), "results": results, "earlier_runs": earlier_runs},
                                   run_record)
         row = results[name]
-        print(f"  NLL {row['nll_nats']:.1f} nats{' (bound)' if row['bound'] else ''}, {row['bits_per_dim']:.4f} "
-              f"bits/dim, {row['epochs']:.2f} epochs, AUROC digits {row['auroc_digits']:.3f}, noise "
-              f"{row['auroc_noise']:.3f}, memorization {row['memorization_share']:.3f}", flush=True)
+        nll_text = (f"NLL {row['nll_nats']:.1f} nats{' (bound)' if row['bound'] else ''}, {row['bits_per_dim']:.4f} "
+                    f"bits/dim" if "nll_nats" in row else "no likelihood")
+        print(f"  {nll_text}, {row['epochs']:.2f} epochs, AUROC ({row.get('anomaly_score', 'log_prob')}) digits "
+              f"{row['auroc_digits']:.3f}, noise {row['auroc_noise']:.3f}, memorization "
+              f"{row.get('memorization_share', float('nan')):.3f}", flush=True)
     columns = ("nll_nats", "bits_per_dim", "sampling_images_per_second", "memorization_share", "auroc_digits",
                "auroc_noise", "epochs")
     print("\n" + f"{'row':16s}" + "".join(f"{c[:16]:>17s}" for c in columns))
     for name, row in results.items():
-        print(f"{name:16s}" + "".join(f"{row[c]:17.4g}" for c in columns))
+        print(f"{name:16s}" + "".join(f"{row.get(c, float('nan')):17.4g}" for c in columns))
 
 
 if __name__ == "__main__":
