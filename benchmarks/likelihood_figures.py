@@ -13,7 +13,8 @@ Writes (each only when its models are there):
 - `memorization_grid.png`: the samples nearest a training image, with their
   nearest training images (`keras_gen.evaluation.memorization`);
 - `anomaly_histograms.png`: -log p(x) of the Fashion-MNIST test images, of the
-  upscaled digits and of noise, per family.
+  upscaled digits and of noise, per family (the autoencoder's squared
+  reconstruction error, its default anomaly score).
 """
 
 import argparse
@@ -34,7 +35,7 @@ import keras_gen
 from keras_gen.visualization import image_grid
 
 SAMPLE_ROWS = ("nade", "made", "made8", "frey", "draw", "vae", "vae_new", "pixelcnn", "gated_pixelcnn", "pixelrnn")
-HISTOGRAM_ROWS = ("nade", "made8", "frey", "draw", "vae", "vae_new", "gated_pixelcnn")
+HISTOGRAM_ROWS = ("nade", "made8", "frey", "draw", "vae", "vae_new", "gated_pixelcnn", "autoencoder")
 PER_ROW = 10
 
 
@@ -141,7 +142,7 @@ def anomaly_histograms(models, test_images, outliers, out):
         for label, values in scores.items():
             axis.hist(np.clip(values, bins[0], bins[-1]), bins=bins, alpha=0.5, density=True, label=label)
         axis.set_title(name)
-        axis.set_xlabel("-log p(x), nats")
+        axis.set_xlabel("squared reconstruction error" if name == "autoencoder" else "-log p(x), nats")
         axis.set_yticks([])
     np.atleast_1d(axes)[0].legend(fontsize=7)
     figure.tight_layout()
@@ -162,7 +163,8 @@ def main(argv=None):
     out = lambda name: os.path.join(args.out, name)
 
     vae_pair(args.vae_models, args.new_default, out)
-    models = {name: model for name in SAMPLE_ROWS if (model := load(args.models, name)) is not None}
+    models = {name: model for name in dict.fromkeys([*SAMPLE_ROWS, *HISTOGRAM_ROWS])
+              if (model := load(args.models, name)) is not None}
     if not models:
         return
     train_images, test_images, outliers = binarized_data(args.test_images, args.test_images)
