@@ -164,7 +164,7 @@ def main(argv=None):
     unknown = [name for name in args.rows.split(",") if name not in ROWS]
     if unknown:
         parser.error(f"unknown rows {unknown}; choose from {list(ROWS)}")
-    run_record = provenance.start()
+    run_record = provenance.start(results_file=args.json if args.append else None)
     print(f"binarized Fashion-MNIST, {budget.describe(args)} per row; TF {tf.__version__}, Keras {keras.__version__}, "
           f"{os.cpu_count()} cores, {platform.processor() or platform.machine()}", flush=True)
     train_images, test_images, outliers = binarized_data(args.test_images, args.anomaly_images)

@@ -88,11 +88,17 @@ def git(ignore=()) -> dict:
             "dirty_paths": len(dirty)}
 
 
-def start(argv: list[str] | None = None) -> dict:
-    """The provenance of a run beginning now (`finish` completes it)."""
+def start(argv: list[str] | None = None, results_file: str | None = None) -> dict:
+    """The provenance of a run beginning now (`finish` completes it).
+
+    `results_file`: the file the run writes, if it is tracked and may hold
+    uncommitted rows of an earlier part of the same table (`--append`); it does
+    not make the tree dirty.
+    """
     found = versions()
+    ignore = [os.path.relpath(os.path.abspath(results_file), ROOT)] if results_file else []
     return {
-        **git(),
+        **git(ignore),
         "command": shlex.join([os.path.relpath(sys.executable, ROOT) if sys.executable.startswith(ROOT)
                                else sys.executable, *(sys.argv if argv is None else argv)]),
         "started": _now(),

@@ -122,6 +122,14 @@ def test_the_dirty_tree_leaves_out_ignored_paths_such_as_the_results_file_being_
     assert provenance.git(ignore=["benchmarks/results/example_times.json", "keras_gen/cli/sample.py"])["dirty"] is False
 
 
+def test_a_run_appending_to_its_results_file_is_not_dirty_for_that_file_alone(monkeypatch):
+    status = " M benchmarks/results/likelihood.json\n"
+    monkeypatch.setattr(provenance, "_output", lambda command: status if "status" in command else "abc\n")
+    assert provenance.start([])["dirty"] is True
+    results_file = os.path.join(provenance.ROOT, "benchmarks", "results", "likelihood.json")
+    assert provenance.start([], results_file=results_file)["dirty"] is False
+
+
 def test_start_and_finish_give_every_field_with_plausible_values():
     argv = ["benchmarks/quality.py", "--images", "1000", "--json", "a file.json"]
     run = provenance.finish(provenance.start(argv))
