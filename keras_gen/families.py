@@ -294,7 +294,7 @@ FAMILIES: tuple[Family, ...] = (
         "vae",
         "keras_gen.models.autoencoders.vae:VAE",
         "Variational autoencoder with a VampPrior and a Bernoulli decoder (Kingma & Welling, 2013)",
-        builder_defaults={"latent_dim": 16, "width": 32},
+        builder_defaults={"latent_dim": 32, "width": 32},
         batch_size=128,
         hypermodel="keras_gen.tuning.vae:VAEHyperModel",
         grids=("samples", "reconstructions"),

@@ -38,7 +38,7 @@ class VAEHyperModel(GenerativeHyperModel):
 
     | name | values | default |
     | --- | --- | --- |
-    | `latent_dim` | 8, 16, 32, 64 | 16 |
+    | `latent_dim` | 8, 16, 32, 64 | 32 (16 for the conditional VAE) |
     | `width` | 16, 32, 64 (filters of the first encoder convolution) | 32 |
     | `hidden_units` | 128, 256, 512 | 256 |
     | `layers_per_stage` | 1, 2 (convolutions per resolution in both networks) | 1 |
@@ -78,6 +78,8 @@ class VAEHyperModel(GenerativeHyperModel):
     """
 
     model_class = VAE
+    # The first trial's latent size: VAE.for_images' default (its docstring gives the measurement).
+    default_latent_dim = 32
     objective_name = "val_negative_elbo"
     objective_direction = "min"
 
@@ -100,7 +102,7 @@ class VAEHyperModel(GenerativeHyperModel):
 
     def model_kwargs(self, hp: keras_tuner.HyperParameters) -> dict[str, Any]:
         return {
-            "latent_dim": hp.Choice("latent_dim", [8, 16, 32, 64], default=16),
+            "latent_dim": hp.Choice("latent_dim", [8, 16, 32, 64], default=self.default_latent_dim),
             "width": hp.Choice("width", [16, 32, 64], default=32),
             "hidden_units": hp.Choice("hidden_units", [128, 256, 512], default=256),
             "layers_per_stage": hp.Int("layers_per_stage", 1, 2, default=1),
@@ -160,6 +162,7 @@ class ConditionalVAEHyperModel(VAEHyperModel):
     """
 
     model_class = ConditionalVAE
+    default_latent_dim = 16  # ConditionalVAE.for_images' default
 
     def option_kwargs(self, hp: keras_tuner.HyperParameters) -> dict[str, Any]:
         # The conditional VAE has its own prior (learned or standard, below) and none of the VAE's options.

@@ -1,11 +1,13 @@
 """VAEHyperModel: a tiny RandomSearch, narrowing, extension, copied callbacks, BayesianOptimization."""
 
+import inspect
+
 import keras
 import keras_tuner
 import pytest
 
-from keras_gen.models import VAE
-from keras_gen.tuning import VAEHyperModel, make_tuner
+from keras_gen.models import VAE, ConditionalVAE
+from keras_gen.tuning import ConditionalVAEHyperModel, VAEHyperModel, make_tuner
 from tests.tuning.conftest import (
     RecordingCallback,
     check_best_model_reloads,
@@ -106,7 +108,7 @@ def test_search_space_without_building_a_model():
         "latent_dim", "width", "hidden_units", "layers_per_stage", "beta", "prior", "posterior",
         "residual_blocks", "learning_rate", "beta_1",
     ]
-    assert hp.get("latent_dim") == 16 and hp.get("beta") == 1.0 and hp.get("learning_rate") == 1e-3
+    assert hp.get("latent_dim") == 32 and hp.get("beta") == 1.0 and hp.get("learning_rate") == 1e-3
     assert (hp.get("prior"), hp.get("posterior"), hp.get("residual_blocks")) == ("vamp", "gaussian", 0)
 
 
@@ -116,7 +118,16 @@ def test_first_trial_is_the_default_vae():
     default = VAE.for_images((8, 8, 1), seed=0)
     assert (model.prior, model.posterior, model.latent_layers) == (default.prior, default.posterior, 1) == (
         "vamp", "gaussian", 1)
+    assert model.latent_dim == default.latent_dim == 32
     assert model.count_params() == default.count_params()
+
+
+def test_the_conditional_vae_first_trial_keeps_its_own_latent_size():
+    """The VAE's latent size moved to 32; the conditional VAE's first trial keeps its builder's 16."""
+    hp = keras_tuner.HyperParameters()
+    ConditionalVAEHyperModel((8, 8, 1), num_classes=3, seed=0).declare_hyperparameters(hp)
+    default = inspect.signature(ConditionalVAE.for_images).parameters["latent_dim"].default
+    assert hp.get("latent_dim") == default == 16
 
 
 def test_extend_by_subclassing():
