@@ -81,9 +81,6 @@ ROWS = {
     "autoencoder": ("autoencoder", {}),
 }
 BOUNDS = {"vae", "vae_new", "draw"}
-# Rows with no likelihood: scored only by the AUROC of their default anomaly score (the squared reconstruction
-# error for the autoencoder); they have no NLL, and no sampling or memorization figure where they do not generate.
-NO_LIKELIHOOD = {"autoencoder"}
 
 
 def binarized_data(test_count, outlier_count):
@@ -114,8 +111,9 @@ def run(name, args, test_images, train_images, outliers):
     model.fit(data, epochs=100000, verbose=0, callbacks=[stop])
     row = {"family": family_name, "options": {k: list(v) if isinstance(v, tuple) else v for k, v in options.items()},
            "bound": name in BOUNDS, **budget.training_row(stop, family.batch_size)}
-    row["anomaly_score"] = "reconstruction" if name in NO_LIKELIHOOD else "log_prob"
-    if name not in NO_LIKELIHOOD:
+    # A model without a likelihood (the autoencoder) is scored only by the AUROC of its reconstruction error.
+    row["anomaly_score"] = "log_prob" if hasattr(model, "log_prob") else "reconstruction"
+    if hasattr(model, "log_prob"):
         start = time.perf_counter()
         values = nll(model, test_images, args)
         row["nll_nats"] = float(values.mean())

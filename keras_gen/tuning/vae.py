@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import inspect
 from typing import Any
 
 import keras
@@ -78,8 +79,6 @@ class VAEHyperModel(GenerativeHyperModel):
     """
 
     model_class = VAE
-    # The first trial's latent size: VAE.for_images' default (its docstring gives the measurement).
-    default_latent_dim = 32
     objective_name = "val_negative_elbo"
     objective_direction = "min"
 
@@ -101,8 +100,10 @@ class VAEHyperModel(GenerativeHyperModel):
         return (0.0, 1.0) if self.reconstruction == "bernoulli" else (-1.0, 1.0)
 
     def model_kwargs(self, hp: keras_tuner.HyperParameters) -> dict[str, Any]:
+        # The first trial's latent size is the builder's default (32 for the VAE, 16 for the conditional VAE).
+        latent_dim = inspect.signature(self.model_class.for_images).parameters["latent_dim"].default
         return {
-            "latent_dim": hp.Choice("latent_dim", [8, 16, 32, 64], default=self.default_latent_dim),
+            "latent_dim": hp.Choice("latent_dim", [8, 16, 32, 64], default=latent_dim),
             "width": hp.Choice("width", [16, 32, 64], default=32),
             "hidden_units": hp.Choice("hidden_units", [128, 256, 512], default=256),
             "layers_per_stage": hp.Int("layers_per_stage", 1, 2, default=1),
@@ -162,7 +163,6 @@ class ConditionalVAEHyperModel(VAEHyperModel):
     """
 
     model_class = ConditionalVAE
-    default_latent_dim = 16  # ConditionalVAE.for_images' default
 
     def option_kwargs(self, hp: keras_tuner.HyperParameters) -> dict[str, Any]:
         # The conditional VAE has its own prior (learned or standard, below) and none of the VAE's options.
