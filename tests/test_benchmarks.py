@@ -219,16 +219,16 @@ def test_the_video_voxels_benchmark_runs_in_smoke_mode(tmp_path, monkeypatch):
     monkeypatch.setattr(registry, "_REGISTRY", dict(registry._REGISTRY))  # the smoke data sets stay in this test
     video_voxels = _load("video_voxels")
     path = tmp_path / "result.json"
-    video_voxels.main(["--smoke", "--rows", "cross_conv_deterministic,voxel_gan_dcgan_rates,voxel_marginals,test_shapes",
+    video_voxels.main(["--smoke", "--rows", "cross_conv_deterministic,voxel_gan_paper_rates,voxel_marginals,test_shapes",
                        "--json", str(path), "--figures", str(tmp_path / "figures")])
     with open(path) as f:
         written = json.load(f)
     assert provenance.missing_fields(written) == [] and written["smoke"] is True
     rows = written["rows"]
-    assert set(rows) == {"real_clips", "cross_conv_deterministic", "voxel_gan_dcgan_rates", "voxel_marginals",
+    assert set(rows) == {"real_clips", "cross_conv_deterministic", "voxel_gan_paper_rates", "voxel_marginals",
                          "test_shapes"}
-    assert rows["voxel_gan_dcgan_rates"]["learning_rates"] == pytest.approx({"generator": 6e-4, "discriminator": 4e-4})
-    assert (tmp_path / "figures" / "voxel_gan_dcgan_rates_samples.png").exists()
+    assert rows["voxel_gan_paper_rates"]["learning_rates"] == pytest.approx({"generator": 2.5e-3, "discriminator": 1e-5})
+    assert (tmp_path / "figures" / "voxel_gan_paper_rates_samples.png").exists()
     assert rows["real_clips"]["still_share"] == 0.0  # the stand-in sprites move 1-3 px/frame
     assert rows["cross_conv_deterministic"]["real_moving_share"] > 0.5
     assert rows["test_shapes"]["connected_share"] == 1.0 and rows["test_shapes"]["near_copy_share"] < 1.0

@@ -25,12 +25,13 @@ def _discriminator_says_real_to_everything(model):
     logit.set_weights([np.zeros_like(kernel), np.full_like(bias, 10.0)])
 
 
-def test_compile_uses_the_papers_rates():
+def test_compile_uses_dcgans_rates_and_keeps_the_papers_at_hand():
     model = _model()
     model.compile()
-    assert float(model.g_optimizer.learning_rate) == pytest.approx(2.5e-3)
-    assert float(model.d_optimizer.learning_rate) == pytest.approx(1e-5)
+    assert float(model.g_optimizer.learning_rate) == pytest.approx(6e-4)  # DCGAN's rates, not the paper's
+    assert float(model.d_optimizer.learning_rate) == pytest.approx(4e-4)
     assert float(model.d_optimizer.beta_1) == pytest.approx(0.5)
+    assert (VoxelGAN.paper_generator_learning_rate, VoxelGAN.paper_discriminator_learning_rate) == (2.5e-3, 1e-5)
 
 
 @pytest.mark.parametrize("threshold, learns", [
@@ -94,4 +95,4 @@ def test_saved_model_keeps_its_rule_classes_and_samples(tmp_path):
     points = np.random.default_rng(2).standard_normal((3, 8)).astype("float32")
     np.testing.assert_allclose(restored.generate(latent_points=points, labels=[2, 1, 0]),
                                model.generate(latent_points=points, labels=[2, 1, 0]), atol=1e-6)
-    assert float(restored.d_optimizer.learning_rate) == pytest.approx(1e-5)
+    assert float(restored.d_optimizer.learning_rate) == pytest.approx(4e-4)
