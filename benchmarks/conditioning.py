@@ -52,6 +52,9 @@ Rows (`--rows`):
   and `ppgn_rejection` (unguided samples kept when the guide labels them as
   the target, until 100 per class: agreement and accepted images/s).
 
+The `--json` file is rewritten after each row (`pending_rows` lists those still
+to come), so a run stopped early keeps what it measured.
+
 Compare only rows of the same run. Run it alone on the machine:
 
     python benchmarks/conditioning.py --budget-minutes 15 --json benchmarks/results/conditioning.json \\
@@ -649,6 +652,15 @@ def main(argv=None):
         rows[name] = {**rows.get(name, {}), **row, "row_seconds": time.perf_counter() - began,
                       "load_average_5min": os.getloadavg()[1]}
         print(name, json.dumps(rows[name], default=float), flush=True)
+        save()
+
+    def save():
+        """Writes the rows measured so far (a long run that stops early keeps them); `pending_rows` lists the rest."""
+        if args.json:
+            results["pending_rows"] = [name for name in names if name not in results["rows"]]
+            results["seconds"] = time.perf_counter() - start
+            results["goals"] = goals(results["rows"])
+            provenance.write_json(args.json, plain(results), run)
 
     for name in [name for name in names if name in MODELS]:
         if name in SCENE_ROWS:
@@ -661,13 +673,12 @@ def main(argv=None):
         # One DCGAN serves all of its rows, so the session is cleared after them, not between them.
         dcgan_rows(names, setting, args, networks, args.figures, attempt, results["rows"])
         keras.backend.clear_session()
+    save()
     results["seconds"] = time.perf_counter() - start
     results["goals"] = goals(results["rows"])
     print(json.dumps(results["rows"], indent=1, default=float), flush=True)
     for name, goal in results["goals"].items():
         print(f"{'met   ' if goal['met'] else 'MISSED'} {name}: {goal['value']:.4g} (goal {goal['goal']:.4g})", flush=True)
-    if args.json:
-        provenance.write_json(args.json, plain(results), run)
 
 
 if __name__ == "__main__":
