@@ -2,7 +2,7 @@
 
 Each family trains alone for `--budget-minutes` (15) on `moving_fashion_mnist`
 (8 frames of 32x32) or `voxel_shapes` (16^3), batch 32 clips or 64 shapes,
-seed 0, `compile()` defaults, and is judged with the data set's accurate
+seed 0 (`--seed 1`, `--seed 2` for replicates), `compile()` defaults, and is judged with the data set's accurate
 classifier (`ClassifierRecipe.accurate()`: of single frames, or of voxel grids
 with 3-D convolutions); FIDs use the default feature network. Rows (`--rows`):
 
@@ -79,14 +79,11 @@ VIDEO_ROWS = ("dcgan_frames", "video_gan", "video_gan_one_stream", "cross_conv",
 VOXEL_ROWS = ("voxel_gan", "voxel_gan_paper_rates", "voxel_marginals", "test_shapes")
 ROWS = VIDEO_ROWS + VOXEL_ROWS
 CLIP_BATCH, SHAPE_BATCH, FRAME_BATCH = 32, 64, 64
-SEED = 0
-
-
 class Setting:
     """The data, sample counts, model sizes and classifier recipes of a run (the protocol, or the smoke test's)."""
 
-    def __init__(self, smoke):
-        self.smoke = smoke
+    def __init__(self, smoke, seed=0):
+        self.smoke, self.seed = smoke, seed
         if smoke:
             self.clips, self.voxels = "smoke_clips", "smoke_voxels"
             self.num_clips, self.num_first_frames, self.num_shapes, self.continuations = 16, 8, 16, 2
@@ -139,12 +136,12 @@ def train(model, data, args, batch_size, labels=None):
 
 def clip_data(setting, scale, frames=False):
     """The training clips as tf.data (frames, shuffled, when `frames`), in `scale`."""
-    data = keras_gen.data.load(setting.clips, batch_size=CLIP_BATCH, scale=scale, seed=SEED, repeat=True)
+    data = keras_gen.data.load(setting.clips, batch_size=CLIP_BATCH, scale=scale, seed=setting.seed, repeat=True)
     if not frames:
         return data
     frame_shape = keras_gen.data.info(setting.clips).example_shape[1:]
     return (data.map(lambda clips: tf.reshape(clips, (-1, *frame_shape))).unbatch()
-            .shuffle(4096, seed=SEED).batch(FRAME_BATCH))
+            .shuffle(4096, seed=setting.seed).batch(FRAME_BATCH))
 
 
 def video_rows(names, setting, args, figures):
@@ -158,8 +155,8 @@ def video_rows(names, setting, args, figures):
         return clip_sample_metrics(clips, test, feature_network=feature_network, judge=judge)
 
     if "dcgan_frames" in names:
-        keras.utils.set_random_seed(SEED)
-        dcgan = DCGAN.for_images(shape[1:], seed=SEED, **setting.video_sizes)
+        keras.utils.set_random_seed(setting.seed)
+        dcgan = DCGAN.for_images(shape[1:], seed=setting.seed, **setting.video_sizes)
         dcgan.compile()
         row = {"training": train(dcgan, clip_data(setting, (-1, 1), frames=True), args, FRAME_BATCH)}
         frames = np.asarray(dcgan.generate(len(test) * shape[0]), "float32")
@@ -173,14 +170,14 @@ def video_rows(names, setting, args, figures):
     for name, two_stream in (("video_gan", True), ("video_gan_one_stream", False)):
         if name not in names:
             continue
-        keras.utils.set_random_seed(SEED)
-        model = VideoGAN.for_videos(shape, two_stream=two_stream, seed=SEED, **setting.video_sizes)
+        keras.utils.set_random_seed(setting.seed)
+        model = VideoGAN.for_videos(shape, two_stream=two_stream, seed=setting.seed, **setting.video_sizes)
         model.compile()
         row = {"training": train(model, clip_data(setting, model.data_scale), args, CLIP_BATCH)}
         row.update(clip_row(np.asarray(model.generate(len(test)), "float32")))
         rows[name] = row
         if figures and two_stream:
-            z = np.random.default_rng(SEED).standard_normal((16, model.latent_dim)).astype("float32")
+            z = np.random.default_rng(setting.seed).standard_normal((16, model.latent_dim)).astype("float32")
             parts = model.generate_layers(latent_points=z)
             save_video_grid(parts["video"], os.path.join(figures, "video_gan_samples.gif"))
             save_video_grid(parts["foreground"], os.path.join(figures, "video_gan_foreground.gif"))
@@ -190,8 +187,8 @@ def video_rows(names, setting, args, figures):
     for name, stochastic in (("cross_conv", True), ("cross_conv_deterministic", False)):
         if name not in names:
             continue
-        keras.utils.set_random_seed(SEED)
-        model = CrossConvCVAE.for_videos(shape, stochastic=stochastic, seed=SEED, **setting.cross_conv_sizes)
+        keras.utils.set_random_seed(setting.seed)
+        model = CrossConvCVAE.for_videos(shape, stochastic=stochastic, seed=setting.seed, **setting.cross_conv_sizes)
         model.compile()
         row = {"training": train(model, clip_data(setting, model.data_scale), args, CLIP_BATCH)}
         first = test[: setting.num_first_frames]
@@ -204,8 +201,8 @@ def video_rows(names, setting, args, figures):
     # Both likelihood models take [0, 1] on the 8-bit grid.
     unit_test, _ = keras_gen.data.load_numpy(setting.clips, "test", scale=(0, 1), limit=setting.num_clips)
     if "pixelcnn_frames" in names:
-        keras.utils.set_random_seed(SEED)
-        model = GatedPixelCNN.for_images(shape[1:], output="logistic_mixture", seed=SEED, **setting.pixelcnn_sizes)
+        keras.utils.set_random_seed(setting.seed)
+        model = GatedPixelCNN.for_images(shape[1:], output="logistic_mixture", seed=setting.seed, **setting.pixelcnn_sizes)
         model.compile()
         row = {"training": train(model, clip_data(setting, model.data_scale, frames=True), args, FRAME_BATCH)}
         later = unit_test[: setting.num_first_frames, 1:].reshape(-1, *shape[1:])
@@ -222,16 +219,16 @@ def video_pixelcnn_row(setting, args, unit_test, figures):
         print("video_pixelcnn: keras_gen.models.VideoPixelCNN is not importable; row skipped", flush=True)
         return {"skipped": "keras_gen.models.VideoPixelCNN is not importable"}
     shape = unit_test.shape[1:]
-    keras.utils.set_random_seed(SEED)
+    keras.utils.set_random_seed(setting.seed)
     sizes = {"filters": 4, "num_layers": 1, "context_layers": 1} if setting.smoke else {}
-    model = VideoPixelCNN.for_videos(shape, seed=SEED, **sizes)
+    model = VideoPixelCNN.for_videos(shape, seed=setting.seed, **sizes)
     model.compile()
     row = {"training": train(model, clip_data(setting, model.data_scale), args, CLIP_BATCH)}
     clips = unit_test[: setting.num_first_frames]
     per_frame = np.asarray(model.log_prob(clips, per_frame=True))
     row["bits_per_dim_frames_2_on"] = float(bits_per_dim(-per_frame[:, 1:].sum(1).mean(),
                                                          (shape[0] - 1) * int(np.prod(shape[1:]))))
-    continued = np.asarray(model.complete(clips[: setting.continuations], known_frames=1, seed=SEED), "float32")
+    continued = np.asarray(model.complete(clips[: setting.continuations], known_frames=1, seed=setting.seed), "float32")
     continued = continued.reshape(-1, *shape)
     row["continuation_still_share"] = motion_statistics(continued, model.data_scale)["still_share"]
     if figures:
@@ -255,8 +252,8 @@ def voxel_rows(names, setting, args, figures):
     for name in ("voxel_gan", "voxel_gan_paper_rates"):
         if name not in names:
             continue
-        keras.utils.set_random_seed(SEED)
-        model = VoxelGAN.for_voxels(test.shape[1:], num_classes=classes, seed=SEED, **setting.voxel_sizes)
+        keras.utils.set_random_seed(setting.seed)
+        model = VoxelGAN.for_voxels(test.shape[1:], num_classes=classes, seed=setting.seed, **setting.voxel_sizes)
         if name == "voxel_gan":
             model.compile()
         else:  # the paper's Adam rates instead of compile()'s (DCGAN's)
@@ -272,7 +269,7 @@ def voxel_rows(names, setting, args, figures):
             save_volumes(model, model.generate(len(shown), labels=shown), os.path.join(figures, f"{name}_samples.png"))
     if "voxel_marginals" in names:
         marginals = np.stack([train_shapes[train_labels == label].mean(axis=0) for label in range(classes)])
-        rng = np.random.default_rng(SEED)
+        rng = np.random.default_rng(setting.seed)
         samples = (rng.random(test.shape) < marginals[asked]).astype("float32")
         rows["voxel_marginals"] = voxel_row(samples, asked)
     if "test_shapes" in names:
@@ -286,6 +283,8 @@ def main(argv=None):
     parser.add_argument("--rows", default=",".join(ROWS), help=f"comma-separated rows, from {', '.join(ROWS)}")
     parser.add_argument("--json", help="write the results with their provenance to this file")
     parser.add_argument("--figures", help="write the GIFs and PNGs of docs/video.md and docs/voxels.md here")
+    parser.add_argument("--seed", type=int, default=0,
+                        help="seed of the weights, the data's order and the sampling (0; 1 and 2 for replicates)")
     parser.add_argument("--smoke", action="store_true",
                         help="tiny stand-in data, models and classifiers, 2 steps per row: checks the script")
     args = parser.parse_args(argv)
@@ -301,10 +300,10 @@ def main(argv=None):
           f"{run['processor']['model_name']}, {run['cores']} cores, load average {os.getloadavg()}", flush=True)
     if args.smoke and "KERAS_GEN_FEATURE_CACHE" not in os.environ:  # tiny classifiers stay out of the user's cache
         os.environ["KERAS_GEN_FEATURE_CACHE"] = tempfile.mkdtemp(prefix="video_voxels_smoke_")
-    setting = Setting(args.smoke)
+    setting = Setting(args.smoke, args.seed)
     if args.figures:
         os.makedirs(args.figures, exist_ok=True)
-    results = {**budget.record(args), "seed": SEED, "smoke": args.smoke, "batch": {"clips": CLIP_BATCH,
+    results = {**budget.record(args), "seed": args.seed, "smoke": args.smoke, "batch": {"clips": CLIP_BATCH,
                "shapes": SHAPE_BATCH, "frames": FRAME_BATCH}, "rows": {}, "classifiers": {}}
     start = time.perf_counter()
     if set(names) & set(VIDEO_ROWS):
