@@ -24,7 +24,7 @@ from tests.cli import training_data_name
 REPO_ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 EXAMPLES_DIR = os.path.join(REPO_ROOT, "examples")
 
-# (script, data set or None for Fashion-MNIST where installed, files it writes, text it prints)
+# (script and its options, data set or None for Fashion-MNIST where installed, files it writes, text it prints)
 EXAMPLES = [
     (
         "dcgan_fashion_mnist.py",
@@ -33,27 +33,27 @@ EXAMPLES = [
         [],
     ),
     (
-        "attribute2image_fashion_captions.py",
+        "attributes_fashion.py",
         "fashion_captions",
-        ["model.keras", "heldout.png", "sweep.png", "layers.png", "snapshots/samples_epoch_0001.png"],
+        ["model.keras", "heldout.png", "sweep.png", "layers.png", "edits.png", "snapshots/samples_epoch_0001.png"],
         ["reloaded samples identical: True"],
     ),
     (
-        "al_cgan_fashion_captions.py",
+        "attributes_fashion.py --model al_cgan",
         "fashion_captions",
-        ["model.keras", "layouts.png", "brightness.png", "snapshots/samples_epoch_0001.png"],
+        ["model.keras", "layouts.png", "brightness.png", "edits.png", "snapshots/samples_epoch_0001.png"],
         ["reloaded samples identical: True"],
     ),
     (
-        "gan_cls_fashion_captions.py",
+        "text_to_image_fashion.py",
         "fashion_captions",
-        ["model.keras", "captions.png", "captions.txt", "snapshots/samples_epoch_0001.png"],
+        ["model.keras", "captions.png", "captions.txt", "walk.png", "walk.txt", "snapshots/samples_epoch_0001.png"],
         ["reloaded samples identical: True"],
     ),
     (
-        "stackgan_fashion_captions.py",
+        "text_to_image_fashion.py --model stackgan",
         "fashion_captions",
-        ["model.keras", "stages.png", "captions.txt", "snapshots/samples_epoch_0001.png"],
+        ["model.keras", "captions.png", "stages.png", "captions.txt", "walk.png", "snapshots/samples_epoch_0001.png"],
         ["reloaded samples identical: True"],
     ),
     (
@@ -244,8 +244,9 @@ def check_written(out, promised):
 def test_example_smoke_run(script, data, promised, printed, tmp_path, capsys, monkeypatch, feature_cache):
     monkeypatch.setenv("KERAS_GEN_FEATURE_CACHE", feature_cache)
     out = tmp_path / "out"
+    script, *options = script.split()
     path = os.path.join(EXAMPLES_DIR, script)
-    argv = [path, "--smoke", "--out", str(out), "--data", data or training_data_name()]
+    argv = [path, *options, "--smoke", "--out", str(out), "--data", data or training_data_name()]
     with mock.patch.object(sys, "argv", argv):
         try:
             runpy.run_path(path, run_name="__main__")
@@ -260,7 +261,7 @@ def test_example_smoke_run(script, data, promised, printed, tmp_path, capsys, mo
 
 def test_every_example_is_smoke_tested_and_imports_only_the_library():
     scripts = sorted(name for name in os.listdir(EXAMPLES_DIR) if name.endswith(".py"))
-    assert scripts == sorted(example[0] for example in EXAMPLES)
+    assert scripts == sorted({example[0].split()[0] for example in EXAMPLES})
     for script in scripts:
         with open(os.path.join(EXAMPLES_DIR, script)) as file:
             tree = ast.parse(file.read())

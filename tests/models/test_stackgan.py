@@ -60,6 +60,26 @@ def test_both_stages_have_their_shapes_and_a_latent_point_is_z_then_eps():
         model.generate(2, conditions=TEXTS[:2], return_stages="yes")
 
 
+def test_generating_from_phi_embeddings_equals_generating_from_captions_and_walks_between_them():
+    from keras_gen.latent import interpolate_conditions
+
+    model = _model()
+    points = np.random.default_rng(1).standard_normal((3, model.latent_dim)).astype("float32")
+    vectors = model.embed_conditions(TEXTS[:3])
+    assert vectors.shape == (3, *model.embedding_shape)
+    small, images = model.generate(latent_points=points, conditions=TEXTS[:3], return_stages=True)
+    np.testing.assert_allclose(model.generate(latent_points=points, embeddings=vectors), images, atol=1e-6)
+    from_vectors = model.generate(latent_points=points, embeddings=vectors, return_stages=True)
+    np.testing.assert_allclose(from_vectors[0], small, atol=1e-6)
+    # Reed et al.'s walk: (z, eps) fixed, phi(t) moves; the ends are the captions' own images.
+    walk = interpolate_conditions(model, TEXTS[0], TEXTS[1], steps=4, latent_point=points[0])
+    assert walk.shape == (4, 16, 16, 1)
+    ends = model.generate(latent_points=points[[0, 0]], conditions=TEXTS[:2])
+    np.testing.assert_allclose(walk[[0, -1]], ends, atol=1e-5)
+    with pytest.raises(ValueError, match="takes latent_points= and no conditions="):
+        model.generate(latent_points=points, conditions=TEXTS[:3], embeddings=vectors)
+
+
 def test_the_kl_term_is_the_closed_form_of_the_augmentations_gaussian():
     model = _model(kl_weight=0.5, text_interpolation=None)
     real, ids = _batch()

@@ -314,17 +314,16 @@ class StackGAN(GANCLS):
         stage1, images, mean, log_var = self._stack(latent_points, fake_conditions, training)
         return [images, stage1, mean, log_var]
 
-    def _generate_batch(self, latent_points, conditions):
-        vectors = self.embed_conditions(conditions)
+    def _generate_from_embeddings(self, latent_points, embeddings):
         if not self._returning_stages:
-            return self.generator([latent_points, vectors], training=False)
-        stage1, images, _, _ = self._stack(latent_points, vectors, False)
+            return self.generator([latent_points, embeddings], training=False)
+        stage1, images, _, _ = self._stack(latent_points, embeddings, False)
         count = ops.shape(images)[0]
         return ops.concatenate([ops.reshape(stage1, (count, -1)), ops.reshape(images, (count, -1))], axis=1)
 
     def generate(self, num_images=None, *, latent_points=None, labels=None, conditions=None, temperature=1.0,
-                 batch_size=256, return_stages=False):
-        """Generates images from (z, eps) and conditions (see `SamplesFromPrior.generate`).
+                 batch_size=256, embeddings=None, return_stages=False):
+        """Generates images from (z, eps) and conditions, or phi(t) `embeddings` (see `SamplesFromPrior.generate`).
 
         Args:
             return_stages: True returns `(stage1_images, images)`: stage I's
@@ -341,7 +340,7 @@ class StackGAN(GANCLS):
             # A ValueError like every other bad argument of generate(), so callers catch one type.
             raise ValueError(f"return_stages must be True or False, got {return_stages!r}.")  # noqa: TRY004
         options = {"latent_points": latent_points, "labels": labels, "conditions": conditions,
-                   "temperature": temperature, "batch_size": batch_size}
+                   "temperature": temperature, "batch_size": batch_size, "embeddings": embeddings}
         if not return_stages:
             return super().generate(num_images, **options)
         self._returning_stages = True
