@@ -371,7 +371,7 @@ def edit_measures(images, edited, scale, layouts):
 
 
 def conditional_figures(row, model, setting, figures):
-    """A caption grid (8 test and 2 held-out captions, 8 samples each), an attribute sweep (a class per row,
+    """A caption grid (8 test and 2 held-out captions, 8 samples each) and a caption walk, an attribute sweep (a class per row,
     brightness from 0.1 to 0.9), or layouts followed by their samples."""
     family = MODELS[row][0]
     test, heldout = setting.split("test"), setting.split("heldout")
@@ -385,6 +385,14 @@ def conditional_figures(row, model, setting, figures):
         texts = model.condition.detokenize(captions)
         with open(path + "_captions.txt", "w") as file:
             file.write("".join(f"{'held-out' if i >= 8 else 'test'}: {text}\n" for i, text in enumerate(texts)))
+        # Reed et al.'s walk: from the first test caption to the first of another class, 4 latent points fixed.
+        other = int(np.argmax(test.labels != test.labels[0]))
+        ends = model.condition.detokenize(test.conditions["captions"][[0, other]])
+        walk = np.stack([latent.interpolate_conditions(model, ends[0], ends[1], steps=8, latent_point=point)
+                         for point in points[:4]])
+        save_image_grid(walk, path + "_walk.png", model.data_scale)
+        with open(path + "_walk.txt", "w") as file:
+            file.write(f"from: {ends[0]}\nto: {ends[1]}\n")
     elif row == "attribute2image":
         names = model.condition.names
         steps = np.linspace(0.1, 0.9, 9, dtype="float32")
