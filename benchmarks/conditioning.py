@@ -37,7 +37,9 @@ Rows (`--rows`):
   (> 0.5) of `requests` test reconstructions with the true mask, against an
   Otsu-threshold mask of the test images (scikit-image, the pixels above the
   threshold); `attribute2image_scenes_flat` (`layered=False`, no mask): the
-  Otsu mask of its reconstructions; both with reconstruction MSE;
+  Otsu mask of its reconstructions; `attribute2image_scenes_mask`
+  (`mask_weight=1`: the gate also learns the true masks of the training
+  split, so its IoU is not the unsupervised one); all with reconstruction MSE;
 - `al_cgan` (attributes + layout), plus editing `requests` test images with
   `keras_gen.latent.edit_conditions(..., changes={"brightness": b + 0.3},
   conditions=their own)` (b + 0.3 capped at 1, the attribute's range;
@@ -99,7 +101,8 @@ from keras_gen.visualization import save_image_grid
 
 BASELINE_ROWS = ("cgan", "cvae", "dcgan")
 CAPTION_ROWS = ("gan_cls", "gan_cls_no_matching", "gan_cls_no_interpolation", "stackgan")
-ATTRIBUTE_ROWS = ("attribute2image", "attribute2image_scenes", "attribute2image_scenes_flat", "al_cgan")
+ATTRIBUTE_ROWS = ("attribute2image", "attribute2image_scenes", "attribute2image_scenes_flat",
+                  "attribute2image_scenes_mask", "al_cgan")
 DCGAN_ROWS = ("dcgan", "dcgan_concept_edit", "ppgn", "ppgn_prior_step_0", "ppgn_rejection")
 ROWS = BASELINE_ROWS + CAPTION_ROWS + ATTRIBUTE_ROWS + DCGAN_ROWS[1:]
 # Each row's family and its options beyond the family's `keras-gen train` defaults.
@@ -113,9 +116,10 @@ MODELS = {
     "attribute2image": ("attribute2image", {}),
     "attribute2image_scenes": ("attribute2image", {}),
     "attribute2image_scenes_flat": ("attribute2image", {"layered": False}),
+    "attribute2image_scenes_mask": ("attribute2image", {"mask_weight": 1.0}),
     "al_cgan": ("al_cgan", {}),
 }
-SCENE_ROWS = ("attribute2image_scenes", "attribute2image_scenes_flat")
+SCENE_ROWS = ("attribute2image_scenes", "attribute2image_scenes_flat", "attribute2image_scenes_mask")
 BATCH = 64
 IMAGE_SHAPE = (28, 28, 1)
 NUM_CLASSES = 10

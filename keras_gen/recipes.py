@@ -393,6 +393,12 @@ def load_training_data(
             f"a {type(model).__name__} trains on fully labelled data or on no labels at all."
         )
     options = options or data_options(model)
+    extra = tuple(getattr(model, "auxiliary_conditions", ()))
+    if extra and model.batch_kind == "images_conditions":
+        # Training targets that are not the model's condition (Attribute2Image's true mask) ride in the batches.
+        named = options["conditions"]
+        names = [named] if isinstance(named, str) else list(named)
+        options = {**options, "conditions": [*names, *(name for name in extra if name not in names)]}
     return gen_data.load_batches(
         data, model.batch_kind, "train", batch_size=batch_size, scale=model.data_scale, seed=seed, limit=limit,
         data_dir=data_dir, labelled=labelled, labelled_share=labelled_share, **options,
@@ -443,6 +449,12 @@ def load_translation_examples(
     from keras_gen import data as gen_data
 
     options = options or data_options(model)
+    extra = tuple(getattr(model, "auxiliary_conditions", ()))
+    if extra and model.batch_kind == "images_conditions":
+        # Training targets that are not the model's condition (Attribute2Image's true mask) ride in the batches.
+        named = options["conditions"]
+        names = [named] if isinstance(named, str) else list(named)
+        options = {**options, "conditions": [*names, *(name for name in extra if name not in names)]}
     return gen_data.load_batches(
         data, model.batch_kind, split or held_out_split(data), scale=model.data_scale, seed=seed, limit=count,
         data_dir=data_dir, as_numpy=True, **options,

@@ -1,20 +1,38 @@
 """Attribute2Image: a conditional VAE on attribute vectors, with a layered foreground/background decoder."""
 
+import math
+import weakref
+from collections.abc import Mapping
+
 import keras
 import numpy as np
 from keras import ops
 
-from keras_gen import networks
+from keras_gen import losses, networks
 from keras_gen.data.conditions import Condition
+from keras_gen.layers.sampling import reparameterize
+from keras_gen.losses.reduction import sum_over_features
 from keras_gen.models.autoencoders.vae import VAE
 from keras_gen.models.capabilities import (
     check_latent_points,
     fixed_latent_points,
     labels_or_conditions,
 )
+from keras_gen.training import (
+    checked_equal_counts,
+    checked_values,
+    global_batch_mean,
+    minimize,
+    replica_seed,
+)
 
 CONDITION_KINDS = ("attributes", "multi_hot")
 LAYER_NAMES = ("foreground", "mask", "background")
+# The batch entry beside the attributes that carries the true garment mask (fashion_scenes' "mask").
+MASK_PART = "mask"
+# decoder -> the same decoder with its gating mask as a second output (every weight shared). Kept outside the
+# model, so nothing is added to what it saves.
+_MASK_DECODERS = weakref.WeakKeyDictionary()
 
 
 @keras.saving.register_keras_serializable(package="keras_gen")
@@ -35,6 +53,13 @@ class Attribute2Image(VAE):
     g * fg + (1 - g) * bg. `generate_layers` returns the three layers and the
     image.
 
+    With `mask_weight > 0` a batch may also carry the true mask of each image
+    (`fit(images, {"attributes": a, "mask": m})`, or `fashion_scenes` loaded
+    with `conditions=["attributes", "mask"]`): the loss then adds
+    `mask_weight` times the binary cross-entropy between g (of the same
+    posterior draw as the reconstruction) and the mask, summed over pixels,
+    and logs it as `mask_loss`. Batches without a mask train as usual.
+
     Everything the `VAE` offers takes the attributes beside the images, as
     `conditions` (or `labels`, the same argument): `encode(images, conditions)`,
     `decode(latent_points, conditions)`, `reconstruct`, `log_prob(images,
@@ -49,6 +74,8 @@ class Attribute2Image(VAE):
         condition: the `keras_gen.data.Condition` of the attributes.
         background_latent_dim: the background's share of a latent point; 0
             when the decoder is not layered.
+        mask_weight: the weight of the mask's cross-entropy with the true
+            mask of batches that carry one (0: none; needs the layered decoder).
         **kwargs: the `VAE` arguments (`beta`, `seed`, ...).
 
     Example:
@@ -66,7 +93,7 @@ class Attribute2Image(VAE):
     batch_kind = "images_conditions"
     _conditional_networks = True
 
-    def __init__(self, encoder, decoder, condition, background_latent_dim=0, **kwargs):
+    def __init__(self, encoder, decoder, condition, background_latent_dim=0, mask_weight=0.0, **kwargs):
         if isinstance(condition, dict):
             condition = keras.saving.deserialize_keras_object(condition)
         if not isinstance(condition, Condition) or condition.kind not in CONDITION_KINDS:
@@ -92,8 +119,16 @@ class Attribute2Image(VAE):
             if missing:
                 raise ValueError(f"A layered decoder names its layers {list(LAYER_NAMES)} and 'image' "
                                  f"(keras_gen.networks.attribute_decoder); this one lacks {missing}.")
+        if isinstance(mask_weight, bool) or not isinstance(mask_weight, (int, float)) or not (
+                math.isfinite(mask_weight) and mask_weight >= 0):
+            raise ValueError(f"mask_weight must be a finite number >= 0 (0: no mask term), got {mask_weight!r}.")
+        if mask_weight and not background_latent_dim:
+            raise ValueError("mask_weight trains the gating mask of the layered decoder: build with layered=True "
+                             "(background_latent_dim > 0), or leave mask_weight at 0.")
         self._condition = condition
         self.background_latent_dim = background_latent_dim
+        self.mask_weight = float(mask_weight)
+        self.mask_loss_tracker = keras.metrics.Mean(name="mask_loss")
 
     @classmethod
     def for_images(cls, image_shape, condition, latent_dim=16, background_latent_dim=None, width=32,
@@ -110,7 +145,8 @@ class Attribute2Image(VAE):
             width, hidden_units, layers_per_stage: the networks' size.
             layered: the disCVAE's foreground/background decoder; False: one
                 decoder of (y, z).
-            **kwargs: the `Attribute2Image` / `VAE` arguments (`beta`, `seed`, ...).
+            **kwargs: the `Attribute2Image` / `VAE` arguments (`mask_weight`,
+                `beta`, `seed`, ...).
         """
         if not isinstance(condition, Condition) or condition.kind not in CONDITION_KINDS:
             raise ValueError(f"condition must be a Condition.attributes(...) or Condition.multi_hot(...), "
@@ -171,6 +207,107 @@ class Attribute2Image(VAE):
         layers["image"] = self.generate(latent_points=ops.convert_to_numpy(latent_points), conditions=checked)
         return layers
 
+    # --- training, with the true mask when the batch has one ---------------------------
+    @property
+    def auxiliary_conditions(self) -> tuple:
+        """The data set's conditions its training batches also carry: `("mask",)` with `mask_weight > 0`.
+
+        `keras_gen.recipes.load_training_data` (and so `keras-gen train`) loads
+        them beside the model's own condition, e.g. from `fashion_scenes`.
+        """
+        return (MASK_PART,) if self.mask_weight else ()
+
+    @property
+    def metrics(self):
+        return [*super().metrics, *([self.mask_loss_tracker] if self.mask_weight else [])]
+
+    def _split_mask(self, conditions):
+        """`(attribute values, mask)` of a batch's conditions that carry the true mask; `(conditions, None)` else."""
+        if not (isinstance(conditions, Mapping) and MASK_PART in conditions):
+            return conditions, None
+        rest = [values for part, values in conditions.items() if part != MASK_PART]
+        if len(rest) != 1:
+            raise ValueError(f"{type(self).__name__} trains on (images, conditions) batches; with the true mask the "
+                             f"conditions are a dict of the attributes and {MASK_PART!r}, e.g. {{'attributes': a, "
+                             f"'mask': m}}; got the keys {sorted(conditions)}.")
+        if not self.mask_weight:
+            raise ValueError(f"The batch carries the true {MASK_PART!r}, but mask_weight is 0, so nothing would use "
+                             "it: build with mask_weight > 0 to train the gating mask on it, or load the batches "
+                             "without the mask.")
+        self._check_mask_shape(tuple(conditions[MASK_PART].shape))
+        return rest[0], conditions[MASK_PART]
+
+    def _check_mask_shape(self, shape):
+        height, width = self.image_shape[:2]
+        if shape[1:] not in ((height, width), (height, width, 1)):
+            raise ValueError(f"{type(self).__name__} takes the true mask as (batch, {height}, {width}) of 0 "
+                             f"(background) and 1 (garment), as fashion_scenes' 'mask'; got shape {shape}.")
+
+    def _check_second_part(self, x, y, role):
+        conditions, mask = self._split_mask(y)
+        if mask is not None and isinstance(x, np.ndarray):
+            mask = np.asarray(mask)
+            if len(mask) != len(x):
+                raise ValueError(f"fit(x, y) got {len(x)} images and {len(mask)} masks; pass one mask per image.")
+            if not np.isin(mask, (0, 1)).all():
+                raise ValueError(f"The {MASK_PART!r} must hold 0 (background) and 1 (garment) only; got values in "
+                                 f"[{mask.min()}, {mask.max()}].")
+        return super()._check_second_part(x, conditions, role)
+
+    def _images_conditions_mask(self, data):
+        """`(images, conditions, mask or None)` of a batch; the mask `(batch, H, W, 1)` float32 of 0/1."""
+        x, y, weights = keras.utils.unpack_x_y_sample_weight(data)
+        conditions, mask = self._split_mask(y)
+        batch = self.unpack_batch((x, conditions, weights))
+        if mask is None:
+            return batch["images"], batch["conditions"], None
+        return batch["images"], batch["conditions"], self._checked_mask_batch(mask, batch["images"])
+
+    def _checked_mask_batch(self, mask, images):
+        height, width = self.image_shape[:2]
+        mask = checked_equal_counts(mask, images, f"images and {MASK_PART!r}")
+        mask = checked_values(ops.cast(mask, "float32"), 0, 1, repr(MASK_PART), binary=True)
+        return ops.reshape(mask, (-1, height, width, 1))
+
+    def _mask_decoder(self):
+        """The decoder with its gating mask as a second output: `[logits, g]` in one pass."""
+        model = _MASK_DECODERS.get(self.decoder)
+        if model is None:
+            model = keras.Model(self.decoder.inputs, [self.decoder.output, self.decoder.get_layer("mask").output])
+            _MASK_DECODERS[self.decoder] = model
+        return model
+
+    def _negative_elbo_with_mask(self, images, conditions, mask, training):
+        """The negative ELBO plus `mask_weight` x the gating mask's cross-entropy with `mask`, from one draw."""
+        seed = replica_seed(self.seed_generator)
+        mean, log_var = self.encoder(self._inputs(images, conditions), training=training)
+        z = reparameterize(mean, log_var, seed)
+        logits, gate = self._mask_decoder()(self._inputs(z, conditions), training=training)
+        reconstruction_loss = -losses.bernoulli_log_likelihood(images, logits)
+        kl_loss = self._kl(mean, log_var, conditions)
+        mask_loss = sum_over_features(keras.losses.binary_crossentropy(mask, ops.cast(gate, "float32")))
+        loss = global_batch_mean(reconstruction_loss + self.beta * kl_loss + self.mask_weight * mask_loss)
+        return loss, (reconstruction_loss, kl_loss, mask_loss)
+
+    def _record_with_mask(self, loss, reconstruction_loss, kl_loss, mask_loss):
+        self.mask_loss_tracker.update_state(mask_loss)
+        return self._record(loss, reconstruction_loss, kl_loss)
+
+    def train_step(self, data):
+        images, conditions, mask = self._images_conditions_mask(data)
+        if mask is None:
+            return super().train_step((images, conditions))
+        loss, parts = minimize(lambda: self._negative_elbo_with_mask(images, conditions, mask, True),
+                               self.trainable_variables, self.optimizer)
+        return self._record_with_mask(loss, *parts)
+
+    def test_step(self, data):
+        images, conditions, mask = self._images_conditions_mask(data)
+        if mask is None:
+            return super().test_step((images, conditions))
+        loss, parts = self._negative_elbo_with_mask(images, conditions, mask, False)
+        return self._record_with_mask(loss, *parts)
+
     def grid_samples(self, n=64, seed=0, columns=None, temperature=1.0):
         """A row per attribute: attribute k set (at `high`), the others at their range's low end (multi-hot)
         or middle (attributes); each column keeps one latent point, so rows differ by the attributes alone."""
@@ -189,4 +326,4 @@ class Attribute2Image(VAE):
 
     def get_config(self):
         return {**super().get_config(), "condition": keras.saving.serialize_keras_object(self._condition),
-                "background_latent_dim": self.background_latent_dim}
+                "background_latent_dim": self.background_latent_dim, "mask_weight": self.mask_weight}
