@@ -229,3 +229,37 @@ def test_joint_inversion_of_attributes_and_a_layout_gives_region_ids_and_lowers_
                                                                       conditions=found.conditions), atol=1e-5)
     edited = latent.edit_conditions(model, images, {"brightness": 1.0}, steps=3, start_candidates=2)
     assert edited.shape == images.shape
+
+
+@pytest.mark.parametrize("name", ["gan_cls_captions", "gan_cls_attributes", "attribute2image", "al_cgan"])
+def test_latent_walks_traversals_and_vectors_take_one_examples_condition_of_any_kind(name):
+    model = _al_cgan() if name == "al_cgan" else MODELS[name]
+    if name == "al_cgan":
+        layout = np.array([[0, 1], [2, 1]], "int32")
+        label, batch = {"attributes": VALUES[0, :2], "layout": layout}, {"attributes": VALUES[:1, :2],
+                                                                        "layout": layout[None]}
+    else:
+        label = CONDITIONS[name][0]
+        batch = CONDITIONS[name][:1]
+    walk = latent.interpolate(model, POINTS[0], POINTS[1], steps=4, label=label)
+    assert walk.shape == (4, 8, 8, 1)
+    np.testing.assert_allclose(walk[-1], model.generate(latent_points=POINTS[1:2], conditions=batch)[0], atol=1e-5)
+    grid = latent.traverse(model, dims=(0, 2), values=[-1.0, 1.0], label=label)
+    assert grid.shape == (2, 2, 8, 8, 1)
+    base = np.zeros((1, 4), "float32")
+    base[0, 2] = 1.0
+    np.testing.assert_allclose(grid[1, 1], model.generate(latent_points=base, conditions=batch)[0], atol=1e-5)
+    if name == "attribute2image":  # an encoder: vectors apply to its codes, the conditions kept per image
+        images = model.generate(latent_points=POINTS, conditions=VALUES)
+        moved = latent.apply_vector(model, images, np.ones(4, "float32"), strengths=(0.0, 1.0), labels=VALUES)
+        assert moved.shape == (3, 2, 8, 8, 1)
+        codes = latent.to_latent(model, images, VALUES)
+        np.testing.assert_allclose(moved[:, 1], model.generate(latent_points=codes + 1.0, conditions=VALUES),
+                                   atol=1e-5)
+
+
+def test_walk_labels_of_the_wrong_form_name_the_fix():
+    with pytest.raises(ValueError, match=r"one example's condition, one item of a 3-attribute condition.*shape \(3,\), without the batch axis"):
+        latent.interpolate(MODELS["attribute2image"], POINTS[0], POINTS[1], label=VALUES)
+    with pytest.raises(ValueError, match=r"parts \['attributes', 'layout'\]: pass label= a dict"):
+        latent.traverse(_al_cgan(), label=VALUES[0, :2])

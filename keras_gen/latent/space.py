@@ -8,10 +8,13 @@ into images with `decode_points`.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+
 import numpy as np
 from keras import ops
 
 from keras_gen.models.capabilities import Encodes, SamplesFromPrior, check_latent_points
+from keras_gen.models.input_checks import condition_parts
 
 
 def _latent_dim(model) -> int:
@@ -35,10 +38,50 @@ def _labels_for(model, labels, count, what="images"):
     return model.check_labels(labels, count, required=True)
 
 
+def repeated_condition(model, label, count: int):
+    """One example's condition, `label`, as the conditions of `count` items (None stays None).
+
+    `label` is what one image is conditioned on, in the model's own form: a
+    class, a caption (a string or its ids), an attribute or multi-hot vector,
+    a layout, or a dict of those for a condition of several parts.
+    """
+    if label is None or model.condition is None:
+        return label  # an unconditional model given a label: the checks downstream name the problem
+    parts = condition_parts(model.condition)
+    if None in parts:
+        return _repeated_part(parts[None], label, count, "label")
+    if not isinstance(label, Mapping) or set(label) != set(parts):
+        given = sorted(label) if isinstance(label, Mapping) else type(label).__name__
+        raise ValueError(f"{type(model).__name__} is conditioned on the parts {sorted(parts)}: pass label= a dict "
+                         f"with exactly those keys, one example's value each; got {given}.")
+    return {part: _repeated_part(condition, label[part], count, f"label[{part!r}]") for part, condition in
+            parts.items()}
+
+
+def _repeated_part(condition, value, count, what):
+    if isinstance(value, str):
+        return [value] * count
+    array = np.asarray(value)
+    if array.ndim != len(condition.shape):
+        raise ValueError(f"{what} is one example's condition, one item of {condition.describe()}: shape "
+                         f"{tuple(condition.shape)}, without the batch axis; got shape {array.shape}.")
+    return np.repeat(array[None], count, axis=0)
+
+
+def repeat_each(conditions, times: int):
+    """Checked conditions (an array, or a dict of arrays) with each example repeated `times` times in a row."""
+    if conditions is None:
+        return None
+    if isinstance(conditions, Mapping):
+        return {part: np.repeat(np.asarray(values), times, axis=0) for part, values in conditions.items()}
+    return np.repeat(np.asarray(conditions), times, axis=0)
+
+
 def _prior_points(model, noise, labels=None) -> np.ndarray:
     """Standard-normal points mapped to the model's prior (p(z | y) with labels); unchanged for N(0, I)."""
     noise = np.asarray(noise, "float32")
-    if labels is None or not hasattr(model, "prior_points"):
+    # Only class-conditional families have a prior per condition (the conditional VAE's p(z | y)).
+    if labels is None or not hasattr(model, "prior_points") or not getattr(model, "label_conditional", False):
         return noise
     return ops.convert_to_numpy(model.prior_points(noise, np.asarray(labels, "int32"))).astype("float32")
 

@@ -26,6 +26,8 @@ from keras_gen.latent.space import (
     _latent_dim,
     _prior_points,
     decode_points,
+    repeat_each,
+    repeated_condition,
 )
 from keras_gen.models.capabilities import SamplesFromPrior
 
@@ -121,8 +123,7 @@ def _endpoint(model, value, label, invert_options):
     if value.shape == (dim,):
         return value
     if value.shape == tuple(model.image_shape):
-        labels = None if label is None else [label]
-        return to_latent(model, value[None], labels, **invert_options)[0]
+        return to_latent(model, value[None], repeated_condition(model, label, 1), **invert_options)[0]
     raise ValueError(
         f"An endpoint must be one latent point of shape ({dim},) or one image of shape "
         f"{tuple(model.image_shape)}, got shape {value.shape}. For a batch, call interpolate once per pair."
@@ -138,7 +139,10 @@ def interpolate(model, start, end, steps=8, method="slerp", label=None, **invert
             (encoded, or inverted for a GAN).
         steps: how many images, the endpoints included.
         method: `"slerp"` (default, for Gaussian priors) or `"linear"`.
-        label: the class of the walk, for a class-conditional model.
+        label: the condition of the walk, for a conditional model: one
+            example's (a class, a caption, an attribute vector, a layout, or a
+            dict of parts). To walk between two conditions, see
+            `interpolate_conditions`.
         **invert_options: `invert` arguments for image endpoints of a GAN.
 
     Example:
@@ -150,7 +154,7 @@ def interpolate(model, start, end, steps=8, method="slerp", label=None, **invert
     path = interpolation_path(
         _endpoint(model, start, label, invert_options), _endpoint(model, end, label, invert_options), steps, method
     )
-    return decode_points(model, path, None if label is None else np.full(len(path), label))
+    return decode_points(model, path, repeated_condition(model, label, len(path)))
 
 
 def traverse(model, dims=(0, 1), values=None, base=None, label=None) -> np.ndarray:
@@ -166,7 +170,8 @@ def traverse(model, dims=(0, 1), values=None, base=None, label=None) -> np.ndarr
         dims: the latent dimensions to move.
         values: the values each dimension takes; default `np.linspace(-2, 2, 5)`.
         base: one latent point `(latent_dim,)`.
-        label: the class, for a class-conditional model.
+        label: the condition, for a conditional model: one example's (a class,
+            a caption, an attribute vector, a layout, or a dict of parts).
     """
     dim = _latent_dim(model)
     values = np.linspace(-2.0, 2.0, 5) if values is None else np.asarray(values, "float32")
@@ -181,13 +186,12 @@ def traverse(model, dims=(0, 1), values=None, base=None, label=None) -> np.ndarr
                 f"{type(model).__name__} has no prior, so it has no mode to start from: pass base=, "
                 "one latent point, e.g. keras_gen.latent.to_latent(model, image[None])[0]."
             )
-        base = _prior_points(model, np.zeros((1, dim), "float32"), None if label is None else [label])[0]
+        base = _prior_points(model, np.zeros((1, dim), "float32"), repeated_condition(model, label, 1))[0]
     base = _check_latent_points(model, np.asarray(base, "float32").reshape(1, -1), "base")[0]
     points = np.repeat(base[None], len(dims) * len(values), axis=0).reshape(len(dims), len(values), dim)
     for row, d in enumerate(dims):
         points[row, :, d] = values
-    labels = None if label is None else np.full(points.shape[0] * points.shape[1], label)
-    images = decode_points(model, points.reshape(-1, dim), labels)
+    images = decode_points(model, points.reshape(-1, dim), repeated_condition(model, label, len(dims) * len(values)))
     return images.reshape((len(dims), len(values)) + images.shape[1:])
 
 
@@ -224,7 +228,7 @@ def apply_vector(model, images, vector, strengths=(0.0, 0.5, 1.0, 1.5), labels=N
     labels = _labels_for(model, labels, len(images))
     points = to_latent(model, images, labels, **invert_options)
     moved = points[:, None, :] + strengths[None, :, None] * vector
-    repeated = None if labels is None else np.repeat(labels, len(strengths))
+    repeated = repeat_each(labels, len(strengths))
     edited = decode_points(model, moved.reshape(-1, points.shape[1]), repeated)
     return edited.reshape((len(images), len(strengths)) + edited.shape[1:])
 
