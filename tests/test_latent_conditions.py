@@ -263,3 +263,28 @@ def test_walk_labels_of_the_wrong_form_name_the_fix():
         latent.interpolate(MODELS["attribute2image"], POINTS[0], POINTS[1], label=VALUES)
     with pytest.raises(ValueError, match=r"parts \['attributes', 'layout'\]: pass label= a dict"):
         latent.traverse(_al_cgan(), label=VALUES[0, :2])
+
+
+def test_condition_generalized_cgans_embed_their_conditions_and_walk_between_them():
+    model = _al_cgan()
+    layouts = np.array([[[0, 1], [2, 1]], [[2, 2], [0, 0]], [[1, 0], [0, 1]]], "int32")
+    conditions = {"attributes": VALUES[:, :2], "layout": layouts}
+    embeddings = model.embed_conditions(conditions)
+    # The attributes as they are, then the layout's one-hot regions, flattened (2 + 2 * 2 * 3 values).
+    assert model.embedding_shape == (14,) and embeddings.shape == (3, 14)
+    np.testing.assert_array_equal(embeddings[:, :2], VALUES[:, :2])
+    np.testing.assert_array_equal(embeddings[:, 2:].reshape(3, 2, 2, 3), np.eye(3, dtype="float32")[layouts])
+    np.testing.assert_allclose(model.generate(latent_points=POINTS, embeddings=embeddings),
+                               model.generate(latent_points=POINTS, conditions=conditions), atol=1e-5)
+    ends = [{part: values[i] for part, values in conditions.items()} for i in (0, 1)]
+    walk = latent.interpolate_conditions(model, ends[0], ends[1], steps=3, latent_point=POINTS[0])
+    np.testing.assert_allclose(walk[[0, -1]], model.generate(latent_points=POINTS[[0, 0]], conditions={
+        part: values[:2] for part, values in conditions.items()}), atol=1e-5)
+    # Halfway, the generator reads the mean embedding: half-and-half region probabilities.
+    middle = embeddings[:2].mean(axis=0, keepdims=True)
+    np.testing.assert_allclose(walk[1], model.generate(latent_points=POINTS[:1], embeddings=middle)[0], atol=1e-5)
+    bits = ConditionalGAN.for_images((8, 8, 1), condition=BITS, latent_dim=4, width=4, seed=0)
+    values = (VALUES > 0.4) * 1.0
+    np.testing.assert_array_equal(bits.embed_conditions(values), values.astype("float32"))
+    np.testing.assert_allclose(bits.generate(latent_points=POINTS, embeddings=bits.embed_conditions(values)),
+                               bits.generate(latent_points=POINTS, conditions=values), atol=1e-6)

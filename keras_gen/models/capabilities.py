@@ -194,7 +194,7 @@ class SamplesFromPrior(Generates):
         raise ValueError(
             f"{name} reads its conditions ({self.condition!r}) directly, not as vectors, so it has no condition "
             "embeddings; walk its latent points instead (keras_gen.latent.interpolate), or use a family with "
-            "condition vectors (GANCLS, StackGAN, Attribute2Image).")
+            "condition vectors (GANCLS, StackGAN, Attribute2Image, ConditionalGAN with condition=).")
 
     @property
     def embedding_shape(self) -> tuple:

@@ -278,6 +278,49 @@ class ConditionalGAN(GAN):
             return batch["conditions"]
         return ops.cast(batch["labels"], "int32")
 
+    # --- condition vectors (a condition other than class labels) ----------------------
+    # The embedding of attributes and multi-hot bits is the vector itself; of a layout, its one-hot region
+    # probabilities, flattened; of several parts, their concatenation in the condition's order. The generator
+    # reads the embedding back through `_generate_relaxed_batch`, so walks between layouts pass through mixed
+    # region probabilities, as the joint (z, c) search does.
+    @property
+    def embeds_conditions(self):
+        """Whether `embed_conditions` works: with `condition=` (attributes, multi-hot bits, a layout), not with
+        class labels (read as ids)."""
+        return self._condition is not None
+
+    def _embedding_parts(self):
+        """`[(part, Condition, size)]` in the embedding's order."""
+        parts = self._condition.items() if isinstance(self._condition, dict) else [(None, self._condition)]
+        return [(part, condition, int(np.prod(condition.shape)) * (condition.num_regions
+                                                                  if condition.kind == "layout" else 1))
+                for part, condition in parts]
+
+    @property
+    def embedding_shape(self):
+        """`(D,)`: the attribute or bit vector, the layout's one-hot regions flattened, or their concatenation."""
+        self._require_embeddings()
+        return (sum(size for _, _, size in self._embedding_parts()),)
+
+    def _embed_conditions_batch(self, conditions, training=False):
+        pieces = []
+        for part, condition, size in self._embedding_parts():
+            values = conditions if part is None else conditions[part]
+            if condition.kind == "layout":
+                values = ops.one_hot(ops.cast(values, "int32"), condition.num_regions)
+            pieces.append(ops.reshape(ops.cast(values, "float32"), (-1, size)))
+        return ops.concatenate(pieces, axis=-1) if len(pieces) > 1 else pieces[0]
+
+    def _generate_from_embeddings(self, latent_points, embeddings):
+        parts, start = {}, 0
+        for part, condition, size in self._embedding_parts():
+            values = embeddings[:, start : start + size]
+            start += size
+            if condition.kind == "layout":
+                values = ops.reshape(values, (-1, *condition.shape, condition.num_regions))
+            parts[part] = values
+        return self._generate_relaxed_batch(latent_points, parts.get(None, parts))
+
     def _generate_relaxed_batch(self, latent_points, conditions):
         """`generate` for the joint (z, c) search of `keras_gen.latent.invert`: a layout comes as
         probabilities `(n, h, w, num_regions)`, read by the same generator through
