@@ -192,30 +192,40 @@ def _rectangle_masks(attributes):
     return masks
 
 
-def test_mask_weight_adds_the_gates_cross_entropy_and_pulls_the_gate_to_the_true_mask():
+def test_mask_weight_adds_the_gates_cross_entropy_and_pulls_the_gate_to_the_true_mask(monkeypatch):
+    from keras_gen.models.autoencoders import attribute2image
+
+    keras.utils.set_random_seed(0)  # the untrained weights, whatever ran before
     images, attributes = _data(32)
     masks = _rectangle_masks(attributes)
     model = _model(mask_weight=3.0)
     model.compile(optimizer=keras.optimizers.Adam(1e-2))
-    # The logged loss is the negative ELBO plus mask_weight x the mask term, from one posterior draw.
-    logs = model.evaluate(images, {"attributes": attributes, "mask": masks}, batch_size=32, verbose=0,
-                          return_dict=True)
+
+    def gate_error(trained):  # of the reconstructions (the posterior means), what the mask term trains
+        means = np.asarray(trained.encode(images, attributes)[0])
+        gates = trained.generate_layers(latent_points=means, conditions=attributes)["mask"][..., 0]
+        return gates, float(np.mean(np.abs(gates - masks)))
+
+    # The mask term against an independent formula: with the posterior draw pinned to its mean, it is the
+    # binary cross-entropy of generate_layers' mask at the means, summed over the 64 pixels.
+    with monkeypatch.context() as patch:
+        patch.setattr(attribute2image, "reparameterize", lambda mean, log_var, seed: mean)
+        logs = model.evaluate(images, {"attributes": attributes, "mask": masks}, batch_size=32, verbose=0,
+                              return_dict=True)
+    gates = np.clip(gate_error(model)[0].astype("float64"), 1e-7, 1 - 1e-7)
+    expected = -np.mean(np.sum(masks * np.log(gates) + (1 - masks) * np.log(1 - gates), axis=(1, 2)))
+    np.testing.assert_allclose(logs["mask_loss"], expected, rtol=1e-4)
     np.testing.assert_allclose(logs["loss"], logs["reconstruction_loss"] + logs["kl_loss"] + 3.0 * logs["mask_loss"],
                                rtol=1e-5)
-    assert 0 < logs["mask_loss"] < 64 * 5  # summed over the 64 pixels
-
-    def gate_error(trained):
-        gates = trained.generate_layers(latent_points=np.zeros((32, 4), "float32"), conditions=attributes)["mask"]
-        return float(np.mean(np.abs(gates[..., 0] - masks)))
 
     plain = _model()
     plain.compile(optimizer=keras.optimizers.Adam(1e-2))
     plain.fit(images, attributes, batch_size=16, epochs=15, verbose=0)
     history = model.fit(images, {"attributes": attributes, "mask": masks}, batch_size=16, epochs=15, verbose=0)
-    assert history.history["mask_loss"][-1] < 0.7 * history.history["mask_loss"][0]
-    # Trained on the masks, the gate comes closer to them than when trained on the images alone (0.23 against
-    # 0.56 mean absolute error when written).
-    assert gate_error(model) < 0.6 * gate_error(plain)
+    assert history.history["mask_loss"][-1] < 0.9 * history.history["mask_loss"][0]
+    # Trained on the masks, the gate comes closer to them than when trained on the images alone (mean absolute
+    # errors 0.23-0.33 against 0.42-0.56 in the runs when written).
+    assert gate_error(model)[1] < gate_error(plain)[1]
     # Batches without a mask still train it on the ELBO alone; the weight is saved with the model.
     model.fit(images, attributes, batch_size=16, epochs=1, verbose=0)
     assert Attribute2Image.from_config(model.get_config()).mask_weight == 3.0
@@ -267,3 +277,27 @@ def test_keras_gen_train_recipes_load_the_true_mask_beside_the_attributes_when_m
     assert plain.auxiliary_conditions == ()
     _, batch = next(iter(keras_gen.recipes.load_training_data(plain, "tiny_scenes", batch_size=8)))
     assert tuple(batch.shape) == (8, 3)  # the attributes alone
+
+
+@pytest.mark.parametrize("family", ["attribute2image", "gan_cls", "cgan"])
+def test_attributes_with_a_brightness_grid_a_row_per_class_with_brightness_swept(family):
+    from keras_gen.models import GANCLS, ConditionalGAN
+    from keras_gen.models.conditional.gan_cls import attribute_sweep
+
+    fashion_like = Condition.attributes(["shirt", "shoe", "brightness", "size"])
+    sweep = attribute_sweep(fashion_like, 3)
+    # A row per class (not per measured attribute), brightness from low to high, size mid-range.
+    np.testing.assert_array_equal(sweep[:, :, :2], np.array([[[1, 0]] * 3, [[0, 1]] * 3], "float32"))
+    np.testing.assert_array_equal(sweep[0, :, 2], [0.0, 0.5, 1.0])
+    np.testing.assert_array_equal(sweep[..., 3], np.full((2, 3), 0.5, "float32"))
+    assert attribute_sweep(ATTRIBUTES, 3) is None and attribute_sweep(BITS, 3) is None
+    options = {"latent_dim": 4, "width": 4, "seed": 0}
+    model = {"attribute2image": lambda: _model(fashion_like),
+             "gan_cls": lambda: GANCLS.for_images((8, 8, 1), fashion_like, embedding_dim=4, **options),
+             "cgan": lambda: ConditionalGAN.for_images((8, 8, 1), condition=fashion_like, **options)}[family]()
+    assert model.grid_samples(n=40, seed=1)[1] == 4  # about n images: n / 10 classes' worth of steps
+    grid, columns = model.grid_samples(seed=1, columns=3)
+    assert columns == 3 and grid.shape == (6, 8, 8, 1)
+    # One latent point per row: the row's images are that point at each brightness.
+    points = np.repeat(fixed_latent_points(2, 4, 1), 3, axis=0)
+    np.testing.assert_allclose(grid, model.generate(latent_points=points, conditions=sweep.reshape(6, 4)), atol=1e-6)

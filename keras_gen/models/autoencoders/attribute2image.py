@@ -309,9 +309,16 @@ class Attribute2Image(VAE):
         return self._record_with_mask(loss, *parts)
 
     def grid_samples(self, n=64, seed=0, columns=None, temperature=1.0):
-        """A row per attribute: attribute k set (at `high`), the others at their range's low end (multi-hot)
-        or middle (attributes); each column keeps one latent point, so rows differ by the attributes alone."""
+        """Attributes with a brightness (fashion_captions'): a row per class, brightness swept from low to high
+        along it, one latent point per row. Otherwise a row per attribute: attribute k set (at `high`), the
+        others at their range's low end (multi-hot) or middle (attributes); each column keeps one latent point,
+        so rows differ by the attributes alone."""
         from keras_gen.models.capabilities import check_temperature
+        from keras_gen.models.conditional.gan_cls import attribute_sweep, sweep_grid
+
+        sweep = attribute_sweep(self.condition, columns or max(2, -(-n // 10)))
+        if sweep is not None:
+            return sweep_grid(self, sweep, seed, check_temperature(temperature))
 
         count = self.condition.shape[0]
         columns = columns or max(1, -(-n // count))

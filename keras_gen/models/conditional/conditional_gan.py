@@ -336,7 +336,8 @@ class ConditionalGAN(GAN):
     def grid_samples(self, n=64, seed=0, columns=None, temperature=1.0):
         """Class labels: a row per class. A condition with a layout: per row a layout rendered as an image
         (region ids as grey levels), then samples for it from fixed latent points, with neutral attributes
-        unless `grid_conditions` says otherwise (`layout_grid`); attributes alone: a row per attribute."""
+        unless `grid_conditions` says otherwise (`layout_grid`); attributes alone: a row per attribute, or with a
+        brightness (fashion_captions'), a row per class with brightness swept along it."""
         if self._condition is None:
             return super().grid_samples(n, seed, columns, temperature)
         return layout_grid(self, n, seed, columns, temperature)

@@ -26,6 +26,48 @@ def mismatched(values):
     return ops.roll(values, 1, axis=0)
 
 
+# The snapshot grid of attribute conditions with a brightness (fashion_captions' attributes): a row per class,
+# brightness swept from low to high along the row. The "measured" attributes are not rows of their own.
+SWEPT_ATTRIBUTE = "brightness"
+MEASURED_ATTRIBUTES = ("brightness", "size")
+
+
+def attribute_sweep(condition, columns: int):
+    """`(rows, columns, A)` conditions of a sweep grid, or None when `condition` has no brightness attribute.
+
+    Each row sets one attribute that is not a measured one (in
+    fashion_captions, the class one-hot) to `high` and the others to `low`;
+    the measured attributes sit mid-range, and brightness runs from low to high
+    along the row.
+
+    Example:
+    >>> attribute_sweep(keras_gen.data.info("fashion_captions").conditions["attributes"], 5).shape
+    (10, 5, 12)
+    """
+    names = list(getattr(condition, "names", None) or ())
+    if getattr(condition, "kind", None) != "attributes" or SWEPT_ATTRIBUTE not in names:
+        return None
+    rows = [index for index, name in enumerate(names) if name not in MEASURED_ATTRIBUTES]
+    if not rows:
+        return None
+    low, high = condition.low, condition.high
+    values = np.full((len(rows), columns, len(names)), low, "float32")
+    for name in MEASURED_ATTRIBUTES:
+        if name in names:
+            values[..., names.index(name)] = (low + high) / 2
+    values[np.arange(len(rows)), :, rows] = high
+    values[..., names.index(SWEPT_ATTRIBUTE)] = np.linspace(low, high, columns, dtype="float32")
+    return values
+
+
+def sweep_grid(model, sweep, seed, temperature):
+    """`(images, columns)` of `attribute_sweep` values: one fixed latent point per row, so that a row moves by
+    brightness alone."""
+    rows, columns = sweep.shape[:2]
+    points = np.repeat(fixed_latent_points(rows, model.latent_dim, seed) * np.float32(temperature), columns, axis=0)
+    return model.generate(latent_points=points, conditions=sweep.reshape(rows * columns, -1)), columns
+
+
 def grid_conditions(condition, rows=GRID_ROWS):
     """One condition per snapshot-grid row: each class; each attribute high and the others at mid-range
     (multi-hot: each bit alone); for captions, single-word captions of the vocabulary's last `rows` words
@@ -273,9 +315,14 @@ class GANCLS(GAN):
     # --- grids and saving -----------------------------------------------------------
     def grid_samples(self, n=64, seed=0, columns=None, temperature=1.0):
         """A row per condition of `grid_conditions` (one per class, attribute or caption word by default),
-        each column one fixed latent point, so rows differ by their condition alone."""
+        each column one fixed latent point, so rows differ by their condition alone; attributes with a
+        brightness (fashion_captions'): a row per class, brightness swept along it (`attribute_sweep`)."""
         from keras_gen.models.capabilities import check_temperature
 
+        if self.grid_conditions is None:
+            sweep = attribute_sweep(self.condition, columns or max(2, -(-n // 10)))
+            if sweep is not None:
+                return sweep_grid(self, sweep, seed, check_temperature(temperature))
         rows = self.grid_conditions if self.grid_conditions is not None else grid_conditions(self.condition)
         columns = columns or max(1, -(-n // len(rows)))
         points = fixed_latent_points(columns, self.latent_dim, seed) * np.float32(check_temperature(temperature))

@@ -98,14 +98,20 @@ def layout_grid(model, n=64, seed=0, columns=None, temperature=1.0):
     """`(images, columns)` of the snapshot grid of a `ConditionalGAN` on a condition: a row per grid
     condition (`model.grid_conditions` or `default_grid_conditions`), each column one fixed latent point so
     that rows differ by their condition alone; with a layout, each row starts with the layout as an image."""
+    from keras_gen.models.conditional.gan_cls import attribute_sweep, sweep_grid
+
     temperature = check_temperature(temperature)
+    vector, layout = layout_condition_parts(model.condition)
+    if model.grid_conditions is None and layout is None and vector[0] is None:
+        sweep = attribute_sweep(vector[1], columns or max(2, -(-n // 10)))
+        if sweep is not None:  # attributes with a brightness: a row per class, brightness swept along it
+            return sweep_grid(model, sweep, seed, temperature)
     rows = model.grid_conditions if model.grid_conditions is not None else default_grid_conditions(model.condition)
     count = len(keras.tree.flatten(rows)[0])
     samples = columns or max(1, -(-n // count))
     points = fixed_latent_points(samples, model.latent_dim, seed) * np.float32(temperature)
     conditions = keras.tree.map_structure(lambda values: np.repeat(values, samples, axis=0), rows)
     images = model.generate(latent_points=np.tile(points, (count, 1)), conditions=conditions)
-    _, layout = layout_condition_parts(model.condition)
     if layout is None:
         return images, samples
     layouts = rows if layout[0] is None else rows[layout[0]]
