@@ -30,8 +30,11 @@ Rows (`--rows`):
   unconditional FID, precision, recall, and the KID of as many samples as
   there are PPGN chains);
 - `gan_cls`, `gan_cls_no_matching` (`matching_aware=False`),
-  `gan_cls_no_interpolation` (`text_interpolation=None`), `stackgan`: from
-  test and held-out captions;
+  `gan_cls_no_interpolation` (`text_interpolation=None`),
+  `gan_cls_mode_seeking` (`mode_seeking=1`), `stackgan`: from test and
+  held-out captions; each also reports `z_spread`, the mean absolute
+  difference of two samples of the same caption from different latent points
+  (0 when the generator ignores z);
 - `attribute2image`: from test and held-out attribute vectors;
   `attribute2image_scenes` (on `fashion_scenes`): IoU of the learned mask
   (> 0.5) of `requests` test reconstructions with the true mask, against an
@@ -100,7 +103,7 @@ from keras_gen.models.conditional.layout_grid import layout_images
 from keras_gen.visualization import save_image_grid
 
 BASELINE_ROWS = ("cgan", "cvae", "dcgan")
-CAPTION_ROWS = ("gan_cls", "gan_cls_no_matching", "gan_cls_no_interpolation", "stackgan")
+CAPTION_ROWS = ("gan_cls", "gan_cls_no_matching", "gan_cls_no_interpolation", "gan_cls_mode_seeking", "stackgan")
 ATTRIBUTE_ROWS = ("attribute2image", "attribute2image_scenes", "attribute2image_scenes_flat",
                   "attribute2image_scenes_mask", "al_cgan")
 DCGAN_ROWS = ("dcgan", "dcgan_concept_edit", "ppgn", "ppgn_prior_step_0", "ppgn_rejection")
@@ -112,6 +115,7 @@ MODELS = {
     "gan_cls": ("gan_cls", {}),
     "gan_cls_no_matching": ("gan_cls", {"matching_aware": False}),
     "gan_cls_no_interpolation": ("gan_cls", {"text_interpolation": None}),
+    "gan_cls_mode_seeking": ("gan_cls", {"mode_seeking": 1.0}),
     "stackgan": ("stackgan", {}),
     "attribute2image": ("attribute2image", {}),
     "attribute2image_scenes": ("attribute2image", {}),
@@ -340,11 +344,22 @@ def conditional_row(row, setting, args, networks, figures):
         indices = split.requests(setting.num_samples)
         samples = model.generate(len(indices), conditions=condition_values(row, split, indices))
         result[name] = sample_measures(samples, model.data_scale, split, indices, networks, setting)
+    result["test"]["z_spread"] = z_spread(model, condition_values(row, setting.split("test"),
+                                                                  np.arange(setting.requests)))
     if row == "al_cgan":
         result["edit"] = al_cgan_edit(model, setting, figures)
     if figures:
         conditional_figures(row, model, setting, figures)
     return result
+
+
+def z_spread(model, conditions):
+    """The mean absolute difference, in units of the pixel range, of two samples of each condition from
+    independent latent points: 0 when the generator ignores z (each condition one image)."""
+    count = len(keras.tree.flatten(conditions)[0])
+    first, second = (model.generate(count, conditions=conditions) for _ in range(2))
+    low, high = model.data_scale
+    return float(np.mean(np.abs(first - second)) / (high - low))
 
 
 def al_cgan_edit(model, setting, figures):

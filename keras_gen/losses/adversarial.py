@@ -120,6 +120,8 @@ class AdversarialContext(NamedTuple):
         fake_heads: its extra outputs on `fake`, or None.
         fake_parts: what the generator's pass made besides the images (VideoGAN's
             foreground mask), in the generator step, or None.
+        fake_latent_points: the latent points of `fake`, in the generator step,
+            or None (GAN-CLS's mode-seeking term reads them).
     """
 
     real: Any
@@ -133,6 +135,7 @@ class AdversarialContext(NamedTuple):
     real_heads: Any = None
     fake_heads: Any = None
     fake_parts: Any = None
+    fake_latent_points: Any = None
 
 
 def least_squares_discriminator_loss(real_logits, fake_logits):

@@ -208,3 +208,31 @@ def test_wrong_arguments_get_clear_errors():
         _model(text_encoder=other)
     with pytest.raises(ValueError, match="even"):
         keras_gen.networks.text_encoder(CAPTIONS, embedding_dim=5)
+
+
+def test_mode_seeking_adds_mao_et_als_term_on_two_draws_of_the_same_captions():
+    model = _model(mode_seeking=2.0, text_interpolation=None)
+    images, ids = _batch(4)
+    # The generator's batch ends with the real batch's captions again, drawn from other latent points.
+    fakes = model._fakes(images, ids, update=False, for_generator=True)
+    assert tuple(fakes.images.shape) == (8, 16, 16, 1)
+    np.testing.assert_array_equal(ops.convert_to_numpy(fakes.conditions[4:]), ops.convert_to_numpy(fakes.conditions[:4]))
+    assert np.abs(ops.convert_to_numpy(fakes.latent_points[4:] - fakes.latent_points[:4])).max() > 0
+    # The term against the formula: weight / (mean |G(z1) - G(z2)| / mean |z1 - z2| + 1e-5), once per batch mean.
+    rng = np.random.default_rng(1)
+    fake = rng.uniform(-1, 1, (8, 16, 16, 1)).astype("float32")
+    points = rng.standard_normal((8, 4)).astype("float32")
+    context = losses.AdversarialContext(images, fake, None, np.zeros((8, 1), "float32"), fake_latent_points=points)
+    term = ops.convert_to_numpy(model.generator_regularization(context, False)["mode_seeking_loss"])
+    ratio = np.mean(np.abs(fake[:4] - fake[4:])) / np.mean(np.abs(points[:4] - points[4:]))
+    np.testing.assert_allclose(term, np.full(8, 2.0 / (ratio + 1e-5)), rtol=1e-5)
+    # Logged while training, saved with the model; StackGAN and bad weights are refused.
+    generator = weights_of(model.generator)
+    history = model.fit(images, ids, batch_size=4, epochs=1, verbose=0)
+    assert history.history["mode_seeking_loss"][0] > 0 and changed(generator, weights_of(model.generator)) > 0
+    assert GANCLS.from_config(model.get_config()).mode_seeking == 2.0
+    with pytest.raises(ValueError, match="a number >= 0"):
+        _model(mode_seeking=-1.0)
+    with pytest.raises(ValueError, match="StackGAN does not support mode_seeking"):
+        keras_gen.models.StackGAN.for_images((16, 16, 1), CAPTIONS, latent_dim=4, condition_dim=2, stage1_size=8,
+                                             width=4, mode_seeking=1.0)

@@ -429,7 +429,7 @@ class GAN(Adversarial, SamplesFromPrior, GenerativeModel):
                 real_logits, real_heads = self.discriminate(self._augmented(real, update), conditions, update)
             context = losses.AdversarialContext(
                 real, fake, real_logits, fake_logits, conditions=conditions, fake_conditions=judged_conditions,
-                real_heads=real_heads, fake_heads=fake_heads, fake_parts=parts,
+                real_heads=real_heads, fake_heads=fake_heads, fake_parts=parts, fake_latent_points=fakes.latent_points,
             )
             terms = self.generator_regularization(context, update)
             per_example = self.generator_objective(context)

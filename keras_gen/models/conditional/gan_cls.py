@@ -1,5 +1,7 @@
 """GAN-CLS and GAN-INT: a GAN conditioned on captions (or any condition vector), Reed et al. (2016)."""
 
+import math
+
 import keras
 import numpy as np
 from keras import ops
@@ -134,6 +136,9 @@ class GANCLS(GAN):
             text encoder; False keeps a pretrained one fixed.
         grid_conditions: the conditions of the snapshot grid's rows (strings
             allowed for captions); None: `grid_conditions(condition)`.
+        mode_seeking: the weight of Mao et al.'s (2019) mode-seeking term
+            against a generator that ignores z (0: off; see
+            `generator_regularization`).
         **kwargs: the `GAN` arguments (`loss`, `seed`, `ema`, `r1_weight`, ...).
 
     Example:
@@ -152,7 +157,7 @@ class GANCLS(GAN):
     network_names = ("generator", "discriminator", "text_encoder")
 
     def __init__(self, generator, discriminator, text_encoder, condition, matching_aware=True, text_interpolation=0.5,
-                 train_text_encoder=True, grid_conditions=None, **kwargs):
+                 train_text_encoder=True, grid_conditions=None, mode_seeking=0.0, **kwargs):
         if isinstance(condition, dict):
             condition = keras.saving.deserialize_keras_object(condition)
         if not isinstance(condition, Condition) or condition.kind not in CONDITION_VECTOR_KINDS:
@@ -165,7 +170,12 @@ class GANCLS(GAN):
                 isinstance(text_interpolation, (int, float)) and 0.0 <= text_interpolation <= 1.0)):
             raise ValueError(f"text_interpolation is GAN-INT's beta in [0, 1] (0.5 in Reed et al.), or None to turn "
                              f"it off; got {text_interpolation!r}.")
+        if isinstance(mode_seeking, bool) or not isinstance(mode_seeking, (int, float)) or not (
+                math.isfinite(mode_seeking) and mode_seeking >= 0):
+            raise ValueError(f"mode_seeking is the weight of the mode-seeking term (Mao et al., 2019), a number >= 0 "
+                             f"(0: off); got {mode_seeking!r}.")
         self._check_vector_networks(generator, discriminator, text_encoder, condition)
+        self.mode_seeking = float(mode_seeking)  # before the GAN's __init__, which makes a tracker per penalty
         super().__init__(generator, discriminator, **kwargs)
         self.matching_aware = matching_aware
         self._condition = condition
@@ -267,10 +277,34 @@ class GANCLS(GAN):
         """The fakes G(z, phi(t)); for the generator's update (GAN-INT) also G(z', beta phi(t1) + (1 - beta)
         phi(t2)) in the same pass. phi is a constant here: the generator never updates the text encoder."""
         vectors = ops.stop_gradient(self._embed_conditions_batch(conditions))
+        given = vectors
         if for_generator and self.text_interpolation is not None:
             beta = self.text_interpolation
             vectors = ops.concatenate([vectors, beta * vectors + (1.0 - beta) * mismatched(vectors)], axis=0)
+        if for_generator and self.mode_seeking:
+            vectors = ops.concatenate([vectors, given], axis=0)  # the same conditions again, with other z
         return self._generated(self.sample_latent(ops.shape(vectors)[0]), vectors, update, for_generator)
+
+    # --- the mode-seeking term -------------------------------------------------------
+    def penalty_names(self):
+        return (*super().penalty_names(), *(("mode_seeking_loss",) if self.mode_seeking else ()))
+
+    def generator_regularization(self, context, training):
+        """With `mode_seeking`: the term of Mao et al. (2019), `mode_seeking / (d_I / d_z + 1e-5)` with d_I
+        the mean absolute difference of two images of the same conditions and d_z that of their latent
+        points, batch means; the generator's batch ends with the real batch's conditions again for it. A
+        generator that ignores z (each caption one image) pays for it."""
+        terms = super().generator_regularization(context, training)
+        if not self.mode_seeking or context.fake_latent_points is None:
+            return terms
+        count = ops.shape(context.real)[0]
+        fake, points = ops.cast(context.fake, "float32"), ops.cast(context.fake_latent_points, "float32")
+        image_distance = ops.mean(ops.abs(fake[:count] - fake[-count:]))
+        latent_distance = ops.mean(ops.abs(points[:count] - points[-count:]))
+        term = self.mode_seeking / (image_distance / latent_distance + 1e-5)
+        # One value per generated example, so that the batch mean of the generator's loss adds `term` once.
+        terms["mode_seeking_loss"] = ops.ones_like(ops.cast(context.fake_logits[:, 0], "float32")) * term
+        return terms
 
     def _discriminate_conditions(self, images, conditions, training):
         """D(x, phi(t)) from the conditions themselves: the text encoder runs inside the discriminator's loss,
@@ -337,4 +371,5 @@ class GANCLS(GAN):
             "text_interpolation": self.text_interpolation,
             "train_text_encoder": self.train_text_encoder,
             "grid_conditions": None if self.grid_conditions is None else self.grid_conditions.tolist(),
+            "mode_seeking": self.mode_seeking,
         }

@@ -133,7 +133,7 @@ class StackGAN(GANCLS):
                 math.isfinite(kl_weight) and kl_weight >= 0):
             raise ValueError(f"kl_weight is the weight of the conditioning augmentation's KL term, a number >= 0 "
                              f"(1.0 in Zhang et al.); got {kl_weight!r}.")
-        for option, off in (("r1_weight", 0.0), ("ema", None)):
+        for option, off in (("r1_weight", 0.0), ("ema", None), ("mode_seeking", 0.0)):
             if kwargs.get(option, off) != off:
                 raise ValueError(f"StackGAN does not support {option} yet: leave it at {off}.")
         train_stages = check_train_stages(train_stages)
