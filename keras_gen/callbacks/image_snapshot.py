@@ -7,6 +7,7 @@ re-exported here). Models of clips get animated GIF grids and models of voxel
 grids slice montages and 3-D plots (`keras_gen.callbacks.video_voxel_grids`).
 """
 
+import importlib.util
 import os
 
 import keras
@@ -215,6 +216,8 @@ class ImageSnapshot(keras.callbacks.Callback):
             its own, not one another writer writes into: TensorBoard reads one
             writer's events per folder.
         columns: images per row.
+        format: the file format of clips (models of clips), `"gif"` or `"mp4"`
+            (needs the imageio-ffmpeg package: `pip install imageio-ffmpeg`).
 
     Example:
     >>> gan.fit(ds, epochs=5, callbacks=[ImageSnapshot("snapshots/", n=64)])
@@ -234,10 +237,17 @@ class ImageSnapshot(keras.callbacks.Callback):
         completion_labels=None,
         prediction_clips=None,
         caption_conditions=None,
+        format="gif",
     ):
         super().__init__()
         if int(n) < 1 or int(every) < 1:
             raise ValueError(f"n and every must be >= 1, got n={n}, every={every}.")
+        if format not in ("gif", "mp4"):
+            raise ValueError(f"format is the file format of clips, 'gif' or 'mp4'; got {format!r}.")
+        if format == "mp4" and importlib.util.find_spec("imageio_ffmpeg") is None:
+            raise ValueError("format='mp4' writes clips with imageio's ffmpeg plugin, which needs the imageio-ffmpeg "
+                             "package: pip install imageio-ffmpeg (or use format='gif').")
+        self.format = format
         self.directory = directory
         self.n = int(n)
         self.every = int(every)
@@ -307,8 +317,8 @@ class ImageSnapshot(keras.callbacks.Callback):
         tag = f"epoch_{epoch + 1:04d}"
         written = []
         if self.prediction_clips is not None and isinstance(model, PredictsFrames):
-            written.append(save_predictions(model, self.prediction_clips,
-                                            os.path.join(self.directory, f"predictions_{tag}.gif"), seed=self.seed))
+            written.append(save_predictions(model, self.prediction_clips, os.path.join(
+                self.directory, f"predictions_{tag}.{self.format}"), seed=self.seed))
         if not isinstance(model, Generates):
             if not written:
                 raise ValueError(f"ImageSnapshot has nothing to show for {type(model).__name__}: it does not sample "
@@ -316,7 +326,8 @@ class ImageSnapshot(keras.callbacks.Callback):
             return written
         volumes, columns = model.grid_samples(min(self.n, VOLUME_SAMPLES), self.seed, self.columns)
         if model.data_kind == "videos":
-            return written + save_volumes(model, volumes, os.path.join(self.directory, f"samples_{tag}.gif"), columns)
+            return written + save_volumes(model, volumes, os.path.join(self.directory, f"samples_{tag}.{self.format}"),
+                                          columns)
         return written + save_volumes(model, volumes, os.path.join(self.directory, f"samples_{tag}.png"), columns,
                                       path_3d=os.path.join(self.directory, f"samples_3d_{tag}.png"))
 

@@ -187,7 +187,9 @@ def run(args) -> int:
 
     model = load_generative_model(
         args.model_path, Generates,
-        "has no prior to sample new images from; it reconstructs or translates given images instead.",
+        "has no prior to sample new images from; it reconstructs or translates given images instead (a "
+        "CrossConvCVAE predicts next frames of given ones: model.predict_next(frames) or "
+        "model.rollout(first_frames, num_frames) in Python).",
     )
     if args.captions or args.attributes or args.layouts:
         return run_conditioned(model, args)

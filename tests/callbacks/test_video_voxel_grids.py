@@ -68,3 +68,32 @@ def test_voxel_plot_writes_a_png(tmp_path):
         save_voxel_plot(voxels * 2, str(tmp_path / "bad.png"))
     with pytest.raises(ValueError, match="threshold"):
         save_voxel_plot(voxels, str(tmp_path / "bad.png"), threshold=1.5)
+
+
+def test_image_snapshot_writes_clips_as_gif_or_as_mp4_when_asked(tmp_path, monkeypatch):
+    import importlib.util
+
+    from keras_gen.callbacks import ImageSnapshot, image_snapshot
+    from keras_gen.models import VideoGAN
+
+    model = VideoGAN.for_videos((4, 8, 8, 1), latent_dim=4, width=4, seed=0)
+    snapshot = ImageSnapshot(str(tmp_path / "gif"), n=4)
+    snapshot.set_model(model)
+    snapshot.on_epoch_end(0)
+    assert [p.name for p in (tmp_path / "gif").iterdir()] == ["samples_epoch_0001.gif"]
+    assert iio.imread(tmp_path / "gif" / "samples_epoch_0001.gif", index=None).shape[0] == 4  # a frame per clip frame
+    with pytest.raises(ValueError, match="'gif' or 'mp4'"):
+        ImageSnapshot(str(tmp_path), format="avi")
+    # MP4 needs imageio-ffmpeg, said when the callback is made, not at the end of the first epoch.
+    found = importlib.util.find_spec
+    monkeypatch.setattr(importlib.util, "find_spec", lambda name: None if name == "imageio_ffmpeg" else found(name))
+    with pytest.raises(ValueError, match="pip install imageio-ffmpeg"):
+        ImageSnapshot(str(tmp_path), format="mp4")
+    monkeypatch.setattr(importlib.util, "find_spec", lambda name: object() if name == "imageio_ffmpeg" else found(name))
+    written = []
+    monkeypatch.setattr(image_snapshot, "save_volumes", lambda model, volumes, path, columns=None, path_3d=None:
+                        written.append(path) or [path])
+    snapshot = ImageSnapshot(str(tmp_path / "mp4"), n=4, format="mp4")
+    snapshot.set_model(model)
+    snapshot.on_epoch_end(0)
+    assert written == [str(tmp_path / "mp4" / "samples_epoch_0001.mp4")]

@@ -136,7 +136,7 @@ class VideoPixelCNN(ExactLikelihoodTraining, PixelDistribution, Generates, HasLi
     @classmethod
     def for_videos(
         cls,
-        clip_shape,
+        clip_shape=(8, 32, 32, 1),
         filters=32,
         num_layers=5,
         context_layers=3,
@@ -148,7 +148,7 @@ class VideoPixelCNN(ExactLikelihoodTraining, PixelDistribution, Generates, HasLi
         """Builds the model with the family's networks (`keras_gen.networks.video_pixelcnn_networks`).
 
         Args:
-            clip_shape: `(frames, height, width, channels)`, e.g. `(8, 32, 32, 1)`.
+            clip_shape: `(frames, height, width, channels)`; default `(8, 32, 32, 1)`, moving_fashion_mnist's clips.
             filters: channels of the gated stacks and of the context.
             num_layers: gated blocks of the frame network.
             context_layers: dilated convolutions per frame before the ConvLSTM.
