@@ -395,7 +395,7 @@ def conditional_figures(row, model, setting, figures):
     family = MODELS[row][0]
     test, heldout = setting.split("test"), setting.split("heldout")
     path = os.path.join(figures, f"conditioning_{row}")
-    if family in ("gan_cls", "stackgan") and row in ("gan_cls", "stackgan"):
+    if family in ("gan_cls", "stackgan"):
         captions = np.concatenate([test.conditions["captions"][:8], heldout.conditions["captions"][:2]])
         points = np.tile(np.random.default_rng(setting.seed).standard_normal((8, model.latent_dim)).astype("float32"),
                          (len(captions), 1))
