@@ -568,3 +568,36 @@ def test_unknown_option_is_a_clear_error(tmp_path, capsys):
     assert cli.main(argv) == cli.EXIT_USAGE
     err = capsys.readouterr().err
     assert "bogus" in err and "for_images" in err
+
+
+@pytest.mark.graph
+@pytest.mark.parametrize("name", ["video_gan", "voxel_gan"])
+def test_keras_gen_resume_and_sample_work_for_clips_and_voxel_grids(name, tmp_path, tiny_volume_data):
+    import imageio.v3 as iio
+
+    family = families.get(name)
+    run = tmp_path / "run"
+    argv = ["train", name, "--data", tiny_volume_data[family.data_kind], "--limit", "64", "--batch-size", "32",
+            "--out", str(run), "--verbose", "0"]
+    for key, value in tiny_builder_arguments(family).items():
+        flag = key.replace("_", "-")
+        argv += [f"--{flag}", str(value)] if key in cli.train.BUILDER_FLAGS else ["--option", f"{key}={value}"]
+    assert cli.main([*argv, "--epochs", "1"]) == 0
+    assert cli.main([*argv, "--epochs", "2", "--resume"]) == 0
+    with open(run / cli.CHECKPOINT_STATE_FILE) as file:
+        assert json.load(file)["epochs_done"] == 2
+    model = cli.load_generative_model(str(run / cli.MODEL_FILE))
+    assert int(model.g_optimizer.iterations.numpy()) == 4  # 64 examples in batches of 32, two epochs
+    arrays = tmp_path / "samples.npy"
+    assert cli.main(["sample", str(run / cli.MODEL_FILE), "--n", "4", "--out", str(arrays)]) == 0
+    assert np.load(arrays).shape == (4, *family_shape(tiny_volume_data, family))
+    if family.data_kind == "videos":
+        assert cli.main(["sample", str(run / cli.MODEL_FILE), "--n", "4", "--out", str(tmp_path / "clips.gif")]) == 0
+        assert iio.imread(tmp_path / "clips.gif", index=None).shape[0] == 4  # a GIF frame per clip frame
+    else:
+        assert cli.main(["sample", str(run / cli.MODEL_FILE), "--n", "4", "--out", str(tmp_path / "shapes.png")]) == 0
+        assert (tmp_path / "shapes.png").exists() and (tmp_path / "shapes_3d.png").exists()
+
+
+def family_shape(data_names, family):
+    return keras_gen.data.info(data_names[family.data_kind]).example_shape

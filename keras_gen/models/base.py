@@ -18,6 +18,7 @@ samples from a prior, encodes, translates or has a likelihood is a capability
 """
 
 import keras
+import numpy as np
 from keras import ops
 
 from keras_gen.data.conditions import Condition
@@ -298,9 +299,24 @@ class GenerativeModel(InputChecks, BackendTrainer, keras.Model):
             second: ops.cast(checked_finite(y, f"{second} images"), self.variable_dtype),
         }
 
+    def _text_as_ids(self, x, y):
+        """`fit(images, captions)` with captions as strings: the captions as token ids, which the step reads
+        (checked and tokenized as `generate` does); other conditions unchanged."""
+        if self.batch_kind != "images_conditions" or not isinstance(x, np.ndarray):
+            return y
+
+        def is_text(values):
+            if isinstance(values, np.ndarray):
+                return values.dtype.kind in "US"
+            return isinstance(values, (list, tuple)) and len(values) > 0 and isinstance(values[0], str)
+
+        parts = y.values() if isinstance(y, dict) else [y]
+        return self.check_conditions(y, len(x), required=True) if any(is_text(v) for v in parts) else y
+
     def fit(self, x=None, y=None, *args, validation_data=None, **kwargs):
         self._check_fit_data(x, "training")
         self._check_second_part(x, y, "training")
+        y = self._text_as_ids(x, y)
         if isinstance(validation_data, (tuple, list)):
             self._check_fit_data(validation_data[0], "validation")
         else:
@@ -318,6 +334,7 @@ class GenerativeModel(InputChecks, BackendTrainer, keras.Model):
     def evaluate(self, x=None, y=None, *args, **kwargs):
         self._check_fit_data(x, "evaluation")
         self._check_second_part(x, y, "evaluation")
+        y = self._text_as_ids(x, y)
         with data_errors_as_value_errors():
             return super().evaluate(x, y, *args, **kwargs)
 

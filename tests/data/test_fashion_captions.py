@@ -210,3 +210,34 @@ def test_a_user_data_set_declares_its_conditions():
     finally:
         registry._REGISTRY.clear()
         registry._REGISTRY.update(saved)
+
+
+def test_no_held_out_cell_is_left_in_the_training_split():
+    from keras_gen.data.fashion_captions import fashion_loader
+
+    fashion_mnist = keras_gen.data.registry.registered("fashion_mnist")[1]
+    first = fashion_mnist("train")[0][:3000], fashion_mnist("train")[1][:3000]  # 3,000 training images
+    loader = fashion_loader(lambda split, data_dir=None: first)
+    images, labels, _ = loader("train")
+    brightness, size = fashion_attribute_words(fashion_attributes(images, (0, 255)), labels)
+    cells = {(CLASS_WORDS[label], b, s) for label, b, s in zip(labels, brightness, size, strict=True)}
+    assert not cells & set(FASHION_CAPTIONS_HELDOUT)
+    # What was left out is exactly the images of the held-out cells.
+    all_words = fashion_attribute_words(fashion_attributes(first[0], (0, 255)), first[1])
+    held = sum((CLASS_WORDS[label], b, s) in set(FASHION_CAPTIONS_HELDOUT)
+               for label, b, s in zip(first[1], *all_words, strict=True))
+    assert 0 < held and len(images) == 3000 - held
+
+
+def test_scene_backgrounds_of_train_and_test_come_from_different_photographs(monkeypatch):
+    from skimage import data as photographs
+
+    from keras_gen.data.fashion_captions import SCENE_PHOTOGRAPHS, scene_backgrounds
+
+    assert not set(SCENE_PHOTOGRAPHS["train"]) & set(SCENE_PHOTOGRAPHS["test"])
+    for split, other in (("train", "test"), ("test", "train")):
+        with monkeypatch.context() as patch:
+            for name in SCENE_PHOTOGRAPHS[other]:  # the other split's photographs cannot be read
+                patch.setattr(photographs, name, lambda name=name, split=split: pytest.fail(f"{split} read {name}"))
+            backgrounds = scene_backgrounds(16, split)
+        assert backgrounds.shape == (16, 28, 28) and backgrounds.dtype == np.uint8 and backgrounds.std() > 0

@@ -118,7 +118,8 @@ def test_voxel_shapes_is_registered_and_loads_rank_5_grids():
     assert tuple(batch.shape) == (4, 16, 16, 16, 1) and tuple(batch_labels.shape) == (4,)
 
 
-def test_voxel_shapes_test_split_is_mostly_new_shapes_and_its_revision_keys_the_cache():
+@pytest.mark.slow  # both full splits, 15,000 shapes
+def test_voxel_shapes_test_split_is_mostly_new_shapes():
     # Revision 1 repeated half of the test shapes in train (its jitter did not survive the 16^3 grid);
     # revision 2 jitters thicknesses and insets too: about 6 % of the test shapes have an exact copy in train.
     train, _ = data.load_numpy("voxel_shapes", "train", scale=(0, 1))
@@ -128,6 +129,9 @@ def test_voxel_shapes_test_split_is_mostly_new_shapes_and_its_revision_keys_the_
     assert copied.mean() < 0.08, copied.mean()
     assert all(copied[test_labels == label].mean() < 0.12 for label in range(3))
     assert len(seen) > 0.95 * len(train)
+
+
+def test_voxel_shapes_revision_keys_the_feature_network_cache():
     info = data.info("voxel_shapes")
     assert info.revision == data.voxels.VOXEL_SHAPES_REVISION == 2 and data.info("fashion_mnist").revision == 1
     from keras_gen.evaluation.classifiers import ClassifierRecipe

@@ -236,3 +236,15 @@ def test_mode_seeking_adds_mao_et_als_term_on_two_draws_of_the_same_captions():
     with pytest.raises(ValueError, match="StackGAN does not support mode_seeking"):
         keras_gen.models.StackGAN.for_images((16, 16, 1), CAPTIONS, latent_dim=4, condition_dim=2, stage1_size=8,
                                              width=4, mode_seeking=1.0)
+
+
+def test_fit_and_evaluate_take_captions_as_strings():
+    model = _model()
+    images, _ = _batch(4)
+    texts = (TEXTS * 2)[:4]
+    generator = weights_of(model.generator)
+    model.fit(images, texts, batch_size=4, epochs=1, verbose=0)
+    assert changed(generator, weights_of(model.generator)) > 0
+    assert set(model.evaluate(images, np.array(texts), batch_size=4, verbose=0, return_dict=True)) >= {"d_loss", "g_loss"}
+    with pytest.raises(ValueError, match="empty"):
+        model.fit(images, ["", *texts[1:]], batch_size=4, verbose=0)

@@ -254,3 +254,11 @@ def test_a_clip_of_one_frame_has_only_the_empty_context():
     context = keras.ops.convert_to_numpy(model.context_network(clips))
     assert context.shape == (2, 1, 4, 4, 8) and np.all(context == 0.0)
     assert model.log_prob(clips, per_frame=True).shape == (2, 1)
+
+
+def test_evaluate_reports_the_likelihood_by_default_and_clip_metrics_when_named(model):
+    from keras_gen.evaluation.report import default_metrics, supported_metrics
+
+    assert default_metrics(model) == ("nll",)  # pixel-by-pixel sampling: no sample metrics unless named
+    assert {"nll", "frame_fid", "motion"} <= set(supported_metrics(model))
+    assert VideoPixelCNN.for_videos(filters=4, num_layers=1, context_layers=1).data_shape == (8, 32, 32, 1)
