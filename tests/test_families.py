@@ -571,7 +571,7 @@ def test_unknown_option_is_a_clear_error(tmp_path, capsys):
 
 
 @pytest.mark.graph
-@pytest.mark.parametrize("name", ["video_gan", "voxel_gan"])
+@pytest.mark.parametrize("name", ["video_gan", pytest.param("voxel_gan", marks=pytest.mark.slow)])  # 41 s
 def test_keras_gen_resume_and_sample_work_for_clips_and_voxel_grids(name, tmp_path, tiny_volume_data):
     import imageio.v3 as iio
 
