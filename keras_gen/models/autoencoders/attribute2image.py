@@ -255,12 +255,11 @@ class Attribute2Image(VAE):
         return super()._check_second_part(x, conditions, role)
 
     def _images_conditions_mask(self, data):
-        """`(images, conditions, mask or None)` of a batch; the mask `(batch, H, W, 1)` float32 of 0/1."""
+        """`(images, conditions, mask)` of a batch that carries the true mask; the mask `(batch, H, W, 1)` float32
+        of 0/1."""
         x, y, weights = keras.utils.unpack_x_y_sample_weight(data)
         conditions, mask = self._split_mask(y)
         batch = self.unpack_batch((x, conditions, weights))
-        if mask is None:
-            return batch["images"], batch["conditions"], None
         return batch["images"], batch["conditions"], self._checked_mask_batch(mask, batch["images"])
 
     def _checked_mask_batch(self, mask, images):
@@ -293,18 +292,21 @@ class Attribute2Image(VAE):
         self.mask_loss_tracker.update_state(mask_loss)
         return self._record(loss, reconstruction_loss, kl_loss)
 
+    def _carries_mask(self, data):
+        return self._split_mask(keras.utils.unpack_x_y_sample_weight(data)[1])[1] is not None
+
     def train_step(self, data):
+        if not self._carries_mask(data):  # the VAE's step, which unpacks and checks the batch itself
+            return super().train_step(data)
         images, conditions, mask = self._images_conditions_mask(data)
-        if mask is None:
-            return super().train_step((images, conditions))
         loss, parts = minimize(lambda: self._negative_elbo_with_mask(images, conditions, mask, True),
                                self.trainable_variables, self.optimizer)
         return self._record_with_mask(loss, *parts)
 
     def test_step(self, data):
+        if not self._carries_mask(data):
+            return super().test_step(data)
         images, conditions, mask = self._images_conditions_mask(data)
-        if mask is None:
-            return super().test_step((images, conditions))
         loss, parts = self._negative_elbo_with_mask(images, conditions, mask, False)
         return self._record_with_mask(loss, *parts)
 
