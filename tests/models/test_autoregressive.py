@@ -180,8 +180,9 @@ def test_sampling_is_seeded(model_class):
     first, again = model.generate(3, seed=1), model.generate(3, seed=1)
     np.testing.assert_array_equal(first, again)
     assert not np.array_equal(first, model.generate(3, seed=2))
-    np.testing.assert_array_equal(model.generate(2), twin.generate(2))  # the model's seed generator
-    assert not np.array_equal(model.generate(2), twin.generate(2, seed=9))
+    # The model's seed generator (3 images each time: a traced sampler is traced again for another count).
+    np.testing.assert_array_equal(model.generate(3), twin.generate(3))
+    assert not np.array_equal(model.generate(3), twin.generate(3, seed=9))
     np.testing.assert_allclose(first * 255, np.round(first * 255), atol=1e-3)  # on the 8-bit grid
 
 

@@ -2,9 +2,9 @@
 
 The distributed cases run in fresh processes (two logical CPUs must be set
 before TensorFlow starts): by default one MirroredStrategy process, shared by
-two tests, and one two-worker MultiWorkerMirroredStrategy pair; `-m distributed`
-adds one process with the "replicas change nothing but speed" cases and one
-family per batch kind.
+two tests; `-m distributed` adds the two-worker MultiWorkerMirroredStrategy pair
+(three fresh processes, about 20 s on 2 cores) and one process with the
+"replicas change nothing but speed" cases and one family per batch kind.
 """
 
 import json
@@ -46,6 +46,7 @@ def test_replicas_draw_their_own_noise(mirrored):
     assert mirrored["same_weights"]
 
 
+@pytest.mark.distributed
 def test_multi_worker_mirrored_strategy_trains_on_two_workers(tmp_path):
     """Two worker processes on 127.0.0.1 train one DCGAN: same weights on both, each its own noise."""
     workers = run_workers("multi_worker_distributed_script.py", 2, tmp_path, timeout=240)
