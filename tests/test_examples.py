@@ -210,6 +210,13 @@ EXAMPLES = [
 # Traced as `fit` traces them for users: their samplers run a step per pixel, and
 # traced steps run faster than eager ones (the other smoke runs take a few steps).
 TRACED = {"pixelcnn_fashion_mnist.py", "autoregressive_fashion_mnist.py"}
+# The smoke runs of 8 s or more on a slow 2-core machine run with `-m slow`; what they call is tested in the
+# default run on its own: keras-tuner searches (tests/tuning), StackGAN (tests/models/test_stackgan.py), PPGN
+# chains (tests/test_latent_ppgn.py, tests/cli/test_ppgn_cli.py), LAPGAN and ProGAN, the latent tools, PixelRNN,
+# VoxelGAN, SRGAN, VideoGAN and CrossConvCVAE, and the conditional GANs with their classifier.
+SLOW = {"tune_vae_dcgan.py", "text_to_image_fashion.py --model stackgan", "ppgn_fashion_mnist.py",
+        "multiscale_fashion_mnist.py", "latent_fashion_mnist.py", "pixelrnn_fashion_mnist.py", "voxel_shapes.py",
+        "srgan_fashion_mnist.py", "video_moving_fashion.py", "conditional_gans_fashion_mnist.py"}
 
 
 @pytest.fixture(scope="session")
@@ -238,7 +245,8 @@ def check_written(out, promised):
 
 @pytest.mark.parametrize(
     "script, data, promised, printed",
-    [pytest.param(*example, id=example[0], marks=[pytest.mark.graph] if example[0] in TRACED else [])
+    [pytest.param(*example, id=example[0], marks=[*([pytest.mark.graph] if example[0] in TRACED else []),
+                                                  *([pytest.mark.slow] if example[0] in SLOW else [])])
      for example in EXAMPLES],
 )
 def test_example_smoke_run(script, data, promised, printed, tmp_path, capsys, monkeypatch, feature_cache):
@@ -262,6 +270,7 @@ def test_example_smoke_run(script, data, promised, printed, tmp_path, capsys, mo
 def test_every_example_is_smoke_tested_and_imports_only_the_library():
     scripts = sorted(name for name in os.listdir(EXAMPLES_DIR) if name.endswith(".py"))
     assert scripts == sorted({example[0].split()[0] for example in EXAMPLES})
+    assert SLOW <= {example[0] for example in EXAMPLES} and TRACED.isdisjoint(SLOW)
     for script in scripts:
         with open(os.path.join(EXAMPLES_DIR, script)) as file:
             tree = ast.parse(file.read())

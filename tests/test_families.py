@@ -287,7 +287,10 @@ def test_entry_is_consistent(name):
     assert families.family_of(tiny_model(name)) is family
 
 
-@pytest.mark.parametrize("case", CASES)
+# The variants' steps go down their other paths in the default run's per-case tests below (bad batches, seeds);
+# their round trips (2-6 s each on a slow 2-core machine) run with -m slow.
+@pytest.mark.parametrize("case", [pytest.param(case, marks=[pytest.mark.slow] if case in VARIANTS else [])
+                                  for case in CASES])
 def test_one_step_per_player_round_trip_resume_and_same_seeds(case, tmp_path):
     def fresh():
         keras.utils.set_random_seed(3)

@@ -180,8 +180,7 @@ def fashion_layout(images, scale=(-1, 1)):
     if height % CELL or width % CELL:
         raise ValueError(f"fashion_layout takes images whose sides are multiples of {CELL}, got {height}x{width}.")
     garment = unit > GARMENT_THRESHOLD
-    median = np.array([np.median(image[mask]) if mask.any() else 0.0 for image, mask in zip(unit, garment)],
-                      "float32")
+    median = garment_medians(unit, garment)
     cells = (count, height // CELL, CELL, width // CELL, CELL)
     garment_cells = garment.reshape(cells).sum(axis=(2, 4))
     garment_sums = (unit * garment).reshape(cells).sum(axis=(2, 4))
@@ -190,6 +189,18 @@ def fashion_layout(images, scale=(-1, 1)):
     # pixels given in another scale) from flipping ties.
     lighter = garment_sums / np.maximum(garment_cells, 1) >= median[:, None, None] - 1e-5
     return np.where(is_garment, np.where(lighter, 2, 1), 0).astype("int32")
+
+
+def garment_medians(unit, garment):
+    """`np.median(image[mask])` of every image `(n, H, W)` float32 at once (0 for an image without garment
+    pixels): the middle of each image's sorted garment pixels, or the mean of the two middle ones, in float32
+    as `np.median` computes it (a loop over 60,000 images took 3 s)."""
+    count = len(unit)
+    ordered = np.sort(np.where(garment, unit, np.inf).reshape(count, -1), axis=1)
+    sizes = garment.reshape(count, -1).sum(axis=1)
+    rows = np.arange(count)
+    low, high = ordered[rows, np.maximum(sizes - 1, 0) // 2], ordered[rows, sizes // 2 - (sizes == 0)]
+    return np.where(sizes > 0, (low + high) / np.float32(2), np.float32(0)).astype("float32")
 
 
 def layout_condition(shape=(7, 7)):

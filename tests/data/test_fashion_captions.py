@@ -57,6 +57,19 @@ def test_the_fixed_terciles_split_every_class_of_the_train_split_in_thirds():
             np.testing.assert_allclose(shares, 1 / 3, atol=0.02, err_msg=f"class {label}")
 
 
+def test_garment_medians_are_numpys_median_of_each_images_garment_pixels():
+    from keras_gen.data.fashion_captions import garment_medians
+
+    rng = np.random.default_rng(0)
+    unit = rng.random((40, 8, 8)).astype("float32")
+    garment = rng.random((40, 8, 8)) < rng.random((40, 1, 1))  # from none to all pixels: odd and even counts
+    garment[0], garment[1], garment[2] = False, True, False
+    garment[2, 3, 4] = True  # one pixel
+    expected = [np.median(image[mask]) if mask.any() else 0.0 for image, mask in zip(unit, garment, strict=True)]
+    np.testing.assert_array_equal(garment_medians(unit, garment), np.asarray(expected, "float32"))
+    assert garment_medians(unit, garment).dtype == np.float32
+
+
 def test_the_layout_marks_background_darker_and_lighter_cells():
     image = np.zeros((28, 28), "float32")
     image[8:28, 0:12] = 0.3  # darker garment, 3 columns of cells
