@@ -5,7 +5,7 @@ Train steps run eagerly in the tests (`tf.config.run_functions_eagerly`): the
 models here are tiny and train for a few steps, where tracing a step costs far
 more than running it (the suite takes half the time). Tests marked `graph` run
 traced, as `fit` does for users: the registry-wide `keras-gen train` test
-traces every family, and every test that starts `keras-gen` in a subprocess
+traces one family of each kind (every family with `-m slow`), and every test that starts `keras-gen` in a subprocess
 runs in graph mode too. The examples' smoke tests run the scripts in this
 process (`tests/test_examples.py`), eagerly except the PixelCNN ones. Grappler's graph rewrites are off in this
 process: on these tiny graphs they cost more than they save (half of

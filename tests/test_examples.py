@@ -4,9 +4,9 @@ Each script runs as `__main__` (`runpy`) inside the test process, which has
 TensorFlow imported already (a process per script spent more time importing it
 than running the script). Train steps run eagerly, as in the other tests
 (tests/conftest.py): tracing a step costs more than the two or three steps of a
-smoke run, and the registry-wide tests (tests/test_families.py) trace every
-family's step. The PixelCNN scripts (`TRACED`) run traced, as `fit` runs
-them for users.
+smoke run, and the registry-wide tests (tests/test_families.py) trace the
+families' steps. The PixelCNN scripts (`TRACED`) run traced, as `fit` runs
+them for users. The longest smoke runs (`SLOW`) run with `-m slow`.
 """
 
 import ast
