@@ -473,6 +473,22 @@ CLI_DEFAULT_FAMILIES = {"autoencoder", "attribute2image", "cgan", "cross_conv_cv
                         "voxel_gan"}
 
 
+def test_the_default_cli_families_cover_every_kind_of_data_batch_condition_and_grid():
+    def kinds(names):
+        found = set()
+        for family in map(families.get, names):
+            conditions = (family.conditions,) if isinstance(family.conditions, str) else family.conditions or ()
+            found |= {("batch", family.batch_kind), ("data", family.data_kind)}
+            found |= {("grid", grid) for grid in family.grids} | {("condition", name) for name in conditions}
+        return found
+
+    assert CLI_DEFAULT_FAMILIES <= set(NAMES)
+    # Trained or traced by the default run elsewhere: CycleGAN's unpaired batches through `keras-gen train`
+    # (tests/cli/test_translate_cli.py), AL-CGAN's layouts in its traced step (tests/models/test_al_cgan.py).
+    elsewhere = {("batch", "unpaired"), ("condition", "layout")}
+    assert kinds(NAMES) - kinds(CLI_DEFAULT_FAMILIES) <= elsewhere
+
+
 @pytest.mark.graph  # the train step traced once, as fit does for users
 @pytest.mark.parametrize("name", [pytest.param(name, marks=[] if name in CLI_DEFAULT_FAMILIES else [pytest.mark.slow])
                                   for name in NAMES])
