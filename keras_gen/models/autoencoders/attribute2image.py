@@ -293,7 +293,9 @@ class Attribute2Image(VAE):
         return self._record(loss, reconstruction_loss, kl_loss)
 
     def _carries_mask(self, data):
-        return self._split_mask(keras.utils.unpack_x_y_sample_weight(data)[1])[1] is not None
+        """Whether the batch's conditions are a dict with the true mask (`_split_mask` checks the rest)."""
+        conditions = keras.utils.unpack_x_y_sample_weight(data)[1]
+        return isinstance(conditions, Mapping) and MASK_PART in conditions
 
     def train_step(self, data):
         if not self._carries_mask(data):  # the VAE's step, which unpacks and checks the batch itself
