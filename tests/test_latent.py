@@ -149,6 +149,7 @@ def test_concept_vector_moves_a_classifier_label():
     np.testing.assert_allclose(strengths[:, 1], edited[:3], atol=1e-5)
 
 
+@pytest.mark.graph  # many steps or a compiled loop: tracing pays off
 def test_inversion_lowers_the_error_and_beats_random_points():
     gan = MODELS["dcgan"]
     true_points = np.random.default_rng(5).standard_normal((6, 3)).astype("float32")

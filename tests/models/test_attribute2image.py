@@ -30,6 +30,7 @@ def _model(condition=ATTRIBUTES, seed=0, **kwargs):
     return Attribute2Image.for_images((8, 8, 1), condition, **options)
 
 
+@pytest.mark.graph  # many steps or a compiled loop: tracing pays off
 def test_both_networks_learn_and_the_loss_falls():
     model = _model()
     model.compile(optimizer=keras.optimizers.Adam(3e-3))
@@ -192,6 +193,7 @@ def _rectangle_masks(attributes):
     return masks
 
 
+@pytest.mark.graph  # many steps or a compiled loop: tracing pays off
 def test_mask_weight_adds_the_gates_cross_entropy_and_pulls_the_gate_to_the_true_mask(monkeypatch):
     from keras_gen.models.autoencoders import attribute2image
 

@@ -199,6 +199,7 @@ def test_a_band_of_rows_gives_the_whole_image_parameters(model_class):
         np.testing.assert_allclose(part[:, row - top], whole[:, row], rtol=1e-4, atol=1e-5)
 
 
+@pytest.mark.graph  # many steps or a compiled loop: tracing pays off
 def test_completions_keep_the_known_rows_bit_exact():
     model = GatedPixelCNN.for_images(SHAPE, filters=6, num_layers=2, seed=0)
     images = grid_images(3)

@@ -91,6 +91,7 @@ def test_vamp_prior_is_the_mixture_of_the_encoder_at_the_pseudo_images():
     assert pseudo.shape == (5, *SHAPE) and pseudo.min() >= 0 and pseudo.max() <= 1
 
 
+@pytest.mark.graph  # many steps or a compiled loop: tracing pays off
 @pytest.mark.parametrize("prior", ["standard", "vamp"])
 def test_bound_approaches_the_integral_of_p_x_with_a_one_dimensional_latent(prior):
     model = VAE.for_images((4, 4, 1), latent_dim=1, width=2, hidden_units=4, prior=prior, num_pseudo_inputs=3,

@@ -4,6 +4,7 @@ import csv
 import json
 import math
 import os
+import shutil
 from typing import ClassVar
 
 import keras
@@ -33,6 +34,36 @@ def digits_tanh():
     train, _ = keras_gen.data.load_numpy(DATA, "train", scale=(-1, 1), limit=TRAIN_IMAGES)
     held_out, _ = keras_gen.data.load_numpy(DATA, "test", scale=(-1, 1), limit=EVAL_IMAGES)
     return train, held_out
+
+
+@pytest.fixture(scope="session")
+def shared_search(train_once, run_cache_dir, tmp_path_factory):
+    """`shared_search(key, make_tuner, search)`: a keras-tuner search run once per test run, reloaded here.
+
+    `make_tuner(directory)` builds the tuner; the first worker to ask runs
+    `search(tuner)` in the run's shared folder (`train_once`) and keeps what it
+    returns (JSON) beside the trials. Every worker then gets `(tuner, facts,
+    directory)`: the tuner rebuilt by `make_tuner` on a copy of that folder of
+    its own, which keras-tuner reloads (oracle, trials, checkpoints) instead of
+    searching again. Two workers each ran a module's search before (13-16 s each).
+    """
+
+    def get(key, make_tuner, search):
+        def make(folder):
+            done = os.path.join(folder, "search_facts.json")
+            if not os.path.exists(done):
+                facts = search(make_tuner(folder))
+                with open(done, "w", encoding="utf-8") as file:
+                    json.dump(facts, file)
+            with open(done, encoding="utf-8") as file:
+                return json.load(file)
+
+        facts = train_once(key, make)
+        directory = str(tmp_path_factory.mktemp(key))
+        shutil.copytree(run_cache_dir / key, directory, dirs_exist_ok=True)
+        return make_tuner(directory), facts, directory
+
+    return get
 
 
 class RecordingCallback(keras.callbacks.Callback):

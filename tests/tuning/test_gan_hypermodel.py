@@ -53,10 +53,9 @@ class TestDCGANHyperModel(HyperModelTestCase):
 
 
 @pytest.fixture(scope="module")
-def gan_search(digits_tanh, feature_extractor, tmp_path_factory):
-    """A 2-trial RandomSearch whose objective callback the HyperModel adds itself."""
+def gan_search(digits_tanh, feature_extractor, shared_search):
+    """A 2-trial RandomSearch whose objective callback the HyperModel adds itself (run once per test run)."""
     train, held_out = digits_tanh
-    directory = str(tmp_path_factory.mktemp("gan_search"))
     hypermodel = DCGANHyperModel(
         train.shape[1:],
         real_images=held_out,
@@ -64,17 +63,24 @@ def gan_search(digits_tanh, feature_extractor, tmp_path_factory):
         metrics_options=metrics_options(feature_extractor),
         seed=0,
     )
-    tuner = keras_tuner.RandomSearch(
-        hypermodel,
-        objective=hypermodel.objective,
-        max_trials=2,
-        hyperparameters=tiny_space(),
-        directory=directory,
-        project_name="dcgan",
-        seed=5,
-    )
-    RecordingCallback.uses = []
-    tuner.search(train, epochs=2, batch_size=64, callbacks=[RecordingCallback()], verbose=0)
+
+    def make_tuner(directory):
+        return keras_tuner.RandomSearch(
+            hypermodel,
+            objective=hypermodel.objective,
+            max_trials=2,
+            hyperparameters=tiny_space(),
+            directory=directory,
+            project_name="dcgan",
+            seed=5,
+        )
+
+    def search(tuner):
+        RecordingCallback.uses = []
+        tuner.search(train, epochs=2, batch_size=64, callbacks=[RecordingCallback()], verbose=0)
+        return {}
+
+    tuner, _, directory = shared_search("gan_search", make_tuner, search)
     return tuner, directory
 
 

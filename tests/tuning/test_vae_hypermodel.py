@@ -38,28 +38,33 @@ class TestVAEHyperModel(HyperModelTestCase):
 
 
 @pytest.fixture(scope="module")
-def vae_search(digits_unit, tmp_path_factory):
-    """One 2-trial RandomSearch, shared by the checks below."""
+def vae_search(digits_unit, shared_search):
+    """One 2-trial RandomSearch, shared by the checks below (run once per test run, reloaded per worker)."""
     train, held_out = digits_unit
-    directory = str(tmp_path_factory.mktemp("vae_search"))
     hypermodel = VAEHyperModel(train.shape[1:], seed=0)
-    tuner = keras_tuner.RandomSearch(
-        hypermodel,
-        objective=hypermodel.objective,
-        max_trials=2,
-        hyperparameters=tiny_space(),
-        directory=directory,
-        project_name="vae",
-        seed=3,
-    )
-    RecordingCallback.uses = []
-    user_callback = RecordingCallback()
-    tuner.search(
-        train, validation_data=held_out, epochs=1, batch_size=64, callbacks=[user_callback], verbose=0
-    )
-    # This search's uses: another module's search in the same worker may reset the shared list later.
-    user_callback.recorded_uses = list(RecordingCallback.uses)
-    return tuner, user_callback, directory
+
+    def make_tuner(directory):
+        return keras_tuner.RandomSearch(
+            hypermodel,
+            objective=hypermodel.objective,
+            max_trials=2,
+            hyperparameters=tiny_space(),
+            directory=directory,
+            project_name="vae",
+            seed=3,
+        )
+
+    def search(tuner):
+        RecordingCallback.uses = []
+        user_callback = RecordingCallback()
+        tuner.search(
+            train, validation_data=held_out, epochs=1, batch_size=64, callbacks=[user_callback], verbose=0
+        )
+        # This search's uses: another module's search in the same worker may reset the shared list later.
+        return {"uses": [list(use) for use in RecordingCallback.uses], "user_callback": id(user_callback),
+                "user_callback_model_is_none": user_callback.model is None}
+
+    return shared_search("vae_search", make_tuner, search)
 
 
 def test_objective_reaches_the_oracle(vae_search):
@@ -92,13 +97,13 @@ def test_fixed_hyperparameters_narrow_the_space(vae_search):
 
 
 def test_callbacks_are_deep_copied_per_trial(vae_search):
-    _, user_callback, _ = vae_search
-    uses = user_callback.recorded_uses
+    _, facts, _ = vae_search
+    uses = facts["uses"]
     copies = {callback_id for callback_id, _ in uses}
     models = {model_id for _, model_id in uses}
     assert len(uses) == 2 and len(copies) == 2 and len(models) == 2
-    assert id(user_callback) not in copies
-    assert user_callback.model is None
+    assert facts["user_callback"] not in copies
+    assert facts["user_callback_model_is_none"]
 
 
 def test_search_space_without_building_a_model():
