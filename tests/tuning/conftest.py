@@ -8,6 +8,7 @@ import shutil
 from typing import ClassVar
 
 import keras
+import keras_tuner
 import numpy as np
 import pytest
 from PIL import Image
@@ -38,17 +39,22 @@ def digits_tanh():
 
 @pytest.fixture(scope="session")
 def shared_search(train_once, run_cache_dir, tmp_path_factory):
-    """`shared_search(key, make_tuner, search)`: a keras-tuner search run once per test run, reloaded here.
+    """`shared_search(key, hypermodel, search, **options)`: a 2-trial RandomSearch run once per test run.
 
-    `make_tuner(directory)` builds the tuner; the first worker to ask runs
+    The tuner is `keras_tuner.RandomSearch(hypermodel, objective=hypermodel.objective,
+    max_trials=2, directory=..., **options)`. The first worker to ask runs
     `search(tuner)` in the run's shared folder (`train_once`) and keeps what it
     returns (JSON) beside the trials. Every worker then gets `(tuner, facts,
-    directory)`: the tuner rebuilt by `make_tuner` on a copy of that folder of
-    its own, which keras-tuner reloads (oracle, trials, checkpoints) instead of
+    directory)`: the tuner built again on a copy of that folder of its own,
+    which keras-tuner reloads (oracle, trials, checkpoints) instead of
     searching again. Two workers each ran a module's search before (13-16 s each).
     """
 
-    def get(key, make_tuner, search):
+    def get(key, hypermodel, search, **options):
+        def make_tuner(directory):
+            return keras_tuner.RandomSearch(hypermodel, objective=hypermodel.objective, max_trials=2,
+                                            directory=directory, **options)
+
         def make(folder):
             done = os.path.join(folder, "search_facts.json")
             if not os.path.exists(done):

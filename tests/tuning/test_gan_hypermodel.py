@@ -64,23 +64,13 @@ def gan_search(digits_tanh, feature_extractor, shared_search):
         seed=0,
     )
 
-    def make_tuner(directory):
-        return keras_tuner.RandomSearch(
-            hypermodel,
-            objective=hypermodel.objective,
-            max_trials=2,
-            hyperparameters=tiny_space(),
-            directory=directory,
-            project_name="dcgan",
-            seed=5,
-        )
-
     def search(tuner):
         RecordingCallback.uses = []
         tuner.search(train, epochs=2, batch_size=64, callbacks=[RecordingCallback()], verbose=0)
         return {}
 
-    tuner, _, directory = shared_search("gan_search", make_tuner, search)
+    tuner, _, directory = shared_search("gan_search", hypermodel, search, hyperparameters=tiny_space(),
+                                        project_name="dcgan", seed=5)
     return tuner, directory
 
 

@@ -43,17 +43,6 @@ def vae_search(digits_unit, shared_search):
     train, held_out = digits_unit
     hypermodel = VAEHyperModel(train.shape[1:], seed=0)
 
-    def make_tuner(directory):
-        return keras_tuner.RandomSearch(
-            hypermodel,
-            objective=hypermodel.objective,
-            max_trials=2,
-            hyperparameters=tiny_space(),
-            directory=directory,
-            project_name="vae",
-            seed=3,
-        )
-
     def search(tuner):
         RecordingCallback.uses = []
         user_callback = RecordingCallback()
@@ -64,7 +53,7 @@ def vae_search(digits_unit, shared_search):
         return {"uses": [list(use) for use in RecordingCallback.uses], "user_callback": id(user_callback),
                 "user_callback_model_is_none": user_callback.model is None}
 
-    return shared_search("vae_search", make_tuner, search)
+    return shared_search("vae_search", hypermodel, search, hyperparameters=tiny_space(), project_name="vae", seed=3)
 
 
 def test_objective_reaches_the_oracle(vae_search):
