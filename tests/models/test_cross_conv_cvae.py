@@ -65,7 +65,8 @@ def test_latent_points_make_predictions_deterministic_and_draws_differ():
     points = np.random.default_rng(1).normal(size=(2, 3, 4)).astype("float32")
     first = model.predict_next(frames, latent_points=points)
     np.testing.assert_array_equal(first, model.predict_next(frames, latent_points=points))
-    np.testing.assert_array_equal(model.predict_next(frames, latent_points=points[:, 0]), first[:, :1])
+    # One draw per frame against three: another batch size, so equal up to float rounding, not bit for bit.
+    np.testing.assert_allclose(model.predict_next(frames, latent_points=points[:, 0]), first[:, :1], atol=1e-6)
     np.testing.assert_array_equal(model.rollout(frames, latent_points=points), model.rollout(frames, latent_points=points))
     drawn = model.predict_next(frames, num_samples=3)
     assert not np.allclose(drawn[:, 0], drawn[:, 1]) and not np.allclose(drawn[:, 1], drawn[:, 2])
