@@ -226,6 +226,11 @@ def weights_of_player(model, player):
     return [np.array(keras.ops.convert_to_numpy(v)) for v in model.optimizer_variables(player)]
 
 
+def variables_of(model):
+    """Copies of every variable of the model's networks: weights and the seed generators' states."""
+    return [np.array(keras.ops.convert_to_numpy(v)) for v in model.variables]
+
+
 def blind_to_one_step(model):
     """Weights a step cannot move: under the Wasserstein loss (a difference of mean scores) the critic's output
     bias cancels out."""
@@ -297,14 +302,18 @@ def test_one_step_per_player_round_trip_resume_and_same_seeds(case, tmp_path):
     def fit(model, epochs=1):
         return model.fit(*contract_data(model), batch_size=8, epochs=epochs, shuffle=False, verbose=0).history
 
-    # Built compiled; one step updates every player, each its own variables.
-    model = fresh()
+    # Built compiled; the same seeds build the same model: every variable, the seed generators' states included.
+    model, twin = fresh(), fresh()
+    for a, b in zip(variables_of(model), variables_of(twin), strict=True):
+        np.testing.assert_array_equal(a, b)
+    del twin
     for optimizer in model.players().values():
         assert optimizer.built and int(optimizer.iterations.numpy()) == 0
     owned = [id(v) for player in model.optimizer_names for v in model.optimizer_variables(player)]
     assert len(owned) == len(set(owned)), "two players update the same variable"
+    # One step updates every player, each its own variables.
     before = {player: weights_of_player(model, player) for player in model.optimizer_names}
-    first_run = fit(model)
+    fit(model)
     for player, weights in before.items():
         assert int(model.players()[player].iterations.numpy()) >= 1, player
         after = weights_of_player(model, player)
@@ -312,25 +321,22 @@ def test_one_step_per_player_round_trip_resume_and_same_seeds(case, tmp_path):
         unchanged = {variable.path for variable, old, new in zip(model.optimizer_variables(player), weights, after)
                      if np.array_equal(old, new)}
         assert unchanged <= blind_to_one_step(model), (player, unchanged)
-    # Saved and loaded: the same model.
+    # Saved and loaded: the same model (drawing their outputs moves both models' seed generators alike).
     path = tmp_path / "model.keras"
     model.save(path)
-    made_model = keras.saving.load_model(path)
-    assert_round_trip(model, made_model)
-    # The same seeds: the same run (its samples are the saved model's, compared above, if its weights are; drawing
-    # samples here would move its seed generators and change the epoch below).
-    straight = fresh()
-    assert fit(straight) == first_run
-    for a, b in zip(weights_of(straight), weights_of(made_model), strict=True):
-        np.testing.assert_array_equal(a, b)
-    # Resumed from the file: as if never interrupted (the same run going on in this process: a state the file
-    # does not hold would make them differ), and the optimizers count on.
-    fit(straight)
     resumed = keras.saving.load_model(path)
+    for a, b in zip(variables_of(model), variables_of(resumed), strict=True):
+        np.testing.assert_array_equal(a, b)
+    assert_round_trip(model, resumed)
+    # Resumed from the file: as if never interrupted, and the optimizers count on. A state the file does not
+    # hold would make them differ, and so would a step that draws from anything but the model's seeded state
+    # (the two runs start from the same state, the process-wide generators from different ones): with the
+    # same-seed build above, the same seeds give the same run.
     steps_before = iterations(resumed)
+    fit(model)
     fit(resumed)
     assert all(after > before > 0 for before, after in zip(steps_before, iterations(resumed)))
-    for a, b in zip(weights_of(straight), weights_of(resumed)):
+    for a, b in zip(variables_of(model), variables_of(resumed), strict=True):
         np.testing.assert_allclose(a, b, rtol=1e-5, atol=1e-6)
 
 
