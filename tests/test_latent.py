@@ -127,14 +127,17 @@ def test_bad_inputs_get_clear_errors():
 
 @pytest.mark.graph  # many steps or a compiled loop: tracing pays off
 def test_concept_vector_moves_a_classifier_label():
-    """On real digits: the '0 -> 1' vector of a trained VAE turns zeros into ones for a pixel classifier."""
+    """On real digits: the '0 -> 1' vector of a VAE of zeros and ones turns zeros into ones for a pixel
+    classifier of all ten digits."""
     images, labels = keras_gen.data.load_numpy("digits", "train", scale=(0, 1))
     keras.utils.set_random_seed(0)
-    # N(0, I): in 25 epochs of 8x8 digits the default VampPrior's components have not
-    # separated yet (docs/vae.md, "When to pass prior='standard'").
+    # N(0, I): in a few epochs of 8x8 digits the default VampPrior's components have not
+    # separated yet (docs/vae.md, "When to pass prior='standard'"). Trained on the two digits the
+    # vector joins (294 images, 200 steps), the edit turned every zero into a one for seeds 0-2; on
+    # all ten digits (1,125 steps) it did for seed 0 only (seed 1: 10 %).
     vae = VAE.for_images((8, 8, 1), latent_dim=4, width=16, hidden_units=64, prior="standard", seed=0)
     vae.compile()
-    vae.fit(images, batch_size=32, epochs=25, verbose=0)
+    vae.fit(images[np.isin(labels, (0, 1))], batch_size=32, epochs=20, verbose=0)
     classifier = LogisticRegression(max_iter=500).fit(images.reshape(len(images), -1), labels)
     zeros, ones = images[labels == 0], images[labels == 1]
     vector = latent.concept_vector(vae, ones, zeros)
