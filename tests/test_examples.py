@@ -213,8 +213,13 @@ TRACED = {"pixelcnn_fashion_mnist.py", "autoregressive_fashion_mnist.py"}
 # The smoke runs of 8 s or more on a slow 2-core machine run with `-m slow`; what they call is tested in the
 # default run on its own: keras-tuner searches (tests/tuning), StackGAN (tests/models/test_stackgan.py), PPGN
 # chains (tests/test_latent_ppgn.py, tests/cli/test_ppgn_cli.py), LAPGAN and ProGAN, the latent tools, PixelRNN,
-# VoxelGAN, SRGAN, VideoGAN and CrossConvCVAE, and the conditional GANs with their classifier.
+# VoxelGAN, SRGAN, VideoGAN and CrossConvCVAE, and the conditional GANs with their classifier. So do three
+# of 6-9 s, each with another smoke run of its kind in the default run: GAN-CLS captions (the AL-CGAN run of
+# attributes_fashion.py conditions on the same data set; tests/models/test_gan_cls.py and
+# tests/cli/test_conditions_cli.py), Attribute2Image (tests/models/test_attribute2image.py) and CycleGAN
+# (pix2pix's run; tests/cli/test_translate_cli.py).
 SLOW = {"tune_vae_dcgan.py", "text_to_image_fashion.py --model stackgan", "ppgn_fashion_mnist.py",
+        "text_to_image_fashion.py", "attributes_fashion.py", "cyclegan_fashion_mnist.py",
         "multiscale_fashion_mnist.py", "latent_fashion_mnist.py", "pixelrnn_fashion_mnist.py", "voxel_shapes.py",
         "srgan_fashion_mnist.py", "video_moving_fashion.py", "conditional_gans_fashion_mnist.py"}
 

@@ -175,7 +175,9 @@ def test_sampling_is_seeded(model_class):
     models = []
     for _ in range(2):
         keras.utils.set_random_seed(4)  # the same weights
-        models.append(model_class.for_images(SHAPE, filters=6, num_layers=2, seed=5))
+        # One layer: seeding does not depend on depth, and each generate traces its sampler (PixelRNN's
+        # test took 8 s with two layers, 5 s with one); the stacks are tested above.
+        models.append(model_class.for_images(SHAPE, filters=6, num_layers=1, seed=5))
     model, twin = models
     first, again = model.generate(3, seed=1), model.generate(3, seed=1)
     np.testing.assert_array_equal(first, again)
