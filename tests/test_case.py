@@ -14,6 +14,11 @@ def weights_of(model_or_layer):
     return [np.array(keras.ops.convert_to_numpy(w)) for w in model_or_layer.weights]
 
 
+def variables_of(model_or_layer):
+    """Copies of the current values of every variable: the weights and the seed generators' states."""
+    return [np.array(keras.ops.convert_to_numpy(v)) for v in model_or_layer.variables]
+
+
 def changed(before, after):
     """How many weight tensors differ between two `weights_of` snapshots."""
     return sum(not np.array_equal(a, b) for a, b in zip(before, after))

@@ -53,7 +53,7 @@ from keras_gen.models import (
     Translates,
     capabilities,
 )
-from tests.test_case import changed, weights_of
+from tests.test_case import changed, variables_of, weights_of
 
 REPO_ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 NAMES = families.names()
@@ -224,11 +224,6 @@ def assert_makes(model, expected):
 
 def weights_of_player(model, player):
     return [np.array(keras.ops.convert_to_numpy(v)) for v in model.optimizer_variables(player)]
-
-
-def variables_of(model):
-    """Copies of every variable of the model's networks: weights and the seed generators' states."""
-    return [np.array(keras.ops.convert_to_numpy(v)) for v in model.variables]
 
 
 def blind_to_one_step(model):
