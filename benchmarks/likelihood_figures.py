@@ -4,6 +4,9 @@
     python benchmarks/vae_options.py --budget-minutes 15 --save-dir VAE_MODELS --json ...
     python benchmarks/likelihood_figures.py --models MODELS --vae-models VAE_MODELS --new-default best --out docs/images
 
+Rows trained in a later run get their own figures beside these with `--suffix NAME`
+(`likelihood_samples_NAME.png`, `anomaly_histograms_NAME.png`).
+
 Writes (each only when its models are there):
 - `likelihood_samples.png`: a row of samples per likelihood family;
 - `made_orderings.png`: the NLL of each of the order-agnostic MADE's orderings
@@ -38,8 +41,8 @@ SAMPLE_ROWS = ("nade", "made", "made8", "frey", "draw", "vae", "vae_new", "pixel
                "gated_pixelcnn_categorical", "pixelrnn")
 # The default Gated PixelCNN stalls at one bit per pixel on binary images (docs/benchmarks.md): its histogram
 # would be one bar, so the softmax variant's is drawn.
-HISTOGRAM_ROWS = ("nade", "made8", "frey", "draw", "vae", "vae_new", "gated_pixelcnn_categorical", "pixelrnn",
-                  "autoencoder")
+HISTOGRAM_ROWS = ("nade", "made8", "frey", "draw", "vae", "vae_new", "pixelcnn", "gated_pixelcnn_categorical",
+                  "pixelrnn", "autoencoder")
 PER_ROW = 10
 
 
@@ -162,9 +165,13 @@ def main(argv=None):
     parser.add_argument("--memorization-model", default="made8", help="the likelihood row of the memorization grid")
     parser.add_argument("--test-images", type=int, default=1000)
     parser.add_argument("--out", default="docs/images")
+    parser.add_argument("--suffix", default="",
+                        help="appended to each figure's name (likelihood_samples_SUFFIX.png): figures of rows "
+                             "trained in another run, beside the main ones")
     args = parser.parse_args(argv)
     os.makedirs(args.out, exist_ok=True)
-    out = lambda name: os.path.join(args.out, name)
+    suffix = f"_{args.suffix}" if args.suffix else ""
+    out = lambda name: os.path.join(args.out, name.replace(".png", f"{suffix}.png"))
 
     vae_pair(args.vae_models, args.new_default, out)
     models = {name: model for name in dict.fromkeys([*SAMPLE_ROWS, *HISTOGRAM_ROWS])
