@@ -497,6 +497,22 @@ def test_gan_options_as_flags(tmp_path, capsys):
     assert "no --loss" in capsys.readouterr().err
 
 
+def test_train_vae_two_stage_refits_its_prior_once_training_ends(tmp_path, monkeypatch):
+    """`keras-gen train vae --option prior=two_stage` runs `fit_prior` after `fit` (Dai & Wipf's order)."""
+    calls, fit_prior = [], keras_gen.models.VAE.fit_prior
+
+    def recording(model, data, *args, **kwargs):
+        calls.append((model.prior, model.optimizer.iterations.numpy()))
+        return fit_prior(model, data, *args, **kwargs)
+
+    monkeypatch.setattr(keras_gen.models.VAE, "fit_prior", recording)
+    argv = ["train", "vae", "--data", "digits", "--limit", "64", "--batch-size", "32", "--epochs", "1",
+            "--width", "4", "--latent-dim", "2", "--out", str(tmp_path), "--verbose", "0"]
+    assert cli.main([*argv, "--option", "prior=two_stage"]) == 0
+    assert calls == [("two_stage", 2)]  # once, after the epoch's two steps
+    assert cli.load_generative_model(str(tmp_path / cli.MODEL_FILE)).prior == "two_stage"
+
+
 def test_semi_supervised_training_keeps_few_labels(tmp_path, capsys):
     argv = ["train", "ssgan", "--data", "digits", "--limit", "128", "--batch-size", "32", "--width", "4",
             "--latent-dim", "4", "--epochs", "1", "--verbose", "0", "--labelled", "20", "--labelled-share", "0.5"]

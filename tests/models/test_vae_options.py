@@ -13,7 +13,7 @@ from scipy.special import logsumexp
 from keras_gen.evaluation import likelihood_bounds
 from keras_gen.models import VAE
 from keras_gen.models.autoencoders.vae import iaf_step
-from tests.test_case import weights_of
+from tests.test_case import variables_of, weights_of
 
 SHAPE = (8, 8, 1)
 TINY = {"latent_dim": 2, "width": 4, "hidden_units": 8}
@@ -55,6 +55,14 @@ def test_every_option_trains_samples_scores_and_reloads(name, tmp_path):
     model.save(path)
     loaded = keras.saving.load_model(path)
     assert (loaded.prior, loaded.posterior, loaded.latent_layers) == (model.prior, model.posterior, model.latent_layers)
+    # Resuming needs every variable back (pseudo-inputs, flows, second stage, seed streams) and the optimizer's
+    # state (its step count and moments), not only the weights that the outputs below depend on.
+    assert len(loaded.variables) == len(model.variables)
+    for saved, restored in zip(variables_of(model), variables_of(loaded)):
+        np.testing.assert_array_equal(restored, saved)
+    assert len(loaded.optimizer.variables) == len(model.optimizer.variables) > 2
+    for saved, restored in zip(model.optimizer.variables, loaded.optimizer.variables):
+        np.testing.assert_array_equal(keras.ops.convert_to_numpy(restored), keras.ops.convert_to_numpy(saved))
     np.testing.assert_array_equal(loaded.log_importance_weights(images(3), num_samples=4, seed=1),
                                   model.log_importance_weights(images(3), num_samples=4, seed=1))
     points = np.random.default_rng(0).standard_normal((3, 2)).astype("float32")
