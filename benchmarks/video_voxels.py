@@ -24,7 +24,8 @@ with 3-D convolutions); FIDs use the default feature network. Rows (`--rows`):
 - `voxel_gan` (`num_classes=3`), `voxel_gan_paper_rates` (the same with the
   paper's Adam rates, G 2.5e-3 and D 1e-5, instead of `compile()`'s, DCGAN's;
   the rows of 2026-12-05 before the default changed are `voxel_gan` for the
-  paper's and `voxel_gan_dcgan_rates` for DCGAN's), `voxel_marginals` (an independent-voxel
+  paper's and `voxel_gan_dcgan_rates` for DCGAN's), `voxel_gan_unconditional` (no classes: the
+  class entropy of its samples, `label_entropy`, instead of judge agreement), `voxel_marginals` (an independent-voxel
   sampler with each class's marginal occupancies), `test_shapes` (the test
   shapes themselves): judge agreement, connected share, voxel FID, median
   nearest-train IoU and near-copies (IoU >= 0.98) over 3,000 shapes.
@@ -76,7 +77,7 @@ except ImportError:
 
 VIDEO_ROWS = ("dcgan_frames", "video_gan", "video_gan_one_stream", "cross_conv", "cross_conv_deterministic",
               "pixelcnn_frames", "video_pixelcnn")
-VOXEL_ROWS = ("voxel_gan", "voxel_gan_paper_rates", "voxel_marginals", "test_shapes")
+VOXEL_ROWS = ("voxel_gan", "voxel_gan_paper_rates", "voxel_gan_unconditional", "voxel_marginals", "test_shapes")
 ROWS = VIDEO_ROWS + VOXEL_ROWS
 CLIP_BATCH, SHAPE_BATCH, FRAME_BATCH = 32, 64, 64
 class Setting:
@@ -131,7 +132,7 @@ def train(model, data, args, batch_size, labels=None):
         model.fit(data, epochs=100000, verbose=0, callbacks=[stop])
     else:
         model.fit(data, labels, batch_size=batch_size, epochs=100000, verbose=0, callbacks=[stop])
-    return budget.training_row(stop, batch_size, train_images=len(data) if labels is not None else 60000)
+    return budget.training_row(stop, batch_size, train_images=60000 if isinstance(data, tf.data.Dataset) else len(data))
 
 
 def clip_data(setting, scale, frames=False):
@@ -267,6 +268,14 @@ def voxel_rows(names, setting, args, figures):
         if figures:
             shown = np.arange(2 * classes) % classes
             save_volumes(model, model.generate(len(shown), labels=shown), os.path.join(figures, f"{name}_samples.png"))
+    if "voxel_gan_unconditional" in names:
+        keras.utils.set_random_seed(setting.seed)
+        model = VoxelGAN.for_voxels(test.shape[1:], seed=setting.seed, **setting.voxel_sizes)
+        model.compile()
+        row = {"training": train(model, train_shapes, args, SHAPE_BATCH)}
+        # No labels asked: "voxel_classes" gives the entropy of the judge's labels of the samples.
+        row.update(voxel_row(np.asarray(model.generate(len(test)), "float32"), None))
+        rows["voxel_gan_unconditional"] = row
     if "voxel_marginals" in names:
         marginals = np.stack([train_shapes[train_labels == label].mean(axis=0) for label in range(classes)])
         rng = np.random.default_rng(setting.seed)
