@@ -122,7 +122,7 @@ def vae_pair(vae_models, new_default, out):
     if old is None or new is None:
         return
     figure, axes = plt.subplots(1, 2, figsize=(9, 4.8))
-    for axis, (title, model) in zip(axes, (("today's default", old), (f"new default ({new_default})", new))):
+    for axis, (title, model) in zip(axes, (("N(0, I) prior (the old default)", old), (f"the new default (row {new_default})", new))):
         axis.imshow(image_grid(samples(model, 64), model.data_scale, columns=8)[..., 0], cmap="gray")
         axis.set_title(title)
         axis.axis("off")
