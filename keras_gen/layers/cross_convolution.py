@@ -4,12 +4,6 @@ import keras
 from keras import ops
 
 
-def _same_padding(kernel_size: int) -> tuple[int, int]:
-    """`(before, after)` padding of 'same' correlation, as `keras.ops.depthwise_conv` pads (less before)."""
-    before = (kernel_size - 1) // 2
-    return before, kernel_size - 1 - before
-
-
 def cross_convolve(feature_maps, kernels):
     """Filters each example's feature maps with its own depthwise kernels ('same' padding).
 
@@ -22,9 +16,14 @@ def cross_convolve(feature_maps, kernels):
 
     Like Keras' convolutions this is a correlation (the kernel is not
     flipped), with the zero padding of `keras.ops.depthwise_conv(...,
-    padding="same")`. It is a sum of `kernel_size ** 2` shifted products, so
-    it needs only `keras.ops`, runs batched on every backend, and takes any
-    batch size, known or not, inside `tf.function` or `jax.jit`.
+    padding="same")`. It is one depthwise convolution: the batch is folded
+    into the channels, `(1, height, width, batch * channels)`, so that each
+    example's maps meet only its own kernels. It needs only `keras.ops`, runs
+    on every backend, and takes any batch size, known or not, inside
+    `tf.function` or `jax.jit`. (A sum of `kernel_size ** 2` shifted
+    products computes the same; on 2 CPU cores it took about 8 times the CPU
+    time, forward and backward, at 224 examples of 32x32x32, 16x16x32 and
+    8x8x32 maps with 5x5 kernels.)
 
     Args:
         feature_maps: `(batch, height, width, channels)`.
@@ -44,18 +43,13 @@ def cross_convolve(feature_maps, kernels):
     feature_maps = ops.convert_to_tensor(feature_maps)
     kernels = ops.cast(kernels, feature_maps.dtype)
     kernel_size = _check_kernels(feature_maps.shape, kernels.shape)
-    before, after = _same_padding(kernel_size)
-    padded = ops.pad(feature_maps, [[0, 0], [before, after], [before, after], [0, 0]])
-    height, width = feature_maps.shape[1], feature_maps.shape[2]
-    if height is None or width is None:
-        height, width = ops.shape(feature_maps)[1], ops.shape(feature_maps)[2]
-    output = None
-    for i in range(kernel_size):
-        for j in range(kernel_size):
-            weight = kernels[:, i : i + 1, j : j + 1, :]  # (batch, 1, 1, channels) broadcasts over the map
-            term = padded[:, i : i + height, j : j + width, :] * weight
-            output = term if output is None else output + term
-    return output
+    batch, height, width, channels = ops.shape(feature_maps)  # static sizes where known, tensors where not
+    # (batch, H, W, C) -> (1, H, W, batch * C): example b's channel c becomes channel b * C + c.
+    folded = ops.reshape(ops.transpose(feature_maps, (1, 2, 0, 3)), (1, height, width, -1))
+    # (batch, k, k, C) -> (k, k, batch * C, 1): the same order, one kernel per folded channel.
+    filters = ops.reshape(ops.transpose(kernels, (1, 2, 0, 3)), (kernel_size, kernel_size, -1, 1))
+    output = ops.depthwise_conv(folded, filters, strides=1, padding="same")
+    return ops.transpose(ops.reshape(output, (height, width, batch, channels)), (2, 0, 1, 3))
 
 
 def _check_kernels(map_shape, kernel_shape) -> int:
