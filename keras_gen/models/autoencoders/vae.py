@@ -368,7 +368,9 @@ class VAE(NegativeElboMetrics, SamplesFromPrior, Encodes, HasLikelihood, PixelDe
                 (z1 has twice `latent_dim` units).
             residual_blocks: residual blocks at each resolution of both
                 networks (the lectures' "deep residual VAE"); 0 for none.
-            num_pseudo_inputs: the VampPrior's pseudo-images (the paper used 500).
+            num_pseudo_inputs: the VampPrior's pseudo-images (the paper used 500;
+                at equal budget 500 gave the same FID as 100, 31 % slower:
+                docs/benchmarks.md, "VAE options at equal budget").
             iaf_steps: flow steps of `posterior="iaf"`.
             seed: the model's seed (and the flows' orderings).
             **kwargs: the other `VAE` arguments (`reconstruction`, `beta`, ...).
