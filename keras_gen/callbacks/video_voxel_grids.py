@@ -85,6 +85,8 @@ def save_voxel_plot(voxels: np.ndarray, path: str, threshold: float = 0.5) -> st
     """Writes a PNG of 3-D plots (matplotlib `Axes3D.voxels`) of up to 4 shapes.
 
     A voxel is drawn when its occupancy (first channel) is >= `threshold`.
+    Each panel shows the whole grid at its proportions, so the shapes' sizes
+    compare across panels.
     The figure is drawn with matplotlib's Agg canvas, without pyplot, so it
     needs no display and leaves the global backend alone.
 
@@ -110,9 +112,15 @@ def save_voxel_plot(voxels: np.ndarray, path: str, threshold: float = 0.5) -> st
     for index, occupied in enumerate(shown):
         axes = figure.add_subplot(1, len(shown), index + 1, projection="3d")
         # Depth along x, height up the z axis: (D, H, W) -> (x, y, z) = (D, W, H reversed).
-        axes.voxels(np.flip(occupied, axis=1).transpose(0, 2, 1), facecolors="tab:blue", edgecolor="k", linewidth=0.2)
+        grid = np.flip(occupied, axis=1).transpose(0, 2, 1)
+        axes.voxels(grid, facecolors="tab:blue", edgecolor="k", linewidth=0.2)
+        # Each face's collection rescales the axes to the drawn voxels (so a lone voxel
+        # would fill the panel): show the whole grid instead, at its true proportions.
+        axes.set(xlim=(0, grid.shape[0]), ylim=(0, grid.shape[1]), zlim=(0, grid.shape[2]))
+        axes.set_box_aspect(grid.shape)
         axes.set_axis_off()
-        axes.set_title(f"{int(occupied.sum())} voxels", fontsize=8)
+        count = int(occupied.sum())
+        axes.set_title(f"{count} voxel{'' if count == 1 else 's'}", fontsize=8)
     os.makedirs(os.path.dirname(os.path.abspath(path)), exist_ok=True)
     figure.savefig(path, format="png", dpi=80)
     return path

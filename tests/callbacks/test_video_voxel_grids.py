@@ -70,6 +70,18 @@ def test_voxel_plot_writes_a_png(tmp_path):
         save_voxel_plot(voxels, str(tmp_path / "bad.png"), threshold=1.5)
 
 
+def test_voxel_plot_shows_the_whole_grid_so_a_lone_voxel_stays_small(tmp_path):
+    def drawn_pixels(voxels, name):
+        image = iio.imread(save_voxel_plot(voxels, str(tmp_path / name)), mode="L")
+        return int(np.sum(image < 200))  # the faces; the background is white
+
+    full = np.ones((1, 8, 8, 8, 1), np.float32)
+    lone = np.zeros_like(full)
+    lone[0, 0, 0, 0] = 1.0
+    # 1 of 512 voxels: a small cube in the corner of the grid, not one filling the panel.
+    assert drawn_pixels(lone, "lone.png") < 0.1 * drawn_pixels(full, "full.png")
+
+
 def test_image_snapshot_writes_clips_as_gif_or_as_mp4_when_asked(tmp_path, monkeypatch):
     import importlib.util
 
